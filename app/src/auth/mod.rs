@@ -1,0 +1,185 @@
+//! Accounts, roles, sign-in and the one scoping rule that decides what a user may see.
+
+mod pages;
+mod scope;
+mod server_fns;
+
+pub use pages::{LoginPage, LogoutPage};
+pub use scope::Scope;
+pub use server_fns::{CurrentUser, Login, Logout, current_user, login, logout};
+
+#[cfg(feature = "ssr")]
+pub mod passwords;
+#[cfg(feature = "ssr")]
+pub mod rest;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod session_store;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use validator::Validate;
+
+/// What a user is allowed to be. Wire values are API.md's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    ContractorAdmin,
+    ContractorStaff,
+    CountyInspector,
+    CityOfficer,
+    ProvinceOfficer,
+    PartnerViewer,
+    Sysadmin,
+}
+
+impl Role {
+    /// Every role, in the order administrators see them.
+    pub const ALL: [Role; 7] = [
+        Role::ContractorAdmin,
+        Role::ContractorStaff,
+        Role::CountyInspector,
+        Role::CityOfficer,
+        Role::ProvinceOfficer,
+        Role::PartnerViewer,
+        Role::Sysadmin,
+    ];
+
+    /// The wire value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::ContractorAdmin => "contractor_admin",
+            Role::ContractorStaff => "contractor_staff",
+            Role::CountyInspector => "county_inspector",
+            Role::CityOfficer => "city_officer",
+            Role::ProvinceOfficer => "province_officer",
+            Role::PartnerViewer => "partner_viewer",
+            Role::Sysadmin => "sysadmin",
+        }
+    }
+
+    /// Parses a wire value.
+    pub fn parse(value: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == value)
+    }
+
+    /// Staff of a construction unit: bound to an organisation.
+    pub fn is_contractor(self) -> bool {
+        matches!(self, Role::ContractorAdmin | Role::ContractorStaff)
+    }
+
+    /// Government staff: bound to a division.
+    pub fn is_official(self) -> bool {
+        matches!(self, Role::CountyInspector | Role::CityOfficer | Role::ProvinceOfficer | Role::PartnerViewer)
+    }
+
+    /// The division level this role must be attached to, if it is fixed.
+    pub fn required_division_level(self) -> Option<crate::divisions::Level> {
+        use crate::divisions::Level;
+        match self {
+            Role::CountyInspector => Some(Level::County),
+            Role::CityOfficer => Some(Level::City),
+            Role::ProvinceOfficer => Some(Level::Province),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The signed-in user as the browser and API clients see it (API.md `GET /auth/me`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Me {
+    pub id: Uuid,
+    pub username: String,
+    pub role: Role,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub division_code: Option<String>,
+    pub display_name: String,
+}
+
+/// The longest password accepted: Argon2 has no limit, but a megabyte "password" is an attack.
+pub const PASSWORD_MAX: u64 = 256;
+/// The shortest password a new account may have.
+pub const PASSWORD_MIN: u64 = 10;
+
+/// A sign-in attempt, from the form or `POST /api/v1/auth/login`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Validate)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LoginInput {
+    #[validate(length(min = 1, max = 64, code = "required"))]
+    pub username: String,
+    #[validate(length(min = 1, max = 256, code = "required"))]
+    pub password: String,
+}
+
+/// Normalises a user name: trimmed, lower case (user names are case-insensitive).
+pub fn normalize_username(raw: &str) -> String {
+    raw.trim().to_lowercase()
+}
+
+/// A new user name: 3–64 of `a-z 0-9 . _ -`, starting with a letter or digit.
+pub fn validate_username(raw: &str) -> Result<String, crate::error::FieldError> {
+    let name = normalize_username(raw);
+    let len = name.chars().count();
+    if len < 3 || len > 64 {
+        return Err(crate::error::FieldError::new("username_length").with("min", 3).with("max", 64));
+    }
+    let ok_start = name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    let ok_chars = name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+    if !ok_start || !ok_chars {
+        return Err(crate::error::FieldError::new("username_chars"));
+    }
+    Ok(name)
+}
+
+/// A new password: long enough, not absurdly long.
+pub fn validate_new_password(password: &str) -> Result<(), crate::error::FieldError> {
+    let len = password.chars().count() as u64;
+    if len < PASSWORD_MIN {
+        return Err(crate::error::FieldError::new("password_too_short").with("min", PASSWORD_MIN));
+    }
+    if password.len() as u64 > PASSWORD_MAX {
+        return Err(crate::error::FieldError::new("password_too_long").with("max", PASSWORD_MAX));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_wire_values_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+            let json = serde_json::to_string(&role).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", role.as_str()));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn usernames() {
+        assert_eq!(validate_username("  Wang.Li ").map_err(|e| e.code), Ok("wang.li".to_owned()));
+        assert_eq!(validate_username("ab").map_err(|e| e.code), Err("username_length".to_owned()));
+        assert_eq!(validate_username("_abc").map_err(|e| e.code), Err("username_chars".to_owned()));
+        assert_eq!(validate_username("王力abc").map_err(|e| e.code), Err("username_chars".to_owned()));
+    }
+
+    #[test]
+    fn passwords() {
+        assert!(validate_new_password("short").is_err());
+        assert!(validate_new_password("long enough pass").is_ok());
+        assert!(validate_new_password(&"x".repeat(300)).is_err());
+    }
+}

@@ -1,0 +1,34 @@
+//! Server functions for signing in and out, used by the pages (the REST API has its own
+//! handlers in `rest.rs`; both call `service`).
+
+use super::Me;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// Signs in with a user name and password, starts a session and goes to the home page.
+#[server(endpoint = "auth/login")]
+pub async fn login(username: String, password: String) -> Result<(), AppError> {
+    use crate::rest::context::{client_ip_from_context, session_from_context};
+    let state = crate::state::app_state()?;
+    let input = super::LoginInput { username, password };
+    let ip = client_ip_from_context();
+    let principal = super::service::authenticate(&state, &input, &ip).await?;
+    let session = session_from_context().await?;
+    super::service::start_session(&session, &principal).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Ends the session (the cookie and the stored record).
+#[server(endpoint = "auth/logout")]
+pub async fn logout() -> Result<(), AppError> {
+    let session = crate::rest::context::session_from_context().await?;
+    super::service::end_session(&session).await?;
+    Ok(())
+}
+
+/// The signed-in user, or `None`.
+#[server(endpoint = "auth/me")]
+pub async fn current_user() -> Result<Option<Me>, AppError> {
+    Ok(crate::rest::context::principal_from_context().map(|p| p.me()))
+}

@@ -1,0 +1,333 @@
+//! Accounts and authentication: sign-in with limits, sessions, API tokens, creating users.
+
+use super::{LoginInput, Me, Role, passwords};
+use crate::db::entities::{api_token, login_attempt, organization, user};
+use crate::error::{AppError, FieldError, FieldErrors};
+use crate::service_error::{ServiceError, ServiceResult};
+use crate::state::AppState;
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sha2::{Digest, Sha256};
+use tower_sessions::Session;
+use uuid::Uuid;
+use validator::Validate;
+
+/// Session keys.
+const SESSION_USER: &str = "uid";
+const SESSION_EPOCH: &str = "epoch";
+
+/// The authenticated caller of a request, resolved once by the server's middleware from the
+/// session cookie or the bearer token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub organization_id: Option<Uuid>,
+    pub division_code: Option<String>,
+    /// Which credential proved who this is.
+    pub via: Credential,
+    /// The account's session epoch when this principal was resolved.
+    pub session_epoch: i32,
+}
+
+/// How a request was authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    Session,
+    Token,
+}
+
+impl Principal {
+    fn from_user(u: &user::Model, via: Credential) -> Option<Self> {
+        Some(Principal {
+            user_id: u.id,
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            role: Role::parse(&u.role)?,
+            organization_id: u.organization_id,
+            division_code: u.division_code.clone(),
+            via,
+            session_epoch: u.session_epoch,
+        })
+    }
+
+    /// The wire view of this user.
+    pub fn me(&self) -> Me {
+        Me {
+            id: self.user_id,
+            username: self.username.clone(),
+            role: self.role,
+            organization_id: self.organization_id,
+            division_code: self.division_code.clone(),
+            display_name: self.display_name.clone(),
+        }
+    }
+
+    /// Refuses unless the caller has one of `roles` (403).
+    pub fn require(&self, roles: &[Role]) -> ServiceResult<()> {
+        if roles.contains(&self.role) { Ok(()) } else { Err(AppError::Forbidden.into()) }
+    }
+}
+
+/// Checks a user name and password, enforcing the sign-in limits per user name and per client
+/// address, and records the attempt.
+#[tracing::instrument(skip(state, input), fields(username = %input.username))]
+pub async fn authenticate(state: &AppState, input: &LoginInput, ip: &str) -> ServiceResult<Principal> {
+    input.validate().map_err(|e| AppError::Validation { fields: e.into() })?;
+    let username = super::normalize_username(&input.username);
+    let now = state.clock.now();
+    let since = now - state.settings.login_window;
+
+    let failures = |col: login_attempt::Column, value: String| {
+        login_attempt::Entity::find()
+            .filter(col.eq(value))
+            .filter(login_attempt::Column::Succeeded.eq(false))
+            .filter(login_attempt::Column::At.gt(since))
+            .count(&state.db)
+    };
+    let by_user = failures(login_attempt::Column::Username, username.clone()).await?;
+    let by_ip = failures(login_attempt::Column::Ip, ip.to_owned()).await?;
+    if by_user >= state.settings.login_max_failures_per_user || by_ip >= state.settings.login_max_failures_per_ip {
+        let retry_after_secs = state.settings.login_window.num_seconds().max(1) as u64;
+        return Err(AppError::RateLimited { retry_after_secs }.into());
+    }
+
+    let found = user::Entity::find().filter(user::Column::Username.eq(username.clone())).one(&state.db).await?;
+    let stored = match &found {
+        Some(u) => u.password_hash.clone(),
+        None => passwords::dummy_hash(&state.hashing).await?,
+    };
+    let matches = passwords::verify(&state.hashing, stored, input.password.clone()).await?;
+    let principal =
+        found.as_ref().filter(|u| matches && u.is_active).and_then(|u| Principal::from_user(u, Credential::Session));
+
+    login_attempt::ActiveModel {
+        username: Set(username),
+        ip: Set(ip.to_owned()),
+        succeeded: Set(principal.is_some()),
+        at: Set(now),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?;
+
+    principal.ok_or_else(|| AppError::InvalidCredentials.into())
+}
+
+/// Starts a session for `principal` under a fresh id (no session fixation).
+pub async fn start_session(session: &Session, principal: &Principal) -> ServiceResult<()> {
+    session.cycle_id().await.map_err(ServiceError::internal)?;
+    session.insert(SESSION_USER, principal.user_id).await.map_err(ServiceError::internal)?;
+    session.insert(SESSION_EPOCH, principal.session_epoch).await.map_err(ServiceError::internal)?;
+    Ok(())
+}
+
+/// Ends the session: the stored record is deleted and the cookie cleared.
+pub async fn end_session(session: &Session) -> ServiceResult<()> {
+    session.flush().await.map_err(ServiceError::internal)
+}
+
+/// The user a session belongs to, if it still may act.
+pub async fn principal_for_session(state: &AppState, session: &Session) -> ServiceResult<Option<Principal>> {
+    let Some(uid) = session.get::<Uuid>(SESSION_USER).await.map_err(ServiceError::internal)? else {
+        return Ok(None);
+    };
+    let epoch = session.get::<i32>(SESSION_EPOCH).await.map_err(ServiceError::internal)?;
+    let found = user::Entity::find_by_id(uid).one(&state.db).await?;
+    match found {
+        Some(u) if u.is_active && epoch == Some(u.session_epoch) => Ok(Principal::from_user(&u, Credential::Session)),
+        _ => {
+            end_session(session).await?;
+            Ok(None)
+        }
+    }
+}
+
+/// SHA-256 of a secret, hex-encoded: how tokens and session ids are stored.
+pub fn digest(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// The user an API token belongs to, if the token is valid and the user active.
+pub async fn principal_for_token(state: &AppState, token: &str) -> ServiceResult<Option<Principal>> {
+    let now = state.clock.now();
+    let Some(tok) = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(digest(token)))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(u) = user::Entity::find_by_id(tok.user_id).one(&state.db).await? else {
+        return Ok(None);
+    };
+    if !u.is_active {
+        return Ok(None);
+    }
+    // Record use at most every five minutes: no write on every request.
+    if tok.last_used_at.is_none_or(|t| now - t > chrono::Duration::minutes(5)) {
+        let mut active: api_token::ActiveModel = tok.into();
+        active.last_used_at = Set(Some(now));
+        active.update(&state.db).await?;
+    }
+    Ok(Principal::from_user(&u, Credential::Token))
+}
+
+/// A newly issued token: its id, name, and the secret, shown once.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct IssuedToken {
+    pub id: Uuid,
+    pub name: String,
+    pub token: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Issues an API token for the caller. Only the hash is stored.
+pub async fn create_token(state: &AppState, principal: &Principal, name: &str) -> ServiceResult<IssuedToken> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::Validation {
+            fields: FieldErrors::single("name", FieldError::new("length").with("min", 1).with("max", 100)),
+        }
+        .into());
+    }
+    let mut bytes = [0u8; 32];
+    rand::Rng::fill(&mut rand::rng(), &mut bytes);
+    let token = format!("nrmm_{}", hex::encode(bytes));
+    let now = state.clock.now();
+    let model = api_token::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(principal.user_id),
+        name: Set(name.to_owned()),
+        token_hash: Set(digest(&token)),
+        created_at: Set(now),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(&state.db)
+    .await?;
+    Ok(IssuedToken { id: model.id, name: model.name, token, created_at: now })
+}
+
+/// A user to create (from the command line, the demo seed or administration).
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub password: String,
+    pub role: Role,
+    pub display_name: Option<String>,
+    pub organization_id: Option<Uuid>,
+    pub division_code: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// Creates a user after checking every rule: user name and password shape, a division of the
+/// right level for officials, an existing organisation for contractor staff.
+pub async fn create_user(state: &AppState, new: NewUser) -> ServiceResult<Uuid> {
+    create_user_in(&state.db, &state.hashing, state.clock.now(), new).await
+}
+
+/// [`create_user`] on any connection (a transaction, or the command line's pool).
+pub async fn create_user_in(
+    db: &impl sea_orm::ConnectionTrait,
+    hashing: &std::sync::Arc<tokio::sync::Semaphore>,
+    now: DateTime<Utc>,
+    new: NewUser,
+) -> ServiceResult<Uuid> {
+    let mut errors = FieldErrors::new();
+    let username = match super::validate_username(&new.username) {
+        Ok(u) => u,
+        Err(e) => {
+            errors.add("username", e);
+            String::new()
+        }
+    };
+    if let Err(e) = super::validate_new_password(&new.password) {
+        errors.add("password", e);
+    }
+    if new.role.is_contractor() {
+        match new.organization_id {
+            None => errors.add("organization_id", FieldError::new("required")),
+            Some(org) => {
+                if organization::Entity::find_by_id(org).one(db).await?.is_none() {
+                    errors.add("organization_id", FieldError::new("unknown_organization"));
+                }
+            }
+        }
+    }
+    if new.role.is_official() {
+        match &new.division_code {
+            None => errors.add("division_code", FieldError::new("required")),
+            Some(code) => match crate::divisions::service::get(db, code).await? {
+                None => errors.add("division_code", FieldError::new("unknown_division")),
+                Some(d) => {
+                    if let Some(level) = new.role.required_division_level() {
+                        if d.level != level {
+                            errors.add(
+                                "division_code",
+                                FieldError::new("wrong_division_level").with("level", level.as_str()),
+                            );
+                        }
+                    }
+                }
+            },
+        }
+    }
+    if !username.is_empty()
+        && user::Entity::find().filter(user::Column::Username.eq(username.clone())).count(db).await? > 0
+    {
+        errors.add("username", FieldError::new("username_taken"));
+    }
+    errors.into_result()?;
+
+    let hash = passwords::hash(hashing, new.password).await?;
+    let id = Uuid::now_v7();
+    let result = user::ActiveModel {
+        id: Set(id),
+        display_name: Set(new.display_name.filter(|d| !d.trim().is_empty()).unwrap_or_else(|| username.clone())),
+        username: Set(username),
+        password_hash: Set(hash),
+        role: Set(new.role.as_str().to_owned()),
+        organization_id: Set(if new.role.is_contractor() { new.organization_id } else { None }),
+        division_code: Set(if new.role.is_official() { new.division_code } else { None }),
+        phone: Set(new.phone),
+        is_active: Set(true),
+        session_epoch: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await;
+    match result {
+        Ok(_) => Ok(id),
+        Err(e) if crate::db::is_unique_violation(&e) => {
+            Err(AppError::Validation { fields: FieldErrors::single("username", FieldError::new("username_taken")) }
+                .into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Enables or disables an account; disabling also ends its sessions (the epoch moves on).
+pub async fn set_active(
+    db: &impl sea_orm::ConnectionTrait,
+    user_id: Uuid,
+    active: bool,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let Some(u) = user::Entity::find_by_id(user_id).one(db).await? else {
+        return Err(AppError::NotFound.into());
+    };
+    let epoch = u.session_epoch;
+    let mut m: user::ActiveModel = u.into();
+    m.is_active = Set(active);
+    if !active {
+        m.session_epoch = Set(epoch + 1);
+    }
+    m.updated_at = Set(now);
+    m.update(db).await?;
+    Ok(())
+}

@@ -1,0 +1,17 @@
+//! sea-orm entities: the rows as stored. They never reach the browser; each capability maps
+//! them to its own DTOs.
+
+pub mod api_token;
+pub mod division;
+pub mod filing;
+pub mod filing_machine;
+pub mod login_attempt;
+pub mod machine;
+pub mod machine_movement;
+pub mod machine_photo;
+pub mod machine_type;
+pub mod organization;
+pub mod registration_counter;
+pub mod session;
+pub mod site;
+pub mod user;

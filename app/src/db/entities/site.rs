@@ -1,0 +1,27 @@
+//! `sites`: construction sites of an organisation, each in one county.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "sites")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub name: String,
+    pub county_code: String,
+    pub address: String,
+    pub permit_no: Option<String>,
+    pub starts_on: Date,
+    pub ends_on: Date,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    pub low_emission_zone: bool,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

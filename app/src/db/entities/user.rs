@@ -1,0 +1,27 @@
+//! `users`: every account, contractor or official.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    #[sea_orm(unique)]
+    pub username: String,
+    pub password_hash: String,
+    pub role: String,
+    pub organization_id: Option<Uuid>,
+    pub division_code: Option<String>,
+    pub display_name: String,
+    pub phone: Option<String>,
+    pub is_active: bool,
+    /// Bumped when a password is reset or the account disabled: older sessions stop working.
+    pub session_epoch: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

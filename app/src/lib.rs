@@ -1,0 +1,27 @@
+//! NRMM Registry: the shared model and rules (compiled for the browser too), the pages, the
+//! server functions and, behind the `ssr` feature, the service layer and the REST handlers.
+//!
+//! One folder per capability; each holds its shared types and rules, its `#[server]`
+//! functions, its pages, and an ssr-only `service` module with the database work.
+
+#![recursion_limit = "256"]
+
+pub mod auth;
+pub mod divisions;
+pub mod error;
+pub mod orgs;
+pub mod shell;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod rest;
+#[cfg(feature = "ssr")]
+pub mod service_error;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+// The `i18n` module, generated from `locales/*.json` by `build.rs`.
+include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+
+pub use shell::{App, shell};

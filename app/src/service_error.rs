@@ -1,0 +1,42 @@
+//! The service layer's error: either something the caller may be told (an [`AppError`]) or an
+//! internal cause that is logged and never leaves the server.
+
+use crate::error::AppError;
+use sea_orm::DbErr;
+
+/// What a service function can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// A caller-facing outcome: validation, not found, conflict, forbidden…
+    #[error(transparent)]
+    Client(#[from] AppError),
+    /// The database failed.
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+    /// Anything else that is the server's fault.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl ServiceError {
+    /// An internal failure with a cause for the log.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        ServiceError::Internal(cause.to_string())
+    }
+}
+
+impl From<ServiceError> for AppError {
+    fn from(err: ServiceError) -> Self {
+        match err {
+            ServiceError::Client(e) => e,
+            other => {
+                let request_id = crate::state::current_request_id();
+                tracing::error!(error = %other, request_id = request_id.as_deref().unwrap_or("-"), "internal error");
+                AppError::Internal { request_id }
+            }
+        }
+    }
+}
+
+/// Shorthand for service results.
+pub type ServiceResult<T> = Result<T, ServiceError>;

@@ -1,0 +1,43 @@
+//! Small building blocks every page uses: the page title, field errors, error banners.
+
+use crate::error::{AppError, FieldErrors};
+use crate::i18n::*;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// Sets the document title to "`text` · NRMM Registry" in the current language.
+#[component]
+pub fn PageTitle(#[prop(into)] text: Signal<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let full = move || format!("{} · {}", text.get(), td_string!(i18n.get_locale(), title_suffix));
+    view! { <Title text=full /> }
+}
+
+/// The message(s) for one field, shown beside it; empty when the field is fine.
+#[component]
+pub fn FieldErrorText(
+    /// The errors of the last submission, if any.
+    #[prop(into)]
+    errors: Signal<Option<FieldErrors>>,
+    /// The field's name as the server reports it.
+    field: &'static str,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let id = format!("{field}-error");
+    move || {
+        let locale = i18n.get_locale();
+        errors.get().and_then(|e| e.first(field).cloned()).map(|e| {
+            view! { <p class="field-error" id=id.clone() role="alert">{super::messages::field_message(locale, &e)}</p> }
+        })
+    }
+}
+
+/// The sentence for an error that is not about one field (bad credentials, rate limits…).
+#[component]
+pub fn ErrorBanner(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        let locale = i18n.get_locale();
+        error.get().map(|e| view! { <div class="banner banner-error" role="alert">{super::messages::error_message(locale, &e)}</div> })
+    }
+}

@@ -1,0 +1,45 @@
+//! The home page: what the product is, and who you are signed in as.
+
+use super::{PageTitle, role_label, use_auth};
+use crate::i18n::*;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// `/`
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = use_auth();
+    view! {
+        <PageTitle text=move || td_string!(i18n.get_locale(), home.title).to_string() />
+        <section class="card">
+            <Transition fallback=|| ()>
+                {move || {
+                    let locale = i18n.get_locale();
+                    match auth.user.get().and_then(|r| r.ok()).flatten() {
+                        Some(me) => {
+                            let role = role_label(locale, me.role);
+                            let division = me.division_code.clone();
+                            view! {
+                                <h1>{td_string!(locale, home.welcome, name = me.display_name.clone())}</h1>
+                                <p>{td_string!(locale, home.role_line, role = role)}</p>
+                                {division.map(|d| view! { <p>{td_string!(locale, home.scope_line, division = d)}</p> })}
+                                <p class="muted">{td_string!(locale, home.intro)}</p>
+                            }
+                                .into_any()
+                        }
+                        None => {
+                            view! {
+                                <h1>{td_string!(locale, app_name)}</h1>
+                                <p class="muted">{td_string!(locale, home.intro)}</p>
+                                <p>{td_string!(locale, home.guest_intro)}</p>
+                                <p><A href="/login" attr:class="button">{td_string!(locale, home.sign_in_cta)}</A></p>
+                            }
+                                .into_any()
+                        }
+                    }
+                }}
+            </Transition>
+        </section>
+    }
+}

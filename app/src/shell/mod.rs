@@ -1,0 +1,254 @@
+//! The frame around every page: document shell, routes, header with role-based navigation,
+//! the language switch, the home page and the not-found page.
+
+mod components;
+mod home;
+pub mod messages;
+
+pub use components::{ErrorBanner, FieldErrorText, PageTitle};
+
+use crate::auth::{Login, LoginPage, Logout, LogoutPage, Me, Role, current_user};
+use crate::error::AppError;
+use crate::i18n::*;
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document the server renders around [`App`].
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="theme-color" content="#0b5d3b" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// Who is signed in, and the actions that change it; provided to every page.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub user: Resource<Result<Option<Me>, AppError>>,
+    pub login: ServerAction<Login>,
+    pub logout: ServerAction<Logout>,
+}
+
+/// The [`Auth`] context.
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
+
+/// The root component: i18n, metadata, auth context and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Chinese unless the user chose English with the switch (remembered in a cookie); the
+    // browser's Accept-Language is deliberately not consulted.
+    let saved = leptos_i18n::context::UseLocalesOptions::default().ssr_lang_header_getter(saved_language);
+    view! {
+        <I18nContextProvider ssr_lang_header_getter=saved>
+            <Frame />
+        </I18nContextProvider>
+    }
+}
+
+#[component]
+fn Frame() -> impl IntoView {
+    let login = ServerAction::<Login>::new();
+    let logout = ServerAction::<Logout>::new();
+    let user = Resource::new(move || (login.version().get(), logout.version().get()), |_| current_user());
+    provide_context(Auth { user, login, logout });
+    // Effects only run in the browser once the WASM has taken over the page: mark that, so
+    // tests (and curious people) can tell a hydrated page from a server-rendered one.
+    Effect::new(move |_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+    let version = env!("CARGO_PKG_VERSION");
+
+    view! {
+        <Stylesheet id="nrmm-css" href=format!("/pkg/nrmm.css?v={version}") />
+        <Router>
+            <Header />
+            <main id="main" class="main">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=home::HomePage />
+                    <Route path=path!("/login") view=LoginPage />
+                    <Route path=path!("/logout") view=LogoutPage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// One entry of the navigation.
+struct NavItem {
+    href: &'static str,
+    label: fn(Locale) -> String,
+}
+
+/// The navigation a role sees, in order. Capabilities add their pages here.
+fn nav_for(role: Option<Role>) -> Vec<NavItem> {
+    let mut items = vec![NavItem { href: "/", label: |l| td_string!(l, nav.home).to_string() }];
+    if role.is_none() {
+        items.push(NavItem { href: "/login", label: |l| td_string!(l, nav.sign_in).to_string() });
+    }
+    items
+}
+
+/// The localised name of a role.
+pub fn role_label(locale: Locale, role: Role) -> String {
+    match role {
+        Role::ContractorAdmin => td_string!(locale, roles.contractor_admin),
+        Role::ContractorStaff => td_string!(locale, roles.contractor_staff),
+        Role::CountyInspector => td_string!(locale, roles.county_inspector),
+        Role::CityOfficer => td_string!(locale, roles.city_officer),
+        Role::ProvinceOfficer => td_string!(locale, roles.province_officer),
+        Role::PartnerViewer => td_string!(locale, roles.partner_viewer),
+        Role::Sysadmin => td_string!(locale, roles.sysadmin),
+    }
+    .to_string()
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = use_auth();
+    let me = move || auth.user.get().and_then(|r| r.ok()).flatten();
+
+    view! {
+        <a class="skip" href="#main">{t!(i18n, skip_to_content)}</a>
+        <header class="topbar">
+            <a class="brand" href="/">
+                <span class="brand-mark" aria-hidden="true">"NR"</span>
+                <span class="brand-name">{t!(i18n, app_name)}</span>
+            </a>
+            <div class="topbar-tools">
+                <LanguageSwitch />
+            </div>
+        </header>
+        <nav class="nav" aria-label=move || td_string!(i18n.get_locale(), nav.menu)>
+            <Transition fallback=|| ()>
+                {move || {
+                    let me = me();
+                    let locale = i18n.get_locale();
+                    let items = nav_for(me.as_ref().map(|m| m.role));
+                    view! {
+                        <ul class="nav-items">
+                            {items
+                                .into_iter()
+                                .map(|item| view! { <li><A href=item.href>{(item.label)(locale)}</A></li> })
+                                .collect_view()}
+                        </ul>
+                        {me.map(|m| {
+                            view! {
+                                <div class="nav-user">
+                                    <span class="nav-user-name" data-testid="current-user">{m.display_name.clone()}</span>
+                                    <span class="nav-user-role">{role_label(locale, m.role)}</span>
+                                    <A href="/logout" attr:class="nav-signout">{td_string!(locale, nav.sign_out)}</A>
+                                </div>
+                            }
+                        })}
+                    }
+                }}
+            </Transition>
+        </nav>
+    }
+}
+
+/// The cookie that remembers the chosen language for a year.
+pub const LANG_COOKIE: &str = "nrmm_lang";
+
+/// The language saved in the request's cookie, as the locale resolver expects it.
+fn saved_language() -> Option<String> {
+    #[cfg(feature = "ssr")]
+    {
+        let parts = use_context::<http::request::Parts>()?;
+        parts
+            .headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|kv| kv.trim().split_once('='))
+            .find(|(k, _)| *k == LANG_COOKIE)
+            .map(|(_, v)| v.to_owned())
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None
+    }
+}
+
+/// Remembers the chosen language in the browser.
+fn save_language(locale: Locale) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let value = match locale {
+            Locale::zh => "zh",
+            Locale::en => "en",
+        };
+        if let Ok(doc) = document().dyn_into::<web_sys::HtmlDocument>() {
+            let _ = doc.set_cookie(&format!("{LANG_COOKIE}={value}; path=/; max-age=31536000; samesite=lax"));
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = locale;
+}
+
+/// Switches between Chinese and English; the choice persists in a cookie. Only works once the
+/// WASM has hydrated the page (the browser test relies on that).
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    let i18n = use_i18n();
+    let toggle = move |_| {
+        let next = match i18n.get_locale() {
+            Locale::zh => Locale::en,
+            Locale::en => Locale::zh,
+        };
+        i18n.set_locale(next);
+        save_language(next);
+    };
+    view! {
+        <button
+            type="button"
+            class="lang-switch"
+            data-testid="lang-switch"
+            aria-label=move || td_string!(i18n.get_locale(), lang_switch_label)
+            on:click=toggle
+        >
+            {t!(i18n, lang_switch)}
+        </button>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    let i18n = use_i18n();
+    #[cfg(feature = "ssr")]
+    {
+        if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+            resp.set_status(http::StatusCode::NOT_FOUND);
+        }
+    }
+    view! {
+        <PageTitle text=move || td_string!(i18n.get_locale(), not_found.title).to_string() />
+        <section class="card narrow">
+            <h1>{t!(i18n, not_found.heading)}</h1>
+            <p>{t!(i18n, not_found.body)}</p>
+            <p><A href="/">{t!(i18n, not_found.home)}</A></p>
+        </section>
+    }
+}

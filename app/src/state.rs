@@ -1,0 +1,96 @@
+//! The state every request handler and server function works with, built once at start-up.
+
+use chrono::{DateTime, Utc};
+use leptos::config::LeptosOptions;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+/// The time source. Everything that decides by date takes `now` from here, so tests can move
+/// time forward (session expiry, deadlines, effective dates) without sleeping.
+#[derive(Clone, Debug, Default)]
+pub struct Clock {
+    offset_ms: Arc<AtomicI64>,
+}
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Self {
+        Self::default()
+    }
+
+    /// The current instant.
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now() + chrono::Duration::milliseconds(self.offset_ms.load(Ordering::Relaxed))
+    }
+
+    /// Moves this clock (and every copy of it) forward; for tests.
+    pub fn advance(&self, by: chrono::Duration) {
+        self.offset_ms.fetch_add(by.num_milliseconds(), Ordering::Relaxed);
+    }
+}
+
+/// Settings the services need (the server's configuration holds more).
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The public base URL without a trailing slash, used in labels, QR codes and origin checks.
+    pub public_url: String,
+    /// Where uploaded files and the embedded database live.
+    pub data_dir: std::path::PathBuf,
+    /// Whether cookies are marked `Secure` (the public URL is https).
+    pub secure_cookies: bool,
+    /// Failed sign-ins allowed per user name within `login_window`.
+    pub login_max_failures_per_user: u64,
+    /// Failed sign-ins allowed per client address within `login_window`.
+    pub login_max_failures_per_ip: u64,
+    /// The window the sign-in limits count over.
+    pub login_window: chrono::Duration,
+}
+
+impl Settings {
+    /// Defaults for a server at `public_url` keeping data in `data_dir`.
+    pub fn new(public_url: &str, data_dir: std::path::PathBuf) -> Self {
+        let public_url = public_url.trim_end_matches('/').to_owned();
+        Self {
+            secure_cookies: public_url.starts_with("https://"),
+            public_url,
+            data_dir,
+            login_max_failures_per_user: 5,
+            login_max_failures_per_ip: 20,
+            login_window: chrono::Duration::minutes(15),
+        }
+    }
+}
+
+/// Shared by every handler: cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub clock: Clock,
+    pub leptos_options: LeptosOptions,
+    /// Bounds concurrent Argon2 computations (each takes ~19 MiB and a core for ~50 ms).
+    pub hashing: Arc<tokio::sync::Semaphore>,
+}
+
+impl axum::extract::FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+tokio::task_local! {
+    /// The id of the request being handled, set by the server's request-id middleware.
+    pub static REQUEST_ID: String;
+}
+
+/// The current request's id, when running inside a request.
+pub fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(|id| id.clone()).ok()
+}
+
+/// The state, inside a server function or a component rendered on the server.
+pub fn app_state() -> Result<AppState, crate::error::AppError> {
+    leptos::prelude::use_context::<AppState>()
+        .ok_or(crate::error::AppError::Internal { request_id: current_request_id() })
+}

@@ -1,0 +1,47 @@
+//! The schema of NRMM Registry, written once with sea-orm's backend-neutral builders so the same
+//! migrations run on SQLite and PostgreSQL. Every migration is idempotent (`IF NOT EXISTS`, and
+//! reference data inserted only when absent) and the server applies pending ones at start.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_create_divisions;
+mod m20261128_000002_create_accounts;
+mod m20261128_000003_create_registry;
+
+/// All migrations, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261128_000001_create_divisions::Migration),
+            Box::new(m20261128_000002_create_accounts::Migration),
+            Box::new(m20261128_000003_create_registry::Migration),
+        ]
+    }
+}
+
+/// Reference data: Shanxi's province, cities and counties (public statistical codes).
+pub const SHANXI_DIVISIONS_CSV: &str = include_str!("../data/shanxi-divisions.csv");
+
+/// One row of a divisions CSV (`code,name,level,parent_code`).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct DivisionRow {
+    pub code: String,
+    pub name: String,
+    pub level: String,
+    pub parent_code: Option<String>,
+}
+
+/// Parses a divisions CSV with the header `code,name,level,parent_code`.
+pub fn parse_divisions_csv(text: &str) -> Result<Vec<DivisionRow>, DbErr> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for row in reader.deserialize::<DivisionRow>() {
+        let mut row = row.map_err(|e| DbErr::Custom(format!("divisions CSV: {e}")))?;
+        row.parent_code = row.parent_code.filter(|p| !p.trim().is_empty());
+        rows.push(row);
+    }
+    Ok(rows)
+}

@@ -1,0 +1,198 @@
+//! The NRMM Registry server: builds the application (state, routes, middleware) from a
+//! [`Config`], serves it with graceful shutdown, and runs the command-line tasks.
+//! `main.rs` and the integration tests call the same [`build_app`].
+
+pub mod cli;
+pub mod config;
+pub mod middleware;
+pub mod seed;
+
+pub use config::Config;
+
+use anyhow::{Context, Result};
+use app::auth::session_store::DbSessionStore;
+use app::state::{AppState, Clock, Settings};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::DatabaseConnection;
+use secrecy::ExposeSecret;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "nrmm_session";
+/// Sessions end after this long without a request.
+pub const SESSION_IDLE: time::Duration = time::Duration::hours(8);
+/// The largest JSON or form body accepted (uploads have their own limits).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// A built application: the router to serve and the state behind it.
+pub struct Application {
+    pub router: Router,
+    pub state: AppState,
+    pub sessions: DbSessionStore,
+}
+
+/// Connects to the database and applies pending migrations.
+pub async fn connect_and_migrate(config: &Config) -> Result<DatabaseConnection> {
+    if config.is_sqlite() {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
+    }
+    let db = app::db::connect(config.database_url.expose_secret(), config.db_pool)
+        .await
+        .context("connecting to the database")?;
+    Migrator::up(&db, None).await.context("applying migrations")?;
+    Ok(db)
+}
+
+/// The Leptos options for serving the browser bundle from `site_root`.
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("nrmm")
+        .site_root(config.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.listen)
+        .build()
+}
+
+/// Builds the application on an already migrated database, with `clock` as its time source.
+pub fn build_app_with(config: &Config, db: DatabaseConnection, clock: Clock) -> Application {
+    let settings = Settings::new(&config.public_url, config.data_dir.clone());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let state = AppState {
+        db: db.clone(),
+        settings: Arc::new(settings),
+        clock: clock.clone(),
+        leptos_options: leptos_options(config),
+        hashing: Arc::new(tokio::sync::Semaphore::new(cores.max(1))),
+    };
+    let sessions = DbSessionStore::new(db, clock, chrono::Duration::seconds(SESSION_IDLE.whole_seconds()));
+    let session_layer = SessionManagerLayer::new(sessions.clone())
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.settings.secure_cookies)
+        .with_path("/")
+        .with_always_save(true) // idle expiry: every request moves the expiry forward
+        .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
+
+    let routes = generate_route_list(app::App);
+    let api = app::rest::router().fallback(middleware::api_not_found);
+
+    let ctx_state = state.clone();
+    // Pages and server functions (Leptos registers each server function's path). Server
+    // function bodies are limited, and their errors answered with the status they deserve.
+    let pages = Router::new()
+        .leptos_routes_with_context(&state, routes, move || provide_context(ctx_state.clone()), {
+            let options = state.leptos_options.clone();
+            move || app::shell(options.clone())
+        })
+        .layer(axum::middleware::from_fn(middleware::server_fn_status))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT));
+
+    let router = Router::new()
+        .nest("/api/v1", api)
+        .merge(pages)
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::resolve_principal))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .layer(session_layer)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::same_origin))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(config.trust_proxy, middleware::client_ip))
+        .layer(axum::middleware::from_fn(middleware::request_id_scope))
+        .layer(CompressionLayer::new())
+        .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let id = req.headers().get(middleware::REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
+        }))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state.clone());
+
+    Application { router, state, sessions }
+}
+
+/// Connects, migrates and builds the application with the system clock.
+pub async fn build_app(config: &Config) -> Result<Application> {
+    let db = connect_and_migrate(config).await?;
+    Ok(build_app_with(config, db, Clock::system()))
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(e) => {
+            tracing::warn!(error = %e, "database not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+/// Serves until `shutdown` resolves, then lets in-flight requests finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    application: Application,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let sessions = application.sessions.clone();
+    let sweeper = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match sessions.delete_expired().await {
+                Ok(n) if n > 0 => tracing::info!(deleted = n, "expired sessions removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+            }
+        }
+    });
+    let service = application.router.into_make_service_with_connect_info::<SocketAddr>();
+    let result = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
+    sweeper.abort();
+    result.context("serving")
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,142 @@
+//! The request pipeline around every handler: request ids in the log and in error bodies, the
+//! client address, the same-origin rule for state-changing requests, the caller (session or
+//! bearer token), and proper statuses for server-function errors.
+
+use app::auth::service::{self, Principal};
+use app::error::AppError;
+use app::rest::{ApiError, ClientIp};
+use app::state::{AppState, REQUEST_ID};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::net::SocketAddr;
+use tower_sessions::Session;
+
+/// The header carrying the request id (set by tower-http, echoed in the response).
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Makes the request id available to the service layer (for error bodies) for this request.
+pub async fn request_id_scope(req: Request, next: Next) -> Response {
+    let id = req.headers().get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned();
+    REQUEST_ID.scope(id, next.run(req)).await
+}
+
+/// Records the client address: the peer, or with `trust_proxy` the first `X-Forwarded-For` entry.
+pub async fn client_ip(State(trust_proxy): State<bool>, mut req: Request, next: Next) -> Response {
+    let forwarded = trust_proxy
+        .then(|| req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()))
+        .flatten()
+        .and_then(|v| v.split(',').next())
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty());
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    let ip = forwarded.or(peer).unwrap_or_else(|| "unknown".into());
+    req.extensions_mut().insert(ClientIp(ip));
+    next.run(req).await
+}
+
+/// The origin of the public URL, e.g. `https://nrmm.example.cn`.
+fn origin_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map(|i| i + 3).unwrap_or(0);
+    match url[after_scheme..].find('/') {
+        Some(i) => &url[..after_scheme + i],
+        None => url,
+    }
+}
+
+/// Whether a state-changing request comes from our own pages (or from a non-browser client).
+pub fn same_origin_allowed(method: &Method, headers: &HeaderMap, public_url: &str) -> bool {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE) {
+        return true;
+    }
+    // Browsers send Sec-Fetch-Site on every request: trust it when present.
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return matches!(site, "same-origin" | "none");
+    }
+    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        // No Origin and no Sec-Fetch-Site: not a browser (curl, a partner's script).
+        None => true,
+        Some(origin) => {
+            if origin.eq_ignore_ascii_case(origin_of(public_url)) {
+                return true;
+            }
+            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or("");
+            !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+        }
+    }
+}
+
+/// Refuses cross-origin state-changing requests with 403 (CSRF protection for cookies).
+pub async fn same_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if same_origin_allowed(req.method(), req.headers(), &state.settings.public_url) {
+        next.run(req).await
+    } else {
+        tracing::warn!(method = %req.method(), uri = %req.uri(), "cross-origin request refused");
+        ApiError(AppError::Forbidden).into_response()
+    }
+}
+
+/// Resolves the caller from `Authorization: Bearer …` or the session, and stores it in the
+/// request. A bearer token that is not valid is refused at once (401).
+pub async fn resolve_principal(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(|t| t.trim().to_owned());
+    let principal: Result<Option<Principal>, _> = match bearer {
+        Some(token) => match service::principal_for_token(&state, &token).await {
+            Ok(None) => return ApiError(AppError::Unauthorized).into_response(),
+            other => other,
+        },
+        None => match req.extensions().get::<Session>().cloned() {
+            Some(session) => service::principal_for_session(&state, &session).await,
+            None => Ok(None),
+        },
+    };
+    match principal {
+        Ok(Some(p)) => {
+            req.extensions_mut().insert(p);
+        }
+        Ok(None) => {}
+        Err(e) => return ApiError(e.into()).into_response(),
+    }
+    next.run(req).await
+}
+
+/// Server functions answer every error with 500; this sets the status the error deserves
+/// (400 malformed, 401, 403, 404, 409, 422, 429…) so clients and logs see the truth.
+pub async fn server_fn_status(req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    if resp.status() != StatusCode::INTERNAL_SERVER_ERROR || !resp.headers().contains_key("serverfnerror") {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 256 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+    };
+    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if let AppError::RateLimited { retry_after_secs } = err {
+            if let Ok(v) = retry_after_secs.to_string().parse() {
+                parts.headers.insert(header::RETRY_AFTER, v);
+            }
+        }
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// A JSON 404 for unknown paths under `/api/v1`.
+pub async fn api_not_found() -> Response {
+    ApiError(AppError::NotFound).into_response()
+}
+
+/// A panic inside a handler becomes a plain JSON 500 without the panic text.
+pub fn panic_response(_err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("handler panicked");
+    ApiError(AppError::Internal { request_id: app::state::current_request_id() }).into_response()
+}

@@ -1,0 +1,11 @@
+//! The one integration test binary: the real application, started on port 0, against a fresh
+//! SQLite database per test and — when PostgreSQL is configured — a fresh PostgreSQL schema per
+//! test; plus a real headless Chromium for the browser flows.
+
+mod helpers;
+
+mod auth;
+mod browser;
+mod config;
+mod platform;
+mod scope;

@@ -1,0 +1,94 @@
+//! The platform around the features: health, readiness, the OpenAPI document, request ids,
+//! pages rendered on the server in Chinese by default, 404s, backups and graceful shutdown.
+
+use crate::db_tests;
+use crate::helpers::{TestApp, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+db_tests!(health_and_readiness, request_ids_are_returned, pages_render_in_chinese_by_default_and_english_on_request);
+
+async fn health_and_readiness(app: TestApp) {
+    let resp = app.get("/healthz").await;
+    assert_eq!(resp.status(), 200);
+    let resp = app.get("/readyz").await;
+    assert_eq!(resp.status(), 200);
+    app.state.db.clone().close().await.expect("close");
+    assert_eq!(app.get("/readyz").await.status(), 503, "readiness reflects the database");
+    assert_eq!(app.get("/healthz").await.status(), 200, "liveness does not");
+}
+
+async fn request_ids_are_returned(app: TestApp) {
+    let resp = app.get("/api/v1/auth/me").await;
+    let id = resp.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert_eq!(id.len(), 36, "a uuid request id: {id}");
+    let resp = app.client.get(app.url("/healthz")).header("x-request-id", "abc-123").send().await.expect("get");
+    assert_eq!(resp.headers().get("x-request-id").and_then(|v| v.to_str().ok()), Some("abc-123"));
+}
+
+async fn pages_render_in_chinese_by_default_and_english_on_request(app: TestApp) {
+    let resp = app.client.get(app.url("/login")).header("accept-language", "en-US,en;q=0.9").send().await.expect("get");
+    assert_eq!(resp.status(), 200);
+    let html = resp.text().await.expect("html");
+    assert!(html.contains("<title>登录 · 非道路移动机械登记备案平台</title>"), "{html}");
+    assert!(html.contains("lang=\"zh\""), "html lang");
+    assert!(html.contains("用户名") && html.contains("/pkg/nrmm.js"), "server-rendered form and hydration script");
+    let resp = app.client.get(app.url("/login")).header("cookie", "nrmm_lang=en").send().await.expect("get");
+    let html = resp.text().await.expect("html");
+    assert!(html.contains("<title>Sign in · NRMM Registry</title>"), "{html}");
+    assert!(html.contains("User name"));
+
+    let resp = TestApp::new_client().get(app.url("/no/such/page")).send().await.expect("get");
+    assert_eq!(resp.status(), 404);
+    assert!(resp.text().await.expect("html").contains("页面不存在"));
+}
+
+#[tokio::test]
+async fn openapi_document_lists_the_endpoints() {
+    let app = TestApp::sqlite().await;
+    let doc = json(app.get("/api/v1/openapi.json").await).await;
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
+    for path in ["/api/v1/auth/login", "/api/v1/auth/logout", "/api/v1/auth/me", "/api/v1/auth/tokens"] {
+        assert!(doc["paths"][path].is_object(), "{path} missing");
+    }
+    assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+}
+
+#[tokio::test]
+async fn sqlite_backup_is_a_consistent_copy() {
+    let app = TestApp::sqlite().await;
+    app.user("backup.me", app::auth::Role::Sysadmin, None, None).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let target = dir.path().join("copy.sqlite");
+    server::cli::backup(&app.config, &target).await.expect("backup");
+    let copy = app::db::connect(&format!("sqlite://{}", target.display()), 1).await.expect("open copy");
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    assert_eq!(app::db::entities::user::Entity::find().count(&copy).await.expect("count"), 1);
+    assert!(server::cli::backup(&app.config, &target).await.is_err(), "never overwrites");
+}
+
+#[tokio::test]
+async fn graceful_shutdown_lets_in_flight_requests_finish() {
+    let mut app = TestApp::sqlite().await;
+    let mut stream = tokio::net::TcpStream::connect(app.addr).await.expect("connect");
+    let body = br#"{"username":"nobody","password":"nothing at all"}"#;
+    let head = format!(
+        "POST /api/v1/auth/login HTTP/1.1\r\nhost: {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        app.addr,
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.expect("head");
+    stream.write_all(&body[..10]).await.expect("half");
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // Ask the server to stop while the request is half sent.
+    app.stop();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    stream.write_all(&body[10..]).await.expect("rest");
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "the response came before the timeout");
+    let text = String::from_utf8_lossy(&buf);
+    assert!(text.starts_with("HTTP/1.1 401"), "the in-flight request was answered: {text}");
+    // New connections are refused once it has stopped.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(tokio::net::TcpStream::connect(app.addr).await.is_err(), "no longer listening");
+}
