@@ -21,7 +21,12 @@ pub mod service_error;
 #[cfg(feature = "ssr")]
 pub mod state;
 
-// The `i18n` module, generated from `locales/*.json` by `build.rs`.
-include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+// The `i18n` module, generated from `locales/*.json` by `build.rs` (its locale tags are
+// literals, so the `expect`s in it cannot fire).
+#[allow(clippy::expect_used)]
+mod generated_i18n {
+    include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+}
+pub use generated_i18n::i18n;
 
 pub use shell::{App, shell};

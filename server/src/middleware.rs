@@ -121,10 +121,10 @@ pub async fn server_fn_status(req: Request, next: Next) -> Response {
     };
     if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        if let AppError::RateLimited { retry_after_secs } = err {
-            if let Ok(v) = retry_after_secs.to_string().parse() {
-                parts.headers.insert(header::RETRY_AFTER, v);
-            }
+        if let AppError::RateLimited { retry_after_secs } = err
+            && let Ok(v) = retry_after_secs.to_string().parse()
+        {
+            parts.headers.insert(header::RETRY_AFTER, v);
         }
     }
     Response::from_parts(parts, Body::from(bytes))

@@ -269,10 +269,10 @@ impl Drop for TestApp {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        if let Some(h) = self.server.take() {
-            if !h.is_finished() {
-                h.abort();
-            }
+        if let Some(h) = self.server.take()
+            && !h.is_finished()
+        {
+            h.abort();
         }
         if let Backend::Postgres { admin_url, schema } = &self.backend {
             let (url, schema) = (admin_url.clone(), schema.clone());

@@ -131,7 +131,7 @@ pub fn normalize_username(raw: &str) -> String {
 pub fn validate_username(raw: &str) -> Result<String, crate::error::FieldError> {
     let name = normalize_username(raw);
     let len = name.chars().count();
-    if len < 3 || len > 64 {
+    if !(3..=64).contains(&len) {
         return Err(crate::error::FieldError::new("username_length").with("min", 3).with("max", 64));
     }
     let ok_start = name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());

@@ -264,13 +264,13 @@ pub async fn create_user_in(
             Some(code) => match crate::divisions::service::get(db, code).await? {
                 None => errors.add("division_code", FieldError::new("unknown_division")),
                 Some(d) => {
-                    if let Some(level) = new.role.required_division_level() {
-                        if d.level != level {
-                            errors.add(
-                                "division_code",
-                                FieldError::new("wrong_division_level").with("level", level.as_str()),
-                            );
-                        }
+                    if let Some(level) = new.role.required_division_level()
+                        && d.level != level
+                    {
+                        errors.add(
+                            "division_code",
+                            FieldError::new("wrong_division_level").with("level", level.as_str()),
+                        );
                     }
                 }
             },

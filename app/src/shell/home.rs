@@ -2,6 +2,7 @@
 
 use super::{PageTitle, role_label, use_auth};
 use crate::i18n::*;
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -20,22 +21,20 @@ pub fn HomePage() -> impl IntoView {
                         Some(me) => {
                             let role = role_label(locale, me.role);
                             let division = me.division_code.clone();
-                            view! {
+                            Either::Left(view! {
                                 <h1>{td_string!(locale, home.welcome, name = me.display_name.clone())}</h1>
                                 <p>{td_string!(locale, home.role_line, role = role)}</p>
                                 {division.map(|d| view! { <p>{td_string!(locale, home.scope_line, division = d)}</p> })}
                                 <p class="muted">{td_string!(locale, home.intro)}</p>
-                            }
-                                .into_any()
+                            })
                         }
                         None => {
-                            view! {
+                            Either::Right(view! {
                                 <h1>{td_string!(locale, app_name)}</h1>
                                 <p class="muted">{td_string!(locale, home.intro)}</p>
                                 <p>{td_string!(locale, home.guest_intro)}</p>
                                 <p><A href="/login" attr:class="button">{td_string!(locale, home.sign_in_cta)}</A></p>
-                            }
-                                .into_any()
+                            })
                         }
                     }
                 }}
