@@ -7,10 +7,15 @@
 #![recursion_limit = "256"]
 
 pub mod auth;
+pub mod dates;
 pub mod divisions;
 pub mod error;
+pub mod filings;
+pub mod machines;
 pub mod orgs;
+pub mod paging;
 pub mod shell;
+pub mod sites;
 
 #[cfg(feature = "ssr")]
 pub mod db;
@@ -20,6 +25,8 @@ pub mod rest;
 pub mod service_error;
 #[cfg(feature = "ssr")]
 pub mod state;
+#[cfg(feature = "ssr")]
+pub mod storage;
 
 // The `i18n` module, generated from `locales/*.json` by `build.rs` (its locale tags are
 // literals, so the `expect`s in it cannot fire).

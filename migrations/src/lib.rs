@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_create_divisions;
 mod m20261128_000002_create_accounts;
 mod m20261128_000003_create_registry;
+mod m20261128_000004_create_zones;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_create_divisions::Migration),
             Box::new(m20261128_000002_create_accounts::Migration),
             Box::new(m20261128_000003_create_registry::Migration),
+            Box::new(m20261128_000004_create_zones::Migration),
         ]
     }
 }

@@ -56,3 +56,18 @@ pub async fn counties_under(db: &impl ConnectionTrait, code: &str) -> ServiceRes
     };
     Ok(counties)
 }
+
+/// The children of `parent`, or the top-level divisions (provinces) without one.
+pub async fn children_or_roots(db: &impl ConnectionTrait, parent: Option<&str>) -> ServiceResult<Vec<Division>> {
+    match parent {
+        Some(code) => children(db, code).await,
+        None => Ok(division::Entity::find()
+            .filter(division::Column::ParentCode.is_null())
+            .order_by_asc(division::Column::Code)
+            .all(db)
+            .await?
+            .into_iter()
+            .filter_map(to_dto)
+            .collect()),
+    }
+}

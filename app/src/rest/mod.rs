@@ -137,6 +137,44 @@ impl<T: Serialize> IntoResponse for ApiJson<T> {
     }
 }
 
+/// A path parameter; one that does not parse (e.g. not a UUID) names nothing that exists: 404.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| ApiPath(v))
+            .map_err(|_| ApiError(AppError::NotFound))
+    }
+}
+
+/// Query parameters; unreadable ones are a 400 in the error format.
+#[derive(Debug, Clone, Default)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(v)| ApiQuery(v))
+            .map_err(|_| ApiError(AppError::BadRequest { code: "malformed_query".into() }))
+    }
+}
+
 /// The signed-in caller; 401 when there is none.
 #[derive(Debug, Clone)]
 pub struct Caller(pub Principal);
@@ -164,5 +202,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 
 /// The REST routes of every capability, mounted under `/api/v1`.
 pub fn router() -> axum::Router<crate::state::AppState> {
-    axum::Router::new().merge(crate::auth::rest::router()).merge(openapi::router())
+    axum::Router::new()
+        .merge(crate::auth::rest::router())
+        .merge(crate::machines::rest::router())
+        .merge(crate::sites::rest::router())
+        .merge(crate::orgs::rest::router())
+        .merge(crate::filings::rest::router())
+        .merge(openapi::router())
 }

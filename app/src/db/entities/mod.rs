@@ -6,6 +6,7 @@ pub mod division;
 pub mod filing;
 pub mod filing_machine;
 pub mod login_attempt;
+pub mod low_emission_zone;
 pub mod machine;
 pub mod machine_movement;
 pub mod machine_photo;

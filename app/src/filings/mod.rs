@@ -1,0 +1,182 @@
+//! Pre-entry filings (报备): a construction unit files machines for a site before they enter;
+//! the filing goes to the county of the site, whose inspectors accept or return it. Accepting
+//! issues registration codes. Then the site records each machine's entry and exit.
+
+pub mod precheck;
+
+#[cfg(feature = "ssr")]
+pub mod rest;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use crate::machines::{EmissionStage, PhotoKind};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub use precheck::{Precheck, PrecheckCode};
+
+/// Where a filing stands (wire values of API.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum FilingStatus {
+    Draft,
+    Submitted,
+    Returned,
+    Accepted,
+    Closed,
+}
+
+impl FilingStatus {
+    /// Every status.
+    pub const ALL: [FilingStatus; 5] = [
+        FilingStatus::Draft,
+        FilingStatus::Submitted,
+        FilingStatus::Returned,
+        FilingStatus::Accepted,
+        FilingStatus::Closed,
+    ];
+
+    /// The wire and database value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FilingStatus::Draft => "draft",
+            FilingStatus::Submitted => "submitted",
+            FilingStatus::Returned => "returned",
+            FilingStatus::Accepted => "accepted",
+            FilingStatus::Closed => "closed",
+        }
+    }
+
+    /// Parses a wire value.
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+}
+
+/// A filing as submitted (API.md `POST /filings`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct FilingInput {
+    pub site_id: Uuid,
+    pub machine_ids: Vec<Uuid>,
+    pub planned_entry_on: NaiveDate,
+    pub planned_exit_on: NaiveDate,
+}
+
+/// A correction of a returned filing, resubmitted with the version that was read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct FilingCorrection {
+    pub machine_ids: Vec<Uuid>,
+    pub planned_entry_on: NaiveDate,
+    pub planned_exit_on: NaiveDate,
+    pub version: i32,
+}
+
+/// A machine on a filing, as the filing shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct FiledMachine {
+    pub id: Uuid,
+    pub name: String,
+    pub machine_type: String,
+    pub emission_stage: EmissionStage,
+    pub rated_power_kw: f64,
+    pub registration_code: Option<String>,
+    pub photos: Vec<PhotoKind>,
+}
+
+/// A filing as stored and shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Filing {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub organization_name: String,
+    pub site_id: Uuid,
+    pub site_name: String,
+    /// The county the filing was routed to (the site's).
+    pub county_code: String,
+    pub status: FilingStatus,
+    pub planned_entry_on: NaiveDate,
+    pub planned_exit_on: NaiveDate,
+    /// Why the inspector returned it (while returned).
+    pub return_reason: Option<String>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub machines: Vec<FiledMachine>,
+    /// The automatic pre-checks, computed now.
+    pub prechecks: Vec<Precheck>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An inspector's decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Accept,
+    Return,
+}
+
+/// `POST /filings/{id}/review`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ReviewInput {
+    pub decision: Decision,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Entry or exit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MovementKind {
+    Enter,
+    Exit,
+}
+
+impl MovementKind {
+    /// The wire and database value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MovementKind::Enter => "enter",
+            MovementKind::Exit => "exit",
+        }
+    }
+}
+
+/// `POST /filings/{id}/movements`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MovementInput {
+    pub machine_id: Uuid,
+    pub kind: MovementKind,
+    pub at: DateTime<Utc>,
+}
+
+/// A recorded entry or exit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Movement {
+    pub id: Uuid,
+    pub machine_id: Uuid,
+    pub kind: MovementKind,
+    pub at: DateTime<Utc>,
+    /// True when the day lies outside the filing's planned dates (recorded, with a warning).
+    pub outside_window: bool,
+    /// `outside_filing_dates` when `outside_window`.
+    pub warning: Option<String>,
+}
+
+/// `?status=` of the filing list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+pub struct FilingFilter {
+    pub status: Option<FilingStatus>,
+    pub site_id: Option<Uuid>,
+}

@@ -1,0 +1,647 @@
+//! Filings: submit (routed to the site's county), pre-check, correct and resubmit, review
+//! (accepting issues registration codes), close; and the entry/exit log.
+
+use super::precheck::{self, MachineFacts};
+use super::{
+    Decision, FiledMachine, Filing, FilingCorrection, FilingFilter, FilingInput, FilingStatus, Movement, MovementInput,
+    MovementKind, Precheck, ReviewInput,
+};
+use crate::auth::service::Principal;
+use crate::auth::{Role, Scope};
+use crate::db::entities::{
+    filing, filing_machine, machine, machine_movement, organization, registration_counter, site,
+};
+use crate::error::{AppError, FieldError, FieldErrors};
+use crate::machines::regcode::RegistrationCode;
+use crate::machines::service::{contractor_org, photo_kinds};
+use crate::machines::{EmissionStage, FuelType};
+use crate::paging::{Page, PageQuery, page_from};
+use crate::service_error::{ServiceError, ServiceResult};
+use crate::state::AppState;
+use chrono::NaiveDate;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use uuid::Uuid;
+
+/// The most machines one filing may carry.
+pub const MAX_MACHINES: usize = 500;
+
+fn condition(scope: &Scope) -> Condition {
+    match scope {
+        Scope::Organization(org) => Condition::all().add(filing::Column::OrganizationId.eq(*org)),
+        other => other.condition(Some(filing::Column::CountyCode), None),
+    }
+}
+
+/// A filing the caller may see (404 otherwise).
+pub async fn find_visible(state: &AppState, principal: &Principal, id: Uuid) -> ServiceResult<filing::Model> {
+    let scope = Scope::resolve(&state.db, principal).await?;
+    filing::Entity::find_by_id(id)
+        .filter(condition(&scope))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::NotFound.into())
+}
+
+/// The lowest diesel stage allowed at a site, when it lies in a zone in force on `on`.
+async fn zone_min_stage(
+    db: &impl ConnectionTrait,
+    site: &site::Model,
+    on: NaiveDate,
+) -> ServiceResult<Option<EmissionStage>> {
+    if !site.low_emission_zone {
+        return Ok(None);
+    }
+    let zone = crate::sites::service::zone_for(db, &site.county_code, on).await?;
+    // A site marked as in a zone without zone data for its county: the strictest common rule.
+    Ok(Some(zone.and_then(|z| EmissionStage::parse(&z.min_diesel_stage)).unwrap_or(EmissionStage::Stage3)))
+}
+
+async fn facts(db: &impl ConnectionTrait, machines: Vec<machine::Model>) -> ServiceResult<Vec<MachineFacts>> {
+    let ids: Vec<Uuid> = machines.iter().map(|m| m.id).collect();
+    let mut photos = photo_kinds(db, &ids).await?;
+    machines
+        .into_iter()
+        .map(|m| {
+            let stage =
+                EmissionStage::parse(&m.emission_stage).ok_or_else(|| ServiceError::internal("stored stage"))?;
+            Ok(MachineFacts {
+                fuel_is_diesel: m.fuel_type == FuelType::Diesel.as_str(),
+                has_env_code: m.env_code.is_some(),
+                has_engine_serial: m.engine_serial.is_some(),
+                has_manufacture_date: m.manufactured_on.is_some(),
+                machine: FiledMachine {
+                    photos: photos.remove(&m.id).unwrap_or_default(),
+                    id: m.id,
+                    name: m.name,
+                    machine_type: m.machine_type,
+                    emission_stage: stage,
+                    rated_power_kw: m.rated_power_kw,
+                    registration_code: m.registration_code,
+                },
+            })
+        })
+        .collect()
+}
+
+async fn machines_of(db: &impl ConnectionTrait, filing_id: Uuid) -> ServiceResult<Vec<machine::Model>> {
+    let ids: Vec<Uuid> = filing_machine::Entity::find()
+        .filter(filing_machine::Column::FilingId.eq(filing_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|fm| fm.machine_id)
+        .collect();
+    Ok(machine::Entity::find()
+        .filter(machine::Column::Id.is_in(ids))
+        .order_by_asc(machine::Column::Name)
+        .all(db)
+        .await?)
+}
+
+async fn to_dto(state: &AppState, f: filing::Model) -> ServiceResult<Filing> {
+    let db = &state.db;
+    let site = site::Entity::find_by_id(f.site_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::internal("filing without site"))?;
+    let org = organization::Entity::find_by_id(f.organization_id).one(db).await?;
+    let facts = facts(db, machines_of(db, f.id).await?).await?;
+    let today = crate::dates::china_date(state.clock.now());
+    let prechecks = precheck::run(zone_min_stage(db, &site, Ord::max(f.planned_entry_on, today)).await?, &facts);
+    Ok(Filing {
+        id: f.id,
+        organization_id: f.organization_id,
+        organization_name: org.map(|o| o.name).unwrap_or_default(),
+        site_id: f.site_id,
+        site_name: site.name,
+        county_code: f.county_code,
+        status: FilingStatus::parse(&f.status).ok_or_else(|| ServiceError::internal("stored status"))?,
+        planned_entry_on: f.planned_entry_on,
+        planned_exit_on: f.planned_exit_on,
+        return_reason: f.return_reason,
+        submitted_at: f.submitted_at,
+        reviewed_at: f.reviewed_at,
+        machines: facts.into_iter().map(|x| x.machine).collect(),
+        prechecks,
+        version: f.version,
+        created_at: f.created_at,
+    })
+}
+
+/// One filing.
+pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> ServiceResult<Filing> {
+    let f = find_visible(state, principal, id).await?;
+    to_dto(state, f).await
+}
+
+/// A page of filings in scope: the review queue (`status=submitted`) oldest first, every other
+/// list newest first.
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+    filter: &FilingFilter,
+    page: &PageQuery,
+) -> ServiceResult<Page<Filing>> {
+    let scope = Scope::resolve(&state.db, principal).await?;
+    let limit = page.limit();
+    let mut q = filing::Entity::find().filter(condition(&scope));
+    if let Some(status) = filter.status {
+        q = q.filter(filing::Column::Status.eq(status.as_str()));
+    }
+    if let Some(site) = filter.site_id {
+        q = q.filter(filing::Column::SiteId.eq(site));
+    }
+    let oldest_first = filter.status == Some(FilingStatus::Submitted);
+    if let Some(after) = page.after()? {
+        q = q.filter(if oldest_first { filing::Column::Id.gt(after) } else { filing::Column::Id.lt(after) });
+    }
+    q = if oldest_first { q.order_by_asc(filing::Column::Id) } else { q.order_by_desc(filing::Column::Id) };
+    let rows = q.limit(limit + 1).all(&state.db).await?;
+    let page = page_from(rows, limit, |f| f.id);
+    let mut items = Vec::with_capacity(page.items.len());
+    for f in page.items {
+        items.push(to_dto(state, f).await?);
+    }
+    Ok(Page { items, next_cursor: page.next_cursor })
+}
+
+/// Checks the parts of a filing that do not depend on its status; returns the site and machines.
+async fn check_input(
+    state: &AppState,
+    principal: &Principal,
+    org: Uuid,
+    site_id: Uuid,
+    machine_ids: &[Uuid],
+    entry: NaiveDate,
+    exit: NaiveDate,
+) -> ServiceResult<(site::Model, Vec<machine::Model>)> {
+    let mut errors = FieldErrors::new();
+    let site = crate::sites::service::find_visible(state, principal, site_id).await.map_err(|e| match e {
+        ServiceError::Client(AppError::NotFound) => ServiceError::from(AppError::Validation {
+            fields: FieldErrors::single("site_id", FieldError::new("unknown_site")),
+        }),
+        other => other,
+    })?;
+    if site.organization_id != org {
+        errors.add("site_id", FieldError::new("unknown_site"));
+    }
+    let unique: HashSet<Uuid> = machine_ids.iter().copied().collect();
+    if machine_ids.is_empty() {
+        errors.add("machine_ids", FieldError::new("required"));
+    } else if machine_ids.len() > MAX_MACHINES {
+        errors.add("machine_ids", FieldError::new("too_many").with("max", MAX_MACHINES));
+    } else if unique.len() != machine_ids.len() {
+        errors.add("machine_ids", FieldError::new("duplicate_machine"));
+    }
+    let machines = machine::Entity::find()
+        .filter(machine::Column::Id.is_in(unique.iter().copied()))
+        .filter(machine::Column::OrganizationId.eq(org))
+        .all(&state.db)
+        .await?;
+    if machines.len() != unique.len() && !machine_ids.is_empty() {
+        errors.add("machine_ids", FieldError::new("unknown_machine"));
+    }
+    if exit < entry {
+        errors.add("planned_exit_on", FieldError::new("end_before_start"));
+    }
+    if entry < site.starts_on || exit > site.ends_on {
+        errors.add(
+            "planned_entry_on",
+            FieldError::new("outside_site_dates").with("from", site.starts_on).with("to", site.ends_on),
+        );
+    }
+    if exit < crate::dates::china_date(state.clock.now()) {
+        errors.add("planned_exit_on", FieldError::new("in_the_past"));
+    }
+    errors.into_result()?;
+    Ok((site, machines))
+}
+
+/// 409 when one of `machine_ids` is on another accepted filing at another site with dates
+/// overlapping `entry..=exit`; the conflict names the other site and the machine.
+async fn check_overlap(
+    db: &impl ConnectionTrait,
+    filing_id: Option<Uuid>,
+    site_id: Uuid,
+    machine_ids: &[Uuid],
+    entry: NaiveDate,
+    exit: NaiveDate,
+) -> ServiceResult<()> {
+    let mut q = filing::Entity::find()
+        .filter(filing::Column::Status.eq(FilingStatus::Accepted.as_str()))
+        .filter(filing::Column::SiteId.ne(site_id))
+        .filter(filing::Column::PlannedEntryOn.lte(exit))
+        .filter(filing::Column::PlannedExitOn.gte(entry))
+        .filter(
+            filing::Column::Id.in_subquery(
+                Query::select()
+                    .column(filing_machine::Column::FilingId)
+                    .from(filing_machine::Entity)
+                    .and_where(Expr::col(filing_machine::Column::MachineId).is_in(machine_ids.iter().copied()))
+                    .to_owned(),
+            ),
+        );
+    if let Some(id) = filing_id {
+        q = q.filter(filing::Column::Id.ne(id));
+    }
+    let Some(other) = q.one(db).await? else { return Ok(()) };
+    let other_site = site::Entity::find_by_id(other.site_id).one(db).await?;
+    let on_other: HashSet<Uuid> = filing_machine::Entity::find()
+        .filter(filing_machine::Column::FilingId.eq(other.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|fm| fm.machine_id)
+        .collect();
+    let clash = machine_ids.iter().find(|id| on_other.contains(id));
+    let machine_name = match clash {
+        Some(id) => machine::Entity::find_by_id(*id).one(db).await?.map(|m| m.name).unwrap_or_default(),
+        None => String::new(),
+    };
+    let mut params = BTreeMap::new();
+    params.insert("other_site".to_owned(), other_site.map(|s| s.name).unwrap_or_default());
+    params.insert("other_filing_id".to_owned(), other.id.to_string());
+    params.insert("machine".to_owned(), machine_name);
+    params.insert("from".to_owned(), other.planned_entry_on.to_string());
+    params.insert("to".to_owned(), other.planned_exit_on.to_string());
+    Err(AppError::Conflict { code: "machine_overlap".into(), fields: FieldErrors::new(), params }.into())
+}
+
+/// The pre-checks for a filing that is about to be submitted (nothing is stored).
+pub async fn precheck(state: &AppState, principal: &Principal, input: &FilingInput) -> ServiceResult<Vec<Precheck>> {
+    let org = contractor_org(principal)?;
+    let (site, machines) = check_input(
+        state,
+        principal,
+        org,
+        input.site_id,
+        &input.machine_ids,
+        input.planned_entry_on,
+        input.planned_exit_on,
+    )
+    .await?;
+    let today = crate::dates::china_date(state.clock.now());
+    let min = zone_min_stage(&state.db, &site, Ord::max(input.planned_entry_on, today)).await?;
+    Ok(precheck::run(min, &facts(&state.db, machines).await?))
+}
+
+/// Submits a filing; it goes to the county of the site.
+#[tracing::instrument(skip(state, input), fields(user = %principal.username))]
+pub async fn create(state: &AppState, principal: &Principal, input: FilingInput) -> ServiceResult<Filing> {
+    let org = contractor_org(principal)?;
+    let (site, _) = check_input(
+        state,
+        principal,
+        org,
+        input.site_id,
+        &input.machine_ids,
+        input.planned_entry_on,
+        input.planned_exit_on,
+    )
+    .await?;
+    check_overlap(&state.db, None, site.id, &input.machine_ids, input.planned_entry_on, input.planned_exit_on).await?;
+    let now = state.clock.now();
+    let id = Uuid::now_v7();
+    let txn = state.db.begin().await?;
+    filing::Entity::insert(filing::ActiveModel {
+        id: Set(id),
+        organization_id: Set(org),
+        site_id: Set(site.id),
+        county_code: Set(site.county_code.clone()),
+        status: Set(FilingStatus::Submitted.as_str().to_owned()),
+        planned_entry_on: Set(input.planned_entry_on),
+        planned_exit_on: Set(input.planned_exit_on),
+        return_reason: Set(None),
+        submitted_at: Set(Some(now)),
+        reviewed_at: Set(None),
+        reviewed_by: Set(None),
+        created_by: Set(principal.user_id),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec(&txn)
+    .await?;
+    insert_machines(&txn, id, &input.machine_ids).await?;
+    txn.commit().await?;
+    get(state, principal, id).await
+}
+
+async fn insert_machines(db: &impl ConnectionTrait, filing_id: Uuid, machine_ids: &[Uuid]) -> ServiceResult<()> {
+    if machine_ids.is_empty() {
+        return Ok(());
+    }
+    filing_machine::Entity::insert_many(
+        machine_ids.iter().map(|m| filing_machine::ActiveModel { filing_id: Set(filing_id), machine_id: Set(*m) }),
+    )
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// Corrects a returned filing and submits it again.
+#[tracing::instrument(skip(state, input), fields(user = %principal.username))]
+pub async fn resubmit(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    input: FilingCorrection,
+) -> ServiceResult<Filing> {
+    let org = contractor_org(principal)?;
+    let current = find_visible(state, principal, id).await?;
+    if current.organization_id != org {
+        return Err(AppError::NotFound.into());
+    }
+    if current.status != FilingStatus::Returned.as_str() {
+        return Err(illegal_transition(&current.status, "submitted"));
+    }
+    check_input(
+        state,
+        principal,
+        org,
+        current.site_id,
+        &input.machine_ids,
+        input.planned_entry_on,
+        input.planned_exit_on,
+    )
+    .await?;
+    check_overlap(
+        &state.db,
+        Some(id),
+        current.site_id,
+        &input.machine_ids,
+        input.planned_entry_on,
+        input.planned_exit_on,
+    )
+    .await?;
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let updated = filing::Entity::update_many()
+        .col_expr(filing::Column::Status, Expr::value(FilingStatus::Submitted.as_str()))
+        .col_expr(filing::Column::PlannedEntryOn, Expr::value(input.planned_entry_on))
+        .col_expr(filing::Column::PlannedExitOn, Expr::value(input.planned_exit_on))
+        .col_expr(filing::Column::SubmittedAt, Expr::value(Some(now)))
+        .col_expr(filing::Column::Version, Expr::col(filing::Column::Version).add(1))
+        .col_expr(filing::Column::UpdatedAt, Expr::value(now))
+        .filter(filing::Column::Id.eq(id))
+        .filter(filing::Column::Version.eq(input.version))
+        .filter(filing::Column::Status.eq(FilingStatus::Returned.as_str()))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(crate::machines::service::stale(current.version));
+    }
+    filing_machine::Entity::delete_many().filter(filing_machine::Column::FilingId.eq(id)).exec(&txn).await?;
+    insert_machines(&txn, id, &input.machine_ids).await?;
+    txn.commit().await?;
+    get(state, principal, id).await
+}
+
+fn illegal_transition(from: &str, to: &str) -> ServiceError {
+    let mut params = BTreeMap::new();
+    params.insert("from".to_owned(), from.to_owned());
+    params.insert("to".to_owned(), to.to_owned());
+    AppError::Conflict { code: "illegal_transition".into(), fields: FieldErrors::new(), params }.into()
+}
+
+/// The next registration-code sequence number of a county: one atomic upsert, so concurrent
+/// accepts never get the same number and numbers are never reused.
+async fn next_sequence(db: &impl ConnectionTrait, county: &str) -> ServiceResult<i64> {
+    let stmt = Query::insert()
+        .into_table(registration_counter::Entity)
+        .columns([registration_counter::Column::CountyCode, registration_counter::Column::LastSeq])
+        .values([county.into(), 1i64.into()])
+        .map_err(ServiceError::internal)?
+        .on_conflict(
+            OnConflict::column(registration_counter::Column::CountyCode)
+                .value(
+                    registration_counter::Column::LastSeq,
+                    Expr::col((registration_counter::Entity, registration_counter::Column::LastSeq)).add(1),
+                )
+                .to_owned(),
+        )
+        .returning_col(registration_counter::Column::LastSeq)
+        .to_owned();
+    let row = db.query_one(&stmt).await?.ok_or_else(|| ServiceError::internal("no sequence returned"))?;
+    Ok(row.try_get::<i64>("", "last_seq")?)
+}
+
+/// Accepts or returns a submitted filing (an inspector of the site's county). Accepting issues
+/// a registration code to every machine on it that has none.
+#[tracing::instrument(skip(state, input), fields(user = %principal.username))]
+pub async fn review(state: &AppState, principal: &Principal, id: Uuid, input: ReviewInput) -> ServiceResult<Filing> {
+    let current = find_visible(state, principal, id).await?;
+    principal.require(&[Role::CountyInspector])?;
+    let reason = input.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
+    if input.decision == Decision::Return {
+        match &reason {
+            None => return Err(AppError::field("reason", "required").into()),
+            Some(r) if r.chars().count() > 1000 => {
+                return Err(AppError::Validation {
+                    fields: FieldErrors::single("reason", FieldError::new("length").with("min", 1).with("max", 1000)),
+                }
+                .into());
+            }
+            _ => {}
+        }
+    }
+    let to = match input.decision {
+        Decision::Accept => FilingStatus::Accepted,
+        Decision::Return => FilingStatus::Returned,
+    };
+    if current.status != FilingStatus::Submitted.as_str() {
+        return Err(illegal_transition(&current.status, to.as_str()));
+    }
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    // The first statement writes, so SQLite takes its write lock before anything is read.
+    let updated = filing::Entity::update_many()
+        .col_expr(filing::Column::Status, Expr::value(to.as_str()))
+        .col_expr(filing::Column::ReturnReason, Expr::value(if to == FilingStatus::Returned { reason } else { None }))
+        .col_expr(filing::Column::ReviewedAt, Expr::value(Some(now)))
+        .col_expr(filing::Column::ReviewedBy, Expr::value(Some(principal.user_id)))
+        .col_expr(filing::Column::Version, Expr::col(filing::Column::Version).add(1))
+        .col_expr(filing::Column::UpdatedAt, Expr::value(now))
+        .filter(filing::Column::Id.eq(id))
+        .filter(filing::Column::Status.eq(FilingStatus::Submitted.as_str()))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(illegal_transition(&current.status, to.as_str()));
+    }
+    if to == FilingStatus::Accepted {
+        let machine_ids: Vec<Uuid> = filing_machine::Entity::find()
+            .filter(filing_machine::Column::FilingId.eq(id))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|fm| fm.machine_id)
+            .collect();
+        check_overlap(&txn, Some(id), current.site_id, &machine_ids, current.planned_entry_on, current.planned_exit_on)
+            .await?;
+        let unregistered = machine::Entity::find()
+            .filter(machine::Column::Id.is_in(machine_ids))
+            .filter(machine::Column::RegistrationCode.is_null())
+            .order_by_asc(machine::Column::Id)
+            .all(&txn)
+            .await?;
+        for m in unregistered {
+            let seq = next_sequence(&txn, &current.county_code).await?;
+            let code = RegistrationCode::issue(&current.county_code, seq as u64).ok_or_else(|| {
+                ServiceError::internal(format!("sequence {seq} out of range in {}", current.county_code))
+            })?;
+            machine::Entity::update_many()
+                .col_expr(machine::Column::RegistrationCode, Expr::value(Some(code.to_string())))
+                .col_expr(machine::Column::RegisteredAt, Expr::value(Some(now)))
+                .col_expr(machine::Column::Version, Expr::col(machine::Column::Version).add(1))
+                .filter(machine::Column::Id.eq(m.id))
+                .filter(machine::Column::RegistrationCode.is_null())
+                .exec(&txn)
+                .await?;
+        }
+    }
+    txn.commit().await?;
+    get(state, principal, id).await
+}
+
+/// Closes an accepted filing when the work is done (the construction unit).
+pub async fn close(state: &AppState, principal: &Principal, id: Uuid) -> ServiceResult<Filing> {
+    let org = contractor_org(principal)?;
+    let current = find_visible(state, principal, id).await?;
+    if current.organization_id != org {
+        return Err(AppError::NotFound.into());
+    }
+    let updated = filing::Entity::update_many()
+        .col_expr(filing::Column::Status, Expr::value(FilingStatus::Closed.as_str()))
+        .col_expr(filing::Column::Version, Expr::col(filing::Column::Version).add(1))
+        .col_expr(filing::Column::UpdatedAt, Expr::value(state.clock.now()))
+        .filter(filing::Column::Id.eq(id))
+        .filter(filing::Column::Status.eq(FilingStatus::Accepted.as_str()))
+        .exec(&state.db)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(illegal_transition(&current.status, "closed"));
+    }
+    get(state, principal, id).await
+}
+
+fn movement_dto(m: machine_movement::Model) -> Movement {
+    Movement {
+        id: m.id,
+        machine_id: m.machine_id,
+        kind: if m.kind == "exit" { MovementKind::Exit } else { MovementKind::Enter },
+        at: m.at,
+        outside_window: m.outside_window,
+        warning: m.outside_window.then(|| "outside_filing_dates".to_owned()),
+    }
+}
+
+/// The entry/exit log of a filing, oldest first.
+pub async fn movements(state: &AppState, principal: &Principal, filing_id: Uuid) -> ServiceResult<Vec<Movement>> {
+    find_visible(state, principal, filing_id).await?;
+    Ok(machine_movement::Entity::find()
+        .filter(machine_movement::Column::FilingId.eq(filing_id))
+        .order_by_asc(machine_movement::Column::At)
+        .order_by_asc(machine_movement::Column::Id)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(movement_dto)
+        .collect())
+}
+
+/// Records a machine entering or leaving the site of an accepted filing (Beijing's rule).
+/// An exit must follow an entry and not precede it; an entry outside the planned dates is
+/// recorded with a warning.
+#[tracing::instrument(skip(state, input), fields(user = %principal.username))]
+pub async fn record_movement(
+    state: &AppState,
+    principal: &Principal,
+    filing_id: Uuid,
+    input: MovementInput,
+) -> ServiceResult<Movement> {
+    let org = contractor_org(principal)?;
+    let f = find_visible(state, principal, filing_id).await?;
+    if f.organization_id != org {
+        return Err(AppError::NotFound.into());
+    }
+    if f.status != FilingStatus::Accepted.as_str() {
+        return Err(AppError::conflict("filing_not_accepted").into());
+    }
+    let on_filing = filing_machine::Entity::find_by_id((filing_id, input.machine_id)).one(&state.db).await?;
+    if on_filing.is_none() {
+        return Err(AppError::field("machine_id", "not_on_filing").into());
+    }
+    let now = state.clock.now();
+    if input.at > now + chrono::Duration::minutes(10) {
+        return Err(AppError::field("at", "date_in_future").into());
+    }
+    let last = machine_movement::Entity::find()
+        .filter(machine_movement::Column::FilingId.eq(filing_id))
+        .filter(machine_movement::Column::MachineId.eq(input.machine_id))
+        .order_by_desc(machine_movement::Column::At)
+        .order_by_desc(machine_movement::Column::Id)
+        .one(&state.db)
+        .await?;
+    match (input.kind, &last) {
+        (MovementKind::Exit, None) => return Err(AppError::field("kind", "exit_without_entry").into()),
+        (MovementKind::Exit, Some(l)) if l.kind == "exit" => {
+            return Err(AppError::field("kind", "exit_without_entry").into());
+        }
+        (MovementKind::Exit, Some(l)) if input.at < l.at => {
+            return Err(AppError::field("at", "exit_before_entry").into());
+        }
+        (MovementKind::Enter, Some(l)) if l.kind == "enter" => {
+            return Err(AppError::field("kind", "already_on_site").into());
+        }
+        (MovementKind::Enter, Some(l)) if input.at < l.at => {
+            return Err(AppError::field("at", "before_last_exit").into());
+        }
+        _ => {}
+    }
+    let day = crate::dates::china_date(input.at);
+    let outside = input.kind == MovementKind::Enter && (day < f.planned_entry_on || day > f.planned_exit_on);
+    let id = Uuid::now_v7();
+    let row = machine_movement::ActiveModel {
+        id: Set(id),
+        filing_id: Set(filing_id),
+        machine_id: Set(input.machine_id),
+        kind: Set(input.kind.as_str().to_owned()),
+        at: Set(input.at),
+        outside_window: Set(outside),
+        recorded_by: Set(principal.user_id),
+        created_at: Set(now),
+    };
+    machine_movement::Entity::insert(row).exec(&state.db).await?;
+    let m = machine_movement::Entity::find_by_id(id).one(&state.db).await?.ok_or(AppError::NotFound)?;
+    Ok(movement_dto(m))
+}
+
+/// For look-ups: the accepted filings (with sites) that cover each machine on `day`.
+pub async fn current_filings(
+    db: &impl ConnectionTrait,
+    machine_ids: &[Uuid],
+    day: NaiveDate,
+) -> ServiceResult<HashMap<Uuid, filing::Model>> {
+    let links = filing_machine::Entity::find()
+        .filter(filing_machine::Column::MachineId.is_in(machine_ids.iter().copied()))
+        .all(db)
+        .await?;
+    let filing_ids: Vec<Uuid> = links.iter().map(|l| l.filing_id).collect();
+    let filings: HashMap<Uuid, filing::Model> = filing::Entity::find()
+        .filter(filing::Column::Id.is_in(filing_ids))
+        .filter(filing::Column::Status.eq(FilingStatus::Accepted.as_str()))
+        .filter(filing::Column::PlannedEntryOn.lte(day))
+        .filter(filing::Column::PlannedExitOn.gte(day))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| (f.id, f))
+        .collect();
+    Ok(links.into_iter().filter_map(|l| filings.get(&l.filing_id).map(|f| (l.machine_id, f.clone()))).collect())
+}

@@ -1,0 +1,429 @@
+//! Machines: create, read, list (keyset), edit with a version, delete — scoped and checked by
+//! the shared rules; identifiers are unique across every organisation.
+
+use super::{Machine, MachineFilter, MachineInput, MachineTypeInfo, PhotoKind, rules};
+use crate::auth::service::Principal;
+use crate::auth::{Role, Scope};
+use crate::db::entities::{filing, filing_machine, machine, machine_photo, machine_type};
+use crate::error::{AppError, FieldError, FieldErrors};
+use crate::paging::{Page, PageQuery, page_from};
+use crate::service_error::{ServiceError, ServiceResult};
+use crate::state::AppState;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
+
+/// Roles that manage a fleet.
+pub const CONTRACTORS: [Role; 2] = [Role::ContractorAdmin, Role::ContractorStaff];
+
+/// The machine-type list, in display order (active types only).
+pub async fn types(db: &impl ConnectionTrait) -> ServiceResult<Vec<MachineTypeInfo>> {
+    Ok(machine_type::Entity::find()
+        .filter(machine_type::Column::IsActive.eq(true))
+        .order_by_asc(machine_type::Column::SortOrder)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| MachineTypeInfo { code: t.code, name_zh: t.name_zh, name_en: t.name_en })
+        .collect())
+}
+
+/// Maps a row and its photo kinds to the wire type.
+pub fn to_dto(m: machine::Model, photos: Vec<PhotoKind>) -> ServiceResult<Machine> {
+    let stage = super::EmissionStage::parse(&m.emission_stage)
+        .ok_or_else(|| ServiceError::internal(format!("stored stage {}", m.emission_stage)))?;
+    let fuel = super::FuelType::parse(&m.fuel_type)
+        .ok_or_else(|| ServiceError::internal(format!("stored fuel {}", m.fuel_type)))?;
+    Ok(Machine {
+        id: m.id,
+        organization_id: m.organization_id,
+        version: m.version,
+        registration_code: m.registration_code,
+        registered_at: m.registered_at,
+        data: MachineInput {
+            machine_type: m.machine_type,
+            name: m.name,
+            brand: m.brand,
+            model: m.model,
+            pin: m.pin,
+            env_code: m.env_code,
+            info_disclosure_no: m.info_disclosure_no,
+            engine_model: m.engine_model,
+            engine_serial: m.engine_serial,
+            engine_maker: m.engine_maker,
+            engine_approval_no: m.engine_approval_no,
+            emission_stage: stage,
+            fuel_type: fuel,
+            rated_power_kw: m.rated_power_kw,
+            manufactured_on: m.manufactured_on,
+            dpf_fitted: m.dpf_fitted,
+            dpf_model: m.dpf_model,
+            dpf_maker: m.dpf_maker,
+            dpf_fitted_on: m.dpf_fitted_on,
+            obd_fitted: m.obd_fitted,
+            remote_terminal: m.remote_terminal,
+        },
+        photos,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+/// The photo kinds on file for each machine.
+pub async fn photo_kinds(db: &impl ConnectionTrait, ids: &[Uuid]) -> ServiceResult<HashMap<Uuid, Vec<PhotoKind>>> {
+    let mut out: HashMap<Uuid, Vec<PhotoKind>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let rows = machine_photo::Entity::find()
+        .select_only()
+        .column(machine_photo::Column::MachineId)
+        .column(machine_photo::Column::Kind)
+        .filter(machine_photo::Column::MachineId.is_in(ids.iter().copied()))
+        .into_tuple::<(Uuid, String)>()
+        .all(db)
+        .await?;
+    for (id, kind) in rows {
+        if let Some(k) = PhotoKind::parse(&kind) {
+            out.entry(id).or_default().push(k);
+        }
+    }
+    for kinds in out.values_mut() {
+        kinds.sort_by_key(|k| PhotoKind::ALL.iter().position(|x| x == k));
+    }
+    Ok(out)
+}
+
+/// The condition that limits machines to a scope: a construction unit sees its fleet; officials
+/// see the machines filed for sites in their counties.
+pub fn scope_condition(scope: &Scope) -> Condition {
+    match scope {
+        Scope::All => Condition::all(),
+        Scope::Organization(org) => Condition::all().add(machine::Column::OrganizationId.eq(*org)),
+        Scope::Counties(codes) => Condition::all().add(
+            machine::Column::Id.in_subquery(
+                Query::select()
+                    .column(filing_machine::Column::MachineId)
+                    .from(filing_machine::Entity)
+                    .inner_join(
+                        filing::Entity,
+                        Expr::col((filing::Entity, filing::Column::Id))
+                            .equals((filing_machine::Entity, filing_machine::Column::FilingId)),
+                    )
+                    .and_where(Expr::col((filing::Entity, filing::Column::CountyCode)).is_in(codes.iter().cloned()))
+                    .and_where(Expr::col((filing::Entity, filing::Column::Status)).ne("draft"))
+                    .to_owned(),
+            ),
+        ),
+        Scope::Nothing => Condition::all().add(Expr::cust("1 = 0")),
+    }
+}
+
+/// A machine the caller may see (404 otherwise).
+pub async fn find_visible(state: &AppState, principal: &Principal, id: Uuid) -> ServiceResult<machine::Model> {
+    let scope = Scope::resolve(&state.db, principal).await?;
+    machine::Entity::find_by_id(id)
+        .filter(scope_condition(&scope))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::NotFound.into())
+}
+
+/// One machine.
+pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> ServiceResult<Machine> {
+    let m = find_visible(state, principal, id).await?;
+    let mut photos = photo_kinds(&state.db, &[m.id]).await?;
+    to_dto(m, photos.remove(&id).unwrap_or_default())
+}
+
+/// A page of machines, newest first.
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+    filter: &MachineFilter,
+    page: &PageQuery,
+) -> ServiceResult<Page<Machine>> {
+    let scope = Scope::resolve(&state.db, principal).await?;
+    let limit = page.limit();
+    let mut q = machine::Entity::find().filter(scope_condition(&scope));
+    if let Some(after) = page.after()? {
+        q = q.filter(machine::Column::Id.lt(after));
+    }
+    if let Some(t) = filter.machine_type.as_deref().filter(|s| !s.is_empty()) {
+        q = q.filter(machine::Column::MachineType.eq(t));
+    }
+    if let Some(s) = filter.emission_stage.as_deref().filter(|s| !s.is_empty()) {
+        q = q.filter(machine::Column::EmissionStage.eq(s));
+    }
+    match filter.registered {
+        Some(true) => q = q.filter(machine::Column::RegistrationCode.is_not_null()),
+        Some(false) => q = q.filter(machine::Column::RegistrationCode.is_null()),
+        None => {}
+    }
+    if let Some(text) = filter.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let upper = text.to_uppercase();
+        q = q.filter(
+            Condition::any()
+                .add(machine::Column::Name.contains(text))
+                .add(machine::Column::Pin.starts_with(upper.clone()))
+                .add(machine::Column::EnvCode.starts_with(upper.clone()))
+                .add(machine::Column::EngineSerial.starts_with(upper.clone()))
+                .add(machine::Column::RegistrationCode.starts_with(upper)),
+        );
+    }
+    let rows = q.order_by_desc(machine::Column::Id).limit(limit + 1).all(&state.db).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|m| m.id).collect();
+    let mut photos = photo_kinds(&state.db, &ids).await?;
+    let page = page_from(rows, limit, |m| m.id);
+    let items = page.items.into_iter().map(|m| {
+        let kinds = photos.remove(&m.id).unwrap_or_default();
+        to_dto(m, kinds)
+    });
+    Ok(Page { items: items.collect::<ServiceResult<_>>()?, next_cursor: page.next_cursor })
+}
+
+/// Checks a machine against every rule that needs the database: the type list and the
+/// uniqueness of its identifiers (other than `except`, the machine being edited).
+pub async fn check_against_registry(
+    db: &impl ConnectionTrait,
+    input: &MachineInput,
+    except: Option<Uuid>,
+    errors: &mut FieldErrors,
+) -> ServiceResult<()> {
+    let known = machine_type::Entity::find_by_id(input.machine_type.clone()).one(db).await?;
+    if !input.machine_type.is_empty() && !known.is_some_and(|t| t.is_active) {
+        errors.add("machine_type", FieldError::new("unknown_machine_type"));
+    }
+    for (field, col, value) in [
+        ("pin", machine::Column::Pin, &input.pin),
+        ("env_code", machine::Column::EnvCode, &input.env_code),
+        ("engine_serial", machine::Column::EngineSerial, &input.engine_serial),
+    ] {
+        let Some(v) = value else { continue };
+        let mut q = machine::Entity::find().filter(col.eq(v.clone()));
+        if let Some(id) = except {
+            q = q.filter(machine::Column::Id.ne(id));
+        }
+        if q.one(db).await?.is_some() {
+            errors.add(field, FieldError::new("already_registered"));
+        }
+    }
+    Ok(())
+}
+
+/// The error for identifiers that are taken: 409 naming the fields.
+fn duplicate(errors: FieldErrors) -> ServiceError {
+    AppError::Conflict { code: "duplicate_identifier".into(), fields: errors, params: BTreeMap::new() }.into()
+}
+
+/// Splits field errors into "taken identifiers" (409) and the rest (422).
+fn raise(errors: FieldErrors) -> ServiceResult<()> {
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let only_duplicates = errors.0.values().flatten().all(|e| e.code == "already_registered");
+    if only_duplicates { Err(duplicate(errors)) } else { Err(AppError::Validation { fields: errors }.into()) }
+}
+
+/// After a unique-constraint violation (a concurrent insert won): say which field.
+async fn duplicate_after_violation(
+    db: &impl ConnectionTrait,
+    input: &MachineInput,
+    except: Option<Uuid>,
+) -> ServiceError {
+    let mut errors = FieldErrors::new();
+    match check_against_registry(db, input, except, &mut errors).await {
+        Ok(()) if !errors.is_empty() => duplicate(errors),
+        Ok(()) => ServiceError::internal("unique violation without a duplicate"),
+        Err(e) => e,
+    }
+}
+
+fn active_from(input: &MachineInput) -> machine::ActiveModel {
+    machine::ActiveModel {
+        machine_type: Set(input.machine_type.clone()),
+        name: Set(input.name.clone()),
+        brand: Set(input.brand.clone()),
+        model: Set(input.model.clone()),
+        pin: Set(input.pin.clone()),
+        env_code: Set(input.env_code.clone()),
+        info_disclosure_no: Set(input.info_disclosure_no.clone()),
+        engine_model: Set(input.engine_model.clone()),
+        engine_serial: Set(input.engine_serial.clone()),
+        engine_maker: Set(input.engine_maker.clone()),
+        engine_approval_no: Set(input.engine_approval_no.clone()),
+        emission_stage: Set(input.emission_stage.as_str().to_owned()),
+        fuel_type: Set(input.fuel_type.as_str().to_owned()),
+        rated_power_kw: Set(input.rated_power_kw),
+        manufactured_on: Set(input.manufactured_on),
+        dpf_fitted: Set(input.dpf_fitted),
+        dpf_model: Set(input.dpf_model.clone()),
+        dpf_maker: Set(input.dpf_maker.clone()),
+        dpf_fitted_on: Set(input.dpf_fitted_on),
+        obd_fitted: Set(input.obd_fitted),
+        remote_terminal: Set(input.remote_terminal),
+        ..Default::default()
+    }
+}
+
+/// The caller's organisation, for contractor actions (403 for other roles).
+pub fn contractor_org(principal: &Principal) -> ServiceResult<Uuid> {
+    principal.require(&CONTRACTORS)?;
+    principal.organization_id.ok_or_else(|| AppError::Forbidden.into())
+}
+
+/// Validates a machine completely (shared rules, then the registry) without storing it.
+pub async fn validate_new(
+    db: &impl ConnectionTrait,
+    input: &mut MachineInput,
+    today: chrono::NaiveDate,
+) -> ServiceResult<()> {
+    let mut errors = rules::validate(input, today);
+    check_against_registry(db, input, None, &mut errors).await?;
+    raise(errors)
+}
+
+/// Inserts a machine that passed [`validate_new`], on any connection (used by the import too).
+pub async fn insert_checked(
+    db: &impl ConnectionTrait,
+    org: Uuid,
+    input: &MachineInput,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ServiceResult<machine::Model> {
+    let id = Uuid::now_v7();
+    let mut row = active_from(input);
+    row.id = Set(id);
+    row.organization_id = Set(org);
+    row.version = Set(1);
+    row.created_at = Set(now);
+    row.updated_at = Set(now);
+    match machine::Entity::insert(row).exec(db).await {
+        Ok(_) => {}
+        Err(e) if crate::db::is_unique_violation(&e) => return Err(duplicate_after_violation(db, input, None).await),
+        Err(e) => return Err(e.into()),
+    }
+    machine::Entity::find_by_id(id).one(db).await?.ok_or_else(|| ServiceError::internal("inserted machine vanished"))
+}
+
+/// Registers a machine in the caller's fleet.
+#[tracing::instrument(skip(state, input), fields(user = %principal.username))]
+pub async fn create(state: &AppState, principal: &Principal, mut input: MachineInput) -> ServiceResult<Machine> {
+    let org = contractor_org(principal)?;
+    let now = state.clock.now();
+    validate_new(&state.db, &mut input, crate::dates::china_date(now)).await?;
+    let m = insert_checked(&state.db, org, &input, now).await?;
+    to_dto(m, vec![])
+}
+
+/// Fields a registered machine keeps: they identify it on its label and in the field.
+const LOCKED_AFTER_REGISTRATION: [&str; 4] = ["machine_type", "pin", "env_code", "engine_serial"];
+
+/// Edits a machine with a JSON merge patch carrying the `version` the caller read. A stale
+/// version is 409 and changes nothing (the caller still has its edit to re-apply).
+#[tracing::instrument(skip(state, patch), fields(user = %principal.username))]
+pub async fn update(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    patch: serde_json::Value,
+) -> ServiceResult<Machine> {
+    let org = contractor_org(principal)?;
+    let current = find_visible(state, principal, id).await?;
+    if current.organization_id != org {
+        return Err(AppError::NotFound.into());
+    }
+    let serde_json::Value::Object(mut patch) = patch else {
+        return Err(AppError::BadRequest { code: "malformed".into() }.into());
+    };
+    let Some(version) = patch.remove("version").and_then(|v| v.as_i64()) else {
+        return Err(AppError::field("version", "required").into());
+    };
+    for key in ["id", "organization_id", "registration_code", "registered_at", "photos", "created_at", "updated_at"] {
+        patch.remove(key);
+    }
+    let before = to_dto(current.clone(), vec![])?;
+    let mut merged = serde_json::to_value(&before.data).map_err(ServiceError::internal)?;
+    if let serde_json::Value::Object(target) = &mut merged {
+        for (k, v) in patch {
+            if !target.contains_key(&k) {
+                return Err(AppError::field(&k, "unknown_field").into());
+            }
+            target.insert(k, v);
+        }
+    }
+    let mut input: MachineInput = serde_json::from_value(merged)
+        .map_err(|_| ServiceError::from(AppError::BadRequest { code: "malformed".into() }))?;
+    let now = state.clock.now();
+    let mut errors = rules::validate(&mut input, crate::dates::china_date(now));
+    if current.registration_code.is_some() {
+        let after = serde_json::to_value(&input).map_err(ServiceError::internal)?;
+        let was = serde_json::to_value(&before.data).map_err(ServiceError::internal)?;
+        for field in LOCKED_AFTER_REGISTRATION {
+            if after.get(field) != was.get(field) {
+                errors.add(field, FieldError::new("locked_after_registration"));
+            }
+        }
+    }
+    check_against_registry(&state.db, &input, Some(id), &mut errors).await?;
+    raise(errors)?;
+
+    let mut row = active_from(&input);
+    row.version = Set(current.version + 1);
+    row.updated_at = Set(now);
+    let result = machine::Entity::update_many()
+        .set(row)
+        .filter(machine::Column::Id.eq(id))
+        .filter(machine::Column::Version.eq(version as i32))
+        .exec(&state.db)
+        .await;
+    let updated = match result {
+        Ok(r) => r.rows_affected,
+        Err(e) if crate::db::is_unique_violation(&e) => {
+            return Err(duplicate_after_violation(&state.db, &input, Some(id)).await);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if updated == 0 {
+        return Err(stale(current.version));
+    }
+    get(state, principal, id).await
+}
+
+/// 409 for an edit based on an old version; says which version is current.
+pub fn stale(current: i32) -> ServiceError {
+    let mut params = BTreeMap::new();
+    params.insert("current_version".to_owned(), current.to_string());
+    AppError::Conflict { code: "stale_version".into(), fields: FieldErrors::new(), params }.into()
+}
+
+/// Deletes a machine that is not registered and on no filing (409 otherwise).
+pub async fn delete(state: &AppState, principal: &Principal, id: Uuid) -> ServiceResult<()> {
+    let org = contractor_org(principal)?;
+    let current = find_visible(state, principal, id).await?;
+    if current.organization_id != org {
+        return Err(AppError::NotFound.into());
+    }
+    let on_filing =
+        filing_machine::Entity::find().filter(filing_machine::Column::MachineId.eq(id)).one(&state.db).await?;
+    if current.registration_code.is_some() || on_filing.is_some() {
+        return Err(AppError::conflict("machine_in_use").into());
+    }
+    let photos = machine_photo::Entity::find().filter(machine_photo::Column::MachineId.eq(id)).all(&state.db).await?;
+    machine::Entity::delete_by_id(id).exec(&state.db).await?;
+    for p in photos {
+        forget_files(state, &[p.original_key, p.web_key]).await;
+    }
+    Ok(())
+}
+
+/// Removes stored files whose rows are gone; failures are logged, never fatal.
+pub async fn forget_files(state: &AppState, keys: &[String]) {
+    for key in keys {
+        if let Err(e) = state.storage.delete(key).await {
+            tracing::warn!(key, error = %e, "could not remove a stored file");
+        }
+    }
+}
