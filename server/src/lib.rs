@@ -2,6 +2,8 @@
 //! [`Config`], serves it with graceful shutdown, and runs the command-line tasks.
 //! `main.rs` and the integration tests call the same [`build_app`].
 
+#![recursion_limit = "512"]
+
 pub mod cli;
 pub mod config;
 pub mod middleware;
@@ -38,6 +40,8 @@ pub const SESSION_COOKIE: &str = "nrmm_session";
 pub const SESSION_IDLE: time::Duration = time::Duration::hours(8);
 /// The largest JSON or form body accepted (uploads have their own limits).
 pub const BODY_LIMIT: usize = 1024 * 1024;
+/// The largest upload body (a 10 MB photo or import file, plus multipart overhead).
+pub const UPLOAD_LIMIT: usize = 10 * 1024 * 1024 + 64 * 1024;
 
 /// A built application: the router to serve and the state behind it.
 pub struct Application {
@@ -113,6 +117,7 @@ pub fn build_app_with(config: &Config, db: DatabaseConnection, clock: Clock) -> 
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(session_layer)
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::same_origin))
+        .layer(axum::middleware::from_fn(middleware::early_body_limit))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(config.trust_proxy, middleware::client_ip))
         .layer(axum::middleware::from_fn(middleware::request_id_scope))

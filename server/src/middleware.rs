@@ -130,6 +130,27 @@ pub async fn server_fn_status(req: Request, next: Next) -> Response {
     Response::from_parts(parts, Body::from(bytes))
 }
 
+/// The largest body a path accepts: uploads (photos, imports) get more than everything else.
+pub fn body_limit_for(path: &str) -> usize {
+    let upload = path.starts_with("/api/v1/") && (path.contains("/photos/") || path.ends_with("/import"));
+    if upload { crate::UPLOAD_LIMIT } else { crate::BODY_LIMIT }
+}
+
+/// Refuses a body whose announced length is over the path's limit at once (413), before any of
+/// it is read; the extractors enforce the same limits on bodies without a length.
+pub async fn early_body_limit(req: Request, next: Next) -> Response {
+    let announced =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if let Some(len) = announced
+        && len > body_limit_for(req.uri().path()) as u64
+    {
+        let mut resp = ApiError(AppError::PayloadTooLarge).into_response();
+        resp.headers_mut().insert(header::CONNECTION, axum::http::HeaderValue::from_static("close"));
+        return resp;
+    }
+    next.run(req).await
+}
+
 /// A JSON 404 for unknown paths under `/api/v1`.
 pub async fn api_not_found() -> Response {
     ApiError(AppError::NotFound).into_response()

@@ -171,6 +171,8 @@ impl TestApp {
     pub fn new_client() -> reqwest::Client {
         reqwest::Client::builder()
             .cookie_store(true)
+            // No keep-alive: a request the server refused early (413) must not poison the next one.
+            .pool_max_idle_per_host(0)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client")
@@ -247,6 +249,21 @@ impl TestApp {
 
 fn rand_suffix() -> u64 {
     (Uuid::new_v4().as_u128() % 1_000_000_000) as u64
+}
+
+/// Sends a request over a raw connection: the head, then only `body_prefix` of the body the
+/// head announces; returns what the server answered (it must answer before the body ends).
+pub async fn raw_request(addr: SocketAddr, head: &str, body_prefix: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(head.as_bytes()).await.expect("head");
+    stream.write_all(body_prefix).await.expect("body");
+    let mut buf = vec![0u8; 16 * 1024];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut buf))
+        .await
+        .expect("an answer before the body was complete")
+        .expect("read");
+    String::from_utf8_lossy(&buf[..n]).into_owned()
 }
 
 /// Reads a JSON body.

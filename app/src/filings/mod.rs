@@ -4,6 +4,9 @@
 
 pub mod precheck;
 
+pub mod api;
+pub mod pages;
+
 #[cfg(feature = "ssr")]
 pub mod rest;
 #[cfg(feature = "ssr")]

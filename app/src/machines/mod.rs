@@ -4,6 +4,9 @@
 pub mod regcode;
 pub mod rules;
 
+pub mod api;
+pub mod pages;
+
 #[cfg(feature = "ssr")]
 pub mod rest;
 #[cfg(feature = "ssr")]

@@ -2,6 +2,9 @@
 
 mod uscc;
 
+pub mod api;
+pub mod pages;
+
 #[cfg(feature = "ssr")]
 pub mod rest;
 #[cfg(feature = "ssr")]

@@ -34,3 +34,8 @@ pub async fn session_from_context() -> Result<tower_sessions::Session, AppError>
         .and_then(|p| p.extensions.get::<tower_sessions::Session>().cloned())
         .ok_or(AppError::Internal { request_id: crate::state::current_request_id() })
 }
+
+/// The state and the signed-in caller (401 when signed out), for server functions.
+pub fn state_and_principal() -> Result<(crate::state::AppState, Principal), AppError> {
+    Ok((crate::state::app_state()?, require_principal()?))
+}

@@ -41,3 +41,47 @@ pub fn ErrorBanner(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoVi
         error.get().map(|e| view! { <div class="banner banner-error" role="alert">{super::messages::error_message(locale, &e)}</div> })
     }
 }
+
+/// A labelled text input bound to `value`, with its error beside it.
+#[component]
+pub fn TextField(
+    id: &'static str,
+    #[prop(into)] label: Signal<String>,
+    value: RwSignal<String>,
+    #[prop(into)] errors: Signal<Option<FieldErrors>>,
+    #[prop(optional)] kind: Option<&'static str>,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional, into)] hint: Option<Signal<String>>,
+) -> impl IntoView {
+    let invalid = move || errors.get().is_some_and(|e| e.first(id).is_some()).to_string();
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input
+                id=id
+                name=id
+                type=kind.unwrap_or("text")
+                autocomplete=autocomplete.unwrap_or("off")
+                aria-invalid=invalid
+                aria-describedby=format!("{id}-error")
+                bind:value=value
+            />
+            {hint.map(|h| view! { <p class="field-hint">{h}</p> })}
+            <FieldErrorText errors=errors field=id />
+        </div>
+    }
+}
+
+/// Today in China by the browser's clock (forms check dates with the shared rules before sending;
+/// the server checks again with its own clock).
+pub fn browser_today() -> chrono::NaiveDate {
+    #[cfg(feature = "hydrate")]
+    {
+        let ms = js_sys::Date::now() as i64;
+        crate::dates::china_date(chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        chrono::NaiveDate::MAX
+    }
+}

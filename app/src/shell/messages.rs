@@ -11,7 +11,7 @@ pub fn error_message(locale: Locale, err: &AppError) -> String {
         AppError::InvalidCredentials => td_string!(locale, errors.invalid_credentials).to_string(),
         AppError::Forbidden => td_string!(locale, errors.forbidden).to_string(),
         AppError::NotFound => td_string!(locale, errors.not_found).to_string(),
-        AppError::Conflict { .. } => td_string!(locale, errors.conflict).to_string(),
+        AppError::Conflict { code, params, .. } => conflict_message(locale, code, params),
         AppError::Validation { .. } => td_string!(locale, errors.validation_failed).to_string(),
         AppError::PayloadTooLarge => td_string!(locale, errors.payload_too_large).to_string(),
         AppError::RateLimited { retry_after_secs } => {
@@ -21,6 +21,30 @@ pub fn error_message(locale: Locale, err: &AppError) -> String {
             td_string!(locale, errors.internal, id = request_id.as_deref().unwrap_or("-")).to_string()
         }
         AppError::Network => td_string!(locale, errors.network).to_string(),
+    }
+}
+
+/// The sentence for a conflict, by its code.
+fn conflict_message(locale: Locale, code: &str, params: &std::collections::BTreeMap<String, String>) -> String {
+    let p = |k: &str| params.get(k).cloned().unwrap_or_default();
+    match code {
+        "duplicate_identifier" => td_string!(locale, errors.conflicts.duplicate_identifier).to_string(),
+        "stale_version" => td_string!(locale, errors.conflicts.stale_version).to_string(),
+        "machine_in_use" => td_string!(locale, errors.conflicts.machine_in_use).to_string(),
+        "machine_overlap" => td_string!(
+            locale,
+            errors.conflicts.machine_overlap,
+            machine = p("machine"),
+            other_site = p("other_site"),
+            from = p("from"),
+            to = p("to")
+        )
+        .to_string(),
+        "illegal_transition" => td_string!(locale, errors.conflicts.illegal_transition, from = p("from")).to_string(),
+        "filing_not_accepted" => td_string!(locale, errors.conflicts.filing_not_accepted).to_string(),
+        "duplicate_uscc" => td_string!(locale, errors.conflicts.duplicate_uscc).to_string(),
+        "cannot_disable_self" => td_string!(locale, errors.conflicts.cannot_disable_self).to_string(),
+        _ => td_string!(locale, errors.conflict).to_string(),
     }
 }
 
@@ -37,8 +61,138 @@ pub fn field_message(locale: Locale, e: &FieldError) -> String {
         "username_taken" => td_string!(locale, errors.field.username_taken).to_string(),
         "password_too_short" => td_string!(locale, errors.field.password_too_short, min = p("min")).to_string(),
         "password_too_long" => td_string!(locale, errors.field.password_too_long, max = p("max")).to_string(),
+        "end_before_start" => td_string!(locale, errors.field.end_before_start).to_string(),
+        "outside_china" => td_string!(locale, errors.field.outside_china).to_string(),
+        "not_a_county" => td_string!(locale, errors.field.not_a_county).to_string(),
+        "env_code_length" => td_string!(locale, errors.field.env_code_length, found = p("found")).to_string(),
+        "bad_char" => td_string!(locale, errors.field.bad_char, position = p("position"), char = p("char")).to_string(),
+        "power_range" => td_string!(locale, errors.field.power_range, max = p("max")).to_string(),
+        "date_in_future" => td_string!(locale, errors.field.date_in_future).to_string(),
+        "electric_mismatch" => td_string!(locale, errors.field.electric_mismatch).to_string(),
+        "identifier_required" => td_string!(locale, errors.field.identifier_required).to_string(),
+        "already_registered" => td_string!(locale, errors.field.already_registered).to_string(),
+        "locked_after_registration" => td_string!(locale, errors.field.locked_after_registration).to_string(),
+        "unknown_machine_type" => td_string!(locale, errors.field.unknown_machine_type).to_string(),
+        "unknown_field" => td_string!(locale, errors.field.unknown_field).to_string(),
+        "unknown_site" => td_string!(locale, errors.field.unknown_site).to_string(),
+        "unknown_machine" => td_string!(locale, errors.field.unknown_machine).to_string(),
+        "duplicate_machine" => td_string!(locale, errors.field.duplicate_machine).to_string(),
+        "too_many" => td_string!(locale, errors.field.too_many, max = p("max")).to_string(),
+        "outside_site_dates" => {
+            td_string!(locale, errors.field.outside_site_dates, from = p("from"), to = p("to")).to_string()
+        }
+        "in_the_past" => td_string!(locale, errors.field.in_the_past).to_string(),
+        "exit_without_entry" => td_string!(locale, errors.field.exit_without_entry).to_string(),
+        "exit_before_entry" => td_string!(locale, errors.field.exit_before_entry).to_string(),
+        "already_on_site" => td_string!(locale, errors.field.already_on_site).to_string(),
+        "before_last_exit" => td_string!(locale, errors.field.before_last_exit).to_string(),
+        "not_on_filing" => td_string!(locale, errors.field.not_on_filing).to_string(),
+        "uscc_length" => td_string!(locale, errors.field.uscc_length, found = p("found")).to_string(),
+        "uscc_bad_char" => {
+            td_string!(locale, errors.field.uscc_bad_char, position = p("position"), char = p("char")).to_string()
+        }
+        "uscc_check_char" => {
+            td_string!(locale, errors.field.uscc_check_char, expected = p("expected"), char = p("char")).to_string()
+        }
+        "uscc_taken" => td_string!(locale, errors.field.uscc_taken).to_string(),
+        "phone" => td_string!(locale, errors.field.phone).to_string(),
+        "regcode_length" => {
+            td_string!(locale, errors.field.regcode_length, expected = p("expected"), found = p("found")).to_string()
+        }
+        "regcode_check_char" => {
+            td_string!(locale, errors.field.regcode_check_char, expected = p("expected")).to_string()
+        }
+        "unknown_organization" => td_string!(locale, errors.field.unknown_organization).to_string(),
+        "unknown_division" => td_string!(locale, errors.field.unknown_division).to_string(),
+        "wrong_division_level" => td_string!(locale, errors.field.wrong_division_level).to_string(),
         _ => td_string!(locale, errors.field.invalid).to_string(),
     }
+}
+
+/// The name of an emission stage.
+pub fn stage_label(locale: Locale, stage: crate::machines::EmissionStage) -> &'static str {
+    use crate::machines::EmissionStage as S;
+    match stage {
+        S::PreStandard => td_string!(locale, stages.pre_standard),
+        S::Stage1 => td_string!(locale, stages.stage_1),
+        S::Stage2 => td_string!(locale, stages.stage_2),
+        S::Stage3 => td_string!(locale, stages.stage_3),
+        S::Stage4 => td_string!(locale, stages.stage_4),
+        S::Electric => td_string!(locale, stages.electric),
+    }
+}
+
+/// The name of a fuel.
+pub fn fuel_label(locale: Locale, fuel: crate::machines::FuelType) -> &'static str {
+    use crate::machines::FuelType as F;
+    match fuel {
+        F::Diesel => td_string!(locale, fuels.diesel),
+        F::Petrol => td_string!(locale, fuels.petrol),
+        F::Electric => td_string!(locale, fuels.electric),
+        F::NaturalGas => td_string!(locale, fuels.natural_gas),
+        F::Other => td_string!(locale, fuels.other),
+    }
+}
+
+/// The name of a photo kind.
+pub fn photo_kind_label(locale: Locale, kind: crate::machines::PhotoKind) -> &'static str {
+    use crate::machines::PhotoKind as K;
+    match kind {
+        K::MachinePlate => td_string!(locale, photo_kinds.machine_plate),
+        K::EnginePlate => td_string!(locale, photo_kinds.engine_plate),
+        K::EnvLabel => td_string!(locale, photo_kinds.env_label),
+        K::WholeMachine => td_string!(locale, photo_kinds.whole_machine),
+    }
+}
+
+/// The name of a filing status.
+pub fn status_label(locale: Locale, status: crate::filings::FilingStatus) -> &'static str {
+    use crate::filings::FilingStatus as F;
+    match status {
+        F::Draft => td_string!(locale, filing_status.draft),
+        F::Submitted => td_string!(locale, filing_status.submitted),
+        F::Returned => td_string!(locale, filing_status.returned),
+        F::Accepted => td_string!(locale, filing_status.accepted),
+        F::Closed => td_string!(locale, filing_status.closed),
+    }
+}
+
+/// The sentence for a pre-check finding; `detail` items are translated where they are codes.
+pub fn precheck_message(locale: Locale, p: &crate::filings::Precheck) -> String {
+    use crate::filings::PrecheckCode as C;
+    let detail = p
+        .detail
+        .iter()
+        .map(|d| {
+            if let Some(k) = crate::machines::PhotoKind::parse(d) {
+                photo_kind_label(locale, k).to_owned()
+            } else if let Some(s) = crate::machines::EmissionStage::parse(d) {
+                stage_label(locale, s).to_owned()
+            } else {
+                field_name(locale, d)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(if locale == Locale::zh { "、" } else { ", " });
+    match p.code {
+        C::StageNotAllowedInZone => {
+            td_string!(locale, prechecks.stage_not_allowed_in_zone, detail = detail).to_string()
+        }
+        C::MissingPhotos => td_string!(locale, prechecks.missing_photos, detail = detail).to_string(),
+        C::MissingData => td_string!(locale, prechecks.missing_data, detail = detail).to_string(),
+    }
+}
+
+/// The label of a machine field, for messages that name fields.
+pub fn field_name(locale: Locale, field: &str) -> String {
+    match field {
+        "env_code" => td_string!(locale, machines.env_code),
+        "engine_serial" => td_string!(locale, machines.engine_serial),
+        "manufactured_on" => td_string!(locale, machines.manufactured_on),
+        "pin" => td_string!(locale, machines.pin),
+        other => return other.to_owned(),
+    }
+    .to_owned()
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ mod components;
 mod home;
 pub mod messages;
 
-pub use components::{ErrorBanner, FieldErrorText, PageTitle};
+pub use components::{ErrorBanner, FieldErrorText, PageTitle, TextField, browser_today};
 
 use crate::auth::{Login, LoginPage, Logout, LogoutPage, Me, Role, current_user};
 use crate::error::AppError;
@@ -86,6 +86,16 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/") view=home::HomePage />
                     <Route path=path!("/login") view=LoginPage />
                     <Route path=path!("/logout") view=LogoutPage />
+                    <Route path=path!("/signup") view=crate::orgs::pages::SignupPage />
+                    <Route path=path!("/org/users") view=crate::orgs::pages::StaffPage />
+                    <Route path=path!("/sites") view=crate::sites::pages::SitesPage />
+                    <Route path=path!("/sites/new") view=crate::sites::pages::SiteNewPage />
+                    <Route path=path!("/machines") view=crate::machines::pages::MachinesPage />
+                    <Route path=path!("/machines/new") view=crate::machines::pages::MachineNewPage />
+                    <Route path=path!("/machines/:id") view=crate::machines::pages::MachinePage />
+                    <Route path=path!("/filings") view=crate::filings::pages::FilingsPage />
+                    <Route path=path!("/filings/new") view=crate::filings::pages::FilingNewPage />
+                    <Route path=path!("/filings/:id") view=crate::filings::pages::FilingPage />
                 </Routes>
             </main>
         </Router>
@@ -100,9 +110,29 @@ struct NavItem {
 
 /// The navigation a role sees, in order. Capabilities add their pages here.
 fn nav_for(role: Option<Role>) -> Vec<NavItem> {
-    let mut items = vec![NavItem { href: "/", label: |l| td_string!(l, nav.home).to_string() }];
-    if role.is_none() {
-        items.push(NavItem { href: "/login", label: |l| td_string!(l, nav.sign_in).to_string() });
+    let item = |href, label: fn(Locale) -> String| NavItem { href, label };
+    let mut items = vec![item("/", |l| td_string!(l, nav.home).to_string())];
+    match role {
+        None => {
+            items.push(item("/login", |l| td_string!(l, nav.sign_in).to_string()));
+            items.push(item("/signup", |l| td_string!(l, nav.sign_up).to_string()));
+        }
+        Some(r) if r.is_contractor() => {
+            items.push(item("/machines", |l| td_string!(l, nav.machines).to_string()));
+            items.push(item("/sites", |l| td_string!(l, nav.sites).to_string()));
+            items.push(item("/filings", |l| td_string!(l, nav.filings).to_string()));
+            if r == Role::ContractorAdmin {
+                items.push(item("/org/users", |l| td_string!(l, nav.staff).to_string()));
+            }
+        }
+        Some(Role::CountyInspector) => {
+            items.push(item("/filings?status=submitted", |l| td_string!(l, nav.review).to_string()));
+            items.push(item("/machines", |l| td_string!(l, nav.machines).to_string()));
+        }
+        Some(_) => {
+            items.push(item("/filings", |l| td_string!(l, nav.filings).to_string()));
+            items.push(item("/machines", |l| td_string!(l, nav.machines).to_string()));
+        }
     }
     items
 }

@@ -1,5 +1,8 @@
 //! Construction sites: where machines work, each in one county (which receives its filings).
 
+pub mod api;
+pub mod pages;
+
 #[cfg(feature = "ssr")]
 pub mod rest;
 #[cfg(feature = "ssr")]

@@ -1,0 +1,71 @@
+//! Server functions of the filing pages.
+
+use super::{Filing, FilingCorrection, FilingFilter, FilingInput, Movement, MovementInput, Precheck, ReviewInput};
+use crate::error::AppError;
+use crate::paging::Page;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use uuid::Uuid;
+
+/// A page of filings in scope.
+#[server(input = Json, endpoint = "filings/list")]
+pub async fn list_filings(filter: FilingFilter, cursor: Option<String>) -> Result<Page<Filing>, AppError> {
+    let (state, p) = crate::rest::context::state_and_principal()?;
+    Ok(super::service::list(&state, &p, &filter, &crate::paging::PageQuery { limit: Some(50), cursor }).await?)
+}
+
+/// One filing.
+#[server(endpoint = "filings/get")]
+pub async fn get_filing(id: Uuid) -> Result<Filing, AppError> {
+    let (state, p) = crate::rest::context::state_and_principal()?;
+    Ok(super::service::get(&state, &p, id).await?)
+}
+
+/// The pre-checks of a filing about to be submitted.
+#[server(input = Json, endpoint = "filings/precheck")]
+pub async fn precheck_filing(input: FilingInput) -> Result<Vec<Precheck>, AppError> {
+    let (state, p) = crate::rest::context::state_and_principal()?;
+    Ok(super::service::precheck(&state, &p, &input).await?)
+}
+
+/// Submits a filing.
+#[server(input = Json, endpoint = "filings/create")]
+pub async fn create_filing(input: FilingInput) -> Result<Filing, AppError> {
+    let (state, p) = crate::rest::context::state_and_principal()?;
+    Ok(super::service::create(&state, &p, input).await?)
+}
+
+/// Corrects and resubmits a returned filing.
+#[server(input = Json, endpoint = "filings/resubmit")]
+pub async fn resubmit_filing(id: Uuid, input: FilingCorrection) -> Result<Filing, AppError> {
+    let (state, p) = crate::rest::context::state_and_principal()?;
+    Ok(super::service::resubmit(&state, &p, id, input).await?)
+}
+
+/// Accepts or returns a filing.
+#[server(input = Json, endpoint = "filings/review")]
+pub async fn review_filing(id: Uuid, input: ReviewInput) -> Result<Filing, AppError> {
+    let (state, p) = crate::rest::context::state_and_principal()?;
+    Ok(super::service::review(&state, &p, id, input).await?)
+}
+
+/// Closes an accepted filing.
+#[server(endpoint = "filings/close")]
+pub async fn close_filing(id: Uuid) -> Result<Filing, AppError> {
+    let (state, p) = crate::rest::context::state_and_principal()?;
+    Ok(super::service::close(&state, &p, id).await?)
+}
+
+/// The entry/exit log.
+#[server(endpoint = "filings/movements")]
+pub async fn list_movements(id: Uuid) -> Result<Vec<Movement>, AppError> {
+    let (state, p) = crate::rest::context::state_and_principal()?;
+    Ok(super::service::movements(&state, &p, id).await?)
+}
+
+/// Records an entry or exit.
+#[server(input = Json, endpoint = "filings/movements/record")]
+pub async fn record_movement(id: Uuid, input: MovementInput) -> Result<Movement, AppError> {
+    let (state, p) = crate::rest::context::state_and_principal()?;
+    Ok(super::service::record_movement(&state, &p, id, input).await?)
+}

@@ -1,0 +1,453 @@
+//! Filing pages: the list (the review queue for inspectors), a new filing with its pre-checks,
+//! and one filing with its review, correction, entry/exit log.
+
+use super::api::{
+    CloseFiling, CreateFiling, PrecheckFiling, RecordMovement, ResubmitFiling, ReviewFiling, get_filing, list_filings,
+    list_movements,
+};
+use super::{
+    Decision, Filing, FilingCorrection, FilingFilter, FilingInput, FilingStatus, MovementInput, MovementKind, Precheck,
+    ReviewInput,
+};
+use crate::auth::Role;
+use crate::error::{AppError, FieldError, FieldErrors};
+use crate::i18n::*;
+use crate::machines::MachineFilter;
+use crate::machines::api::list_machines;
+use crate::shell::messages::{precheck_message, stage_label, status_label};
+use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, TextField, use_auth};
+use crate::sites::api::list_sites;
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use uuid::Uuid;
+
+fn role() -> Option<Role> {
+    use_auth().user.get().and_then(|r| r.ok()).flatten().map(|m| m.role)
+}
+
+/// `/filings`: the construction unit's filings, or an inspector's queue (submitted, oldest first).
+#[component]
+pub fn FilingsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let status = move || query.with(|q| q.get("status").and_then(|s| FilingStatus::parse(&s)));
+    let filings = Resource::new(status, |status| list_filings(FilingFilter { status, site_id: None }, None));
+    let tab = move |s: Option<FilingStatus>| {
+        let href = match s {
+            Some(s) => format!("/filings?status={}", s.as_str()),
+            None => "/filings".to_owned(),
+        };
+        view! {
+            <li>
+                <A href=href>
+                    {move || match s {
+                        Some(s) => status_label(i18n.get_locale(), s),
+                        None => td_string!(i18n.get_locale(), filings.filter_all),
+                    }}
+                </A>
+            </li>
+        }
+    };
+    view! {
+        <PageTitle text=move || td_string!(i18n.get_locale(), filings.title).to_string() />
+        <section class="card">
+            <div class="card-head">
+                <h1>{t!(i18n, filings.heading)}</h1>
+                {move || role().is_some_and(|r| r.is_contractor()).then(|| view! {
+                    <A href="/filings/new" attr:class="button primary">{t!(i18n, filings.new)}</A>
+                })}
+            </div>
+            <ul class="tabs">
+                {tab(None)}
+                {tab(Some(FilingStatus::Submitted))}
+                {tab(Some(FilingStatus::Returned))}
+                {tab(Some(FilingStatus::Accepted))}
+                {tab(Some(FilingStatus::Closed))}
+            </ul>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
+                {move || {
+                    let locale = i18n.get_locale();
+                    filings
+                        .get()
+                        .map(|r| match r {
+                            Err(e) => Either::Left(view! { <p class="banner banner-error">{e.message(locale)}</p> }),
+                            Ok(page) => Either::Right(view! {
+                                {page.items.is_empty().then(|| view! { <p class="muted">{td_string!(locale, common.empty)}</p> })}
+                                <ul class="cards" data-testid="filing-list">
+                                    {page.items.into_iter().map(|f| view! { <FilingItem filing=f /> }).collect_view()}
+                                </ul>
+                            }),
+                        })
+                }}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn FilingItem(filing: Filing) -> impl IntoView {
+    let i18n = use_i18n();
+    let href = format!("/filings/{}", filing.id);
+    let status = filing.status;
+    view! {
+        <li class="item">
+            <div class="item-main">
+                <A href=href><strong>{filing.site_name.clone()}</strong></A>
+                <span class=format!("badge status-{}", status.as_str()) data-testid="filing-status">{move || status_label(i18n.get_locale(), status)}</span>
+            </div>
+            <div class="muted">
+                {filing.organization_name.clone()} " · " {filing.planned_entry_on.to_string()} " – " {filing.planned_exit_on.to_string()} " · "
+                {filing.machines.len()} " × " {move || td_string!(i18n.get_locale(), filings.machines)}
+            </div>
+            {(!filing.prechecks.is_empty()).then(|| view! { <div class="badge badge-warn">{filing.prechecks.len()} " ⚠"</div> })}
+        </li>
+    }
+}
+
+fn prechecks_view(locale: Locale, checks: Vec<Precheck>) -> impl IntoView {
+    if checks.is_empty() {
+        Either::Left(
+            view! { <p class="banner banner-ok" data-testid="precheck-ok">{td_string!(locale, filings.precheck_ok)}</p> },
+        )
+    } else {
+        Either::Right(view! {
+            <ul class="warnings" data-testid="prechecks">
+                {checks
+                    .into_iter()
+                    .map(|p| view! { <li><strong>{p.machine_name.clone()}</strong> ": " {precheck_message(locale, &p)}</li> })
+                    .collect_view()}
+            </ul>
+        })
+    }
+}
+
+fn parse_date(field: &str, raw: &str, errors: &mut FieldErrors) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| errors.add(field, FieldError::new("required")))
+        .ok()
+}
+
+/// `/filings/new?site=<id>`
+#[component]
+pub fn FilingNewPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let site = RwSignal::new(query.with_untracked(|q| q.get("site")).unwrap_or_default());
+    let entry = RwSignal::new(String::new());
+    let exit = RwSignal::new(String::new());
+    let chosen = RwSignal::new(Vec::<Uuid>::new());
+    let local = RwSignal::new(None::<FieldErrors>);
+    let sites = Resource::new(|| (), |_| list_sites(None));
+    let machines = Resource::new(|| (), |_| list_machines(MachineFilter::default(), None));
+    let precheck = ServerAction::<PrecheckFiling>::new();
+    let create = ServerAction::<CreateFiling>::new();
+    let error = Signal::derive(move || {
+        create.value().get().and_then(|r| r.err()).or_else(|| precheck.value().get().and_then(|r| r.err()))
+    });
+    let fields = Signal::derive(move || local.get().or_else(|| error.get().and_then(|e| e.fields().cloned())));
+    let banner = Signal::derive(move || error.get().filter(|e: &AppError| e.fields().is_none()));
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(f)) = create.value().get() {
+            navigate(&format!("/filings/{}", f.id), Default::default());
+        }
+    });
+    let input = move || -> Option<FilingInput> {
+        let mut errors = FieldErrors::new();
+        let site_id = Uuid::parse_str(&site.get()).map_err(|_| errors.add("site_id", FieldError::new("required"))).ok();
+        let e = parse_date("planned_entry_on", &entry.get(), &mut errors);
+        let x = parse_date("planned_exit_on", &exit.get(), &mut errors);
+        if chosen.get().is_empty() {
+            errors.add("machine_ids", FieldError::new("required"));
+        }
+        match (site_id, e, x) {
+            (Some(site_id), Some(e), Some(x)) if errors.is_empty() => {
+                local.set(None);
+                Some(FilingInput { site_id, machine_ids: chosen.get(), planned_entry_on: e, planned_exit_on: x })
+            }
+            _ => {
+                local.set(Some(errors));
+                None
+            }
+        }
+    };
+    let run_precheck = move |_| {
+        if let Some(i) = input() {
+            precheck.dispatch(PrecheckFiling { input: i });
+        }
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Some(i) = input() {
+            create.dispatch(CreateFiling { input: i });
+        }
+    };
+    let t = move |f: fn(Locale) -> &'static str| Signal::derive(move || f(i18n.get_locale()).to_owned());
+    view! {
+        <PageTitle text=move || td_string!(i18n.get_locale(), filings.new_title).to_string() />
+        <section class="card narrow">
+            <h1>{t!(i18n, filings.new_title)}</h1>
+            <ErrorBanner error=banner />
+            <form class="form" novalidate on:submit=submit data-testid="filing-form">
+                <div class="field">
+                    <label for="site_id">{t!(i18n, filings.site)}</label>
+                    <select id="site_id" bind:value=site>
+                        <option value="">{t!(i18n, common.select)}</option>
+                        <Transition fallback=|| ()>
+                            {move || {
+                                let current = site.get_untracked();
+                                sites.get().and_then(|r| r.ok()).map(|p| {
+                                    p.items
+                                        .into_iter()
+                                        .map(|s| {
+                                            let v = s.id.to_string();
+                                            let selected = v == current;
+                                            view! { <option value=v selected=selected>{s.name} " (" {s.county_name} ")"</option> }
+                                        })
+                                        .collect_view()
+                                })
+                            }}
+                        </Transition>
+                    </select>
+                    <FieldErrorText errors=fields field="site_id" />
+                </div>
+                <div class="row2">
+                    <TextField id="planned_entry_on" label=t(|l| td_string!(l, filings.planned_entry_on)) value=entry errors=fields kind="date" />
+                    <TextField id="planned_exit_on" label=t(|l| td_string!(l, filings.planned_exit_on)) value=exit errors=fields kind="date" />
+                </div>
+                <fieldset class="field">
+                    <legend>{t!(i18n, filings.choose_machines)}</legend>
+                    <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
+                        {move || {
+                            let locale = i18n.get_locale();
+                            machines.get().and_then(|r| r.ok()).map(|p| {
+                                if p.items.is_empty() {
+                                    return Either::Left(view! {
+                                        <p class="muted">{td_string!(locale, filings.no_machines)} " " <A href="/machines/new">{td_string!(locale, machines.new)}</A></p>
+                                    });
+                                }
+                                Either::Right(
+                                    p.items
+                                        .into_iter()
+                                        .map(|m| {
+                                            let id = m.id;
+                                            let toggle = move |ev: leptos::ev::Event| {
+                                                let on = event_target_checked(&ev);
+                                                chosen.update(|c| {
+                                                    c.retain(|x| *x != id);
+                                                    if on {
+                                                        c.push(id);
+                                                    }
+                                                });
+                                            };
+                                            view! {
+                                                <label class="pick">
+                                                    <input type="checkbox" value=id.to_string() on:change=toggle />
+                                                    <span>{m.data.name.clone()} " · " {stage_label(locale, m.data.emission_stage)} " · " {format!("{} kW", m.data.rated_power_kw)}</span>
+                                                </label>
+                                            }
+                                        })
+                                        .collect_view(),
+                                )
+                            })
+                        }}
+                    </Transition>
+                    <FieldErrorText errors=fields field="machine_ids" />
+                </fieldset>
+                <div class="actions">
+                    <button type="button" class="button" on:click=run_precheck data-testid="run-precheck">{t!(i18n, filings.precheck_run)}</button>
+                    <button type="submit" class="button primary" disabled=move || create.pending().get()>{t!(i18n, filings.submit)}</button>
+                </div>
+                {move || precheck.value().get().and_then(|r| r.ok()).map(|checks| prechecks_view(i18n.get_locale(), checks))}
+            </form>
+        </section>
+    }
+}
+
+/// `/filings/:id`
+#[component]
+pub fn FilingPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|v| Uuid::parse_str(&v).ok()));
+    let review = ServerAction::<ReviewFiling>::new();
+    let resubmit = ServerAction::<ResubmitFiling>::new();
+    let close = ServerAction::<CloseFiling>::new();
+    let record = ServerAction::<RecordMovement>::new();
+    let filing = Resource::new(
+        move || (id(), review.version().get(), resubmit.version().get(), close.version().get()),
+        |(id, ..)| async move {
+            match id {
+                Some(id) => get_filing(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    let movements = Resource::new(
+        move || (id(), record.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => list_movements(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    let action_error = Signal::derive(move || {
+        review
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| resubmit.value().get().and_then(|r| r.err()))
+            .or_else(|| close.value().get().and_then(|r| r.err()))
+            .or_else(|| record.value().get().and_then(|r| r.err()))
+    });
+    let reason = RwSignal::new(String::new());
+    let move_machine = RwSignal::new(String::new());
+    let move_kind = RwSignal::new("enter".to_owned());
+    let move_at = RwSignal::new(String::new());
+    view! {
+        <PageTitle text=move || td_string!(i18n.get_locale(), filings.title).to_string() />
+        <ErrorBanner error=action_error />
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
+            {move || {
+                let locale = i18n.get_locale();
+                let role = role();
+                filing
+                    .get()
+                    .map(|r| match r {
+                        Err(e) => Either::Left(view! { <section class="card"><p class="banner banner-error">{e.message(locale)}</p></section> }),
+                        Ok(f) => {
+                            let fid = f.id;
+                            let status = f.status;
+                            let version = f.version;
+                            let machine_ids: Vec<Uuid> = f.machines.iter().map(|m| m.id).collect();
+                            let (entry, exit) = (f.planned_entry_on, f.planned_exit_on);
+                            let machines_for_log = f.machines.clone();
+                            Either::Right(view! {
+                                <section class="card">
+                                    <div class="card-head">
+                                        <h1>{f.site_name.clone()}</h1>
+                                        <span class=format!("badge status-{}", status.as_str()) data-testid="filing-status">{status_label(locale, status)}</span>
+                                    </div>
+                                    <dl class="facts">
+                                        <dt>{td_string!(locale, filings.organization)}</dt><dd>{f.organization_name.clone()}</dd>
+                                        <dt>{td_string!(locale, filings.county)}</dt><dd>{f.county_code.clone()}</dd>
+                                        <dt>{td_string!(locale, filings.planned_entry_on)}</dt><dd>{entry.to_string()}</dd>
+                                        <dt>{td_string!(locale, filings.planned_exit_on)}</dt><dd>{exit.to_string()}</dd>
+                                    </dl>
+                                    {f.return_reason.clone().map(|r| view! {
+                                        <div class="banner banner-warn" data-testid="return-reason"><strong>{td_string!(locale, filings.return_reason)} ": "</strong>{r}</div>
+                                    })}
+                                    <h2>{td_string!(locale, filings.machines)}</h2>
+                                    <div class="table-wrap">
+                                        <table>
+                                            <tbody>
+                                                {f.machines.clone().into_iter().map(|m| {
+                                                    let href = format!("/machines/{}", m.id);
+                                                    view! {
+                                                        <tr>
+                                                            <td><A href=href>{m.name}</A></td>
+                                                            <td>{stage_label(locale, m.emission_stage)}</td>
+                                                            <td>{format!("{} kW", m.rated_power_kw)}</td>
+                                                            <td class="code">{m.registration_code.unwrap_or_default()}</td>
+                                                        </tr>
+                                                    }
+                                                }).collect_view()}
+                                            </tbody>
+                                        </table>
+                                    </div>
+                                    <h2>{td_string!(locale, filings.precheck)}</h2>
+                                    {prechecks_view(locale, f.prechecks.clone())}
+                                </section>
+                                {(status == FilingStatus::Submitted && role == Some(Role::CountyInspector)).then(|| view! {
+                                    <section class="card narrow" data-testid="review">
+                                        <div class="field">
+                                            <label for="reason">{td_string!(locale, filings.return_reason)}</label>
+                                            <textarea id="reason" bind:value=reason rows="3"></textarea>
+                                        </div>
+                                        <div class="actions">
+                                            <button type="button" class="button primary" on:click=move |_| {
+                                                review.dispatch(ReviewFiling { id: fid, input: ReviewInput { decision: Decision::Accept, reason: None } });
+                                            }>{td_string!(locale, filing_status.accepted)}</button>
+                                            <button type="button" class="button danger" on:click=move |_| {
+                                                review.dispatch(ReviewFiling { id: fid, input: ReviewInput { decision: Decision::Return, reason: Some(reason.get()) } });
+                                            }>{td_string!(locale, filing_status.returned)}</button>
+                                        </div>
+                                    </section>
+                                })}
+                                {(status == FilingStatus::Returned && role.is_some_and(|r| r.is_contractor())).then(|| {
+                                    let ids = machine_ids.clone();
+                                    view! {
+                                        <section class="card narrow">
+                                            <button type="button" class="button primary" data-testid="resubmit" on:click=move |_| {
+                                                resubmit.dispatch(ResubmitFiling { id: fid, input: FilingCorrection { machine_ids: ids.clone(), planned_entry_on: entry, planned_exit_on: exit, version } });
+                                            }>{td_string!(locale, filings.resubmit)}</button>
+                                        </section>
+                                    }
+                                })}
+                                {(status == FilingStatus::Accepted || status == FilingStatus::Closed).then(|| {
+                                    let log_machines = machines_for_log.clone();
+                                    view! {
+                                        <section class="card">
+                                            <h2>{td_string!(locale, filings.movements)}</h2>
+                                            <Transition fallback=|| ()>
+                                                {move || movements.get().and_then(|r| r.ok()).map(|list| {
+                                                    let names = log_machines.clone();
+                                                    view! {
+                                                        <ul class="log" data-testid="movements">
+                                                            {list.into_iter().map(|mv| {
+                                                                let name = names.iter().find(|m| m.id == mv.machine_id).map(|m| m.name.clone()).unwrap_or_default();
+                                                                view! {
+                                                                    <li>
+                                                                        {mv.at.with_timezone(&crate::dates::china()).format("%Y-%m-%d %H:%M").to_string()} " · " {name} " · "
+                                                                        {match mv.kind { MovementKind::Enter => td_string!(locale, filings.enter), MovementKind::Exit => td_string!(locale, filings.exit) }}
+                                                                        {mv.outside_window.then(|| view! { <span class="badge badge-warn">{td_string!(locale, filings.outside_window)}</span> })}
+                                                                    </li>
+                                                                }
+                                                            }).collect_view()}
+                                                        </ul>
+                                                    }
+                                                })}
+                                            </Transition>
+                                            {(status == FilingStatus::Accepted && role.is_some_and(|r| r.is_contractor())).then(|| {
+                                                let options = machines_for_log.clone();
+                                                view! {
+                                                    <form class="form inline" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                                                        ev.prevent_default();
+                                                        let Ok(machine_id) = Uuid::parse_str(&move_machine.get()) else { return };
+                                                        let local = chrono::NaiveDateTime::parse_from_str(&move_at.get(), "%Y-%m-%dT%H:%M");
+                                                        let Ok(local) = local else { return };
+                                                        let Some(at) = local.and_local_timezone(crate::dates::china()).single() else { return };
+                                                        let kind = if move_kind.get() == "exit" { MovementKind::Exit } else { MovementKind::Enter };
+                                                        record.dispatch(RecordMovement { id: fid, input: MovementInput { machine_id, kind, at: at.with_timezone(&chrono::Utc) } });
+                                                    }>
+                                                        <select bind:value=move_machine aria-label=td_string!(locale, filings.machines)>
+                                                            <option value="">{td_string!(locale, common.select)}</option>
+                                                            {options.into_iter().map(|m| view! { <option value=m.id.to_string()>{m.name}</option> }).collect_view()}
+                                                        </select>
+                                                        <select bind:value=move_kind aria-label=td_string!(locale, filings.movements)>
+                                                            <option value="enter">{td_string!(locale, filings.enter)}</option>
+                                                            <option value="exit">{td_string!(locale, filings.exit)}</option>
+                                                        </select>
+                                                        <input type="datetime-local" bind:value=move_at aria-label=td_string!(locale, filings.at) />
+                                                        <button type="submit" class="button">{td_string!(locale, filings.movement_record)}</button>
+                                                    </form>
+                                                    <p>
+                                                        <button type="button" class="button" on:click=move |_| { close.dispatch(CloseFiling { id: fid }); }>
+                                                            {td_string!(locale, filings.close)}
+                                                        </button>
+                                                    </p>
+                                                }
+                                            })}
+                                        </section>
+                                    }
+                                })}
+                            })
+                        }
+                    })
+            }}
+        </Transition>
+    }
+}

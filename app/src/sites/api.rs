@@ -1,0 +1,37 @@
+//! Server functions of the site pages.
+
+use super::{Site, SiteInput};
+use crate::divisions::Division;
+use crate::error::AppError;
+use crate::paging::Page;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+/// A page of sites in scope.
+#[server(endpoint = "sites/list")]
+pub async fn list_sites(cursor: Option<String>) -> Result<Page<Site>, AppError> {
+    let (state, p) = crate::rest::context::state_and_principal()?;
+    Ok(super::service::list(&state, &p, &crate::paging::PageQuery { limit: Some(100), cursor }).await?)
+}
+
+/// Creates a site.
+#[server(input = Json, endpoint = "sites/create")]
+pub async fn create_site(input: SiteInput) -> Result<Site, AppError> {
+    let (state, p) = crate::rest::context::state_and_principal()?;
+    Ok(super::service::create(&state, &p, input).await?)
+}
+
+/// The divisions under `parent` (the provinces without one).
+#[server(endpoint = "divisions")]
+pub async fn list_divisions(parent: Option<String>) -> Result<Vec<Division>, AppError> {
+    let state = crate::state::app_state()?;
+    Ok(crate::divisions::service::children_or_roots(&state.db, parent.as_deref()).await?)
+}
+
+/// The name of the low-emission zone of a county today, if any (prefills the site form).
+#[server(endpoint = "divisions/zone")]
+pub async fn county_zone(county_code: String) -> Result<Option<String>, AppError> {
+    let state = crate::state::app_state()?;
+    let today = crate::dates::china_date(state.clock.now());
+    Ok(super::service::zone_for(&state.db, &county_code, today).await?.map(|z| z.name))
+}
