@@ -427,6 +427,18 @@ async fn concurrent_accepts_issue_distinct_codes(app: TestApp) {
             create_filing(&app, &w.builder, &w.site["id"], &[&m["id"]], w.today, w.today + Duration::days(5)).await,
         );
     }
+    // The review queue pages oldest first.
+    let mut queue = Vec::new();
+    let mut path = "/api/v1/filings?status=submitted&limit=3".to_owned();
+    loop {
+        let page = expect_status(app.get_as(&w.xiaodian, &path).await, 200).await;
+        queue.extend(ids(&page));
+        match page["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/v1/filings?status=submitted&limit=3&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(queue, filings.iter().map(id_of).collect::<Vec<_>>());
     // The same inspector, signed in on ten clients, accepts all ten at once.
     let mut clients = Vec::new();
     for _ in 0..N {

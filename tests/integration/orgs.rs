@@ -13,6 +13,7 @@ db_tests!(
     sign_up_creates_the_unit_and_its_admin,
     credit_code_rules_on_sign_up,
     duplicate_credit_code_is_409,
+    concurrent_sign_ups_of_one_code_are_409_never_500,
     bad_contact_fields_are_named,
     sign_up_is_atomic,
     staff_are_added_signed_in_and_disabled,
@@ -116,6 +117,24 @@ async fn duplicate_credit_code_is_409(app: TestApp) {
         .await
         .expect("login");
     assert_error(resp, 401, "invalid_credentials").await;
+}
+
+async fn concurrent_sign_ups_of_one_code_are_409_never_500(app: TestApp) {
+    let attempts = (0..6).map(|i| {
+        let app = &app;
+        async move {
+            let resp = app.post_json("/api/v1/organizations/register", &sign_up(EXAMPLE, &format!("racer.{i}"))).await;
+            (resp.status().as_u16(), crate::helpers::json(resp).await)
+        }
+    });
+    let results = futures::future::join_all(attempts).await;
+    assert_eq!(results.iter().filter(|(s, _)| *s == 201).count(), 1, "{results:?}");
+    for (status, body) in results.iter().filter(|(s, _)| *s != 201) {
+        assert_eq!(*status, 409, "{body}");
+        assert_field(body, "uscc", &FieldError::new("uscc_taken"));
+    }
+    assert_eq!(organizations(&app).await, 1);
+    assert_eq!(user::Entity::find().count(&app.state.db).await.expect("count"), 1, "only the winner's administrator");
 }
 
 async fn bad_contact_fields_are_named(app: TestApp) {
