@@ -3,9 +3,11 @@
 
 use app::auth::Role;
 use app::auth::service::{NewUser, create_user};
+use app::error::FieldError;
 use app::state::{AppState, Clock};
+use chrono::NaiveDate;
 use reqwest::header::{HeaderMap, HeaderValue};
-use serde_json::Value;
+use serde_json::{Value, json as j};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -238,6 +240,64 @@ impl TestApp {
         assert_eq!(resp.status(), 200, "login {username}: {}", resp.text().await.unwrap_or_default());
     }
 
+    /// A fresh client (its own cookie jar) signed in as `username`; panics unless it worked.
+    pub async fn signed_in(&self, username: &str) -> reqwest::Client {
+        let client = Self::new_client();
+        let resp = client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"username": username, "password": PASSWORD}))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(resp.status(), 200, "login {username}: {}", resp.text().await.unwrap_or_default());
+        client
+    }
+
+    /// Sends a request with `client`, with a JSON body when one is given.
+    pub async fn send(
+        &self,
+        client: &reqwest::Client,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let mut req = client.request(method, self.url(path));
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// `GET` with `client`.
+    pub async fn get_as(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
+        self.send(client, reqwest::Method::GET, path, None).await
+    }
+
+    /// `POST` JSON with `client`.
+    pub async fn post_as(&self, client: &reqwest::Client, path: &str, body: &Value) -> reqwest::Response {
+        self.send(client, reqwest::Method::POST, path, Some(body)).await
+    }
+
+    /// `PUT` JSON with `client`.
+    pub async fn put_as(&self, client: &reqwest::Client, path: &str, body: &Value) -> reqwest::Response {
+        self.send(client, reqwest::Method::PUT, path, Some(body)).await
+    }
+
+    /// `PATCH` JSON with `client`.
+    pub async fn patch_as(&self, client: &reqwest::Client, path: &str, body: &Value) -> reqwest::Response {
+        self.send(client, reqwest::Method::PATCH, path, Some(body)).await
+    }
+
+    /// `DELETE` with `client`.
+    pub async fn delete_as(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
+        self.send(client, reqwest::Method::DELETE, path, None).await
+    }
+
+    /// Today in China by this app's clock.
+    pub fn today(&self) -> NaiveDate {
+        app::dates::china_date(self.clock.now())
+    }
+
     /// Headers a browser on another site would send.
     pub fn cross_site_headers() -> HeaderMap {
         let mut h = HeaderMap::new();
@@ -279,6 +339,104 @@ pub async fn assert_error(resp: reqwest::Response, status: u16, code: &str) -> V
     assert_eq!(body["error"]["code"], code, "body: {body}");
     assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "message: {body}");
     body
+}
+
+/// Asserts the status of a response and returns its JSON body (printed when the status is wrong).
+pub async fn expect_status(resp: reqwest::Response, status: u16) -> Value {
+    let got = resp.status().as_u16();
+    let text = resp.text().await.expect("body");
+    assert_eq!(got, status, "unexpected status; body: {text}");
+    if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) }
+}
+
+/// Asserts that an error body names `field` with the message of `expected` (the API's English
+/// sentence for that field code and its parameters).
+pub fn assert_field(body: &Value, field: &str, expected: &FieldError) {
+    let want = app::shell::messages::field_message(app::i18n::Locale::en, expected);
+    let got = &body["error"]["fields"][field];
+    assert!(
+        got.as_array().is_some_and(|msgs| msgs.iter().any(|m| m == &Value::String(want.clone()))),
+        "expected fields.{field} to say {want:?} ({}); body: {body}",
+        expected.code
+    );
+}
+
+/// A construction unit called `name` with an administrator whose user name is `name`, signed in
+/// on a client of its own: `(organization id, client)`.
+pub async fn contractor(app: &TestApp, name: &str) -> (Uuid, reqwest::Client) {
+    let org = app.organization(name).await;
+    app.user(name, Role::ContractorAdmin, None, Some(org)).await;
+    (org, app.signed_in(name).await)
+}
+
+/// A county inspector of `county`, signed in on a client of its own.
+pub async fn inspector(app: &TestApp, username: &str, county: &str) -> reqwest::Client {
+    app.user(username, Role::CountyInspector, Some(county), None).await;
+    app.signed_in(username).await
+}
+
+/// A valid machine (stage IV diesel excavator) whose PIN, environmental code and engine serial
+/// are unique for each `n`.
+pub fn machine_input(n: u32) -> Value {
+    j!({
+        "machine_type": "excavator",
+        "name": format!("{n}号挖掘机"),
+        "brand": "三一",
+        "model": "SY215C",
+        "pin": format!("PIN-{n:08}"),
+        "env_code": format!("CN{n:015}"),
+        "engine_model": "4BG1",
+        "engine_serial": format!("ENG-{n:08}"),
+        "engine_maker": "五十铃",
+        "emission_stage": "stage_4",
+        "fuel_type": "diesel",
+        "rated_power_kw": 118.0,
+        "manufactured_on": "2023-05-01",
+        "dpf_fitted": true
+    })
+}
+
+/// A valid site in `county`, running from 30 days ago to a year from now (China dates).
+pub fn site_input(app: &TestApp, name: &str, county: &str) -> Value {
+    let today = app.today();
+    j!({
+        "name": name,
+        "county_code": county,
+        "address": "示范路1号",
+        "permit_no": "PERMIT-001",
+        "starts_on": today - chrono::Duration::days(30),
+        "ends_on": today + chrono::Duration::days(365),
+        "lat": 37.80,
+        "lng": 112.55
+    })
+}
+
+/// Creates a site with `client` (201 expected); returns it.
+pub async fn create_site(app: &TestApp, client: &reqwest::Client, name: &str, county: &str) -> Value {
+    expect_status(app.post_as(client, "/api/v1/sites", &site_input(app, name, county)).await, 201).await
+}
+
+/// Creates `machine_input(n)` with `client` (201 expected); returns it.
+pub async fn create_machine(app: &TestApp, client: &reqwest::Client, n: u32) -> Value {
+    expect_status(app.post_as(client, "/api/v1/machines", &machine_input(n)).await, 201).await
+}
+
+/// Files machines for a site from `entry` to `exit` (201 expected); returns the filing.
+pub async fn create_filing(
+    app: &TestApp,
+    client: &reqwest::Client,
+    site_id: &Value,
+    machine_ids: &[&Value],
+    entry: NaiveDate,
+    exit: NaiveDate,
+) -> Value {
+    let body = j!({"site_id": site_id, "machine_ids": machine_ids, "planned_entry_on": entry, "planned_exit_on": exit});
+    expect_status(app.post_as(client, "/api/v1/filings", &body).await, 201).await
+}
+
+/// The id of a JSON record as a path segment.
+pub fn id_of(v: &Value) -> String {
+    v["id"].as_str().expect("id").to_owned()
 }
 
 impl Drop for TestApp {

@@ -99,6 +99,7 @@ async fn machines_of(db: &impl ConnectionTrait, filing_id: Uuid) -> ServiceResul
     Ok(machine::Entity::find()
         .filter(machine::Column::Id.is_in(ids))
         .order_by_asc(machine::Column::Name)
+        .order_by_asc(machine::Column::Id)
         .all(db)
         .await?)
 }
@@ -201,6 +202,8 @@ async fn check_input(
     let machines = machine::Entity::find()
         .filter(machine::Column::Id.is_in(unique.iter().copied()))
         .filter(machine::Column::OrganizationId.eq(org))
+        .order_by_asc(machine::Column::Name)
+        .order_by_asc(machine::Column::Id)
         .all(&state.db)
         .await?;
     if machines.len() != unique.len() && !machine_ids.is_empty() {
@@ -482,6 +485,17 @@ pub async fn review(state: &AppState, principal: &Principal, id: Uuid, input: Re
             .into_iter()
             .map(|fm| fm.machine_id)
             .collect();
+        // Two filings of one machine for different sites, accepted at once, must not both pass
+        // the overlap check: lock the machines first, in id order (SQLite already holds its one
+        // write lock since the first statement).
+        if !crate::db::is_sqlite(&txn) {
+            machine::Entity::find()
+                .filter(machine::Column::Id.is_in(machine_ids.iter().copied()))
+                .order_by_asc(machine::Column::Id)
+                .lock_exclusive()
+                .all(&txn)
+                .await?;
+        }
         check_overlap(&txn, Some(id), current.site_id, &machine_ids, current.planned_entry_on, current.planned_exit_on)
             .await?;
         let unregistered = machine::Entity::find()

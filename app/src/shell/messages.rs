@@ -224,6 +224,66 @@ mod tests {
         assert!(error_message(Locale::zh, &AppError::Internal { request_id: Some("abc".into()) }).contains("abc"));
     }
 
+    /// Every field code the services report has a sentence of its own in both languages.
+    #[test]
+    fn every_field_code_has_its_own_message() {
+        let codes = [
+            "required",
+            "length",
+            "username_length",
+            "username_chars",
+            "username_taken",
+            "password_too_short",
+            "password_too_long",
+            "phone",
+            "uscc_length",
+            "uscc_bad_char",
+            "uscc_check_char",
+            "uscc_taken",
+            "unknown_organization",
+            "unknown_division",
+            "wrong_division_level",
+            "not_a_county",
+            "end_before_start",
+            "outside_china",
+            "bad_char",
+            "env_code_length",
+            "power_range",
+            "date_in_future",
+            "electric_mismatch",
+            "identifier_required",
+            "unknown_machine_type",
+            "already_registered",
+            "locked_after_registration",
+            "unknown_field",
+            "unknown_site",
+            "unknown_machine",
+            "duplicate_machine",
+            "too_many",
+            "outside_site_dates",
+            "in_the_past",
+            "not_on_filing",
+            "exit_without_entry",
+            "exit_before_entry",
+            "already_on_site",
+            "before_last_exit",
+            "regcode_length",
+            "regcode_check_char",
+        ];
+        let fallback = |l| field_message(l, &FieldError::new("no_such_code"));
+        let mut seen = std::collections::HashSet::new();
+        for code in codes {
+            let e = FieldError::new(code).with("position", 3).with("char", 'Z').with("expected", 'X');
+            for locale in [Locale::zh, Locale::en] {
+                let text = field_message(locale, &e);
+                assert_ne!(text, fallback(locale), "{code} has no message in {locale:?}");
+                assert!(seen.insert(text.clone()), "{code}: the same sentence as another code: {text}");
+            }
+        }
+        let e = FieldError::new("uscc_bad_char").with("position", 10).with("char", 'O');
+        assert!(field_message(Locale::en, &e).contains("10") && field_message(Locale::zh, &e).contains("“O”"));
+    }
+
     #[test]
     fn field_messages_interpolate() {
         let e = FieldError::new("password_too_short").with("min", 10);
