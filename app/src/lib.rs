@@ -10,6 +10,7 @@ pub mod auth;
 pub mod dates;
 pub mod divisions;
 pub mod error;
+pub mod field;
 pub mod filings;
 pub mod machines;
 pub mod orgs;

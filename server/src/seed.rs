@@ -1,10 +1,18 @@
 //! Demo data for two Taiyuan counties (小店区 and 清徐县): officials of every level, two
-//! construction units with staff. Loading it twice changes nothing.
+//! construction units with staff, sites, machines and filings (accepted with registration codes,
+//! returned, submitted). Loading it twice changes nothing.
 
 use anyhow::{Result, anyhow};
 use app::auth::Role;
-use app::auth::service::{NewUser, create_user};
-use app::db::entities::{organization, user};
+use app::auth::service::{Credential, NewUser, Principal, create_user};
+use app::db::entities::{machine, organization, user};
+use app::filings::service as filings;
+use app::filings::{Decision, FilingInput, ReviewInput};
+use app::machines::service as machines;
+use app::machines::{EmissionStage, FuelType, MachineInput};
+use app::sites::SiteInput;
+use app::sites::service as sites;
+use chrono::NaiveDate;
 use app::state::AppState;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -126,7 +134,114 @@ pub async fn demo(state: &AppState) -> Result<Vec<DemoAccount>> {
         }
         out.push(account);
     }
+    registry(state, &org_ids).await?;
     Ok(out)
+}
+
+/// The signed-in view of a demo user, to act through the services.
+async fn principal_of(state: &AppState, username: &str) -> Result<Principal> {
+    let u = user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| anyhow!("demo user {username} is missing"))?;
+    Ok(Principal {
+        user_id: u.id,
+        username: u.username,
+        display_name: u.display_name,
+        role: Role::parse(&u.role).ok_or_else(|| anyhow!("role"))?,
+        organization_id: u.organization_id,
+        division_code: u.division_code,
+        via: Credential::Session,
+        session_epoch: u.session_epoch,
+    })
+}
+
+fn demo_machine(n: u32, kind: &str, name: &str, stage: EmissionStage, fuel: FuelType, kw: f64, year: i32) -> MachineInput {
+    MachineInput {
+        machine_type: kind.into(),
+        name: name.into(),
+        brand: Some(["三一", "徐工", "柳工", "山推", "中联"][n as usize % 5].into()),
+        model: Some(format!("DM{:03}", n * 7)),
+        pin: Some(format!("DEMO{:02}PIN{:06}", n, n * 104_729)),
+        env_code: (stage == EmissionStage::Stage4).then(|| format!("CNDEMO{:011}", u64::from(n) * 7_919)),
+        info_disclosure_no: None,
+        engine_model: (fuel != FuelType::Electric).then(|| "4BG1".into()),
+        engine_serial: (fuel != FuelType::Electric).then(|| format!("ENG-DEMO-{n:04}")),
+        engine_maker: (fuel != FuelType::Electric).then(|| "潍柴".into()),
+        engine_approval_no: None,
+        emission_stage: stage,
+        fuel_type: fuel,
+        rated_power_kw: kw,
+        manufactured_on: NaiveDate::from_ymd_opt(year, 5, 1),
+        dpf_fitted: stage == EmissionStage::Stage4,
+        dpf_model: None,
+        dpf_maker: None,
+        dpf_fitted_on: None,
+        obd_fitted: stage == EmissionStage::Stage4,
+        remote_terminal: false,
+    }
+}
+
+/// Sites, machines and filings in several states, created through the services (so every rule
+/// applies); skipped when the first construction unit already has machines.
+async fn registry(state: &AppState, org_ids: &[Uuid]) -> Result<()> {
+    let Some(first) = org_ids.first() else { return Ok(()) };
+    if machine::Entity::find().filter(machine::Column::OrganizationId.eq(*first)).one(&state.db).await?.is_some() {
+        return Ok(());
+    }
+    let err = |e: app::service_error::ServiceError| anyhow!("demo data: {e}");
+    let builder = principal_of(state, "builder.admin").await?;
+    let roads = principal_of(state, "roads.admin").await?;
+    let xiaodian = principal_of(state, "xiaodian.inspector").await?;
+    let today = app::dates::china_date(state.clock.now());
+    let day = |d: i64| today + chrono::Duration::days(d);
+    let site = |name: &str, county: &str, address: &str| SiteInput {
+        name: name.into(),
+        county_code: county.into(),
+        address: address.into(),
+        permit_no: Some(format!("1401{}2026{:04}", &county[4..], name.chars().count())),
+        starts_on: day(-30),
+        ends_on: day(365),
+        lat: None,
+        lng: None,
+        low_emission_zone: None,
+    };
+    let s1 = sites::create(state, &builder, site("龙城大街改造示范工地", XIAODIAN, "小店区龙城大街示范段")).await.map_err(err)?;
+    let s2 = sites::create(state, &builder, site("清徐示范物流园工地", QINGXU, "清徐县示范物流园区")).await.map_err(err)?;
+    let s3 = sites::create(state, &roads, site("晋源示范道路工程", "140110", "晋源区示范路")).await.map_err(err)?;
+
+    use EmissionStage::*;
+    let plan = [
+        (&builder, demo_machine(1, "excavator", "1号挖掘机", Stage4, FuelType::Diesel, 118.0, 2023)),
+        (&builder, demo_machine(2, "loader", "2号装载机", Stage3, FuelType::Diesel, 162.0, 2019)),
+        (&builder, demo_machine(3, "crane", "3号汽车起重机", Stage4, FuelType::Diesel, 247.0, 2024)),
+        (&builder, demo_machine(4, "roller", "4号压路机", Stage3, FuelType::Diesel, 30.0, 2018)),
+        (&builder, demo_machine(5, "forklift", "5号电动叉车", Electric, FuelType::Electric, 18.5, 2022)),
+        (&builder, demo_machine(6, "excavator", "6号旧挖掘机", Stage2, FuelType::Diesel, 85.0, 2012)),
+        (&roads, demo_machine(7, "paver", "摊铺机A", Stage4, FuelType::Diesel, 150.0, 2023)),
+        (&roads, demo_machine(8, "grader", "平地机B", Stage3, FuelType::Diesel, 140.0, 2017)),
+    ];
+    let mut ids = Vec::new();
+    for (who, input) in plan {
+        ids.push(machines::create(state, who, input).await.map_err(err)?.id);
+    }
+    let filing = |site: Uuid, machine_ids: Vec<Uuid>| FilingInput {
+        site_id: site,
+        machine_ids,
+        planned_entry_on: day(-3),
+        planned_exit_on: day(120),
+    };
+    let accepted = filings::create(state, &builder, filing(s1.id, vec![ids[0], ids[1], ids[2]])).await.map_err(err)?;
+    filings::review(state, &xiaodian, accepted.id, ReviewInput { decision: Decision::Accept, reason: None }).await.map_err(err)?;
+    let returned = filings::create(state, &builder, filing(s1.id, vec![ids[5]])).await.map_err(err)?;
+    let reason = "国二柴油机械不得在禁止使用高排放非道路移动机械区域内使用，请更换机械后重新报备。".to_owned();
+    filings::review(state, &xiaodian, returned.id, ReviewInput { decision: Decision::Return, reason: Some(reason) })
+        .await
+        .map_err(err)?;
+    filings::create(state, &builder, filing(s2.id, vec![ids[3], ids[4]])).await.map_err(err)?;
+    filings::create(state, &roads, filing(s3.id, vec![ids[6], ids[7]])).await.map_err(err)?;
+    Ok(())
 }
 
 async fn ensure_org(state: &AppState, o: &DemoOrg, uscc: &str) -> Result<Uuid> {

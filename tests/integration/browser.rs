@@ -187,3 +187,86 @@ async fn without_the_wasm_the_switch_does_nothing() {
     assert_eq!(hydrated.as_str(), Some(""));
     b.close().await;
 }
+
+/// A valid credit code for the browser flow.
+fn uscc() -> String {
+    let n = uuid::Uuid::new_v4().as_u128() % 1_000_000_000;
+    app::orgs::Uscc::with_check_char(&format!("91140100{n:09}")).expect("uscc").to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn construction_unit_signs_up_adds_a_site_and_a_machine_and_files_it() {
+    let app = TestApp::sqlite().await;
+    let Some(b) = Browser::start(1280, 900).await else { return };
+
+    // Sign up, with the credit code checked as it is typed.
+    b.client.goto(&app.url("/signup")).await.expect("goto");
+    b.wait_hydrated().await;
+    b.fill("#name", "浏览器测试建设有限公司").await;
+    let good = uscc();
+    let mut wrong = good.clone();
+    let last = wrong.pop().expect("char");
+    wrong.push(if last == '0' { '1' } else { '0' });
+    b.fill("#uscc", &wrong).await;
+    b.wait_text("#uscc-error", "校验位错误").await;
+    b.fill("#uscc", &good).await;
+    b.find("[data-testid=uscc-ok]").await;
+    b.fill("#contact_name", "张工").await;
+    b.fill("#contact_phone", "13900001111").await;
+    b.fill("#username", "browser.builder").await;
+    b.fill("#password", PASSWORD).await;
+    b.find("form[data-testid=signup-form] button[type=submit]").await.click().await.expect("register");
+    b.wait_text("[data-testid=current-user]", "张工").await;
+
+    // A site in Xiaodian: the zone flag is prefilled from the county's zone data.
+    b.client.goto(&app.url("/sites/new")).await.expect("goto");
+    b.wait_hydrated().await;
+    b.fill("#name", "浏览器测试工地").await;
+    b.find("#city option[value='140100']").await.click().await.expect("city");
+    b.find("#county_code option[value='140105']").await.click().await.expect("county");
+    b.fill("#address", "小店区测试路1号").await;
+    let today = app::dates::china_date(app.clock.now());
+    let date = |d: chrono::NaiveDate| d.format("%m%d%Y").to_string();
+    b.fill("#starts_on", &date(today)).await;
+    b.fill("#ends_on", &date(today + chrono::Duration::days(90))).await;
+    let lez = b.find("#low_emission_zone").await;
+    for _ in 0..50 {
+        if lez.prop("checked").await.ok().flatten().as_deref() == Some("true") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(lez.prop("checked").await.ok().flatten().as_deref(), Some("true"), "prefilled from the zone data");
+    b.find("form[data-testid=site-form] button[type=submit]").await.click().await.expect("save site");
+    b.wait_text("[data-testid=site-list]", "浏览器测试工地").await;
+
+    // A machine; a bad environmental code is refused beside the field first.
+    b.client.goto(&app.url("/machines/new")).await.expect("goto");
+    b.wait_hydrated().await;
+    b.find("#machine_type option[value='excavator']").await.click().await.expect("type");
+    b.fill("#name", "测试挖掘机").await;
+    b.fill("#pin", "BRWS-000123").await;
+    b.fill("#env_code", "CN123").await;
+    b.fill("#engine_serial", "ENG-BRWS-1").await;
+    b.fill("#rated_power_kw", "118").await;
+    b.fill("#manufactured_on", &date(today - chrono::Duration::days(400))).await;
+    b.find("form[data-testid=machine-form] button[type=submit]").await.click().await.expect("save");
+    b.wait_text("#env_code-error", "17").await;
+    b.fill("#env_code", "CN1234567890ABCDE").await;
+    b.find("form[data-testid=machine-form] button[type=submit]").await.click().await.expect("save");
+    b.wait_text("h1", "测试挖掘机").await;
+
+    // File it for the site: the pre-checks warn about the missing photos; submit.
+    b.client.goto(&app.url("/filings/new")).await.expect("goto");
+    b.wait_hydrated().await;
+    let site_option = b.find("#site_id option:nth-child(2)").await;
+    site_option.click().await.expect("site");
+    b.fill("#planned_entry_on", &date(today + chrono::Duration::days(1))).await;
+    b.fill("#planned_exit_on", &date(today + chrono::Duration::days(30))).await;
+    b.find("label.pick input").await.click().await.expect("pick machine");
+    b.find("[data-testid=run-precheck]").await.click().await.expect("precheck");
+    b.wait_text("[data-testid=prechecks]", "缺少照片").await;
+    b.find("form[data-testid=filing-form] button[type=submit]").await.click().await.expect("submit");
+    b.wait_text("[data-testid=filing-status]", "已提交").await;
+    b.close().await;
+}

@@ -92,3 +92,40 @@ async fn graceful_shutdown_lets_in_flight_requests_finish() {
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert!(tokio::net::TcpStream::connect(app.addr).await.is_err(), "no longer listening");
 }
+
+#[tokio::test]
+async fn demo_data_loads_twice_without_change() {
+    let app = TestApp::sqlite().await;
+    let accounts = server::seed::demo(&app.state).await.expect("seed");
+    assert!(accounts.iter().any(|a| a.username == "xiaodian.inspector"));
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let db = &app.state.db;
+    let count = || async {
+        (
+            app::db::entities::user::Entity::find().count(db).await.expect("users"),
+            app::db::entities::machine::Entity::find().count(db).await.expect("machines"),
+            app::db::entities::filing::Entity::find().count(db).await.expect("filings"),
+        )
+    };
+    let first = count().await;
+    assert_eq!(first, (9, 8, 4));
+    server::seed::demo(&app.state).await.expect("seed again");
+    assert_eq!(count().await, first);
+    // The accepted filing issued registration codes that pass their check.
+    let codes: Vec<String> = app::db::entities::machine::Entity::find()
+        .all(db)
+        .await
+        .expect("machines")
+        .into_iter()
+        .filter_map(|m| m.registration_code)
+        .collect();
+    assert_eq!(codes.len(), 3);
+    for c in codes {
+        assert!(app::machines::regcode::RegistrationCode::parse(&c).is_ok(), "{c}");
+    }
+    // The demo inspector can sign in with the documented password.
+    let resp = app
+        .post_json("/api/v1/auth/login", &serde_json::json!({"username": "xiaodian.inspector", "password": server::seed::DEMO_PASSWORD}))
+        .await;
+    assert_eq!(resp.status(), 200);
+}

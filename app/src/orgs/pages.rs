@@ -35,6 +35,13 @@ pub fn SignupPage() -> impl IntoView {
         }
         if f.is_empty() { None } else { Some(f) }
     });
+    // Signed in by the server: refresh who is signed in (the server also redirects home).
+    let auth = crate::shell::use_auth();
+    Effect::new(move |_| {
+        if matches!(action.value().get(), Some(Ok(()))) {
+            auth.user.refetch();
+        }
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         action.dispatch(RegisterOrg {

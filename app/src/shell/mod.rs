@@ -4,6 +4,7 @@
 mod components;
 mod home;
 pub mod messages;
+pub mod upload;
 
 pub use components::{ErrorBanner, FieldErrorText, PageTitle, TextField, browser_today};
 
