@@ -7,5 +7,6 @@ mod helpers;
 mod auth;
 mod browser;
 mod config;
+mod photos;
 mod platform;
 mod scope;
