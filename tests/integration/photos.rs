@@ -22,6 +22,7 @@ db_tests!(
     oversized_uploads_are_refused_early_and_store_nothing,
     broken_and_foreign_files_are_422_and_store_nothing,
     photos_are_private_to_the_owner_and_the_officials_in_scope,
+    concurrent_uploads_of_one_kind_leave_one_photo,
 );
 
 fn sample(w: u32, h: u32, seed: u8) -> RgbImage {
@@ -435,4 +436,59 @@ async fn photos_are_private_to_the_owner_and_the_officials_in_scope(app: TestApp
     assert_error(xd.delete(app.url(&path)).send().await.expect("delete"), 403, "forbidden").await;
     assert_eq!(photo_rows(&app).await, 1);
     assert_eq!(stored_files(&app).len(), 2);
+}
+
+async fn concurrent_uploads_of_one_kind_leave_one_photo(app: TestApp) {
+    let a = contractor(&app, "owner.h").await;
+    let id = machine(&app, &a, "H1").await;
+    let path = format!("/api/v1/machines/{id}/photos/env_label");
+    let uploads = (0..6u8).map(|i| {
+        let (client, url) = (a.clone(), app.url(&path));
+        tokio::spawn(async move {
+            let resp = client.put(url).body(jpeg(200 + u32::from(i), 100, i)).send().await.expect("put");
+            (resp.status().as_u16(), resp.text().await.unwrap_or_default())
+        })
+    });
+    for u in uploads.collect::<Vec<_>>() {
+        let (status, body) = u.await.expect("task");
+        assert_eq!(status, 201, "{body}");
+    }
+    assert_eq!(photo_rows(&app).await, 1);
+    let files = stored_files(&app);
+    assert_eq!(files.len(), 2, "only the winner's files remain: {files:?}");
+    let photo = &json(a.get(app.url(&format!("/api/v1/machines/{id}/photos"))).send().await.expect("list")).await[0];
+    let version = photo["urls"]["web"].as_str().and_then(|u| u.split("v=").nth(1)).expect("version").to_owned();
+    assert!(files.iter().all(|f| f.replace('-', "").contains(&version)), "{files:?} vs {version}");
+}
+
+#[tokio::test]
+async fn openapi_documents_the_photo_endpoints() {
+    let app = TestApp::sqlite().await;
+    let doc = json(app.get("/api/v1/openapi.json").await).await;
+    let one = &doc["paths"]["/api/v1/machines/{id}/photos/{kind}"];
+    for method in ["get", "put", "post", "delete"] {
+        assert!(one[method].is_object(), "{method} missing");
+    }
+    assert!(one["post"]["requestBody"]["content"]["multipart/form-data"].is_object());
+    assert!(doc["paths"]["/api/v1/machines/{id}/photos"]["get"].is_object());
+    assert!(one["get"]["parameters"].as_array().is_some_and(|ps| ps.iter().any(|p| p["name"] == "size")));
+    for schema in ["MachinePhoto", "PhotoUrls", "PhotoKind", "ImageBytes", "PhotoForm"] {
+        assert!(doc["components"]["schemas"][schema].is_object(), "schema {schema} missing");
+    }
+}
+
+#[tokio::test]
+async fn a_camera_sized_photo_is_scaled_down() {
+    let app = TestApp::sqlite().await;
+    let a = contractor(&app, "owner.g").await;
+    let id = machine(&app, &a, "G1").await;
+    let big = jpeg(4000, 3000, 11);
+    let started = Instant::now();
+    let resp = put(&app, &a, &format!("/api/v1/machines/{id}/photos/whole_machine"), "image/jpeg", big.clone()).await;
+    let elapsed = started.elapsed();
+    assert_eq!(resp.status(), 201);
+    eprintln!("4000x3000 JPEG of {} bytes stored with its web copy in {elapsed:?}", big.len());
+    let (_, _, web) = get_bytes(&app, &a, &format!("/api/v1/machines/{id}/photos/whole_machine?size=web")).await;
+    let web = image::load_from_memory(&web).expect("web copy");
+    assert_eq!((web.width(), web.height()), (1280, 960));
 }

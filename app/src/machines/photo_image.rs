@@ -323,6 +323,21 @@ mod tests {
     }
 
     #[test]
+    fn exif_orientation_is_applied() {
+        // An APP1 Exif segment saying "rotate 90° clockwise" (orientation 6), after SOI.
+        let mut tiff = b"Exif\0\0MM\0\x2a\0\0\0\x08\0\x01".to_vec();
+        tiff.extend_from_slice(&[0x01, 0x12, 0x00, 0x03, 0, 0, 0, 1, 0x00, 0x06, 0, 0, 0, 0, 0, 0]);
+        let mut app1 = vec![0xFF, 0xE1];
+        app1.extend_from_slice(&u16::try_from(tiff.len() + 2).expect("len").to_be_bytes());
+        app1.extend_from_slice(&tiff);
+        let plain = jpeg(64, 32);
+        let rotated: Vec<u8> = plain[..2].iter().chain(&app1).chain(&plain[2..]).copied().collect();
+        let p = process(&rotated).expect("jpeg");
+        assert_eq!((p.width, p.height, p.web_width, p.web_height), (32, 64, 32, 64));
+        assert_eq!(process(&plain).expect("jpeg").width, 64, "no orientation: as stored");
+    }
+
+    #[test]
     fn png_and_webp_must_be_complete() {
         for (bytes, complete) in [
             (png_rgba(32, 16), png_is_complete as fn(&[u8]) -> bool),

@@ -12,7 +12,7 @@ use crate::error::{AppError, FieldErrors};
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, SqlErr};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use std::future::Future;
 use tracing::Instrument;
 use uuid::Uuid;
@@ -38,9 +38,6 @@ pub struct PhotoFile {
     /// A download name such as `machine_plate.jpg`.
     pub file_name: String,
 }
-
-/// How often an upload or delete re-reads the row after losing a race with another one.
-const ATTEMPTS: usize = 5;
 
 /// A machine of the caller's own organisation (404 for any other, 403 for roles without a fleet).
 pub async fn owned_machine(state: &AppState, principal: &Principal, id: Uuid) -> ServiceResult<machine::Model> {
@@ -170,61 +167,36 @@ async fn store(
     }
 }
 
-/// Writes the row for a new upload, replacing the machine's row of that kind; returns the row
-/// it replaced. Each step is one atomic statement (the replacement only succeeds against the
-/// exact row read), so concurrent uploads of one kind end with one winner and no leaked files,
-/// on SQLite and PostgreSQL alike.
+/// Writes the row for a new upload in place of the machine's row of that kind; returns the row
+/// it replaced. Photo changes of one machine are serialised by the machine's row lock.
 async fn put_row(state: &AppState, row: &machine_photo::Model) -> ServiceResult<Option<machine_photo::Model>> {
-    for _ in 0..ATTEMPTS {
-        let current = machine_photo::Entity::find()
-            .filter(machine_photo::Column::MachineId.eq(row.machine_id))
-            .filter(machine_photo::Column::Kind.eq(row.kind.clone()))
-            .one(&state.db)
-            .await?;
-        match current {
-            Some(old) => {
-                let replaced = machine_photo::Entity::update_many()
-                    .col_expr(machine_photo::Column::Id, Expr::value(row.id))
-                    .col_expr(machine_photo::Column::ContentType, Expr::value(row.content_type.clone()))
-                    .col_expr(machine_photo::Column::OriginalKey, Expr::value(row.original_key.clone()))
-                    .col_expr(machine_photo::Column::WebKey, Expr::value(row.web_key.clone()))
-                    .col_expr(machine_photo::Column::SizeBytes, Expr::value(row.size_bytes))
-                    .col_expr(machine_photo::Column::Width, Expr::value(row.width))
-                    .col_expr(machine_photo::Column::Height, Expr::value(row.height))
-                    .col_expr(machine_photo::Column::CreatedAt, Expr::value(row.created_at))
-                    .filter(machine_photo::Column::Id.eq(old.id))
-                    .exec(&state.db)
-                    .await?;
-                if replaced.rows_affected == 1 {
-                    return Ok(Some(old));
-                }
-            }
-            None => {
-                let active = machine_photo::ActiveModel {
-                    id: Set(row.id),
-                    machine_id: Set(row.machine_id),
-                    kind: Set(row.kind.clone()),
-                    content_type: Set(row.content_type.clone()),
-                    original_key: Set(row.original_key.clone()),
-                    web_key: Set(row.web_key.clone()),
-                    size_bytes: Set(row.size_bytes),
-                    width: Set(row.width),
-                    height: Set(row.height),
-                    created_at: Set(row.created_at),
-                };
-                match machine_photo::Entity::insert(active).exec(&state.db).await {
-                    Ok(_) => return Ok(None),
-                    Err(e) if crate::db::is_unique_violation(&e) => {}
-                    // The machine was deleted meanwhile.
-                    Err(e) if matches!(e.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_))) => {
-                        return Err(AppError::NotFound.into());
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-            }
-        }
+    let txn = state.db.begin().await?;
+    if !lock_machine(&txn, row.machine_id).await? {
+        return Err(AppError::NotFound.into()); // deleted meanwhile
     }
-    Err(AppError::conflict("concurrent_change").into())
+    let current = machine_photo::Entity::find()
+        .filter(machine_photo::Column::MachineId.eq(row.machine_id))
+        .filter(machine_photo::Column::Kind.eq(row.kind.clone()))
+        .one(&txn)
+        .await?;
+    if let Some(old) = &current {
+        machine_photo::Entity::delete_by_id(old.id).exec(&txn).await?;
+    }
+    machine_photo::Entity::insert(machine_photo::ActiveModel::from(row.clone())).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(current)
+}
+
+/// Takes the machine's row lock until the transaction ends (on SQLite, whose transactions
+/// begin deferred, this first write takes the database's write lock, so nothing read later in
+/// the transaction can go stale). Changes nothing; false when the machine is gone.
+async fn lock_machine(txn: &DatabaseTransaction, id: Uuid) -> ServiceResult<bool> {
+    let touched = machine::Entity::update_many()
+        .col_expr(machine::Column::Version, Expr::col(machine::Column::Version))
+        .filter(machine::Column::Id.eq(id))
+        .exec(txn)
+        .await?;
+    Ok(touched.rows_affected == 1)
 }
 
 /// The photos on file for a machine the caller may see, in the order of [`PhotoKind::ALL`].
@@ -291,13 +263,18 @@ pub async fn read(
 #[tracing::instrument(skip(state), fields(user = %principal.username))]
 pub async fn delete(state: &AppState, principal: &Principal, machine_id: Uuid, kind: PhotoKind) -> ServiceResult<()> {
     owned_machine(state, principal, machine_id).await?;
-    for _ in 0..ATTEMPTS {
-        let row = find_row(state, principal, machine_id, kind).await?;
-        let deleted = machine_photo::Entity::delete_by_id(row.id).exec(&state.db).await?;
-        if deleted.rows_affected == 1 {
-            forget_files(state, &[row.original_key, row.web_key]).await;
-            return Ok(());
-        }
+    let txn = state.db.begin().await?;
+    if !lock_machine(&txn, machine_id).await? {
+        return Err(AppError::NotFound.into());
     }
-    Err(AppError::conflict("concurrent_change").into())
+    let row = machine_photo::Entity::find()
+        .filter(machine_photo::Column::MachineId.eq(machine_id))
+        .filter(machine_photo::Column::Kind.eq(kind.as_str()))
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    machine_photo::Entity::delete_by_id(row.id).exec(&txn).await?;
+    txn.commit().await?;
+    forget_files(state, &[row.original_key, row.web_key]).await;
+    Ok(())
 }

@@ -96,7 +96,7 @@ pub async fn list(
         (status = 403, description = "Not a construction unit", body = ErrorBody),
         (status = 404, description = "No such machine in the caller's organisation", body = ErrorBody),
         (status = 413, description = "Larger than 10 MiB", body = ErrorBody),
-        (status = 422, description = "`fields.file`: `unsupported_image`, `corrupt_image`, `image_too_large` or `required`", body = ErrorBody),
+        (status = 422, description = "`fields.file` says why: not a JPEG, PNG or WebP image; damaged or incomplete; too many pixels; or empty", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = [])))]
 pub async fn upload_raw(
@@ -120,7 +120,8 @@ pub async fn upload_raw(
         (status = 201, body = MachinePhoto),
         (status = 303, description = "Browser form post: back to the `Referer` (same origin only)"),
         (status = 400, description = "Not a readable multipart form", body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 422, description = "As for `PUT`, or no `file` field", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = [])))]
 pub async fn upload_form(
@@ -269,7 +270,7 @@ mod tests {
     }
 
     #[test]
-    fn browsers_are_told_apart_from_scripts() {
+    fn page_navigations_are_told_apart_from_scripts() {
         assert!(wants_html(&headers(&[(header::ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8")])));
         assert!(!wants_html(&headers(&[(header::ACCEPT, "application/json")])));
         assert!(!wants_html(&HeaderMap::new()));
