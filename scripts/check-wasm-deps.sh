@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 tree="$(cargo tree -p frontend --target wasm32-unknown-unknown -e normal --prefix none --format '{p}')"
-forbidden='^(sea-orm|sea-query|sqlx|sqlx-[a-z]+|tokio|axum|hyper|tower-sessions|argon2|libsqlite3-sys|mio|rustls|ring|leptos_axum) '
+forbidden='^(sea-orm|sea-query|sqlx|sqlx-[a-z]+|tokio|axum|hyper|tower-sessions|argon2|libsqlite3-sys|mio|rustls|ring|leptos_axum|image|zune-jpeg|png|image-webp|multer) '
 if bad="$(grep -E "$forbidden" <<<"$tree" | sort -u)" && [ -n "$bad" ]; then
   echo "server-only crates in the WASM build:" >&2
   echo "$bad" >&2

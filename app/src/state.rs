@@ -71,6 +71,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Bounds concurrent Argon2 computations (each takes ~19 MiB and a core for ~50 ms).
     pub hashing: Arc<tokio::sync::Semaphore>,
+    /// Bounds concurrent image decoding and resizing (photo uploads: up to 256 MiB and a core each).
+    pub imaging: Arc<tokio::sync::Semaphore>,
     /// Uploaded files (photos, evidence).
     pub storage: Arc<dyn crate::storage::Storage>,
 }

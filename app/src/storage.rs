@@ -49,8 +49,16 @@ impl Storage for LocalStorage {
         }
         // Write to a temporary name, then rename: a reader never sees half a file.
         let tmp = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4().simple()));
-        tokio::fs::write(&tmp, bytes).await.map_err(|e| StorageError(e.to_string()))?;
-        tokio::fs::rename(&tmp, &path).await.map_err(|e| StorageError(e.to_string()))
+        let written = match tokio::fs::write(&tmp, bytes).await {
+            Ok(()) => tokio::fs::rename(&tmp, &path).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = written {
+            // A failed write (a full disk) leaves no partial file behind.
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(StorageError(e.to_string()));
+        }
+        Ok(())
     }
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError> {

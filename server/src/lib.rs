@@ -82,6 +82,7 @@ pub fn build_app_with(config: &Config, db: DatabaseConnection, clock: Clock) -> 
         clock: clock.clone(),
         leptos_options: leptos_options(config),
         hashing: Arc::new(tokio::sync::Semaphore::new(cores.max(1))),
+        imaging: Arc::new(tokio::sync::Semaphore::new(cores.clamp(1, 4))),
         storage: Arc::new(app::storage::LocalStorage::new(config.data_dir.join("files"))),
     };
     let sessions = DbSessionStore::new(db, clock, chrono::Duration::seconds(SESSION_IDLE.whole_seconds()));

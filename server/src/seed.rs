@@ -12,8 +12,8 @@ use app::machines::service as machines;
 use app::machines::{EmissionStage, FuelType, MachineInput};
 use app::sites::SiteInput;
 use app::sites::service as sites;
-use chrono::NaiveDate;
 use app::state::AppState;
+use chrono::NaiveDate;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -157,7 +157,15 @@ async fn principal_of(state: &AppState, username: &str) -> Result<Principal> {
     })
 }
 
-fn demo_machine(n: u32, kind: &str, name: &str, stage: EmissionStage, fuel: FuelType, kw: f64, year: i32) -> MachineInput {
+fn demo_machine(
+    n: u32,
+    kind: &str,
+    name: &str,
+    stage: EmissionStage,
+    fuel: FuelType,
+    kw: f64,
+    year: i32,
+) -> MachineInput {
     MachineInput {
         machine_type: kind.into(),
         name: name.into(),
@@ -207,8 +215,11 @@ async fn registry(state: &AppState, org_ids: &[Uuid]) -> Result<()> {
         lng: None,
         low_emission_zone: None,
     };
-    let s1 = sites::create(state, &builder, site("龙城大街改造示范工地", XIAODIAN, "小店区龙城大街示范段")).await.map_err(err)?;
-    let s2 = sites::create(state, &builder, site("清徐示范物流园工地", QINGXU, "清徐县示范物流园区")).await.map_err(err)?;
+    let s1 = sites::create(state, &builder, site("龙城大街改造示范工地", XIAODIAN, "小店区龙城大街示范段"))
+        .await
+        .map_err(err)?;
+    let s2 =
+        sites::create(state, &builder, site("清徐示范物流园工地", QINGXU, "清徐县示范物流园区")).await.map_err(err)?;
     let s3 = sites::create(state, &roads, site("晋源示范道路工程", "140110", "晋源区示范路")).await.map_err(err)?;
 
     use EmissionStage::*;
@@ -233,7 +244,9 @@ async fn registry(state: &AppState, org_ids: &[Uuid]) -> Result<()> {
         planned_exit_on: day(120),
     };
     let accepted = filings::create(state, &builder, filing(s1.id, vec![ids[0], ids[1], ids[2]])).await.map_err(err)?;
-    filings::review(state, &xiaodian, accepted.id, ReviewInput { decision: Decision::Accept, reason: None }).await.map_err(err)?;
+    filings::review(state, &xiaodian, accepted.id, ReviewInput { decision: Decision::Accept, reason: None })
+        .await
+        .map_err(err)?;
     let returned = filings::create(state, &builder, filing(s1.id, vec![ids[5]])).await.map_err(err)?;
     let reason = "国二柴油机械不得在禁止使用高排放非道路移动机械区域内使用，请更换机械后重新报备。".to_owned();
     filings::review(state, &xiaodian, returned.id, ReviewInput { decision: Decision::Return, reason: Some(reason) })

@@ -10,6 +10,7 @@ mod config;
 mod filings;
 mod machines;
 mod orgs;
+mod photos;
 mod platform;
 mod scope;
 mod sites;

@@ -125,7 +125,10 @@ async fn demo_data_loads_twice_without_change() {
     }
     // The demo inspector can sign in with the documented password.
     let resp = app
-        .post_json("/api/v1/auth/login", &serde_json::json!({"username": "xiaodian.inspector", "password": server::seed::DEMO_PASSWORD}))
+        .post_json(
+            "/api/v1/auth/login",
+            &serde_json::json!({"username": "xiaodian.inspector", "password": server::seed::DEMO_PASSWORD}),
+        )
         .await;
     assert_eq!(resp.status(), 200);
 }

@@ -42,6 +42,8 @@ pub fn QrScanner(#[prop(into)] on_code: Callback<String>) -> impl IntoView {
             scanning.set(false);
         });
     };
+    #[cfg(not(feature = "hydrate"))]
+    let _ = on_code;
     let stop = move |_| scanning.set(false);
     view! {
         <div class="scanner">
@@ -143,8 +145,11 @@ mod camera {
         constraints.set_video(&video_opts);
         constraints.set_audio(&JsValue::FALSE);
         let promise = devices.get_user_media_with_constraints(&constraints).map_err(|_| ScanProblem::NoCamera)?;
-        let stream: web_sys::MediaStream =
-            JsFuture::from(promise).await.map_err(|_| ScanProblem::NoCamera)?.dyn_into().map_err(|_| ScanProblem::NoCamera)?;
+        let stream: web_sys::MediaStream = JsFuture::from(promise)
+            .await
+            .map_err(|_| ScanProblem::NoCamera)?
+            .dyn_into()
+            .map_err(|_| ScanProblem::NoCamera)?;
         let (Some(video), Some(canvas)) = (video.get_untracked(), canvas.get_untracked()) else {
             stop_tracks(&stream);
             return Ok(None);

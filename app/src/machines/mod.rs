@@ -8,6 +8,12 @@ pub mod api;
 pub mod pages;
 
 #[cfg(feature = "ssr")]
+pub mod photo_image;
+#[cfg(feature = "ssr")]
+pub mod photos;
+#[cfg(feature = "ssr")]
+pub mod photos_rest;
+#[cfg(feature = "ssr")]
 pub mod rest;
 #[cfg(feature = "ssr")]
 pub mod service;
@@ -142,6 +148,33 @@ impl PhotoKind {
     pub fn parse(value: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|s| s.as_str() == value)
     }
+}
+
+/// A photo on file (the answer to an upload, and the items of the photo list).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MachinePhoto {
+    pub kind: PhotoKind,
+    /// The media type of the original, decided from its bytes: `image/jpeg`, `image/png` or `image/webp`.
+    pub content_type: String,
+    /// Pixel size of the original as displayed (after its EXIF orientation).
+    pub width: u32,
+    pub height: u32,
+    /// Size of the original in bytes, as uploaded.
+    pub size_bytes: u64,
+    pub uploaded_at: DateTime<Utc>,
+    pub urls: PhotoUrls,
+}
+
+/// Where a photo is read from; each URL names this upload, so a replaced photo gets new URLs
+/// (the responses may be cached for an hour).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PhotoUrls {
+    /// The bytes as uploaded.
+    pub original: String,
+    /// A JPEG copy whose longest side is at most 1280 pixels, for pages.
+    pub web: String,
 }
 
 /// A machine as submitted (API.md `POST /machines`).

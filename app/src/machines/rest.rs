@@ -16,6 +16,7 @@ pub fn router() -> Router<AppState> {
         .route("/machine-types", get(machine_types))
         .route("/machines", get(list).post(create))
         .route("/machines/{id}", get(read).patch(update).delete(remove))
+        .merge(super::photos_rest::router())
 }
 
 /// The machine types (seeded list, extended by administrators).

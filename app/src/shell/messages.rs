@@ -105,6 +105,9 @@ pub fn field_message(locale: Locale, e: &FieldError) -> String {
         "unknown_organization" => td_string!(locale, errors.field.unknown_organization).to_string(),
         "unknown_division" => td_string!(locale, errors.field.unknown_division).to_string(),
         "wrong_division_level" => td_string!(locale, errors.field.wrong_division_level).to_string(),
+        "unsupported_image" => td_string!(locale, errors.field.unsupported_image).to_string(),
+        "corrupt_image" => td_string!(locale, errors.field.corrupt_image).to_string(),
+        "image_too_large" => td_string!(locale, errors.field.image_too_large, max = p("max")).to_string(),
         _ => td_string!(locale, errors.field.invalid).to_string(),
     }
 }
@@ -289,5 +292,12 @@ mod tests {
         let e = FieldError::new("password_too_short").with("min", 10);
         assert!(field_message(Locale::en, &e).contains("10"));
         assert_eq!(field_message(Locale::en, &FieldError::new("no_such_code")), "This value is not valid.");
+        let invalid = field_message(Locale::zh, &FieldError::new("no_such_code"));
+        for code in ["unsupported_image", "corrupt_image", "image_too_large"] {
+            for locale in [Locale::zh, Locale::en] {
+                assert_ne!(field_message(locale, &FieldError::new(code)), invalid, "{code}");
+            }
+        }
+        assert!(field_message(Locale::en, &FieldError::new("image_too_large").with("max", 16384)).contains("16384"));
     }
 }
