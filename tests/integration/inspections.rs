@@ -496,7 +496,7 @@ async fn inspections_open_the_right_cases(app: TestApp) {
         "rated_power_kw": 60, "label_present": false, "lat": 37.8, "lng": 112.55, "notes": "现场拍照取证"
     });
     let u = inspect(&app, &w.xiaodian, &unregistered).await;
-    assert_eq!(opened_kinds(&u), vec!["unregistered_machine", "failed_inspection", "missing_label"]);
+    assert_eq!(opened_kinds(&u), vec!["failed_inspection", "unregistered_machine", "missing_label"]);
     assert!(u["machine"]["id"].is_null());
     assert_eq!(
         (u["machine"]["emission_stage"].as_str(), u["machine"]["rated_power_kw"].as_f64()),
@@ -845,8 +845,9 @@ async fn lookup_by_every_identifier(app: TestApp) {
     let wrong = format!("{}{}", &code[..13], if last == '0' { '1' } else { '0' });
     let body = assert_error(look(wrong).await, 422, "validation_failed").await;
     assert!(body["error"]["fields"]["code"].is_array());
-    for unknown in ["NO-SUCH-PIN", "14010500000019", "CN000000000000999"] {
-        let got = expect_status(look(unknown.to_owned()).await, 200).await;
+    let unissued = app::machines::regcode::RegistrationCode::issue("140105", 9_999_999).expect("code").to_string();
+    for unknown in ["NO-SUCH-PIN".to_owned(), unissued, "CN000000000000999".to_owned()] {
+        let got = expect_status(look(unknown.clone()).await, 200).await;
         if got["status"] == "not_registered" {
             assert!(got["machine"].is_null() && got["owner"].is_null() && got["current_filing"].is_null());
         } else {
