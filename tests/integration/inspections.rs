@@ -932,6 +932,31 @@ async fn lookup_here_and_elsewhere(app: TestApp) {
     assert!(gone["current_filing"].is_null() && gone["zone_allows"].is_null());
 }
 
+#[tokio::test]
+async fn the_openapi_document_lists_inspections_and_cases() {
+    let app = TestApp::sqlite().await;
+    let doc = expect_status(app.get("/api/v1/openapi.json").await, 200).await;
+    for (path, method) in [
+        ("/api/v1/compliance/evaluate", "post"),
+        ("/api/v1/limit-tables", "post"),
+        ("/api/v1/limit-tables/current", "get"),
+        ("/api/v1/zones/{id}", "put"),
+        ("/api/v1/inspections", "post"),
+        ("/api/v1/inspections/{id}/notes", "post"),
+        ("/api/v1/machines/lookup", "get"),
+        ("/api/v1/cases", "get"),
+        ("/api/v1/cases/{id}/transition", "post"),
+        ("/api/v1/cases/{id}/notes", "post"),
+    ] {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path} missing");
+    }
+    for schema in
+        ["Evaluation", "EvaluateInput", "LimitTable", "Zone", "Inspection", "LookupResult", "CaseDetail", "Reason"]
+    {
+        assert!(doc["components"]["schemas"][schema].is_object(), "{schema} missing");
+    }
+}
+
 /// Field look-up latency with a large registry (default 1,000,000 machines; set
 /// `NRMM_BENCH_MACHINES`). Run with
 /// `cargo test --release --test integration -- --ignored lookup_latency --nocapture`.
@@ -973,7 +998,10 @@ mod bench {
                 let rows = app
                     .state
                     .db
-                    .query_all_raw(sea_orm::Statement::from_string(app.state.db.get_database_backend(), format!("{explain} {q}")))
+                    .query_all_raw(sea_orm::Statement::from_string(
+                        app.state.db.get_database_backend(),
+                        format!("{explain} {q}"),
+                    ))
                     .await
                     .expect("explain");
                 for r in rows {
