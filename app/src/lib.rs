@@ -7,11 +7,13 @@
 #![recursion_limit = "512"]
 
 pub mod auth;
+pub mod cases;
 pub mod dates;
 pub mod divisions;
 pub mod error;
 pub mod field;
 pub mod filings;
+pub mod inspections;
 pub mod machines;
 pub mod orgs;
 pub mod paging;

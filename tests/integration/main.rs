@@ -6,8 +6,10 @@ mod helpers;
 
 mod auth;
 mod browser;
+mod cases;
 mod config;
 mod filings;
+mod inspections;
 mod machines;
 mod orgs;
 mod photos;

@@ -408,7 +408,12 @@ pub async fn delete(state: &AppState, principal: &Principal, id: Uuid) -> Servic
     }
     let on_filing =
         filing_machine::Entity::find().filter(filing_machine::Column::MachineId.eq(id)).one(&state.db).await?;
-    if current.registration_code.is_some() || on_filing.is_some() {
+    // An inspection of it (it may have been inspected unregistered) keeps it too.
+    let inspected = crate::db::entities::inspection::Entity::find()
+        .filter(crate::db::entities::inspection::Column::MachineId.eq(id))
+        .one(&state.db)
+        .await?;
+    if current.registration_code.is_some() || on_filing.is_some() || inspected.is_some() {
         return Err(AppError::conflict("machine_in_use").into());
     }
     let photos = machine_photo::Entity::find().filter(machine_photo::Column::MachineId.eq(id)).all(&state.db).await?;

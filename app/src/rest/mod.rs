@@ -208,5 +208,7 @@ pub fn router() -> axum::Router<crate::state::AppState> {
         .merge(crate::sites::rest::router())
         .merge(crate::orgs::rest::router())
         .merge(crate::filings::rest::router())
+        .merge(crate::inspections::rest::router())
+        .merge(crate::cases::rest::router())
         .merge(openapi::router())
 }

@@ -44,6 +44,12 @@ fn conflict_message(locale: Locale, code: &str, params: &std::collections::BTree
         "filing_not_accepted" => td_string!(locale, errors.conflicts.filing_not_accepted).to_string(),
         "duplicate_uscc" => td_string!(locale, errors.conflicts.duplicate_uscc).to_string(),
         "cannot_disable_self" => td_string!(locale, errors.conflicts.cannot_disable_self).to_string(),
+        "duplicate_version" => td_string!(locale, errors.conflicts.duplicate_version).to_string(),
+        "duplicate_effective_date" => td_string!(locale, errors.conflicts.duplicate_effective_date).to_string(),
+        "reinspection_required" => td_string!(locale, errors.conflicts.reinspection_required).to_string(),
+        "case_not_awaiting_reinspection" => {
+            td_string!(locale, errors.conflicts.case_not_awaiting_reinspection).to_string()
+        }
         _ => td_string!(locale, errors.conflict).to_string(),
     }
 }
@@ -108,6 +114,26 @@ pub fn field_message(locale: Locale, e: &FieldError) -> String {
         "unsupported_image" => td_string!(locale, errors.field.unsupported_image).to_string(),
         "corrupt_image" => td_string!(locale, errors.field.corrupt_image).to_string(),
         "image_too_large" => td_string!(locale, errors.field.image_too_large, max = p("max")).to_string(),
+        "too_few_readings" => td_string!(locale, errors.field.too_few_readings, min = p("min")).to_string(),
+        "readings_required" => td_string!(locale, errors.field.readings_required).to_string(),
+        "reading_invalid" => td_string!(locale, errors.field.reading_invalid, position = p("position")).to_string(),
+        "ringelmann_range" => td_string!(locale, errors.field.ringelmann_range, max = p("max")).to_string(),
+        "no_limit_row" => td_string!(locale, errors.field.no_limit_row, class = p("class")).to_string(),
+        "no_limit_table" => td_string!(locale, errors.field.no_limit_table).to_string(),
+        "bands_overlap" => td_string!(locale, errors.field.bands_overlap, class = p("class")).to_string(),
+        "bands_incomplete" => td_string!(locale, errors.field.bands_incomplete, class = p("class")).to_string(),
+        "band_range" => td_string!(locale, errors.field.band_range, position = p("position")).to_string(),
+        "k_limit_range" => {
+            td_string!(locale, errors.field.k_limit_range, position = p("position"), max = p("max")).to_string()
+        }
+        "exemption_code" => td_string!(locale, errors.field.exemption_code).to_string(),
+        "electric_not_allowed" => td_string!(locale, errors.field.electric_not_allowed).to_string(),
+        "unknown_registration_code" => td_string!(locale, errors.field.unknown_registration_code).to_string(),
+        "machine_mismatch" => td_string!(locale, errors.field.machine_mismatch).to_string(),
+        "machine_required" => td_string!(locale, errors.field.machine_required).to_string(),
+        "unknown_case" => td_string!(locale, errors.field.unknown_case).to_string(),
+        "case_machine_mismatch" => td_string!(locale, errors.field.case_machine_mismatch).to_string(),
+        "penalty_range" => td_string!(locale, errors.field.penalty_range, max = p("max")).to_string(),
         _ => td_string!(locale, errors.field.invalid).to_string(),
     }
 }
@@ -183,6 +209,70 @@ pub fn precheck_message(locale: Locale, p: &crate::filings::Precheck) -> String 
         }
         C::MissingPhotos => td_string!(locale, prechecks.missing_photos, detail = detail).to_string(),
         C::MissingData => td_string!(locale, prechecks.missing_data, detail = detail).to_string(),
+    }
+}
+
+/// The sentence for a verdict reason code.
+pub fn reason_message(locale: Locale, reason: crate::inspections::compliance::Reason) -> &'static str {
+    use crate::inspections::compliance::Reason as R;
+    match reason {
+        R::ElectricExempt => td_string!(locale, reasons.electric_exempt),
+        R::OpacityOverLimit => td_string!(locale, reasons.opacity_over_limit),
+        R::RingelmannOverLimit => td_string!(locale, reasons.ringelmann_over_limit),
+        R::StageBannedInZone => td_string!(locale, reasons.stage_banned_in_zone),
+    }
+}
+
+/// The name of a verdict.
+pub fn verdict_label(locale: Locale, verdict: crate::inspections::compliance::Verdict) -> &'static str {
+    use crate::inspections::compliance::Verdict as V;
+    match verdict {
+        V::Pass => td_string!(locale, verdicts.pass),
+        V::Fail => td_string!(locale, verdicts.fail),
+        V::Exempt => td_string!(locale, verdicts.exempt),
+    }
+}
+
+/// The name of a case state.
+pub fn case_state_label(locale: Locale, state: crate::cases::CaseState) -> &'static str {
+    use crate::cases::CaseState as S;
+    match state {
+        S::Open => td_string!(locale, case_states.open),
+        S::RectificationOrdered => td_string!(locale, case_states.rectification_ordered),
+        S::ReinspectionPassed => td_string!(locale, case_states.reinspection_passed),
+        S::Penalized => td_string!(locale, case_states.penalized),
+        S::Closed => td_string!(locale, case_states.closed),
+    }
+}
+
+/// The name of a case kind.
+pub fn case_kind_label(locale: Locale, kind: crate::cases::CaseKind) -> &'static str {
+    use crate::cases::CaseKind as K;
+    match kind {
+        K::FailedInspection => td_string!(locale, case_kinds.failed_inspection),
+        K::UnregisteredMachine => td_string!(locale, case_kinds.unregistered_machine),
+        K::MissingLabel => td_string!(locale, case_kinds.missing_label),
+        K::ZoneViolation => td_string!(locale, case_kinds.zone_violation),
+    }
+}
+
+/// The headline of a field look-up.
+pub fn lookup_status_label(locale: Locale, status: crate::inspections::LookupStatus) -> &'static str {
+    use crate::inspections::LookupStatus as L;
+    match status {
+        L::RegisteredFiledHere => td_string!(locale, lookup_status.registered_filed_here),
+        L::RegisteredNotFiledHere => td_string!(locale, lookup_status.registered_not_filed_here),
+        L::NotRegistered => td_string!(locale, lookup_status.not_registered),
+        L::OpenCase => td_string!(locale, lookup_status.open_case),
+    }
+}
+
+/// The name of a zone exemption code (unknown codes are shown as they are).
+pub fn exemption_label(locale: Locale, code: &str) -> String {
+    match code {
+        "emergency_rescue" => td_string!(locale, exemptions.emergency_rescue).to_owned(),
+        "agriculture_season" => td_string!(locale, exemptions.agriculture_season).to_owned(),
+        other => other.to_owned(),
     }
 }
 
@@ -272,6 +362,24 @@ mod tests {
             "before_last_exit",
             "regcode_length",
             "regcode_check_char",
+            "too_few_readings",
+            "readings_required",
+            "reading_invalid",
+            "ringelmann_range",
+            "no_limit_row",
+            "no_limit_table",
+            "bands_overlap",
+            "bands_incomplete",
+            "band_range",
+            "k_limit_range",
+            "exemption_code",
+            "electric_not_allowed",
+            "unknown_registration_code",
+            "machine_mismatch",
+            "machine_required",
+            "unknown_case",
+            "case_machine_mismatch",
+            "penalty_range",
         ];
         let fallback = |l| field_message(l, &FieldError::new("no_such_code"));
         let mut seen = std::collections::HashSet::new();
@@ -285,6 +393,30 @@ mod tests {
         }
         let e = FieldError::new("uscc_bad_char").with("position", 10).with("char", 'O');
         assert!(field_message(Locale::en, &e).contains("10") && field_message(Locale::zh, &e).contains("“O”"));
+    }
+
+    /// Every conflict code and verdict reason has a sentence of its own in both languages.
+    #[test]
+    fn inspection_codes_have_their_own_messages() {
+        let fallback = |l| error_message(l, &AppError::conflict("no_such_code"));
+        for code in
+            ["duplicate_version", "duplicate_effective_date", "reinspection_required", "case_not_awaiting_reinspection"]
+        {
+            for locale in [Locale::zh, Locale::en] {
+                assert_ne!(error_message(locale, &AppError::conflict(code)), fallback(locale), "{code}");
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for r in crate::inspections::compliance::Reason::ALL {
+            for locale in [Locale::zh, Locale::en] {
+                assert!(seen.insert(reason_message(locale, r)), "{r:?}");
+            }
+        }
+        for s in crate::cases::CaseState::ALL {
+            assert_ne!(case_state_label(Locale::zh, s), case_state_label(Locale::en, s));
+        }
+        assert_eq!(exemption_label(Locale::en, "emergency_rescue"), "Emergency rescue");
+        assert_eq!(exemption_label(Locale::en, "night_work"), "night_work");
     }
 
     #[test]

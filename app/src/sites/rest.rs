@@ -77,6 +77,10 @@ pub struct ZoneInfo {
     pub in_zone: bool,
     pub zone_name: Option<String>,
     pub min_diesel_stage: Option<String>,
+    /// The smoke class required inside (`III`); the phone's verdict needs it.
+    pub required_class: Option<String>,
+    /// Exemption codes, e.g. `emergency_rescue`.
+    pub exemptions: Vec<String>,
 }
 
 /// The low-emission zone of a county today (used to prefill the site form).
@@ -87,6 +91,8 @@ pub async fn zone(State(state): State<AppState>, ApiPath(code): ApiPath<String>)
     Ok(axum::Json(ZoneInfo {
         in_zone: z.is_some(),
         zone_name: z.as_ref().map(|z| z.name.clone()),
+        required_class: z.as_ref().map(|z| z.required_class.clone()),
+        exemptions: z.as_ref().and_then(|z| serde_json::from_str(&z.exemptions).ok()).unwrap_or_default(),
         min_diesel_stage: z.map(|z| z.min_diesel_stage),
     }))
 }

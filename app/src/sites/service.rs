@@ -16,14 +16,25 @@ use sea_orm::{
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// The zone in force for a county on a day, if there is one.
+/// The zone in force for a county on a day, if there is one: the county's own zone, else a zone
+/// its city drew for all its counties (one query).
 pub async fn zone_for(
     db: &impl ConnectionTrait,
     county_code: &str,
     on: NaiveDate,
 ) -> ServiceResult<Option<low_emission_zone::Model>> {
-    Ok(low_emission_zone::Entity::find()
-        .filter(low_emission_zone::Column::DivisionCode.eq(county_code))
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    let parent = Query::select()
+        .column(division::Column::ParentCode)
+        .from(division::Entity)
+        .and_where(Expr::col(division::Column::Code).eq(county_code))
+        .to_owned();
+    let zones = low_emission_zone::Entity::find()
+        .filter(
+            Condition::any()
+                .add(low_emission_zone::Column::DivisionCode.eq(county_code))
+                .add(low_emission_zone::Column::DivisionCode.in_subquery(parent)),
+        )
         .filter(low_emission_zone::Column::EffectiveFrom.lte(on))
         .filter(
             Condition::any()
@@ -31,8 +42,13 @@ pub async fn zone_for(
                 .add(low_emission_zone::Column::EffectiveTo.gte(on)),
         )
         .order_by_desc(low_emission_zone::Column::EffectiveFrom)
-        .one(db)
-        .await?)
+        .all(db)
+        .await?;
+    let own = zones.iter().position(|z| z.division_code == county_code);
+    Ok(match own {
+        Some(i) => zones.into_iter().nth(i),
+        None => zones.into_iter().next(),
+    })
 }
 
 async fn county_names(db: &impl ConnectionTrait, codes: Vec<String>) -> ServiceResult<HashMap<String, String>> {

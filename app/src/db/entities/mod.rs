@@ -2,9 +2,16 @@
 //! them to its own DTOs.
 
 pub mod api_token;
+pub mod case;
+pub mod case_event;
+pub mod case_note;
 pub mod division;
 pub mod filing;
 pub mod filing_machine;
+pub mod inspection;
+pub mod inspection_note;
+pub mod limit_row;
+pub mod limit_table;
 pub mod login_attempt;
 pub mod low_emission_zone;
 pub mod machine;

@@ -1,0 +1,61 @@
+//! Server functions of the inspection pages: the limit table for the phone, the verdict, the
+//! field look-up, recording and reading inspections, joint notes.
+
+use super::compliance::{EvaluateInput, Evaluation};
+use super::limits::LimitTable;
+use super::{Inspection, InspectionFilter, InspectionInput, LookupResult, Note, NoteInput};
+use crate::error::AppError;
+use crate::paging::Page;
+use chrono::NaiveDate;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use uuid::Uuid;
+
+/// The limit table in force on a day (today when `None`), for evaluating on the phone.
+#[server(endpoint = "inspections/limit-table")]
+pub async fn current_limit_table(on: Option<NaiveDate>) -> Result<LimitTable, AppError> {
+    let state = crate::state::app_state()?;
+    Ok(super::limits_service::current(&state, on).await?)
+}
+
+/// The verdict with the table in force today.
+#[server(input = Json, endpoint = "inspections/evaluate")]
+pub async fn evaluate_compliance(input: EvaluateInput) -> Result<Evaluation, AppError> {
+    let state = crate::state::app_state()?;
+    Ok(super::limits_service::evaluate(&state, &input).await?)
+}
+
+/// The field look-up.
+#[server(endpoint = "inspections/lookup")]
+pub async fn lookup_machine(code: String, site_id: Option<Uuid>) -> Result<LookupResult, AppError> {
+    let (state, p) = crate::rest::context::state_and_principal()?;
+    Ok(super::lookup::lookup(&state, &p, &super::LookupQuery { code, site_id }).await?)
+}
+
+/// Records an inspection.
+#[server(input = Json, endpoint = "inspections/create")]
+pub async fn create_inspection(input: InspectionInput) -> Result<Inspection, AppError> {
+    let (state, p) = crate::rest::context::state_and_principal()?;
+    Ok(super::service::create(&state, &p, input).await?)
+}
+
+/// A page of inspections in scope.
+#[server(input = Json, endpoint = "inspections/list")]
+pub async fn list_inspections(filter: InspectionFilter, cursor: Option<String>) -> Result<Page<Inspection>, AppError> {
+    let (state, p) = crate::rest::context::state_and_principal()?;
+    Ok(super::service::list(&state, &p, &filter, &crate::paging::PageQuery { limit: Some(50), cursor }).await?)
+}
+
+/// One inspection.
+#[server(endpoint = "inspections/get")]
+pub async fn get_inspection(id: Uuid) -> Result<Inspection, AppError> {
+    let (state, p) = crate::rest::context::state_and_principal()?;
+    Ok(super::service::get(&state, &p, id).await?)
+}
+
+/// Adds a joint-inspection note to an inspection.
+#[server(input = Json, endpoint = "inspections/notes/add")]
+pub async fn add_inspection_note(id: Uuid, input: NoteInput) -> Result<Note, AppError> {
+    let (state, p) = crate::rest::context::state_and_principal()?;
+    Ok(super::service::add_note(&state, &p, id, input).await?)
+}

@@ -1,0 +1,192 @@
+//! `/api/v1/compliance/evaluate`, `/limit-tables*`, `/zones*`, `/inspections*` and
+//! `/machines/lookup`.
+
+use super::compliance::{EvaluateInput, Evaluation};
+use super::limits::{LimitTable, LimitTableInput, OnDate, Zone, ZoneFilter, ZoneInput};
+use super::{Inspection, InspectionFilter, InspectionInput, LookupQuery, LookupResult, Note, NoteInput};
+use super::{limits_service, lookup, service};
+use crate::paging::{Page, PageQuery};
+use crate::rest::{ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use uuid::Uuid;
+
+/// The inspection routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/compliance/evaluate", post(evaluate))
+        .route("/limit-tables", get(list_tables).post(create_table))
+        .route("/limit-tables/current", get(current_table))
+        .route("/zones", get(list_zones).post(create_zone))
+        .route("/zones/{id}", put(update_zone))
+        .route("/inspections", get(list).post(create))
+        .route("/inspections/{id}", get(read))
+        .route("/inspections/{id}/notes", post(add_note))
+        .route("/machines/lookup", get(lookup_machine))
+}
+
+/// The compliance verdict for a machine and its readings, with the limit table in force today
+/// (the same rule inspections use; anyone may call it).
+#[utoipa::path(post, path = "/api/v1/compliance/evaluate", tag = "inspections", request_body = EvaluateInput,
+    responses(
+        (status = 200, body = Evaluation),
+        (status = 422, description = "No readings, fewer than three opacity readings, a reading that is not a finite number ≥ 0, Ringelmann outside 0–5", body = ErrorBody),
+    ))]
+pub async fn evaluate(
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<EvaluateInput>,
+) -> ApiResult<axum::Json<Evaluation>> {
+    Ok(axum::Json(limits_service::evaluate(&state, &input).await?))
+}
+
+/// The limit table in force on a day (today by default); public, the phone caches it.
+#[utoipa::path(get, path = "/api/v1/limit-tables/current", tag = "inspections", params(OnDate),
+    responses((status = 200, body = LimitTable), (status = 404, description = "No table in force yet on that day", body = ErrorBody)))]
+pub async fn current_table(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<OnDate>,
+) -> ApiResult<axum::Json<LimitTable>> {
+    Ok(axum::Json(limits_service::current(&state, q.on).await?))
+}
+
+/// Every limit table version, latest effective date first (public reference data).
+#[utoipa::path(get, path = "/api/v1/limit-tables", tag = "inspections", params(PageQuery),
+    responses((status = 200, body = Page<LimitTable>)))]
+pub async fn list_tables(
+    State(state): State<AppState>,
+    ApiQuery(page): ApiQuery<PageQuery>,
+) -> ApiResult<axum::Json<Page<LimitTable>>> {
+    Ok(axum::Json(limits_service::list_tables(&state, &page).await?))
+}
+
+/// Adds a limit table version, in force from its date (province and city officers). Tables are
+/// never edited: a new version replaces the old one from its effective date.
+#[utoipa::path(post, path = "/api/v1/limit-tables", tag = "inspections", request_body = LimitTableInput,
+    responses(
+        (status = 201, body = LimitTable), (status = 403, body = ErrorBody),
+        (status = 409, description = "`duplicate_version` or `duplicate_effective_date`", body = ErrorBody),
+        (status = 422, description = "Class I and II bands must cover every power without overlap", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn create_table(
+    State(state): State<AppState>,
+    Caller(p): Caller,
+    ApiJson(input): ApiJson<LimitTableInput>,
+) -> ApiResult<(StatusCode, axum::Json<LimitTable>)> {
+    Ok((StatusCode::CREATED, axum::Json(limits_service::create_table(&state, &p, input).await?)))
+}
+
+/// The zones of the divisions the caller administers (province and city officers).
+#[utoipa::path(get, path = "/api/v1/zones", tag = "inspections", params(PageQuery, ZoneFilter),
+    responses((status = 200, body = Page<Zone>), (status = 403, body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
+pub async fn list_zones(
+    State(state): State<AppState>,
+    Caller(p): Caller,
+    ApiQuery(page): ApiQuery<PageQuery>,
+    ApiQuery(filter): ApiQuery<ZoneFilter>,
+) -> ApiResult<axum::Json<Page<Zone>>> {
+    Ok(axum::Json(limits_service::list_zones(&state, &p, &filter, &page).await?))
+}
+
+/// Draws a low-emission zone for a county or city the caller administers.
+#[utoipa::path(post, path = "/api/v1/zones", tag = "inspections", request_body = ZoneInput,
+    responses((status = 201, body = Zone), (status = 403, description = "Not an officer, or a division outside theirs", body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn create_zone(
+    State(state): State<AppState>,
+    Caller(p): Caller,
+    ApiJson(input): ApiJson<ZoneInput>,
+) -> ApiResult<(StatusCode, axum::Json<Zone>)> {
+    Ok((StatusCode::CREATED, axum::Json(limits_service::create_zone(&state, &p, input).await?)))
+}
+
+/// Changes a zone; the body carries the `version` that was read.
+#[utoipa::path(put, path = "/api/v1/zones/{id}", tag = "inspections", params(("id" = Uuid, Path)), request_body = ZoneInput,
+    responses((status = 200, body = Zone), (status = 404, body = ErrorBody), (status = 409, description = "Stale version", body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn update_zone(
+    State(state): State<AppState>,
+    Caller(p): Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<ZoneInput>,
+) -> ApiResult<axum::Json<Zone>> {
+    Ok(axum::Json(limits_service::update_zone(&state, &p, id, input).await?))
+}
+
+/// Records an inspection (an inspector of the site's county). The verdict uses the table in
+/// force at `inspected_at`; findings open cases; `case_id` re-inspects a case.
+#[utoipa::path(post, path = "/api/v1/inspections", tag = "inspections", request_body = InspectionInput,
+    responses(
+        (status = 201, description = "The inspection with its verdict, `opened_cases` and (for a re-inspection) `reinspection`", body = Inspection),
+        (status = 403, description = "Not a county inspector", body = ErrorBody),
+        (status = 404, description = "The site is not in the inspector's county", body = ErrorBody),
+        (status = 409, description = "`case_not_awaiting_reinspection`", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    Caller(p): Caller,
+    ApiJson(input): ApiJson<InspectionInput>,
+) -> ApiResult<(StatusCode, axum::Json<Inspection>)> {
+    Ok((StatusCode::CREATED, axum::Json(service::create(&state, &p, input).await?)))
+}
+
+/// Inspections in scope, newest first.
+#[utoipa::path(get, path = "/api/v1/inspections", tag = "inspections", params(PageQuery, InspectionFilter),
+    responses((status = 200, body = Page<Inspection>)), security(("session" = []), ("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    Caller(p): Caller,
+    ApiQuery(page): ApiQuery<PageQuery>,
+    ApiQuery(filter): ApiQuery<InspectionFilter>,
+) -> ApiResult<axum::Json<Page<Inspection>>> {
+    Ok(axum::Json(service::list(&state, &p, &filter, &page).await?))
+}
+
+/// One inspection.
+#[utoipa::path(get, path = "/api/v1/inspections/{id}", tag = "inspections", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Inspection), (status = 404, body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
+pub async fn read(
+    State(state): State<AppState>,
+    Caller(p): Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<axum::Json<Inspection>> {
+    Ok(axum::Json(service::get(&state, &p, id).await?))
+}
+
+/// Adds a joint-inspection note (partner departments and the county's inspectors).
+#[utoipa::path(post, path = "/api/v1/inspections/{id}/notes", tag = "inspections", params(("id" = Uuid, Path)), request_body = NoteInput,
+    responses((status = 201, body = Note), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn add_note(
+    State(state): State<AppState>,
+    Caller(p): Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<NoteInput>,
+) -> ApiResult<(StatusCode, axum::Json<Note>)> {
+    Ok((StatusCode::CREATED, axum::Json(service::add_note(&state, &p, id, input).await?)))
+}
+
+/// The field look-up by registration code, PIN, environmental code or engine serial
+/// (inspectors, officers, partner departments). Any registered machine is found, whatever
+/// county filed it — a deliberate scope exception answering only what a field check needs.
+/// An unknown code is `200 {status: not_registered}`.
+#[utoipa::path(get, path = "/api/v1/machines/lookup", tag = "inspections", params(LookupQuery),
+    responses(
+        (status = 200, body = LookupResult),
+        (status = 403, description = "Construction units", body = ErrorBody),
+        (status = 404, description = "`site_id` not in the caller's scope", body = ErrorBody),
+        (status = 422, description = "A registration code with a wrong check character (`regcode_check_char`)", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn lookup_machine(
+    State(state): State<AppState>,
+    Caller(p): Caller,
+    ApiQuery(q): ApiQuery<LookupQuery>,
+) -> ApiResult<axum::Json<LookupResult>> {
+    Ok(axum::Json(lookup::lookup(&state, &p, &q).await?))
+}

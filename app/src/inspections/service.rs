@@ -1,0 +1,597 @@
+//! Inspections: record one (the verdict computed with the limit table in force at the time of
+//! the test, never recomputed), open the cases it calls for or settle the case it re-inspects,
+//! read and list them in scope, and add joint-inspection notes.
+
+use super::compliance::{self, Evaluation, LimitClass, MachineFacts, Readings, Reason, Verdict};
+use super::{
+    InspectedMachine, Inspection, InspectionFilter, InspectionInput, NOTE_MAX, Note, NoteInput, OpenedCase,
+    Reinspection,
+};
+use crate::auth::service::Principal;
+use crate::auth::{Role, Scope};
+use crate::cases::{CaseKind, CaseState};
+use crate::db::entities::{case, case_event, inspection, inspection_note, machine, site, user};
+use crate::error::{AppError, FieldError, FieldErrors};
+use crate::machines::regcode::RegistrationCode;
+use crate::machines::{EmissionStage, FuelType};
+use crate::paging::{Page, PageQuery, page_from};
+use crate::service_error::{ServiceError, ServiceResult};
+use crate::state::AppState;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Who may add joint-inspection notes (within their scope).
+pub const NOTE_AUTHORS: [Role; 2] = [Role::PartnerViewer, Role::CountyInspector];
+/// The longest description of an unregistered machine.
+const DESCRIPTION_MAX: usize = 500;
+/// How far ahead of the server clock an inspection time may lie (phone clocks drift).
+const CLOCK_SKEW_MINUTES: i64 = 10;
+
+/// Display names and roles of users, by id.
+pub async fn people(db: &impl ConnectionTrait, ids: Vec<Uuid>) -> ServiceResult<HashMap<Uuid, (String, Role)>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::DisplayName)
+        .column(user::Column::Role)
+        .filter(user::Column::Id.is_in(ids))
+        .into_tuple::<(Uuid, String, String)>()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(id, name, role)| Some((id, (name, Role::parse(&role)?)))).collect())
+}
+
+/// A note's body, trimmed: required, at most 2,000 characters.
+pub fn check_note(input: &NoteInput) -> Result<String, AppError> {
+    let body = input.body.trim().to_owned();
+    if body.is_empty() {
+        return Err(AppError::field("body", "required"));
+    }
+    if body.chars().count() > NOTE_MAX {
+        return Err(AppError::Validation {
+            fields: FieldErrors::single("body", FieldError::new("length").with("min", 1).with("max", NOTE_MAX)),
+        });
+    }
+    Ok(body)
+}
+
+/// The scope as a condition on inspections: officials by county; a construction unit those of
+/// its machines and of its sites.
+fn condition(scope: &Scope) -> Condition {
+    match scope {
+        Scope::Organization(org) => Condition::any()
+            .add(inspection::Column::OrganizationId.eq(*org))
+            .add(inspection::Column::SiteOrganizationId.eq(*org)),
+        other => other.condition(Some(inspection::Column::CountyCode), None),
+    }
+}
+
+/// An inspection the caller may see (404 otherwise).
+pub async fn find_visible(state: &AppState, principal: &Principal, id: Uuid) -> ServiceResult<inspection::Model> {
+    let scope = Scope::resolve(&state.db, principal).await?;
+    inspection::Entity::find_by_id(id)
+        .filter(condition(&scope))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::NotFound.into())
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> ServiceResult<T> {
+    serde_json::from_str(text).map_err(ServiceError::internal)
+}
+
+/// Maps rows to the wire type, with a few batched queries for names, cases and notes.
+async fn to_dtos(db: &impl ConnectionTrait, rows: Vec<inspection::Model>) -> ServiceResult<Vec<Inspection>> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let site_ids: Vec<Uuid> = rows.iter().map(|r| r.site_id).collect();
+    let machine_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.machine_id).collect();
+    let sites: HashMap<Uuid, String> = site::Entity::find()
+        .select_only()
+        .column(site::Column::Id)
+        .column(site::Column::Name)
+        .filter(site::Column::Id.is_in(site_ids))
+        .into_tuple::<(Uuid, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let machines: HashMap<Uuid, (String, Option<String>)> = machine::Entity::find()
+        .select_only()
+        .column(machine::Column::Id)
+        .column(machine::Column::Name)
+        .column(machine::Column::RegistrationCode)
+        .filter(machine::Column::Id.is_in(machine_ids))
+        .into_tuple::<(Uuid, String, Option<String>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, name, code)| (id, (name, code)))
+        .collect();
+    let mut opened: HashMap<Uuid, Vec<OpenedCase>> = HashMap::new();
+    for (id, kind, inspection_id) in case::Entity::find()
+        .select_only()
+        .column(case::Column::Id)
+        .column(case::Column::Kind)
+        .column(case::Column::InspectionId)
+        .filter(case::Column::InspectionId.is_in(ids.clone()))
+        .into_tuple::<(Uuid, String, Uuid)>()
+        .all(db)
+        .await?
+    {
+        let kind = CaseKind::parse(&kind).ok_or_else(|| ServiceError::internal("stored case kind"))?;
+        opened.entry(inspection_id).or_default().push(OpenedCase { id, kind });
+    }
+    let note_rows = inspection_note::Entity::find()
+        .filter(inspection_note::Column::InspectionId.is_in(ids))
+        .order_by_asc(inspection_note::Column::CreatedAt)
+        .order_by_asc(inspection_note::Column::Id)
+        .all(db)
+        .await?;
+    let mut user_ids: Vec<Uuid> = rows.iter().map(|r| r.inspector_id).collect();
+    user_ids.extend(note_rows.iter().map(|n| n.author_id));
+    let names = people(db, user_ids).await?;
+    let mut notes: HashMap<Uuid, Vec<Note>> = HashMap::new();
+    for n in note_rows {
+        let (author_name, author_role) =
+            names.get(&n.author_id).cloned().unwrap_or((String::new(), Role::PartnerViewer));
+        notes.entry(n.inspection_id).or_default().push(Note {
+            id: n.id,
+            author_id: n.author_id,
+            author_name,
+            author_role,
+            body: n.body,
+            created_at: n.created_at,
+        });
+    }
+    rows.into_iter()
+        .map(|r| {
+            let (name, registration_code) = match r.machine_id.and_then(|id| machines.get(&id)) {
+                Some((n, c)) => (Some(n.clone()), c.clone()),
+                None => (None, None),
+            };
+            let mut opened_cases = opened.remove(&r.id).unwrap_or_default();
+            opened_cases.sort_by_key(|c| CaseKind::ALL.iter().position(|k| *k == c.kind));
+            Ok(Inspection {
+                id: r.id,
+                county_code: r.county_code,
+                site_id: r.site_id,
+                site_name: sites.get(&r.site_id).cloned().unwrap_or_default(),
+                machine: InspectedMachine {
+                    id: r.machine_id,
+                    name,
+                    registration_code,
+                    emission_stage: EmissionStage::parse(&r.emission_stage)
+                        .ok_or_else(|| ServiceError::internal("stored stage"))?,
+                    fuel_type: FuelType::parse(&r.fuel_type).ok_or_else(|| ServiceError::internal("stored fuel"))?,
+                    rated_power_kw: r.rated_power_kw,
+                },
+                unregistered_description: r.unregistered_description,
+                inspector_id: r.inspector_id,
+                inspector_name: names.get(&r.inspector_id).map(|p| p.0.clone()).unwrap_or_default(),
+                inspected_at: r.inspected_at,
+                lat: r.lat,
+                lng: r.lng,
+                opacity_readings: parse_json(&r.opacity_readings)?,
+                ringelmann_level: r.ringelmann_level,
+                verdict: Verdict::parse(&r.verdict).ok_or_else(|| ServiceError::internal("stored verdict"))?,
+                limit_class: r.limit_class.as_deref().and_then(LimitClass::parse),
+                limit_k: r.limit_k,
+                mean_k: r.mean_k,
+                reasons: parse_json::<Vec<String>>(&r.reasons)?.iter().filter_map(|c| Reason::parse(c)).collect(),
+                limit_table_version: r.limit_table_version,
+                low_emission_zone: r.low_emission_zone,
+                label_present: r.label_present,
+                notes: r.notes,
+                case_id: r.case_id,
+                opened_cases,
+                reinspection: None,
+                joint_notes: notes.remove(&r.id).unwrap_or_default(),
+                created_at: r.created_at,
+            })
+        })
+        .collect()
+}
+
+/// One inspection.
+pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> ServiceResult<Inspection> {
+    let row = find_visible(state, principal, id).await?;
+    to_dtos(&state.db, vec![row]).await?.pop().ok_or_else(|| AppError::NotFound.into())
+}
+
+/// A page of inspections in scope, newest first.
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+    filter: &InspectionFilter,
+    page: &PageQuery,
+) -> ServiceResult<Page<Inspection>> {
+    let scope = Scope::resolve(&state.db, principal).await?;
+    let limit = page.limit();
+    let mut q = inspection::Entity::find().filter(condition(&scope));
+    if let Some(site) = filter.site_id {
+        q = q.filter(inspection::Column::SiteId.eq(site));
+    }
+    if let Some(m) = filter.machine_id {
+        q = q.filter(inspection::Column::MachineId.eq(m));
+    }
+    if let Some(v) = filter.verdict {
+        q = q.filter(inspection::Column::Verdict.eq(v.as_str()));
+    }
+    if let Some(after) = page.after()? {
+        q = q.filter(inspection::Column::Id.lt(after));
+    }
+    let rows = q.order_by_desc(inspection::Column::Id).limit(limit + 1).all(&state.db).await?;
+    let page = page_from(rows, limit, |r| r.id);
+    Ok(Page { items: to_dtos(&state.db, page.items).await?, next_cursor: page.next_cursor })
+}
+
+/// The machine an inspection is about: by id or registration code (any county: a registered
+/// machine may stand on a site in another county), or none for an unregistered machine.
+async fn resolve_machine(
+    db: &impl ConnectionTrait,
+    input: &InspectionInput,
+    errors: &mut FieldErrors,
+) -> ServiceResult<Option<machine::Model>> {
+    let by_code = match input.registration_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        None => None,
+        Some(raw) => match RegistrationCode::parse(raw) {
+            Err(e) => {
+                errors.add("registration_code", e.field_error());
+                return Ok(None);
+            }
+            Ok(code) => {
+                let found =
+                    machine::Entity::find().filter(machine::Column::RegistrationCode.eq(code.as_str())).one(db).await?;
+                if found.is_none() {
+                    errors.add("registration_code", FieldError::new("unknown_registration_code"));
+                    return Ok(None);
+                }
+                found
+            }
+        },
+    };
+    let by_id = match input.machine_id {
+        None => None,
+        Some(id) => {
+            let found = machine::Entity::find_by_id(id).one(db).await?;
+            if found.is_none() {
+                errors.add("machine_id", FieldError::new("unknown_machine"));
+                return Ok(None);
+            }
+            found
+        }
+    };
+    match (by_id, by_code) {
+        (Some(a), Some(b)) if a.id != b.id => {
+            errors.add("registration_code", FieldError::new("machine_mismatch"));
+            Ok(None)
+        }
+        (Some(m), _) | (None, Some(m)) => Ok(Some(m)),
+        (None, None) => Ok(None),
+    }
+}
+
+/// The machine facts the rule needs: the registered machine's, or the nameplate's as typed for
+/// an unregistered machine (then required).
+fn facts(
+    machine: Option<&machine::Model>,
+    input: &InspectionInput,
+    errors: &mut FieldErrors,
+) -> ServiceResult<Option<MachineFacts>> {
+    if let Some(m) = machine {
+        return Ok(Some(MachineFacts {
+            emission_stage: EmissionStage::parse(&m.emission_stage)
+                .ok_or_else(|| ServiceError::internal("stored stage"))?,
+            fuel_type: FuelType::parse(&m.fuel_type).ok_or_else(|| ServiceError::internal("stored fuel"))?,
+            rated_power_kw: m.rated_power_kw,
+        }));
+    }
+    if input.unregistered_description.is_none() {
+        if input.machine_id.is_none() && input.registration_code.is_none() {
+            errors.add("machine_id", FieldError::new("machine_required"));
+        }
+        return Ok(None);
+    }
+    for (field, missing) in [
+        ("emission_stage", input.emission_stage.is_none()),
+        ("fuel_type", input.fuel_type.is_none()),
+        ("rated_power_kw", input.rated_power_kw.is_none()),
+    ] {
+        if missing {
+            errors.add(field, FieldError::new("required"));
+        }
+    }
+    Ok(match (input.emission_stage, input.fuel_type, input.rated_power_kw) {
+        (Some(emission_stage), Some(fuel_type), Some(rated_power_kw)) => {
+            Some(MachineFacts { emission_stage, fuel_type, rated_power_kw })
+        }
+        _ => None,
+    })
+}
+
+/// What an inspection found, as case kinds (in a stable order).
+pub fn findings(eval: &Evaluation, registered: bool, label_present: Option<bool>) -> Vec<CaseKind> {
+    let mut out = Vec::new();
+    if !registered {
+        out.push(CaseKind::UnregisteredMachine);
+    }
+    if eval.verdict == Verdict::Fail {
+        out.push(CaseKind::FailedInspection);
+    }
+    if eval.reasons.contains(&Reason::StageBannedInZone) {
+        out.push(CaseKind::ZoneViolation);
+    }
+    if label_present == Some(false) {
+        out.push(CaseKind::MissingLabel);
+    }
+    out
+}
+
+/// Whether a re-inspection settles a case of `kind`: the finding is gone (and for a missing
+/// label, the label was seen).
+pub fn settles(kind: CaseKind, found: &[CaseKind], label_present: Option<bool>) -> bool {
+    !found.contains(&kind) && (kind != CaseKind::MissingLabel || label_present == Some(true))
+}
+
+fn trimmed(s: &Option<String>) -> Option<String> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+fn check_basics(state: &AppState, input: &mut InspectionInput, errors: &mut FieldErrors) {
+    input.notes = trimmed(&input.notes);
+    input.registration_code = trimmed(&input.registration_code);
+    input.unregistered_description = trimmed(&input.unregistered_description);
+    if input.inspected_at > state.clock.now() + chrono::Duration::minutes(CLOCK_SKEW_MINUTES) {
+        errors.add("inspected_at", FieldError::new("date_in_future"));
+    }
+    if input.notes.as_deref().is_some_and(|n| n.chars().count() > NOTE_MAX) {
+        errors.add("notes", FieldError::new("length").with("min", 0).with("max", NOTE_MAX));
+    }
+    if input.unregistered_description.as_deref().is_some_and(|n| n.chars().count() > DESCRIPTION_MAX) {
+        errors.add("unregistered_description", FieldError::new("length").with("min", 0).with("max", DESCRIPTION_MAX));
+    }
+    use crate::sites::{CHINA_LAT, CHINA_LNG};
+    match (input.lat, input.lng) {
+        (None, None) => {}
+        (Some(lat), Some(lng)) => {
+            if !(CHINA_LAT.0..=CHINA_LAT.1).contains(&lat) {
+                errors.add("lat", FieldError::new("outside_china"));
+            }
+            if !(CHINA_LNG.0..=CHINA_LNG.1).contains(&lng) {
+                errors.add("lng", FieldError::new("outside_china"));
+            }
+        }
+        (None, Some(_)) => errors.add("lat", FieldError::new("required")),
+        (Some(_), None) => errors.add("lng", FieldError::new("required")),
+    }
+}
+
+/// The case a re-inspection names: visible to the inspector, about this machine, awaiting
+/// re-inspection.
+async fn case_to_reinspect(
+    state: &AppState,
+    principal: &Principal,
+    case_id: Uuid,
+    machine: Option<&machine::Model>,
+) -> ServiceResult<case::Model> {
+    let c = crate::cases::service::find_visible(state, principal, case_id).await.map_err(|e| match e {
+        ServiceError::Client(AppError::NotFound) => AppError::field("case_id", "unknown_case").into(),
+        other => other,
+    })?;
+    if c.machine_id.is_some() && c.machine_id != machine.map(|m| m.id) {
+        return Err(AppError::field("case_id", "case_machine_mismatch").into());
+    }
+    if c.state != CaseState::RectificationOrdered.as_str() {
+        return Err(AppError::conflict("case_not_awaiting_reinspection").into());
+    }
+    Ok(c)
+}
+
+#[expect(clippy::too_many_arguments)]
+fn event(
+    case_id: Uuid,
+    from: Option<CaseState>,
+    to: CaseState,
+    action: &str,
+    actor: Uuid,
+    at: chrono::DateTime<chrono::Utc>,
+    inspection_id: Uuid,
+    note: Option<String>,
+) -> case_event::ActiveModel {
+    case_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        case_id: Set(case_id),
+        from_state: Set(from.map(|s| s.as_str().to_owned())),
+        to_state: Set(to.as_str().to_owned()),
+        action: Set(action.to_owned()),
+        note: Set(note),
+        actor_id: Set(actor),
+        at: Set(at),
+        deadline_on: Set(None),
+        penalty_yuan: Set(None),
+        legal_basis: Set(None),
+        inspection_id: Set(Some(inspection_id)),
+    }
+}
+
+/// Records an inspection (a county inspector of the site's county). The verdict uses the limit
+/// table in force on the China date of `inspected_at` and the zone data of the county then;
+/// the table's version is stored with it. Findings open one case per kind; with `case_id` the
+/// finding of that case's kind settles it (pass → `reinspection_passed`) or is recorded on it
+/// (the case stays `rectification_ordered`) instead of opening a second case of that kind.
+#[tracing::instrument(skip(state, input), fields(user = %principal.username))]
+pub async fn create(state: &AppState, principal: &Principal, mut input: InspectionInput) -> ServiceResult<Inspection> {
+    principal.require(&[Role::CountyInspector])?;
+    let site = crate::sites::service::find_visible(state, principal, input.site_id).await?;
+    let mut errors = FieldErrors::new();
+    check_basics(state, &mut input, &mut errors);
+    let machine = resolve_machine(&state.db, &input, &mut errors).await?;
+    let facts = facts(machine.as_ref(), &input, &mut errors)?;
+    let day = crate::dates::china_date(input.inspected_at);
+    let table = super::limits_service::table_in_force(&state.db, day).await?;
+    if table.is_none() {
+        errors.add("inspected_at", FieldError::new("no_limit_table"));
+    }
+    let readings = Readings { opacity: input.opacity_readings.as_deref(), ringelmann: input.ringelmann_level };
+    for (field, errs) in compliance::check_readings(readings).0 {
+        for e in errs {
+            errors.add(&field, e);
+        }
+    }
+    errors.into_result()?;
+    let (Some(facts), Some(table)) = (facts, table) else { return Err(ServiceError::internal("unchecked input")) };
+    let zone = if site.low_emission_zone {
+        Some(super::limits_service::zone_rule_for(&state.db, &site.county_code, day).await?)
+    } else {
+        None
+    };
+    let eval = compliance::evaluate(facts, readings, &table.rows, zone)
+        .map_err(|fields| ServiceError::from(AppError::Validation { fields }))?;
+    let reinspected = match input.case_id {
+        Some(id) => Some(case_to_reinspect(state, principal, id, machine.as_ref()).await?),
+        None => None,
+    };
+
+    let registered = machine.as_ref().is_some_and(|m| m.registration_code.is_some());
+    let found = findings(&eval, registered, input.label_present);
+    let reinspected_kind = match &reinspected {
+        Some(c) => Some(CaseKind::parse(&c.kind).ok_or_else(|| ServiceError::internal("stored case kind"))?),
+        None => None,
+    };
+    let now = state.clock.now();
+    let id = Uuid::now_v7();
+    let reasons: Vec<&str> = eval.reasons.iter().map(|r| r.as_str()).collect();
+    let txn = state.db.begin().await?;
+    // The first statement writes, so SQLite takes its write lock before anything is read.
+    inspection::Entity::insert(inspection::ActiveModel {
+        id: Set(id),
+        county_code: Set(site.county_code.clone()),
+        site_id: Set(site.id),
+        site_organization_id: Set(site.organization_id),
+        machine_id: Set(machine.as_ref().map(|m| m.id)),
+        organization_id: Set(machine.as_ref().map(|m| m.organization_id)),
+        unregistered_description: Set(input.unregistered_description.clone()),
+        emission_stage: Set(facts.emission_stage.as_str().to_owned()),
+        fuel_type: Set(facts.fuel_type.as_str().to_owned()),
+        rated_power_kw: Set(facts.rated_power_kw),
+        inspector_id: Set(principal.user_id),
+        inspected_at: Set(input.inspected_at),
+        lat: Set(input.lat),
+        lng: Set(input.lng),
+        opacity_readings: Set(serde_json::to_string(&input.opacity_readings.clone().unwrap_or_default())
+            .map_err(ServiceError::internal)?),
+        ringelmann_level: Set(input.ringelmann_level),
+        mean_k: Set(eval.mean_k),
+        limit_class: Set(eval.limit_class.map(|c| c.as_str().to_owned())),
+        limit_k: Set(eval.limit_k),
+        limit_table_version: Set(table.version.clone()),
+        verdict: Set(eval.verdict.as_str().to_owned()),
+        reasons: Set(serde_json::to_string(&reasons).map_err(ServiceError::internal)?),
+        low_emission_zone: Set(eval.low_emission_zone),
+        label_present: Set(input.label_present),
+        notes: Set(input.notes.clone()),
+        case_id: Set(input.case_id),
+        created_at: Set(now),
+    })
+    .exec(&txn)
+    .await?;
+
+    let mut reinspection = None;
+    if let (Some(c), Some(kind)) = (&reinspected, reinspected_kind) {
+        let passed = settles(kind, &found, input.label_present);
+        let to = if passed { CaseState::ReinspectionPassed } else { CaseState::RectificationOrdered };
+        let updated = case::Entity::update_many()
+            .col_expr(case::Column::State, Expr::value(to.as_str()))
+            .col_expr(case::Column::Version, Expr::col(case::Column::Version).add(1))
+            .col_expr(case::Column::UpdatedAt, Expr::value(now))
+            .filter(case::Column::Id.eq(c.id))
+            .filter(case::Column::State.eq(CaseState::RectificationOrdered.as_str()))
+            .exec(&txn)
+            .await?;
+        if updated.rows_affected == 0 {
+            return Err(AppError::conflict("case_not_awaiting_reinspection").into());
+        }
+        let action = if passed { "reinspection_passed" } else { "reinspection_failed" };
+        case_event::Entity::insert(event(
+            c.id,
+            Some(CaseState::RectificationOrdered),
+            to,
+            action,
+            principal.user_id,
+            now,
+            id,
+            None,
+        ))
+        .exec(&txn)
+        .await?;
+        reinspection = Some(Reinspection { case_id: c.id, passed, case_state: to });
+    }
+
+    for kind in found.into_iter().filter(|k| Some(*k) != reinspected_kind) {
+        let case_id = Uuid::now_v7();
+        case::Entity::insert(case::ActiveModel {
+            id: Set(case_id),
+            county_code: Set(site.county_code.clone()),
+            kind: Set(kind.as_str().to_owned()),
+            state: Set(CaseState::Open.as_str().to_owned()),
+            machine_id: Set(machine.as_ref().map(|m| m.id)),
+            organization_id: Set(machine.as_ref().map(|m| m.organization_id)),
+            site_organization_id: Set(site.organization_id),
+            site_id: Set(site.id),
+            inspection_id: Set(id),
+            deadline_on: Set(None),
+            penalty_yuan: Set(None),
+            legal_basis: Set(None),
+            opened_at: Set(now),
+            closed_at: Set(None),
+            version: Set(1),
+            updated_at: Set(now),
+        })
+        .exec(&txn)
+        .await?;
+        case_event::Entity::insert(event(case_id, None, CaseState::Open, "opened", principal.user_id, now, id, None))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+
+    let row = inspection::Entity::find_by_id(id).one(&state.db).await?.ok_or(AppError::NotFound)?;
+    let mut dto = to_dtos(&state.db, vec![row]).await?.pop().ok_or(AppError::NotFound)?;
+    dto.reinspection = reinspection;
+    Ok(dto)
+}
+
+/// Adds a joint-inspection note (partner departments and the county's inspectors, in scope).
+#[tracing::instrument(skip(state, input), fields(user = %principal.username))]
+pub async fn add_note(state: &AppState, principal: &Principal, id: Uuid, input: NoteInput) -> ServiceResult<Note> {
+    principal.require(&NOTE_AUTHORS)?;
+    find_visible(state, principal, id).await?;
+    let body = check_note(&input)?;
+    let now = state.clock.now();
+    let note_id = Uuid::now_v7();
+    inspection_note::Entity::insert(inspection_note::ActiveModel {
+        id: Set(note_id),
+        inspection_id: Set(id),
+        author_id: Set(principal.user_id),
+        body: Set(body.clone()),
+        created_at: Set(now),
+    })
+    .exec(&state.db)
+    .await?;
+    Ok(Note {
+        id: note_id,
+        author_id: principal.user_id,
+        author_name: principal.display_name.clone(),
+        author_role: principal.role,
+        body,
+        created_at: now,
+    })
+}
