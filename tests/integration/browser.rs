@@ -270,3 +270,58 @@ async fn construction_unit_signs_up_adds_a_site_and_a_machine_and_files_it() {
     b.wait_text("[data-testid=filing-status]", "已提交").await;
     b.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inspector_on_a_phone_looks_up_a_code_and_records_a_failing_inspection() {
+    let app = TestApp::sqlite().await;
+    server::seed::demo(&app.state).await.expect("demo data");
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let crane = app::db::entities::machine::Entity::find()
+        .filter(app::db::entities::machine::Column::Name.eq("3号汽车起重机"))
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("demo crane");
+    let code = crane.registration_code.expect("registered");
+    let site = app::db::entities::site::Entity::find()
+        .filter(app::db::entities::site::Column::Name.eq("龙城大街改造示范工地"))
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("demo site");
+    let Some(b) = Browser::start(360, 740).await else { return };
+
+    b.client.goto(&app.url("/login")).await.expect("goto");
+    b.wait_hydrated().await;
+    b.fill("#username", "xiaodian.inspector").await;
+    b.fill("#password", server::seed::DEMO_PASSWORD).await;
+    b.find("form[data-testid=login-form] button[type=submit]").await.click().await.expect("sign in");
+    b.wait_text("[data-testid=current-user]", "刘洋").await;
+
+    // A mistyped code is caught on the phone, before any request.
+    b.client.goto(&app.url("/field")).await.expect("goto");
+    b.wait_hydrated().await;
+    let mut typo: Vec<char> = code.chars().collect();
+    typo[8] = if typo[8] == '9' { '8' } else { '9' };
+    b.fill("#code", &typo.iter().collect::<String>()).await;
+    b.wait_text("#code-error", "校验位错误").await;
+
+    // The right code: the answer is readable at a glance.
+    b.fill("#code", &code).await;
+    b.find("[data-testid=lookup]").await.click().await.expect("look up");
+    b.wait_text("[data-testid=lookup-status]", "已登记").await;
+    b.find("[data-testid=inspect]").await.click().await.expect("inspect");
+
+    // Failing readings: the verdict shows before submitting, then the server opens a case.
+    b.wait_hydrated().await;
+    b.find(&format!("#site_id option[value='{}']", site.id)).await.click().await.expect("site");
+    for (i, v) in ["1.10", "1.20", "1.05"].iter().enumerate() {
+        b.fill(&format!("[data-testid=reading-{i}]"), v).await;
+    }
+    b.wait_text("[data-testid=verdict-preview]", "不合格").await;
+    b.wait_text("[data-testid=mean-k]", "1.12").await;
+    b.find("form[data-testid=inspection-form] button[type=submit]").await.click().await.expect("record");
+    b.wait_text("[data-testid=verdict-confirmed]", "不合格").await;
+    b.find("[data-testid=case-opened]").await;
+    b.close().await;
+}

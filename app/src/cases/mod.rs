@@ -3,6 +3,7 @@
 //! shared by the server and the case page.
 
 pub mod api;
+pub mod pages;
 
 #[cfg(feature = "ssr")]
 pub mod rest;

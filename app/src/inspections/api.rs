@@ -59,3 +59,32 @@ pub async fn add_inspection_note(id: Uuid, input: NoteInput) -> Result<Note, App
     let (state, p) = crate::rest::context::state_and_principal()?;
     Ok(super::service::add_note(&state, &p, id, input).await?)
 }
+
+/// Every limit table version, newest first (officers).
+#[server(endpoint = "limits/list")]
+pub async fn list_limit_tables() -> Result<Page<LimitTable>, AppError> {
+    let state = crate::state::app_state()?;
+    Ok(super::limits_service::list_tables(&state, &crate::paging::PageQuery { limit: Some(100), cursor: None }).await?)
+}
+
+/// Publishes a new limit table version (province and city officers).
+#[server(input = Json, endpoint = "limits/create")]
+pub async fn create_limit_table(input: super::limits::LimitTableInput) -> Result<LimitTable, AppError> {
+    let (state, p) = crate::rest::context::state_and_principal()?;
+    Ok(super::limits_service::create_table(&state, &p, input).await?)
+}
+
+/// The zones the caller administers.
+#[server(endpoint = "zones/list")]
+pub async fn list_zones() -> Result<Page<super::limits::Zone>, AppError> {
+    let (state, p) = crate::rest::context::state_and_principal()?;
+    let page = crate::paging::PageQuery { limit: Some(500), cursor: None };
+    Ok(super::limits_service::list_zones(&state, &p, &super::limits::ZoneFilter::default(), &page).await?)
+}
+
+/// Adds a zone.
+#[server(input = Json, endpoint = "zones/create")]
+pub async fn create_zone(input: super::limits::ZoneInput) -> Result<super::limits::Zone, AppError> {
+    let (state, p) = crate::rest::context::state_and_principal()?;
+    Ok(super::limits_service::create_zone(&state, &p, input).await?)
+}

@@ -6,6 +6,8 @@ pub mod compliance;
 pub mod limits;
 
 pub mod api;
+pub mod limits_pages;
+pub mod pages;
 
 #[cfg(feature = "ssr")]
 pub mod limits_service;

@@ -97,6 +97,13 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/filings") view=crate::filings::pages::FilingsPage />
                     <Route path=path!("/filings/new") view=crate::filings::pages::FilingNewPage />
                     <Route path=path!("/filings/:id") view=crate::filings::pages::FilingPage />
+                    <Route path=path!("/field") view=crate::field::lookup::FieldLookupPage />
+                    <Route path=path!("/field/inspect") view=crate::field::inspect::InspectPage />
+                    <Route path=path!("/inspections") view=crate::inspections::pages::InspectionsPage />
+                    <Route path=path!("/inspections/:id") view=crate::inspections::pages::InspectionPage />
+                    <Route path=path!("/cases") view=crate::cases::pages::CasesPage />
+                    <Route path=path!("/cases/:id") view=crate::cases::pages::CasePage />
+                    <Route path=path!("/limits") view=crate::inspections::limits_pages::LimitsPage />
                 </Routes>
             </main>
         </Router>
@@ -122,17 +129,26 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             items.push(item("/machines", |l| td_string!(l, nav.machines).to_string()));
             items.push(item("/sites", |l| td_string!(l, nav.sites).to_string()));
             items.push(item("/filings", |l| td_string!(l, nav.filings).to_string()));
+            items.push(item("/cases", |l| td_string!(l, nav.cases).to_string()));
             if r == Role::ContractorAdmin {
                 items.push(item("/org/users", |l| td_string!(l, nav.staff).to_string()));
             }
         }
         Some(Role::CountyInspector) => {
+            items.push(item("/field", |l| td_string!(l, nav.field).to_string()));
             items.push(item("/filings?status=submitted", |l| td_string!(l, nav.review).to_string()));
+            items.push(item("/inspections", |l| td_string!(l, nav.inspections).to_string()));
+            items.push(item("/cases", |l| td_string!(l, nav.cases).to_string()));
             items.push(item("/machines", |l| td_string!(l, nav.machines).to_string()));
         }
-        Some(_) => {
+        Some(r) => {
             items.push(item("/filings", |l| td_string!(l, nav.filings).to_string()));
             items.push(item("/machines", |l| td_string!(l, nav.machines).to_string()));
+            items.push(item("/inspections", |l| td_string!(l, nav.inspections).to_string()));
+            items.push(item("/cases", |l| td_string!(l, nav.cases).to_string()));
+            if matches!(r, Role::CityOfficer | Role::ProvinceOfficer) {
+                items.push(item("/limits", |l| td_string!(l, nav.limits).to_string()));
+            }
         }
     }
     items

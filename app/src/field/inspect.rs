@@ -1,0 +1,311 @@
+//! `/field/inspect?code=&site=&case=`: record an inspection on a phone. The verdict is computed
+//! on the phone as the readings are typed, by the same rule the server applies on submit.
+
+use crate::error::{AppError, FieldError, FieldErrors};
+use crate::i18n::*;
+use crate::inspections::InspectionInput;
+use crate::inspections::api::{CreateInspection, current_limit_table, lookup_machine};
+use crate::inspections::compliance::{EvaluateInput, Evaluation, Verdict};
+use crate::machines::{EmissionStage, FuelType};
+use crate::shell::messages::{case_kind_label, fuel_label, reason_message, stage_label, verdict_label};
+use crate::shell::{ErrorBanner, FieldErrorText, PageTitle};
+use crate::sites::api::list_sites;
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+use uuid::Uuid;
+
+fn verdict_class(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Pass => "status-big ok",
+        Verdict::Exempt => "status-big warn",
+        Verdict::Fail => "status-big bad",
+    }
+}
+
+/// The verdict with its class, limit, mean and reasons.
+#[component]
+fn VerdictView(evaluation: Evaluation, #[prop(optional)] testid: Option<&'static str>) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    view! {
+        <div class="verdict" data-testid=testid.unwrap_or("verdict")>
+            <div class=verdict_class(evaluation.verdict)>{verdict_label(locale, evaluation.verdict)}</div>
+            <dl class="facts">
+                <dt>{td_string!(locale, field.limit_class)}</dt><dd>{evaluation.limit_class.map(|c| c.as_str()).unwrap_or("—")}</dd>
+                <dt>{td_string!(locale, field.limit_k)}</dt><dd>{evaluation.limit_k.map(|k| format!("{k:.2} m⁻¹")).unwrap_or_else(|| "—".into())}</dd>
+                <dt>{td_string!(locale, field.mean_k)}</dt><dd data-testid="mean-k">{evaluation.mean_k.map(|k| format!("{k:.2} m⁻¹")).unwrap_or_else(|| "—".into())}</dd>
+            </dl>
+            <ul class="warnings">
+                {evaluation.reasons.into_iter().map(|r| view! { <li>{reason_message(locale, r)}</li> }).collect_view()}
+            </ul>
+        </div>
+    }
+}
+
+/// `/field/inspect`
+#[component]
+pub fn InspectPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let code = query.with_untracked(|q| q.get("code")).unwrap_or_default();
+    let case_id = query.with_untracked(|q| q.get("case")).and_then(|c| Uuid::parse_str(&c).ok());
+    let site = RwSignal::new(query.with_untracked(|q| q.get("site")).unwrap_or_default());
+    let sites = Resource::new(|| (), |_| list_sites(None));
+    let table = Resource::new(|| (), |_| current_limit_table(None));
+    let code_for_lookup = code.clone();
+    let machine = Resource::new(
+        || (),
+        move |_| {
+            let c = code_for_lookup.clone();
+            async move { if c.is_empty() { None } else { lookup_machine(c, None).await.ok().and_then(|r| r.machine) } }
+        },
+    );
+    let readings = RwSignal::new(vec![String::new(), String::new(), String::new()]);
+    let ringelmann = RwSignal::new(String::new());
+    let label_present = RwSignal::new(true);
+    let notes = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let stage = RwSignal::new("stage_2".to_owned());
+    let fuel = RwSignal::new("diesel".to_owned());
+    let power = RwSignal::new(String::new());
+    let create = ServerAction::<CreateInspection>::new();
+    let local = RwSignal::new(None::<FieldErrors>);
+
+    let site_lez = move || {
+        let id = site.get();
+        sites
+            .get()
+            .and_then(|r| r.ok())
+            .and_then(|p| p.items.into_iter().find(|s| s.id.to_string() == id))
+            .map(|s| s.low_emission_zone)
+    };
+    // The machine facts: from the look-up for a registered machine, typed from the nameplate otherwise.
+    let facts = move || -> Option<(EmissionStage, FuelType, f64)> {
+        match machine.get().flatten() {
+            Some(m) => Some((m.emission_stage, m.fuel_type, m.rated_power_kw)),
+            None => Some((
+                EmissionStage::parse(&stage.get())?,
+                FuelType::parse(&fuel.get())?,
+                power.get().trim().parse::<f64>().ok()?,
+            )),
+        }
+    };
+    let parsed_readings = move || -> Option<Vec<f64>> {
+        let filled: Vec<String> = readings.get().into_iter().filter(|r| !r.trim().is_empty()).collect();
+        if filled.is_empty() {
+            return None;
+        }
+        Some(filled.iter().map(|r| r.trim().parse::<f64>().unwrap_or(f64::NAN)).collect())
+    };
+    let ringelmann_level = move || ringelmann.get().trim().parse::<i32>().ok();
+    // The live verdict: the shared rule over the limit table in force, recomputed on every keystroke.
+    let preview = Memo::new(move |_| -> Option<Result<Evaluation, FieldErrors>> {
+        let table = table.get()?.ok()?;
+        let (emission_stage, fuel_type, rated_power_kw) = facts()?;
+        let input = EvaluateInput {
+            emission_stage,
+            fuel_type,
+            rated_power_kw,
+            opacity_readings: parsed_readings(),
+            ringelmann_level: ringelmann_level(),
+            low_emission_zone: Some(site_lez().unwrap_or(false)),
+            county_code: None,
+        };
+        Some(input.evaluate(&table.rows, None))
+    });
+    let error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
+    let fields = Signal::derive(move || {
+        local.get().or_else(|| error.get().and_then(|e| e.fields().cloned())).or_else(|| match preview.get() {
+            Some(Err(f)) if parsed_readings().is_some() || ringelmann_level().is_some() => Some(f),
+            _ => None,
+        })
+    });
+    let banner = Signal::derive(move || error.get().filter(|e: &AppError| e.fields().is_none()));
+    let code_for_submit = code.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let mut errors = FieldErrors::new();
+        let Ok(site_id) = Uuid::parse_str(&site.get()) else {
+            errors.add("site_id", FieldError::new("required"));
+            local.set(Some(errors));
+            return;
+        };
+        local.set(None);
+        let registered = machine.get_untracked().flatten();
+        let now = chrono::DateTime::from_timestamp_millis(browser_now_ms()).unwrap_or_default();
+        let text = |s: RwSignal<String>| Some(s.get()).filter(|v| !v.trim().is_empty());
+        let input = InspectionInput {
+            machine_id: registered.as_ref().map(|m| m.id),
+            registration_code: if registered.is_none() && !code_for_submit.is_empty() {
+                Some(code_for_submit.clone())
+            } else {
+                None
+            },
+            site_id,
+            inspected_at: now,
+            lat: None,
+            lng: None,
+            opacity_readings: parsed_readings(),
+            ringelmann_level: ringelmann_level(),
+            label_present: registered.as_ref().map(|_| label_present.get()),
+            unregistered_description: if registered.is_none() { text(description) } else { None },
+            emission_stage: if registered.is_none() { EmissionStage::parse(&stage.get()) } else { None },
+            fuel_type: if registered.is_none() { FuelType::parse(&fuel.get()) } else { None },
+            rated_power_kw: if registered.is_none() { power.get().trim().parse().ok() } else { None },
+            notes: text(notes),
+            case_id,
+        };
+        create.dispatch(CreateInspection { input });
+    };
+    view! {
+        <PageTitle text=move || td_string!(i18n.get_locale(), field.inspect_title).to_string() />
+        <section class="card field-card">
+            <h1>{t!(i18n, field.inspect_title)}</h1>
+            <ErrorBanner error=banner />
+            <Transition fallback=|| ()>
+                {move || {
+                    let locale = i18n.get_locale();
+                    match machine.get().flatten() {
+                        Some(m) => Either::Left(view! {
+                            <p class="machine-line">
+                                <strong>{m.name.clone()}</strong> " · " <span class="code">{m.registration_code.clone().unwrap_or_default()}</span>
+                                " · " {stage_label(locale, m.emission_stage)} " · " {fuel_label(locale, m.fuel_type)} " · " {format!("{} kW", m.rated_power_kw)}
+                            </p>
+                        }),
+                        None => Either::Right(view! { <p class="badge badge-bad">{td_string!(locale, inspections.unregistered)}</p> }),
+                    }
+                }}
+            </Transition>
+            <form class="form" novalidate on:submit=submit data-testid="inspection-form">
+                <div class="field">
+                    <label for="site_id">{t!(i18n, field.site)}</label>
+                    <select id="site_id" bind:value=site>
+                        <option value="">{t!(i18n, common.select)}</option>
+                        <Transition fallback=|| ()>
+                            {move || {
+                                let current = site.get_untracked();
+                                sites.get().and_then(|r| r.ok()).map(|p| {
+                                    p.items.into_iter().map(|s| {
+                                        let v = s.id.to_string();
+                                        let selected = v == current;
+                                        view! { <option value=v selected=selected>{s.name}</option> }
+                                    }).collect_view()
+                                })
+                            }}
+                        </Transition>
+                    </select>
+                    <FieldErrorText errors=fields field="site_id" />
+                    {move || site_lez().unwrap_or(false).then(|| view! { <p class="badge badge-warn">{td_string!(i18n.get_locale(), field.in_zone)}</p> })}
+                </div>
+                <Transition fallback=|| ()>
+                    {move || machine.get().map(|m| m.is_none()).unwrap_or(false).then(|| view! {
+                        <div class="field">
+                            <label for="unregistered_description">{t!(i18n, field.unregistered_description)}</label>
+                            <textarea id="unregistered_description" rows="2" bind:value=description></textarea>
+                            <FieldErrorText errors=fields field="unregistered_description" />
+                        </div>
+                        <div class="row2">
+                            <div class="field">
+                                <label for="emission_stage">{t!(i18n, machines.emission_stage)}</label>
+                                <select id="emission_stage" bind:value=stage>
+                                    {EmissionStage::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{move || stage_label(i18n.get_locale(), s)}</option> }).collect_view()}
+                                </select>
+                            </div>
+                            <div class="field">
+                                <label for="fuel_type">{t!(i18n, machines.fuel_type)}</label>
+                                <select id="fuel_type" bind:value=fuel>
+                                    {FuelType::ALL.into_iter().map(|f| view! { <option value=f.as_str()>{move || fuel_label(i18n.get_locale(), f)}</option> }).collect_view()}
+                                </select>
+                            </div>
+                        </div>
+                        <div class="field">
+                            <label for="rated_power_kw">{t!(i18n, machines.rated_power_kw)}</label>
+                            <input id="rated_power_kw" type="number" inputmode="decimal" bind:value=power />
+                            <FieldErrorText errors=fields field="rated_power_kw" />
+                        </div>
+                    })}
+                </Transition>
+                <fieldset class="field">
+                    <legend>{t!(i18n, field.readings)}</legend>
+                    <p class="field-hint">{t!(i18n, field.readings_hint)}</p>
+                    <div class="readings">
+                        {move || (0..readings.get().len()).map(|i| view! {
+                            <input
+                                type="number"
+                                step="0.01"
+                                min="0"
+                                inputmode="decimal"
+                                class="reading"
+                                data-testid=format!("reading-{i}")
+                                aria-label=move || format!("{} {}", td_string!(i18n.get_locale(), field.readings), i + 1)
+                                prop:value=move || readings.get().get(i).cloned().unwrap_or_default()
+                                on:input=move |ev| {
+                                    let v = event_target_value(&ev);
+                                    readings.update(|r| if let Some(x) = r.get_mut(i) { *x = v; });
+                                }
+                            />
+                        }).collect_view()}
+                    </div>
+                    <button type="button" class="button" on:click=move |_| readings.update(|r| r.push(String::new()))>{t!(i18n, field.add_reading)}</button>
+                    <FieldErrorText errors=fields field="opacity_readings" />
+                </fieldset>
+                <div class="field">
+                    <label for="ringelmann">{t!(i18n, field.ringelmann)}</label>
+                    <select id="ringelmann" bind:value=ringelmann>
+                        <option value="">{t!(i18n, field.ringelmann_none)}</option>
+                        {(0..=5).map(|l| view! { <option value=l.to_string()>{l}</option> }).collect_view()}
+                    </select>
+                    <FieldErrorText errors=fields field="ringelmann_level" />
+                </div>
+                <Transition fallback=|| ()>
+                    {move || machine.get().flatten().map(|_| view! {
+                        <label class="pick"><input type="checkbox" bind:checked=label_present />{t!(i18n, field.label_present)}</label>
+                    })}
+                </Transition>
+                <div class="field">
+                    <label for="notes">{t!(i18n, field.notes)}</label>
+                    <textarea id="notes" rows="2" bind:value=notes></textarea>
+                </div>
+                <h2>{t!(i18n, field.verdict_preview)}</h2>
+                {move || preview.get().and_then(|p| p.ok()).map(|e| view! { <VerdictView evaluation=e testid="verdict-preview" /> })}
+                <button type="submit" class="button primary big" disabled=move || create.pending().get()>{t!(i18n, field.submit)}</button>
+            </form>
+        </section>
+        {move || create.value().get().and_then(|r| r.ok()).map(|ins| {
+            let locale = i18n.get_locale();
+            let evaluation = Evaluation {
+                verdict: ins.verdict,
+                limit_class: ins.limit_class,
+                limit_k: ins.limit_k,
+                mean_k: ins.mean_k,
+                ringelmann_max: None,
+                reasons: ins.reasons.clone(),
+                low_emission_zone: ins.low_emission_zone,
+                zone_min_stage: None,
+            };
+            view! {
+                <section class="card" data-testid="inspection-result">
+                    <p class="banner banner-ok">{td_string!(locale, field.recorded)}</p>
+                    <VerdictView evaluation=evaluation testid="verdict-confirmed" />
+                    {ins.opened_cases.clone().into_iter().map(|c| {
+                        let href = format!("/cases/{}", c.id);
+                        view! { <p data-testid="case-opened">{td_string!(locale, field.case_opened)} " " <A href=href>{case_kind_label(locale, c.kind)}</A></p> }
+                    }).collect_view()}
+                </section>
+            }
+        })}
+    }
+}
+
+fn browser_now_ms() -> i64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now() as i64
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        0
+    }
+}

@@ -1,0 +1,127 @@
+//! Inspection pages: the scoped list and one inspection with its verdict and joint notes.
+
+use super::api::{AddInspectionNote, get_inspection, list_inspections};
+use super::{InspectionFilter, NoteInput};
+use crate::auth::Role;
+use crate::error::AppError;
+use crate::i18n::*;
+use crate::shell::messages::{case_kind_label, reason_message, stage_label, verdict_label};
+use crate::shell::{PageTitle, use_auth};
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use uuid::Uuid;
+
+/// `/inspections`
+#[component]
+pub fn InspectionsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let list = Resource::new(|| (), |_| list_inspections(InspectionFilter::default(), None));
+    view! {
+        <PageTitle text=move || td_string!(i18n.get_locale(), inspections.title).to_string() />
+        <section class="card">
+            <div class="card-head">
+                <h1>{t!(i18n, inspections.heading)}</h1>
+            </div>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
+                {move || {
+                    let locale = i18n.get_locale();
+                    list.get().map(|r| match r {
+                        Err(e) => Either::Left(view! { <p class="banner banner-error">{e.message(locale)}</p> }),
+                        Ok(page) => Either::Right(view! {
+                            {page.items.is_empty().then(|| view! { <p class="muted">{td_string!(locale, common.empty)}</p> })}
+                            <ul class="cards">
+                                {page.items.into_iter().map(|i| {
+                                    let href = format!("/inspections/{}", i.id);
+                                    view! {
+                                        <li class="item">
+                                            <div class="item-main">
+                                                <A href=href><strong>{i.machine.name.clone().unwrap_or_else(|| td_string!(locale, inspections.unregistered).to_owned())}</strong></A>
+                                                <span class=format!("badge verdict-{}", i.verdict.as_str())>{verdict_label(locale, i.verdict)}</span>
+                                            </div>
+                                            <div class="muted">
+                                                {i.site_name} " · " {i.inspected_at.with_timezone(&crate::dates::china()).format("%Y-%m-%d %H:%M").to_string()} " · " {i.inspector_name}
+                                            </div>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }),
+                    })
+                }}
+            </Transition>
+        </section>
+    }
+}
+
+/// `/inspections/:id`
+#[component]
+pub fn InspectionPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|v| Uuid::parse_str(&v).ok()));
+    let note = ServerAction::<AddInspectionNote>::new();
+    let inspection = Resource::new(
+        move || (id(), note.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_inspection(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    let body = RwSignal::new(String::new());
+    let role = move || use_auth().user.get().and_then(|r| r.ok()).flatten().map(|m| m.role);
+    view! {
+        <PageTitle text=move || td_string!(i18n.get_locale(), inspections.title).to_string() />
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
+            {move || {
+                let locale = i18n.get_locale();
+                inspection.get().map(|r| match r {
+                    Err(e) => Either::Left(view! { <section class="card"><p class="banner banner-error">{e.message(locale)}</p></section> }),
+                    Ok(i) => {
+                        let iid = i.id;
+                        Either::Right(view! {
+                            <section class="card">
+                                <div class="card-head">
+                                    <h1>{i.machine.name.clone().unwrap_or_else(|| td_string!(locale, inspections.unregistered).to_owned())}</h1>
+                                    <span class=format!("badge verdict-{}", i.verdict.as_str())>{verdict_label(locale, i.verdict)}</span>
+                                </div>
+                                <dl class="facts">
+                                    <dt>{td_string!(locale, filings.site)}</dt><dd>{i.site_name.clone()}</dd>
+                                    <dt>{td_string!(locale, field.inspected_at)}</dt><dd>{i.inspected_at.with_timezone(&crate::dates::china()).format("%Y-%m-%d %H:%M").to_string()}</dd>
+                                    <dt>{td_string!(locale, inspections.inspector)}</dt><dd>{i.inspector_name.clone()}</dd>
+                                    <dt>{td_string!(locale, machines.emission_stage)}</dt><dd>{stage_label(locale, i.machine.emission_stage)} " · " {format!("{} kW", i.machine.rated_power_kw)}</dd>
+                                    <dt>{td_string!(locale, field.readings)}</dt><dd>{i.opacity_readings.clone().into_iter().map(|r| format!("{r:.2}")).collect::<Vec<_>>().join(", ")}</dd>
+                                    <dt>{td_string!(locale, field.mean_k)}</dt><dd>{i.mean_k.map(|k| format!("{k:.2}")).unwrap_or_else(|| "—".into())}</dd>
+                                    <dt>{td_string!(locale, field.limit_class)}</dt><dd>{i.limit_class.map(|c| c.as_str()).unwrap_or("—")} " / " {i.limit_k.map(|k| format!("{k:.2}")).unwrap_or_else(|| "—".into())}</dd>
+                                    <dt>{td_string!(locale, inspections.table_version)}</dt><dd>{i.limit_table_version.clone()}</dd>
+                                </dl>
+                                <ul class="warnings">{i.reasons.clone().into_iter().map(|r| view! { <li>{reason_message(locale, r)}</li> }).collect_view()}</ul>
+                                {i.opened_cases.clone().into_iter().map(|c| {
+                                    let href = format!("/cases/{}", c.id);
+                                    view! { <p><A href=href>{case_kind_label(locale, c.kind)}</A></p> }
+                                }).collect_view()}
+                            </section>
+                            <section class="card narrow">
+                                <h2>{td_string!(locale, inspections.notes_heading)}</h2>
+                                <ul class="log">{i.joint_notes.clone().into_iter().map(|n| view! { <li><strong>{n.author_name}</strong> ": " {n.body}</li> }).collect_view()}</ul>
+                                {matches!(role(), Some(Role::CountyInspector | Role::PartnerViewer)).then(|| view! {
+                                    <form class="form" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                                        ev.prevent_default();
+                                        note.dispatch(AddInspectionNote { id: iid, input: NoteInput { body: body.get() } });
+                                        body.set(String::new());
+                                    }>
+                                        <textarea rows="2" bind:value=body aria-label=td_string!(locale, inspections.add_note)></textarea>
+                                        <button type="submit" class="button">{td_string!(locale, inspections.add_note)}</button>
+                                    </form>
+                                })}
+                            </section>
+                        })
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
