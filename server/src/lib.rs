@@ -112,6 +112,7 @@ pub fn build_app_with(config: &Config, db: DatabaseConnection, clock: Clock) -> 
     let router = Router::new()
         .nest("/api/v1", api)
         .merge(pages)
+        .merge(app::machines::labels::page_router())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::resolve_principal))

@@ -63,6 +63,9 @@ pub fn InspectPage() -> impl IntoView {
         },
     );
     let readings = RwSignal::new(vec![String::new(), String::new(), String::new()]);
+    // The inputs are uncontrolled (a number input rewritten while typing loses a trailing "."):
+    // they are re-created only when one is added, from the values typed so far.
+    let reading_count = RwSignal::new(3usize);
     let ringelmann = RwSignal::new(String::new());
     let label_present = RwSignal::new(true);
     let notes = RwSignal::new(String::new());
@@ -231,7 +234,7 @@ pub fn InspectPage() -> impl IntoView {
                     <legend>{t!(i18n, field.readings)}</legend>
                     <p class="field-hint">{t!(i18n, field.readings_hint)}</p>
                     <div class="readings">
-                        {move || (0..readings.get().len()).map(|i| view! {
+                        {move || (0..reading_count.get()).map(|i| view! {
                             <input
                                 type="number"
                                 step="0.01"
@@ -240,7 +243,7 @@ pub fn InspectPage() -> impl IntoView {
                                 class="reading"
                                 data-testid=format!("reading-{i}")
                                 aria-label=move || format!("{} {}", td_string!(i18n.get_locale(), field.readings), i + 1)
-                                prop:value=move || readings.get().get(i).cloned().unwrap_or_default()
+                                value=readings.with_untracked(|r| r.get(i).cloned().unwrap_or_default())
                                 on:input=move |ev| {
                                     let v = event_target_value(&ev);
                                     readings.update(|r| if let Some(x) = r.get_mut(i) { *x = v; });
@@ -248,7 +251,16 @@ pub fn InspectPage() -> impl IntoView {
                             />
                         }).collect_view()}
                     </div>
-                    <button type="button" class="button" on:click=move |_| readings.update(|r| r.push(String::new()))>{t!(i18n, field.add_reading)}</button>
+                    <button
+                        type="button"
+                        class="button"
+                        on:click=move |_| {
+                            readings.update(|r| r.push(String::new()));
+                            reading_count.update(|n| *n += 1);
+                        }
+                    >
+                        {t!(i18n, field.add_reading)}
+                    </button>
                     <FieldErrorText errors=fields field="opacity_readings" />
                 </fieldset>
                 <div class="field">

@@ -145,7 +145,7 @@ pub fn LimitsPage() -> impl IntoView {
                                 <input
                                     type="number"
                                     step="0.01"
-                                    prop:value=move || k_limits.get().get(i).cloned().unwrap_or_default()
+                                    value=r.k_limit.to_string()
                                     on:input=move |ev| {
                                         let v = event_target_value(&ev);
                                         k_limits.update(|k| if let Some(x) = k.get_mut(i) { *x = v; });

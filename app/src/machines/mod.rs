@@ -1,12 +1,15 @@
 //! The machine fleet of a construction unit: the shared types and rules, the pages, and
 //! (behind `ssr`) the service and REST handlers.
 
+pub mod import;
 pub mod regcode;
 pub mod rules;
 
 pub mod api;
 pub mod pages;
 
+#[cfg(feature = "ssr")]
+pub mod labels;
 #[cfg(feature = "ssr")]
 pub mod photo_image;
 #[cfg(feature = "ssr")]

@@ -16,6 +16,8 @@ pub fn router() -> Router<AppState> {
         .route("/machine-types", get(machine_types))
         .route("/machines", get(list).post(create))
         .route("/machines/{id}", get(read).patch(update).delete(remove))
+        .merge(super::import::rest::router())
+        .merge(super::labels::api_router())
         .merge(super::photos_rest::router())
 }
 

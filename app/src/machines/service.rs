@@ -185,6 +185,109 @@ pub async fn list(
     Ok(Page { items: items.collect::<ServiceResult<_>>()?, next_cursor: page.next_cursor })
 }
 
+/// The identifiers that are unique across every organisation: field and value.
+pub fn identifiers(input: &MachineInput) -> [(&'static str, Option<&String>); 3] {
+    [
+        ("pin", input.pin.as_ref()),
+        ("env_code", input.env_code.as_ref()),
+        ("engine_serial", input.engine_serial.as_ref()),
+    ]
+}
+
+/// The columns of [`identifiers`], in the same order.
+const IDENTIFIER_COLUMNS: [machine::Column; 3] =
+    [machine::Column::Pin, machine::Column::EnvCode, machine::Column::EngineSerial];
+
+/// Values per `IN (...)` query: far below SQLite's and PostgreSQL's parameter limits.
+const IN_CHUNK: usize = 1_000;
+
+/// What the registry holds for a set of machines about to be stored: whether their types are
+/// active, and every stored machine carrying one of their identifiers. Loaded with one query
+/// per kind of value (per chunk of [`IN_CHUNK`] values), so checking one machine or five
+/// thousand costs a handful of round trips; [`RegistryView::check`] is the one rule.
+#[derive(Debug, Default)]
+pub struct RegistryView {
+    active_types: HashMap<String, bool>,
+    /// For pin, env_code, engine_serial (the order of [`identifiers`]): value → machine id.
+    by_value: [HashMap<String, Uuid>; 3],
+    machines: HashMap<Uuid, machine::Model>,
+}
+
+impl RegistryView {
+    /// Loads what the registry knows about `inputs`.
+    pub async fn load<'a>(
+        db: &impl ConnectionTrait,
+        inputs: impl IntoIterator<Item = &'a MachineInput>,
+    ) -> ServiceResult<Self> {
+        let mut types = std::collections::BTreeSet::new();
+        let mut values: [std::collections::BTreeSet<String>; 3] = Default::default();
+        for input in inputs {
+            if !input.machine_type.is_empty() {
+                types.insert(input.machine_type.clone());
+            }
+            for (i, (_, value)) in identifiers(input).into_iter().enumerate() {
+                if let Some(v) = value {
+                    values[i].insert(v.clone());
+                }
+            }
+        }
+        let mut view = RegistryView::default();
+        let types: Vec<String> = types.into_iter().collect();
+        for chunk in types.chunks(IN_CHUNK) {
+            let rows = machine_type::Entity::find()
+                .filter(machine_type::Column::Code.is_in(chunk.iter().cloned()))
+                .all(db)
+                .await?;
+            view.active_types.extend(rows.into_iter().map(|t| (t.code, t.is_active)));
+        }
+        for (i, col) in IDENTIFIER_COLUMNS.into_iter().enumerate() {
+            let wanted: Vec<String> = std::mem::take(&mut values[i]).into_iter().collect();
+            for chunk in wanted.chunks(IN_CHUNK) {
+                let rows = machine::Entity::find().filter(col.is_in(chunk.iter().cloned())).all(db).await?;
+                for m in rows {
+                    view.remember(m);
+                }
+            }
+        }
+        Ok(view)
+    }
+
+    fn remember(&mut self, m: machine::Model) {
+        let values = [m.pin.clone(), m.env_code.clone(), m.engine_serial.clone()];
+        for (i, v) in values.into_iter().enumerate() {
+            if let Some(v) = v {
+                self.by_value[i].insert(v, m.id);
+            }
+        }
+        self.machines.insert(m.id, m);
+    }
+
+    /// The registry rules for one machine: an active type, and identifiers no other machine
+    /// (other than `except`, the machine being edited) carries.
+    pub fn check(&self, input: &MachineInput, except: Option<Uuid>, errors: &mut FieldErrors) {
+        if !input.machine_type.is_empty() && !self.active_types.get(&input.machine_type).copied().unwrap_or(false) {
+            errors.add("machine_type", FieldError::new("unknown_machine_type"));
+        }
+        for (field, holder) in self.holders(input) {
+            if Some(holder.id) != except {
+                errors.add(field, FieldError::new("already_registered"));
+            }
+        }
+    }
+
+    /// The stored machines that carry an identifier of `input`, by field.
+    pub fn holders(&self, input: &MachineInput) -> Vec<(&'static str, &machine::Model)> {
+        identifiers(input)
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, (field, value))| {
+                let id = self.by_value[i].get(value?)?;
+                Some((field, self.machines.get(id)?))
+            })
+            .collect()
+    }
+}
+
 /// Checks a machine against every rule that needs the database: the type list and the
 /// uniqueness of its identifiers (other than `except`, the machine being edited).
 pub async fn check_against_registry(
@@ -193,24 +296,7 @@ pub async fn check_against_registry(
     except: Option<Uuid>,
     errors: &mut FieldErrors,
 ) -> ServiceResult<()> {
-    let known = machine_type::Entity::find_by_id(input.machine_type.clone()).one(db).await?;
-    if !input.machine_type.is_empty() && !known.is_some_and(|t| t.is_active) {
-        errors.add("machine_type", FieldError::new("unknown_machine_type"));
-    }
-    for (field, col, value) in [
-        ("pin", machine::Column::Pin, &input.pin),
-        ("env_code", machine::Column::EnvCode, &input.env_code),
-        ("engine_serial", machine::Column::EngineSerial, &input.engine_serial),
-    ] {
-        let Some(v) = value else { continue };
-        let mut q = machine::Entity::find().filter(col.eq(v.clone()));
-        if let Some(id) = except {
-            q = q.filter(machine::Column::Id.ne(id));
-        }
-        if q.one(db).await?.is_some() {
-            errors.add(field, FieldError::new("already_registered"));
-        }
-    }
+    RegistryView::load(db, [input]).await?.check(input, except, errors);
     Ok(())
 }
 
@@ -240,6 +326,17 @@ async fn duplicate_after_violation(
         Ok(()) => ServiceError::internal("unique violation without a duplicate"),
         Err(e) => e,
     }
+}
+
+/// The row of a new machine `id` of `org`, created at `now` (shared by the form and the import).
+pub fn new_row(id: Uuid, org: Uuid, input: &MachineInput, now: chrono::DateTime<chrono::Utc>) -> machine::ActiveModel {
+    let mut row = active_from(input);
+    row.id = Set(id);
+    row.organization_id = Set(org);
+    row.version = Set(1);
+    row.created_at = Set(now);
+    row.updated_at = Set(now);
+    row
 }
 
 fn active_from(input: &MachineInput) -> machine::ActiveModel {
@@ -294,13 +391,7 @@ pub async fn insert_checked(
     now: chrono::DateTime<chrono::Utc>,
 ) -> ServiceResult<machine::Model> {
     let id = Uuid::now_v7();
-    let mut row = active_from(input);
-    row.id = Set(id);
-    row.organization_id = Set(org);
-    row.version = Set(1);
-    row.created_at = Set(now);
-    row.updated_at = Set(now);
-    match machine::Entity::insert(row).exec(db).await {
+    match machine::Entity::insert(new_row(id, org, input, now)).exec(db).await {
         Ok(_) => {}
         Err(e) if crate::db::is_unique_violation(&e) => return Err(duplicate_after_violation(db, input, None).await),
         Err(e) => return Err(e.into()),

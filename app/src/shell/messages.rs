@@ -50,6 +50,7 @@ fn conflict_message(locale: Locale, code: &str, params: &std::collections::BTree
         "case_not_awaiting_reinspection" => {
             td_string!(locale, errors.conflicts.case_not_awaiting_reinspection).to_string()
         }
+        "not_registered" => td_string!(locale, errors.conflicts.not_registered).to_string(),
         _ => td_string!(locale, errors.conflict).to_string(),
     }
 }
@@ -134,6 +135,15 @@ pub fn field_message(locale: Locale, e: &FieldError) -> String {
         "unknown_case" => td_string!(locale, errors.field.unknown_case).to_string(),
         "case_machine_mismatch" => td_string!(locale, errors.field.case_machine_mismatch).to_string(),
         "penalty_range" => td_string!(locale, errors.field.penalty_range, max = p("max")).to_string(),
+        "duplicate_in_file" => td_string!(locale, errors.field.duplicate_in_file, row = p("row")).to_string(),
+        "already_in_fleet" => td_string!(locale, errors.field.already_in_fleet).to_string(),
+        "unknown_value" => td_string!(locale, errors.field.unknown_value, value = p("value")).to_string(),
+        "bad_date" => td_string!(locale, errors.field.bad_date).to_string(),
+        "bad_number" => td_string!(locale, errors.field.bad_number).to_string(),
+        "bad_boolean" => td_string!(locale, errors.field.bad_boolean).to_string(),
+        "missing_column" => td_string!(locale, errors.field.missing_column, column = p("column")).to_string(),
+        "unknown_column" => td_string!(locale, errors.field.unknown_column).to_string(),
+        "duplicate_column" => td_string!(locale, errors.field.duplicate_column).to_string(),
         _ => td_string!(locale, errors.field.invalid).to_string(),
     }
 }

@@ -93,6 +93,7 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/sites/new") view=crate::sites::pages::SiteNewPage />
                     <Route path=path!("/machines") view=crate::machines::pages::MachinesPage />
                     <Route path=path!("/machines/new") view=crate::machines::pages::MachineNewPage />
+                    <Route path=path!("/machines/import") view=crate::machines::import::page::ImportPage />
                     <Route path=path!("/machines/:id") view=crate::machines::pages::MachinePage />
                     <Route path=path!("/filings") view=crate::filings::pages::FilingsPage />
                     <Route path=path!("/filings/new") view=crate::filings::pages::FilingNewPage />

@@ -1,0 +1,237 @@
+#![expect(clippy::expect_used, reason = "a benchmark stops loudly on any setup error")]
+//! Registry benchmarks on SQLite (a file database in a temporary folder, as the server runs it):
+//!
+//! - `import`: validating and storing 5,000 machines from an XLSX and from a CSV file through
+//!   `machines::import::service::import` (the work behind `POST /api/v1/machines/import`),
+//!   each run on a fresh database;
+//! - `list`: one page of 50 of a 10,000-machine fleet through `machines::service::list`
+//!   (keyset pagination, a construction unit's scope), walking every page several times.
+//!
+//! Run in release: `cargo bench -p server --bench registry` (optionally followed by `-- import`
+//! or `-- list` to run one group). Prints the median, minimum, 95th percentile and maximum.
+
+use app::auth::Role;
+use app::auth::service::{Credential, NewUser, Principal, create_user};
+use app::machines::MachineFilter;
+use app::machines::import::ImportMode;
+use app::machines::import::service::import;
+use app::paging::PageQuery;
+use app::state::{AppState, Clock};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+/// A server state on a fresh SQLite database, and a construction unit's administrator.
+struct Env {
+    state: AppState,
+    principal: Principal,
+    _dir: tempfile::TempDir,
+}
+
+async fn env() -> Env {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.sqlite").display());
+    let data = dir.path().display().to_string();
+    let config = server::Config::from_lookup(|k| match k {
+        "DATABASE_URL" => Some(url.clone()),
+        "NRMM_DATA_DIR" => Some(data.clone()),
+        _ => None,
+    })
+    .expect("config");
+    let db = server::connect_and_migrate(&config).await.expect("migrate");
+    let app = server::build_app_with(&config, db, Clock::system());
+    let state = app.state;
+    let org = Uuid::now_v7();
+    let now = state.clock.now();
+    let uscc = app::orgs::Uscc::with_check_char("91140100MA0BENCH0").expect("uscc");
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    app::db::entities::organization::ActiveModel {
+        id: Set(org),
+        name: Set("基准测试建设有限公司".into()),
+        uscc: Set(uscc.to_string()),
+        contact_name: Set("测试".into()),
+        contact_phone: Set("13800000000".into()),
+        is_active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&state.db)
+    .await
+    .expect("organization");
+    let user_id = create_user(
+        &state,
+        NewUser {
+            username: "bench.admin".into(),
+            password: "correct horse battery".into(),
+            role: Role::ContractorAdmin,
+            display_name: None,
+            organization_id: Some(org),
+            division_code: None,
+            phone: None,
+        },
+    )
+    .await
+    .expect("user");
+    let principal = Principal {
+        user_id,
+        username: "bench.admin".into(),
+        display_name: "bench.admin".into(),
+        role: Role::ContractorAdmin,
+        organization_id: Some(org),
+        division_code: None,
+        via: Credential::Session,
+        session_epoch: 0,
+    };
+    Env { state, principal, _dir: dir }
+}
+
+const HEADERS: [&str; 15] = [
+    "机械类型",
+    "名称",
+    "品牌",
+    "型号",
+    "整机编号(PIN)",
+    "机械环保代码",
+    "环保信息公开编号",
+    "发动机型号",
+    "发动机编号",
+    "发动机生产厂",
+    "发动机型式核准号",
+    "排放阶段",
+    "燃料类型",
+    "额定净功率(kW)",
+    "出厂日期",
+];
+
+/// The cells of machine `i` (identifiers unique per `i`), in [`HEADERS`] order.
+fn cells(i: usize) -> [String; 15] {
+    [
+        ["挖掘机", "装载机", "压路机", "叉车"][i % 4].to_owned(),
+        format!("{}号机", i + 1),
+        "三一".into(),
+        "SY215C".into(),
+        format!("PIN{i:07}"),
+        format!("CN{i:015}"),
+        format!("INFO{i:08}"),
+        "4BG1".into(),
+        format!("ENG-{i:07}"),
+        "五十铃".into(),
+        format!("CN-TA-{i:06}"),
+        ["国四", "国三", "stage_4"][i % 3].to_owned(),
+        "柴油".into(),
+        format!("{}", 50 + i % 200),
+        "2023-05-01".into(),
+    ]
+}
+
+fn xlsx(range: std::ops::Range<usize>) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in HEADERS.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).expect("header");
+    }
+    for (n, i) in range.enumerate() {
+        for (c, v) in cells(i).iter().enumerate() {
+            sheet.write_string(n as u32 + 1, c as u16, v).expect("cell");
+        }
+    }
+    book.save_to_buffer().expect("xlsx")
+}
+
+fn csv(range: std::ops::Range<usize>) -> Vec<u8> {
+    let mut out = HEADERS.join(",");
+    for i in range {
+        out.push('\n');
+        out.push_str(&cells(i).join(","));
+    }
+    out.into_bytes()
+}
+
+/// Median, minimum, 95th percentile and maximum of `samples`, in milliseconds.
+fn report(name: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+    println!(
+        "{name:<34} n={:<5} median {:>9.2} ms   min {:>9.2} ms   p95 {:>9.2} ms   max {:>9.2} ms",
+        samples.len(),
+        ms(at(0.5)),
+        ms(samples[0]),
+        ms(at(0.95)),
+        ms(samples[samples.len() - 1])
+    );
+}
+
+async fn bench_import(runs: usize) {
+    for (name, file) in [("import 5,000 rows (XLSX)", xlsx(0..5_000)), ("import 5,000 rows (CSV)", csv(0..5_000))] {
+        let mut samples = Vec::new();
+        for _ in 0..runs {
+            let env = env().await;
+            let started = Instant::now();
+            let report =
+                import(&env.state, &env.principal, file.clone(), ImportMode::AllOrNothing, app::i18n::Locale::en)
+                    .await
+                    .map_err(|e| format!("{e:?}"))
+                    .expect("import");
+            samples.push(started.elapsed());
+            assert_eq!((report.imported, report.errors.len()), (5_000, 0), "{:?}", report.errors.first());
+        }
+        report(name, samples);
+    }
+}
+
+async fn bench_list(walks: usize) {
+    let env = env().await;
+    for part in [0..5_000, 5_000..10_000] {
+        let r = import(&env.state, &env.principal, xlsx(part), ImportMode::AllOrNothing, app::i18n::Locale::en)
+            .await
+            .map_err(|e| format!("{e:?}"))
+            .expect("import");
+        assert_eq!(r.imported, 5_000);
+    }
+    let filter = MachineFilter::default();
+    let mut all = Vec::new();
+    let mut first = Vec::new();
+    let mut last = Vec::new();
+    for _ in 0..walks {
+        let mut cursor: Option<String> = None;
+        let mut seen = 0;
+        let mut pages = 0;
+        loop {
+            let q = PageQuery { limit: Some(50), cursor: cursor.clone() };
+            let started = Instant::now();
+            let page = app::machines::service::list(&env.state, &env.principal, &filter, &q).await.expect("list");
+            let took = started.elapsed();
+            all.push(took);
+            if pages == 0 {
+                first.push(took);
+            }
+            seen += page.items.len();
+            pages += 1;
+            cursor = page.next_cursor;
+            if cursor.is_none() {
+                last.push(took);
+                break;
+            }
+        }
+        assert_eq!((seen, pages), (10_000, 200));
+    }
+    report("list: any page of 50 (of 10,000)", all);
+    report("list: first page", first);
+    report("list: last page", last);
+}
+
+fn main() {
+    let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let wanted = |group: &str| filter.is_empty() || filter.iter().any(|f| group.contains(f.as_str()));
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    println!(
+        "NRMM registry benchmarks (SQLite, {} cores)",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    if wanted("import") {
+        rt.block_on(bench_import(7));
+    }
+    if wanted("list") {
+        rt.block_on(bench_list(5));
+    }
+}
