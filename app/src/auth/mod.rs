@@ -75,6 +75,32 @@ impl Role {
         matches!(self, Role::CountyInspector | Role::CityOfficer | Role::ProvinceOfficer | Role::PartnerViewer)
     }
 
+    /// The roles an administrator holding this role may give (create, promote or demote to),
+    /// and so the roles of the accounts it administers: a system administrator any; a province
+    /// officer the official roles up to its own; a city officer county inspectors and partner
+    /// departments; everyone else none. Where those accounts may sit is the administrator's own
+    /// division and the divisions under it.
+    pub fn grantable_roles(self) -> &'static [Role] {
+        match self {
+            Role::Sysadmin => &Role::ALL,
+            Role::ProvinceOfficer => {
+                &[Role::CountyInspector, Role::CityOfficer, Role::ProvinceOfficer, Role::PartnerViewer]
+            }
+            Role::CityOfficer => &[Role::CountyInspector, Role::PartnerViewer],
+            _ => &[],
+        }
+    }
+
+    /// Whether this role administers accounts at all.
+    pub fn is_administrator(self) -> bool {
+        !self.grantable_roles().is_empty()
+    }
+
+    /// Whether an administrator of this role may give `role`.
+    pub fn can_grant(self, role: Role) -> bool {
+        self.grantable_roles().contains(&role)
+    }
+
     /// The division level this role must be attached to, if it is fixed.
     pub fn required_division_level(self) -> Option<crate::divisions::Level> {
         use crate::divisions::Level;
@@ -166,6 +192,20 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", role.as_str()));
         }
         assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn grantable_roles_never_exceed_the_grantor() {
+        assert!(Role::Sysadmin.can_grant(Role::Sysadmin));
+        assert!(Role::ProvinceOfficer.can_grant(Role::CityOfficer));
+        assert!(!Role::ProvinceOfficer.can_grant(Role::Sysadmin));
+        assert!(!Role::ProvinceOfficer.can_grant(Role::ContractorAdmin));
+        assert!(Role::CityOfficer.can_grant(Role::CountyInspector));
+        assert!(!Role::CityOfficer.can_grant(Role::CityOfficer));
+        assert!(!Role::CityOfficer.can_grant(Role::ProvinceOfficer));
+        for r in [Role::CountyInspector, Role::PartnerViewer, Role::ContractorAdmin, Role::ContractorStaff] {
+            assert!(!r.is_administrator(), "{r}");
+        }
     }
 
     #[test]

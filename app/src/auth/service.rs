@@ -248,34 +248,7 @@ pub async fn create_user_in(
     if let Err(e) = super::validate_new_password(&new.password) {
         errors.add("password", e);
     }
-    if new.role.is_contractor() {
-        match new.organization_id {
-            None => errors.add("organization_id", FieldError::new("required")),
-            Some(org) => {
-                if organization::Entity::find_by_id(org).one(db).await?.is_none() {
-                    errors.add("organization_id", FieldError::new("unknown_organization"));
-                }
-            }
-        }
-    }
-    if new.role.is_official() {
-        match &new.division_code {
-            None => errors.add("division_code", FieldError::new("required")),
-            Some(code) => match crate::divisions::service::get(db, code).await? {
-                None => errors.add("division_code", FieldError::new("unknown_division")),
-                Some(d) => {
-                    if let Some(level) = new.role.required_division_level()
-                        && d.level != level
-                    {
-                        errors.add(
-                            "division_code",
-                            FieldError::new("wrong_division_level").with("level", level.as_str()),
-                        );
-                    }
-                }
-            },
-        }
-    }
+    check_assignment(db, new.role, new.organization_id, new.division_code.as_deref(), &mut errors).await?;
     if !username.is_empty()
         && user::Entity::find().filter(user::Column::Username.eq(username.clone())).count(db).await? > 0
     {
@@ -311,7 +284,50 @@ pub async fn create_user_in(
     }
 }
 
-/// Enables or disables an account; disabling also ends its sessions (the epoch moves on).
+/// The rule for where an account of `role` sits, for creating a user and changing a role alike:
+/// contractor staff belong to an existing organisation; officials to an existing division of the
+/// level their role requires (partner departments to any level).
+pub async fn check_assignment(
+    db: &impl sea_orm::ConnectionTrait,
+    role: Role,
+    organization_id: Option<Uuid>,
+    division_code: Option<&str>,
+    errors: &mut FieldErrors,
+) -> ServiceResult<()> {
+    if role.is_contractor() {
+        match organization_id {
+            None => errors.add("organization_id", FieldError::new("required")),
+            Some(org) => {
+                if organization::Entity::find_by_id(org).one(db).await?.is_none() {
+                    errors.add("organization_id", FieldError::new("unknown_organization"));
+                }
+            }
+        }
+    }
+    if role.is_official() {
+        match division_code {
+            None => errors.add("division_code", FieldError::new("required")),
+            Some(code) => match crate::divisions::service::get(db, code).await? {
+                None => errors.add("division_code", FieldError::new("unknown_division")),
+                Some(d) => {
+                    if let Some(level) = role.required_division_level()
+                        && d.level != level
+                    {
+                        errors.add(
+                            "division_code",
+                            FieldError::new("wrong_division_level").with("level", level.as_str()),
+                        );
+                    }
+                }
+            },
+        }
+    }
+    Ok(())
+}
+
+/// Enables or disables an account. Disabling ends everything the account had signed in with:
+/// its sessions (the epoch moves on, and the stored rows are deleted) and its API tokens
+/// (revoked, so re-enabling the account does not bring them back).
 pub async fn set_active(
     db: &impl sea_orm::ConnectionTrait,
     user_id: Uuid,
@@ -321,13 +337,37 @@ pub async fn set_active(
     let Some(u) = user::Entity::find_by_id(user_id).one(db).await? else {
         return Err(AppError::NotFound.into());
     };
-    let epoch = u.session_epoch;
     let mut m: user::ActiveModel = u.into();
     m.is_active = Set(active);
-    if !active {
-        m.session_epoch = Set(epoch + 1);
-    }
     m.updated_at = Set(now);
     m.update(db).await?;
+    if !active {
+        end_credentials(db, user_id, now).await?;
+    }
+    Ok(())
+}
+
+/// Ends every session and revokes every API token of a user (after disabling the account or
+/// resetting its password): the next request made with any of them is 401.
+pub async fn end_credentials(
+    db: &impl sea_orm::ConnectionTrait,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    use crate::db::entities::session;
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    user::Entity::update_many()
+        .col_expr(user::Column::SessionEpoch, Expr::col(user::Column::SessionEpoch).add(1))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(db).await?;
+    api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, Expr::value(Some(now)))
+        .filter(api_token::Column::UserId.eq(user_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
     Ok(())
 }

@@ -36,6 +36,35 @@ impl Level {
     }
 }
 
+impl Level {
+    /// The level a statistical code denotes: `PP0000` a province, `PPCC00` a city (prefecture),
+    /// any other a county-level division. `None` for a code that is not six digits.
+    pub fn of_code(code: &str) -> Option<Level> {
+        if !is_division_code(code) {
+            return None;
+        }
+        Some(if code.ends_with("0000") {
+            Level::Province
+        } else if code.ends_with("00") {
+            Level::City
+        } else {
+            Level::County
+        })
+    }
+}
+
+/// Whether `parent` may hold `child` by their codes and levels: a city sits under the province
+/// of its first two digits; a county under the city of its first four, or directly under the
+/// province of its first two (counties administered by the province itself).
+pub fn parent_fits(child_code: &str, child: Level, parent_code: &str, parent: Level) -> bool {
+    let same = |n: usize| child_code.get(..n).is_some() && child_code.get(..n) == parent_code.get(..n);
+    match (child, parent) {
+        (Level::City, Level::Province) | (Level::County, Level::Province) => same(2),
+        (Level::County, Level::City) => same(4),
+        _ => false,
+    }
+}
+
 /// One division.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -61,6 +90,25 @@ mod tests {
         assert!(!is_division_code("14010"));
         assert!(!is_division_code("14010a"));
         assert!(!is_division_code("１40105"));
+    }
+
+    #[test]
+    fn level_follows_the_code() {
+        assert_eq!(Level::of_code("140000"), Some(Level::Province));
+        assert_eq!(Level::of_code("140100"), Some(Level::City));
+        assert_eq!(Level::of_code("140105"), Some(Level::County));
+        assert_eq!(Level::of_code("14010"), None);
+    }
+
+    #[test]
+    fn parents_by_code() {
+        assert!(parent_fits("140100", Level::City, "140000", Level::Province));
+        assert!(parent_fits("140105", Level::County, "140100", Level::City));
+        assert!(parent_fits("429004", Level::County, "420000", Level::Province));
+        assert!(!parent_fits("140105", Level::County, "140200", Level::City));
+        assert!(!parent_fits("130100", Level::City, "140000", Level::Province));
+        assert!(!parent_fits("140100", Level::City, "140100", Level::City));
+        assert!(!parent_fits("140000", Level::Province, "140000", Level::Province));
     }
 
     #[test]

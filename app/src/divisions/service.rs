@@ -71,3 +71,29 @@ pub async fn children_or_roots(db: &impl ConnectionTrait, parent: Option<&str>) 
             .collect()),
     }
 }
+
+/// A division and every division under it (its cities and their counties), by code; empty when
+/// the code is unknown. Administrators' reach over accounts is this set.
+pub async fn subtree(db: &impl ConnectionTrait, code: &str) -> ServiceResult<Vec<String>> {
+    let Some(d) = get(db, code).await? else { return Ok(vec![]) };
+    let mut codes = vec![d.code.clone()];
+    let mut frontier = vec![d.code];
+    // Three levels at most: two rounds reach the counties of a province's cities.
+    for _ in 0..2 {
+        if frontier.is_empty() {
+            break;
+        }
+        let next: Vec<String> = division::Entity::find()
+            .filter(division::Column::ParentCode.is_in(frontier))
+            .order_by_asc(division::Column::Code)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| m.code)
+            .collect();
+        codes.extend(next.iter().cloned());
+        frontier = next;
+    }
+    codes.sort();
+    Ok(codes)
+}

@@ -262,10 +262,15 @@ impl RegistryView {
         self.machines.insert(m.id, m);
     }
 
-    /// The registry rules for one machine: an active type, and identifiers no other machine
-    /// (other than `except`, the machine being edited) carries.
+    /// The registry rules for one machine: an active type (or, for `except`, the machine being
+    /// edited, the type it already has, even if deactivated since), and identifiers no other
+    /// machine (other than `except`) carries.
     pub fn check(&self, input: &MachineInput, except: Option<Uuid>, errors: &mut FieldErrors) {
-        if !input.machine_type.is_empty() && !self.active_types.get(&input.machine_type).copied().unwrap_or(false) {
+        let kept = except.and_then(|id| self.machines.get(&id)).is_some_and(|m| m.machine_type == input.machine_type);
+        if !input.machine_type.is_empty()
+            && !kept
+            && !self.active_types.get(&input.machine_type).copied().unwrap_or(false)
+        {
             errors.add("machine_type", FieldError::new("unknown_machine_type"));
         }
         for (field, holder) in self.holders(input) {

@@ -65,6 +65,16 @@ use utoipa::{Modify, OpenApi};
         crate::cases::rest::read,
         crate::cases::rest::transition,
         crate::cases::rest::add_note,
+        crate::admin::rest::list_users,
+        crate::admin::rest::create_user,
+        crate::admin::rest::disable_user,
+        crate::admin::rest::enable_user,
+        crate::admin::rest::reset_password,
+        crate::admin::rest::change_role,
+        crate::admin::rest::list_machine_types,
+        crate::admin::rest::create_machine_type,
+        crate::admin::rest::update_machine_type,
+        crate::admin::rest::import_divisions,
     ),
     components(schemas(super::ErrorBody, super::ErrorDetail, crate::auth::Me, crate::auth::Role, crate::auth::LoginInput, crate::auth::rest::TokenRequest, crate::auth::service::IssuedToken)),
     modifiers(&Security),
@@ -76,6 +86,7 @@ use utoipa::{Modify, OpenApi};
         (name = "filings", description = "Pre-entry filings, their review, and the entry/exit log"),
         (name = "inspections", description = "The compliance rule, limit tables, low-emission zones, field inspections and the field look-up"),
         (name = "cases", description = "Non-compliance cases and their workflow"),
+        (name = "admin", description = "Administration: accounts within reach, the machine-type list, division import"),
     )
 )]
 pub struct ApiDoc;

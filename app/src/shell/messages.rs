@@ -51,6 +51,9 @@ fn conflict_message(locale: Locale, code: &str, params: &std::collections::BTree
             td_string!(locale, errors.conflicts.case_not_awaiting_reinspection).to_string()
         }
         "not_registered" => td_string!(locale, errors.conflicts.not_registered).to_string(),
+        "cannot_change_own_role" => td_string!(locale, errors.conflicts.cannot_change_own_role).to_string(),
+        "last_sysadmin" => td_string!(locale, errors.conflicts.last_sysadmin).to_string(),
+        "duplicate_machine_type" => td_string!(locale, errors.conflicts.duplicate_machine_type).to_string(),
         _ => td_string!(locale, errors.conflict).to_string(),
     }
 }
@@ -144,6 +147,9 @@ pub fn field_message(locale: Locale, e: &FieldError) -> String {
         "missing_column" => td_string!(locale, errors.field.missing_column, column = p("column")).to_string(),
         "unknown_column" => td_string!(locale, errors.field.unknown_column).to_string(),
         "duplicate_column" => td_string!(locale, errors.field.duplicate_column).to_string(),
+        "machine_type_code" => td_string!(locale, errors.field.machine_type_code).to_string(),
+        "machine_type_taken" => td_string!(locale, errors.field.machine_type_taken).to_string(),
+        "sort_order_range" => td_string!(locale, errors.field.sort_order_range, max = p("max")).to_string(),
         _ => td_string!(locale, errors.field.invalid).to_string(),
     }
 }

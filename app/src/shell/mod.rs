@@ -105,6 +105,10 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/cases") view=crate::cases::pages::CasesPage />
                     <Route path=path!("/cases/:id") view=crate::cases::pages::CasePage />
                     <Route path=path!("/limits") view=crate::inspections::limits_pages::LimitsPage />
+                    <Route path=path!("/admin") view=crate::admin::pages::AdminPage />
+                    <Route path=path!("/admin/users") view=crate::admin::pages::AdminUsersPage />
+                    <Route path=path!("/admin/machine-types") view=crate::admin::pages::MachineTypesPage />
+                    <Route path=path!("/admin/divisions") view=crate::admin::pages::DivisionsPage />
                 </Routes>
             </main>
         </Router>
@@ -149,6 +153,9 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             items.push(item("/cases", |l| td_string!(l, nav.cases).to_string()));
             if matches!(r, Role::CityOfficer | Role::ProvinceOfficer) {
                 items.push(item("/limits", |l| td_string!(l, nav.limits).to_string()));
+            }
+            if r.is_administrator() {
+                items.push(item("/admin", |l| td_string!(l, nav.admin).to_string()));
             }
         }
     }

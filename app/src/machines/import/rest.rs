@@ -77,7 +77,7 @@ pub async fn template_xlsx(State(state): State<AppState>, Caller(_): Caller) -> 
 
 /// The language of the report's messages: the UI's language cookie; else Chinese for a browser
 /// session and English for an API token.
-fn report_locale(headers: &HeaderMap, principal: &crate::auth::service::Principal) -> Locale {
+pub fn report_locale(headers: &HeaderMap, principal: &crate::auth::service::Principal) -> Locale {
     let cookie = headers
         .get_all(header::COOKIE)
         .iter()

@@ -1,0 +1,258 @@
+//! Importing a division list (another province's, or a corrected one) from a CSV with the
+//! columns of the bundled Shanxi file: `code,name,level,parent_code`. Every row is checked
+//! first — a six-digit code, a level that agrees with the code, a name, a parent that exists
+//! (in the database or earlier or later in the file) and fits the code — and the file is then
+//! upserted in one transaction, or not at all.
+
+use super::{DivisionImportReport, DivisionRowError};
+use crate::auth::Role;
+use crate::auth::service::Principal;
+use crate::db::entities::division;
+use crate::divisions::{Level, is_division_code, parent_fits};
+use crate::i18n::*;
+use crate::service_error::ServiceError;
+use crate::state::AppState;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use std::collections::HashMap;
+
+/// The largest file accepted (every division of China is about 150 KB).
+pub const MAX_BYTES: usize = 1024 * 1024;
+/// The most data rows accepted.
+pub const MAX_ROWS: usize = 10_000;
+/// Rows per `IN (…)` look-up and per multi-row insert.
+const CHUNK: usize = 500;
+/// The columns, as in the bundled file.
+const COLUMNS: [&str; 4] = ["code", "name", "level", "parent_code"];
+
+/// Why an import stored nothing.
+#[derive(Debug)]
+pub enum DivisionImportError {
+    /// Not a CSV we can read (binary, or an undecodable encoding).
+    Unreadable,
+    /// More than [`MAX_ROWS`] rows.
+    TooManyRows,
+    /// Rows broke the rules; each is listed.
+    Rejected(Vec<DivisionRowError>),
+    Service(ServiceError),
+}
+
+impl<E: Into<ServiceError>> From<E> for DivisionImportError {
+    fn from(e: E) -> Self {
+        DivisionImportError::Service(e.into())
+    }
+}
+
+/// One row as read.
+#[derive(Debug, Clone)]
+struct Row {
+    line: u64,
+    code: String,
+    name: String,
+    level: Level,
+    parent: Option<String>,
+}
+
+fn message(locale: Locale, code: &str, other_line: u64) -> String {
+    match code {
+        "bad_code" => td_string!(locale, admin.div_bad_code).to_string(),
+        "bad_level" => td_string!(locale, admin.div_bad_level).to_string(),
+        "level_mismatch" => td_string!(locale, admin.div_level_mismatch).to_string(),
+        "bad_name" => td_string!(locale, admin.div_bad_name).to_string(),
+        "duplicate_code" => td_string!(locale, admin.div_duplicate_code, line = other_line).to_string(),
+        "unknown_parent" => td_string!(locale, admin.div_unknown_parent).to_string(),
+        "parent_mismatch" => td_string!(locale, admin.div_parent_mismatch).to_string(),
+        "missing_column" => td_string!(locale, admin.div_missing_column).to_string(),
+        _ => td_string!(locale, admin.div_malformed_row).to_string(),
+    }
+}
+
+struct Problems {
+    locale: Locale,
+    list: Vec<DivisionRowError>,
+}
+
+impl Problems {
+    fn add(&mut self, line: u64, column: Option<&str>, code: &str, other_line: u64) {
+        self.list.push(DivisionRowError {
+            line,
+            column: column.map(str::to_owned),
+            code: code.to_owned(),
+            message: message(self.locale, code, other_line),
+        });
+    }
+}
+
+/// The line (from 1) of the record starting at `byte`. The reader's own line count is off after
+/// a blank line (the record's start is taken before the skipped line break), so count from the
+/// text: skip line breaks at `byte`, then count those before.
+fn line_at(text: &str, byte: u64) -> u64 {
+    let bytes = text.as_bytes();
+    let mut at = (byte as usize).min(bytes.len());
+    while at < bytes.len() && (bytes[at] == b'\n' || bytes[at] == b'\r') {
+        at += 1;
+    }
+    bytes[..at].iter().filter(|b| **b == b'\n').count() as u64 + 1
+}
+
+/// Reads and checks the rows of the file by themselves (what needs no database).
+fn read_rows(bytes: &[u8], problems: &mut Problems) -> Result<Vec<Row>, DivisionImportError> {
+    let text = crate::machines::import::parse::decode_text(bytes).map_err(|_| DivisionImportError::Unreadable)?;
+    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|_| DivisionImportError::Unreadable)?
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    let mut index = [0usize; 4];
+    for (i, name) in COLUMNS.iter().enumerate() {
+        match headers.iter().position(|h| h == name) {
+            Some(at) => index[i] = at,
+            None => problems.add(1, Some(name), "missing_column", 0),
+        }
+    }
+    if !problems.list.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut rows = Vec::new();
+    let mut first_line: HashMap<String, u64> = HashMap::new();
+    for record in reader.records() {
+        let Ok(record) = record else {
+            return Err(DivisionImportError::Unreadable);
+        };
+        let line = record.position().map(|p| line_at(&text, p.byte())).unwrap_or(0);
+        if record.iter().all(|c| c.is_empty()) {
+            continue;
+        }
+        if rows.len() + problems.list.len() >= MAX_ROWS {
+            return Err(DivisionImportError::TooManyRows);
+        }
+        let cell = |i: usize| record.get(index[i]).unwrap_or("").to_owned();
+        let (code, name, level_text, parent) = (cell(0), cell(1), cell(2), cell(3));
+        let before = problems.list.len();
+        if !is_division_code(&code) {
+            problems.add(line, Some("code"), "bad_code", 0);
+        }
+        let level = Level::parse(&level_text.to_lowercase());
+        match level {
+            None => problems.add(line, Some("level"), "bad_level", 0),
+            Some(l) if is_division_code(&code) && Level::of_code(&code) != Some(l) => {
+                problems.add(line, Some("level"), "level_mismatch", 0)
+            }
+            Some(_) => {}
+        }
+        if name.is_empty() || name.chars().count() > 100 {
+            problems.add(line, Some("name"), "bad_name", 0);
+        }
+        if !parent.is_empty() && !is_division_code(&parent) {
+            problems.add(line, Some("parent_code"), "unknown_parent", 0);
+        }
+        if is_division_code(&code) {
+            if let Some(first) = first_line.get(&code) {
+                problems.add(line, Some("code"), "duplicate_code", *first);
+            } else {
+                first_line.insert(code.clone(), line);
+            }
+        }
+        if let (Some(level), true) = (level, problems.list.len() == before) {
+            rows.push(Row { line, code, name, level, parent: (!parent.is_empty()).then_some(parent) });
+        }
+    }
+    Ok(rows)
+}
+
+/// Imports a division file (system administrators): all rows, or none with every bad row
+/// listed by line. Existing codes are updated (name, level, parent); new ones inserted, parents
+/// before children.
+#[tracing::instrument(skip(state, principal, bytes), fields(bytes = bytes.len()))]
+pub async fn import(
+    state: &AppState,
+    principal: &Principal,
+    bytes: &[u8],
+    locale: Locale,
+) -> Result<DivisionImportReport, DivisionImportError> {
+    principal.require(&[Role::Sysadmin])?;
+    let mut problems = Problems { locale, list: vec![] };
+    let rows = read_rows(bytes, &mut problems)?;
+    let total = rows.len() + problems.list.len();
+
+    let txn = state.db.begin().await?;
+    // What the database already holds for the file's codes and the parents it names.
+    let mut wanted: Vec<String> = rows.iter().map(|r| r.code.clone()).collect();
+    wanted.extend(rows.iter().filter_map(|r| r.parent.clone()));
+    wanted.sort();
+    wanted.dedup();
+    let mut stored: HashMap<String, division::Model> = HashMap::new();
+    for chunk in wanted.chunks(CHUNK) {
+        let found = division::Entity::find().filter(division::Column::Code.is_in(chunk.to_vec())).all(&txn).await?;
+        stored.extend(found.into_iter().map(|d| (d.code.clone(), d)));
+    }
+    let in_file: HashMap<&str, Level> = rows.iter().map(|r| (r.code.as_str(), r.level)).collect();
+    let mut good = Vec::with_capacity(rows.len());
+    for row in &rows {
+        match (row.level, &row.parent) {
+            (Level::Province, None) => {}
+            (Level::Province, Some(_)) | (_, None) => {
+                problems.add(row.line, Some("parent_code"), "parent_mismatch", 0);
+                continue;
+            }
+            (level, Some(parent)) => {
+                let parent_level = in_file
+                    .get(parent.as_str())
+                    .copied()
+                    .or_else(|| stored.get(parent).and_then(|d| Level::parse(&d.level)));
+                match parent_level {
+                    None => {
+                        problems.add(row.line, Some("parent_code"), "unknown_parent", 0);
+                        continue;
+                    }
+                    Some(pl) if !parent_fits(&row.code, level, parent, pl) => {
+                        problems.add(row.line, Some("parent_code"), "parent_mismatch", 0);
+                        continue;
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        good.push(row);
+    }
+    if !problems.list.is_empty() {
+        problems.list.sort_by_key(|a| a.line);
+        return Err(DivisionImportError::Rejected(problems.list));
+    }
+
+    let mut report = DivisionImportReport { rows: total, ..Default::default() };
+    for level in [Level::Province, Level::City, Level::County] {
+        let mut fresh = Vec::new();
+        for row in good.iter().filter(|r| r.level == level) {
+            match stored.get(&row.code) {
+                None => fresh.push(division::ActiveModel {
+                    code: Set(row.code.clone()),
+                    name: Set(row.name.clone()),
+                    level: Set(level.as_str().to_owned()),
+                    parent_code: Set(row.parent.clone()),
+                }),
+                Some(d) if d.name == row.name && d.level == level.as_str() && d.parent_code == row.parent => {
+                    report.unchanged += 1;
+                }
+                Some(d) => {
+                    let mut m: division::ActiveModel = d.clone().into();
+                    m.name = Set(row.name.clone());
+                    m.level = Set(level.as_str().to_owned());
+                    m.parent_code = Set(row.parent.clone());
+                    m.update(&txn).await?;
+                    report.updated += 1;
+                }
+            }
+        }
+        report.inserted += fresh.len();
+        // Parents of this level were inserted by the previous round, so foreign keys hold.
+        let mut fresh = fresh.into_iter().peekable();
+        while fresh.peek().is_some() {
+            let chunk: Vec<_> = fresh.by_ref().take(CHUNK).collect();
+            division::Entity::insert_many(chunk).exec(&txn).await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(report)
+}

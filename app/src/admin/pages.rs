@@ -1,0 +1,621 @@
+//! The administration pages: the admin menu, accounts, machine types and divisions.
+
+use super::api::{
+    ChangeAdminUserRole, CreateAdminUser, CreateMachineTypeEntry, ResetAdminUserPassword, SetAdminUserActive,
+    UpdateMachineTypeEntry, admin_divisions, list_admin_users, list_machine_type_entries,
+};
+use super::{AdminUser, DivisionImportReport, MachineTypeEntry, MachineTypePatch, NewMachineType, NewUserInput};
+use super::{PasswordReset, RoleChange};
+use crate::auth::Role;
+use crate::divisions::Division;
+use crate::error::AppError;
+use crate::i18n::*;
+use crate::shell::upload::send_file;
+use crate::shell::{ErrorBanner, PageTitle, TextField, role_label, use_auth};
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use uuid::Uuid;
+
+/// The signed-in user's role, once known.
+fn my_role() -> Signal<Option<Role>> {
+    let auth = use_auth();
+    Signal::derive(move || auth.user.get().and_then(|r| r.ok()).flatten().map(|m| m.role))
+}
+
+/// `/admin`: the administration menu, by role.
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let role = my_role();
+    view! {
+        <PageTitle text=move || td_string!(i18n.get_locale(), admin.title).to_string() />
+        <section class="card narrow">
+            <h1>{t!(i18n, admin.heading)}</h1>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
+                {move || {
+                    let locale = i18n.get_locale();
+                    let r = role.get();
+                    let mut links: Vec<(&'static str, String)> = vec![];
+                    if r.is_some_and(Role::is_administrator) {
+                        links.push(("/admin/users", td_string!(locale, admin.users).to_string()));
+                    }
+                    if r == Some(Role::Sysadmin) {
+                        links.push(("/admin/machine-types", td_string!(locale, admin.machine_types).to_string()));
+                        links.push(("/admin/divisions", td_string!(locale, admin.divisions).to_string()));
+                    }
+                    if matches!(r, Some(Role::Sysadmin | Role::ProvinceOfficer | Role::CityOfficer)) {
+                        links.push(("/limits", td_string!(locale, admin.limits_zones).to_string()));
+                    }
+                    if links.is_empty() {
+                        Either::Left(view! { <p class="banner banner-error">{AppError::Forbidden.message(locale)}</p> })
+                    } else {
+                        Either::Right(view! {
+                            <ul class="cards" data-testid="admin-menu">
+                                {links.into_iter().map(|(href, label)| view! { <li class="item"><A href=href>{label}</A></li> }).collect_view()}
+                            </ul>
+                        })
+                    }
+                }}
+            </Transition>
+        </section>
+    }
+}
+
+fn division_label(d: &Division) -> String {
+    format!("{} {}", d.code, d.name)
+}
+
+/// `/admin/users`: the accounts within reach, a form to add one, and per-account actions.
+#[component]
+pub fn AdminUsersPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let create = ServerAction::<CreateAdminUser>::new();
+    let toggle = ServerAction::<SetAdminUserActive>::new();
+    let change = ServerAction::<ChangeAdminUserRole>::new();
+    let reset = ServerAction::<ResetAdminUserPassword>::new();
+    let query = RwSignal::new(String::new());
+    let role_filter = RwSignal::new(String::new());
+    let applied = RwSignal::new((String::new(), String::new()));
+    let cursor = RwSignal::new(None::<String>);
+    let shown = RwSignal::new(Vec::<AdminUser>::new());
+    let next = RwSignal::new(None::<String>);
+    let page = Resource::new(
+        move || (applied.get(), cursor.get(), create.version().get(), toggle.version().get(), change.version().get()),
+        |((q, role), c, ..)| async move {
+            list_admin_users((!role.is_empty()).then_some(role), None, (!q.is_empty()).then_some(q), c).await
+        },
+    );
+    Effect::new(move |_| {
+        if let Some(Ok(p)) = page.get() {
+            let first = cursor.get_untracked().is_none();
+            shown.update(|all| if first { *all = p.items.clone() } else { all.extend(p.items.clone()) });
+            next.set(p.next_cursor.clone());
+        }
+    });
+    let divisions = Resource::new(|| (), |_| admin_divisions());
+    let role = my_role();
+    let error = Signal::derive(move || {
+        toggle
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| change.value().get().and_then(|r| r.err()))
+            .or_else(|| reset.value().get().and_then(|r| r.err()))
+    });
+    let search = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        cursor.set(None);
+        applied.set((query.get().trim().to_owned(), role_filter.get()));
+    };
+    let grantable = move || role.get().map(|r| r.grantable_roles().to_vec()).unwrap_or_default();
+    view! {
+        <PageTitle text=move || td_string!(i18n.get_locale(), admin.users_title).to_string() />
+        <section class="card">
+            <h1>{t!(i18n, admin.users)}</h1>
+            <ErrorBanner error=error />
+            {move || {
+                reset.value().get().and_then(|r| r.ok()).flatten().map(|pw| {
+                    view! {
+                        <p class="banner banner-ok" data-testid="generated-password">
+                            {td_string!(i18n.get_locale(), admin.generated_password)} " " <strong class="code">{pw}</strong>
+                        </p>
+                    }
+                })
+            }}
+            <form class="search" on:submit=search role="search">
+                <input
+                    type="search"
+                    aria-label=move || td_string!(i18n.get_locale(), common.search)
+                    placeholder=move || td_string!(i18n.get_locale(), admin.search_placeholder)
+                    bind:value=query
+                />
+                <select aria-label=move || td_string!(i18n.get_locale(), admin.role) bind:value=role_filter>
+                    <option value="">{move || td_string!(i18n.get_locale(), admin.all_roles)}</option>
+                    {move || {
+                        let locale = i18n.get_locale();
+                        grantable().into_iter().map(|r| view! { <option value=r.as_str()>{role_label(locale, r)}</option> }).collect_view()
+                    }}
+                </select>
+                <button type="submit" class="button">{t!(i18n, common.search)}</button>
+            </form>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
+                {move || {
+                    let locale = i18n.get_locale();
+                    let err = page.get().and_then(|r| r.err());
+                    let items = shown.get();
+                    let places = divisions.get().and_then(|r| r.ok()).unwrap_or_default();
+                    view! {
+                        {err.map(|e| view! { <p class="banner banner-error">{e.message(locale)}</p> })}
+                        {items.is_empty().then(|| view! { <p class="muted">{td_string!(locale, common.empty)}</p> })}
+                        <ul class="cards" data-testid="user-list">
+                            {items
+                                .into_iter()
+                                .map(|u| view! { <UserItem user=u places=places.clone() grantable=grantable() toggle change reset /> })
+                                .collect_view()}
+                        </ul>
+                    }
+                }}
+            </Transition>
+            {move || {
+                next.get().map(|c| {
+                    view! {
+                        <button type="button" class="button" on:click=move |_| cursor.set(Some(c.clone()))>
+                            {t!(i18n, common.load_more)}
+                        </button>
+                    }
+                })
+            }}
+        </section>
+        <NewUserForm create divisions role />
+    }
+}
+
+/// One account with its actions (enable/disable, role, password) behind a disclosure.
+#[component]
+fn UserItem(
+    user: AdminUser,
+    places: Vec<Division>,
+    grantable: Vec<Role>,
+    toggle: ServerAction<SetAdminUserActive>,
+    change: ServerAction<ChangeAdminUserRole>,
+    reset: ServerAction<ResetAdminUserPassword>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let id = user.id;
+    let active = user.is_active;
+    let new_role = RwSignal::new(user.role.as_str().to_owned());
+    let new_division = RwSignal::new(user.division_code.clone().unwrap_or_default());
+    let new_password = RwSignal::new(String::new());
+    let place = match (&user.division_code, &user.division_name, &user.organization_name) {
+        (Some(code), name, _) => format!("{code} {}", name.clone().unwrap_or_default()),
+        (None, _, Some(org)) => org.clone(),
+        _ => String::new(),
+    };
+    let save_role = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(role) = Role::parse(&new_role.get()) else { return };
+        let d = new_division.get();
+        change.dispatch(ChangeAdminUserRole {
+            user_id: id,
+            change: RoleChange { role, division_code: (!d.is_empty()).then_some(d), organization_id: None },
+        });
+    };
+    let do_reset = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let p = new_password.get();
+        reset.dispatch(ResetAdminUserPassword {
+            user_id: id,
+            input: PasswordReset { password: (!p.is_empty()).then_some(p) },
+        });
+        new_password.set(String::new());
+    };
+    let role = user.role;
+    view! {
+        <li class="item" data-testid="user-item">
+            <div class="item-main">
+                <strong>{user.display_name.clone()}</strong>
+                {move || {
+                    let locale = i18n.get_locale();
+                    if active {
+                        Either::Left(view! { <span class="badge badge-ok">{td_string!(locale, staff.active)}</span> })
+                    } else {
+                        Either::Right(view! { <span class="badge badge-bad">{td_string!(locale, staff.disabled)}</span> })
+                    }
+                }}
+            </div>
+            <div class="muted">
+                <span class="code">{user.username.clone()}</span> " · " {move || role_label(i18n.get_locale(), role)} " · " {place}
+            </div>
+            <details>
+                <summary>{t!(i18n, common.actions)}</summary>
+                <div class="actions">
+                    <button type="button" class="button" on:click=move |_| { toggle.dispatch(SetAdminUserActive { user_id: id, active: !active }); }>
+                        {move || if active { td_string!(i18n.get_locale(), staff.disable) } else { td_string!(i18n.get_locale(), staff.enable) }}
+                    </button>
+                </div>
+                <form class="form" on:submit=save_role>
+                    <div class="row2">
+                        <div class="field">
+                            <label for=format!("role-{id}")>{t!(i18n, admin.role)}</label>
+                            <select id=format!("role-{id}") bind:value=new_role>
+                                {move || {
+                                    let locale = i18n.get_locale();
+                                    grantable.iter().map(|r| view! { <option value=r.as_str()>{role_label(locale, *r)}</option> }).collect_view()
+                                }}
+                            </select>
+                        </div>
+                        <div class="field">
+                            <label for=format!("division-{id}")>{t!(i18n, admin.division)}</label>
+                            <select id=format!("division-{id}") bind:value=new_division>
+                                <option value="">{move || td_string!(i18n.get_locale(), common.none)}</option>
+                                {places.iter().map(|d| view! { <option value=d.code.clone()>{division_label(d)}</option> }).collect_view()}
+                            </select>
+                        </div>
+                    </div>
+                    <button type="submit" class="button">{t!(i18n, admin.change_role)}</button>
+                </form>
+                <form class="form" on:submit=do_reset>
+                    <div class="field">
+                        <label for=format!("password-{id}")>{t!(i18n, admin.new_password)}</label>
+                        <input id=format!("password-{id}") type="password" autocomplete="new-password" bind:value=new_password />
+                        <p class="field-hint">{t!(i18n, admin.new_password_hint)}</p>
+                    </div>
+                    <button type="submit" class="button">{t!(i18n, admin.reset_password)}</button>
+                </form>
+            </details>
+        </li>
+    }
+}
+
+/// The form that adds an account: the role list is the caller's grantable roles, the division
+/// list its reach (the server checks both again).
+#[component]
+fn NewUserForm(
+    create: ServerAction<CreateAdminUser>,
+    divisions: Resource<Result<Vec<Division>, AppError>>,
+    role: Signal<Option<Role>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let username = RwSignal::new(String::new());
+    let display_name = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let phone = RwSignal::new(String::new());
+    let new_role = RwSignal::new(String::new());
+    let division = RwSignal::new(String::new());
+    let organization = RwSignal::new(String::new());
+    let error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
+    let fields = Signal::derive(move || error.get().and_then(|e| e.fields().cloned()));
+    let banner = Signal::derive(move || error.get().filter(|e| e.fields().is_none()));
+    Effect::new(move |_| {
+        if matches!(create.value().get(), Some(Ok(_))) {
+            for s in [username, display_name, password, phone, organization] {
+                s.set(String::new());
+            }
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let opt = |s: RwSignal<String>| Some(s.get()).filter(|v| !v.trim().is_empty());
+        create.dispatch(CreateAdminUser {
+            input: NewUserInput {
+                username: username.get(),
+                display_name: opt(display_name),
+                password: password.get(),
+                role: Role::parse(&new_role.get()),
+                division_code: opt(division),
+                organization_id: opt(organization).and_then(|o| Uuid::try_parse(o.trim()).ok()),
+                phone: opt(phone),
+            },
+        });
+    };
+    // Offer the divisions of the level the chosen role needs.
+    let choices = move || {
+        let wanted = Role::parse(&new_role.get()).and_then(Role::required_division_level);
+        divisions
+            .get()
+            .and_then(|r| r.ok())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|d| wanted.is_none_or(|l| d.level == l))
+            .collect::<Vec<_>>()
+    };
+    let t = move |f: fn(Locale) -> &'static str| Signal::derive(move || f(i18n.get_locale()).to_owned());
+    let field_error = move |name: &'static str| {
+        move || {
+            let locale = i18n.get_locale();
+            fields.get().and_then(|f| f.first(name).cloned()).map(|e| {
+                view! { <p class="field-error" role="alert">{crate::shell::messages::field_message(locale, &e)}</p> }
+            })
+        }
+    };
+    view! {
+        <section class="card narrow">
+            <h2>{t!(i18n, admin.add_user)}</h2>
+            <ErrorBanner error=banner />
+            {move || {
+                create.value().get().and_then(|r| r.ok()).map(|u| {
+                    view! { <p class="banner banner-ok" data-testid="user-created">{td_string!(i18n.get_locale(), admin.user_created)} " " {u.username}</p> }
+                })
+            }}
+            <form class="form" novalidate on:submit=submit data-testid="new-user-form">
+                <div class="field">
+                    <label for="new-role">{t!(i18n, admin.role)}</label>
+                    <select id="new-role" bind:value=new_role>
+                        <option value="">{move || td_string!(i18n.get_locale(), common.select)}</option>
+                        {move || {
+                            let locale = i18n.get_locale();
+                            role.get()
+                                .map(|r| r.grantable_roles().to_vec())
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(|r| view! { <option value=r.as_str()>{role_label(locale, r)}</option> })
+                                .collect_view()
+                        }}
+                    </select>
+                    {field_error("role")}
+                </div>
+                {move || {
+                    let r = Role::parse(&new_role.get());
+                    r.is_some_and(Role::is_official).then(|| view! {
+                        <div class="field">
+                            <label for="new-division">{t!(i18n, admin.division)}</label>
+                            <select id="new-division" bind:value=division>
+                                <option value="">{move || td_string!(i18n.get_locale(), common.select)}</option>
+                                {choices().into_iter().map(|d| view! { <option value=d.code.clone()>{division_label(&d)}</option> }).collect_view()}
+                            </select>
+                            {field_error("division_code")}
+                        </div>
+                    })
+                }}
+                {move || {
+                    let r = Role::parse(&new_role.get());
+                    r.is_some_and(Role::is_contractor).then(|| view! {
+                        <TextField id="organization_id" label=t(|l| td_string!(l, admin.organization_id)) value=organization errors=fields />
+                    })
+                }}
+                <TextField id="username" label=t(|l| td_string!(l, staff.username)) value=username errors=fields />
+                <TextField id="display_name" label=t(|l| td_string!(l, staff.display_name)) value=display_name errors=fields />
+                <TextField id="password" label=t(|l| td_string!(l, staff.password)) value=password errors=fields kind="password" autocomplete="new-password" />
+                <TextField id="phone" label=t(|l| td_string!(l, staff.phone)) value=phone errors=fields kind="tel" />
+                <button type="submit" class="button primary" disabled=move || create.pending().get()>{t!(i18n, staff.add)}</button>
+            </form>
+        </section>
+    }
+}
+
+/// `/admin/machine-types`: the list with rename, reorder and (de)activate, and a form to add.
+#[component]
+pub fn MachineTypesPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let add = ServerAction::<CreateMachineTypeEntry>::new();
+    let update = ServerAction::<UpdateMachineTypeEntry>::new();
+    let types = Resource::new(move || (add.version().get(), update.version().get()), |_| list_machine_type_entries());
+    let code = RwSignal::new(String::new());
+    let name_zh = RwSignal::new(String::new());
+    let name_en = RwSignal::new(String::new());
+    let add_error = Signal::derive(move || add.value().get().and_then(|r| r.err()));
+    let fields = Signal::derive(move || add_error.get().and_then(|e| e.fields().cloned()));
+    let banner = Signal::derive(move || {
+        add_error.get().filter(|e| e.fields().is_none()).or_else(|| update.value().get().and_then(|r| r.err()))
+    });
+    Effect::new(move |_| {
+        if matches!(add.value().get(), Some(Ok(_))) {
+            for s in [code, name_zh, name_en] {
+                s.set(String::new());
+            }
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        add.dispatch(CreateMachineTypeEntry {
+            input: NewMachineType {
+                code: code.get(),
+                name_zh: name_zh.get(),
+                name_en: name_en.get(),
+                sort_order: None,
+            },
+        });
+    };
+    let t = move |f: fn(Locale) -> &'static str| Signal::derive(move || f(i18n.get_locale()).to_owned());
+    view! {
+        <PageTitle text=move || td_string!(i18n.get_locale(), admin.machine_types).to_string() />
+        <section class="card">
+            <h1>{t!(i18n, admin.machine_types)}</h1>
+            <p class="muted">{t!(i18n, admin.machine_types_intro)}</p>
+            <ErrorBanner error=banner />
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
+                {move || {
+                    let locale = i18n.get_locale();
+                    types.get().map(|r| match r {
+                        Err(e) => Either::Left(view! { <p class="banner banner-error">{e.message(locale)}</p> }),
+                        Ok(list) => Either::Right(view! {
+                            <ul class="cards" data-testid="machine-type-list">
+                                {list.into_iter().map(|m| view! { <MachineTypeItem entry=m update /> }).collect_view()}
+                            </ul>
+                        }),
+                    })
+                }}
+            </Transition>
+        </section>
+        <section class="card narrow">
+            <h2>{t!(i18n, admin.add_machine_type)}</h2>
+            <form class="form" novalidate on:submit=submit>
+                <TextField id="code" label=t(|l| td_string!(l, admin.type_code)) value=code errors=fields hint=t(|l| td_string!(l, admin.type_code_hint)) />
+                <TextField id="name_zh" label=t(|l| td_string!(l, admin.name_zh)) value=name_zh errors=fields />
+                <TextField id="name_en" label=t(|l| td_string!(l, admin.name_en)) value=name_en errors=fields />
+                <button type="submit" class="button primary" disabled=move || add.pending().get()>{t!(i18n, staff.add)}</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn MachineTypeItem(entry: MachineTypeEntry, update: ServerAction<UpdateMachineTypeEntry>) -> impl IntoView {
+    let i18n = use_i18n();
+    let code = entry.code.clone();
+    let active = entry.is_active;
+    let name_zh = RwSignal::new(entry.name_zh.clone());
+    let name_en = RwSignal::new(entry.name_en.clone());
+    let order = RwSignal::new(entry.sort_order.to_string());
+    let code_save = code.clone();
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        update.dispatch(UpdateMachineTypeEntry {
+            code: code_save.clone(),
+            patch: MachineTypePatch {
+                name_zh: Some(name_zh.get()),
+                name_en: Some(name_en.get()),
+                sort_order: order.get().trim().parse().ok(),
+                is_active: None,
+            },
+        });
+    };
+    let code_toggle = code.clone();
+    let toggle = move |_| {
+        update.dispatch(UpdateMachineTypeEntry {
+            code: code_toggle.clone(),
+            patch: MachineTypePatch { is_active: Some(!active), ..Default::default() },
+        });
+    };
+    view! {
+        <li class="item">
+            <div class="item-main">
+                <strong>{entry.name_zh.clone()} " · " {entry.name_en.clone()}</strong>
+                {move || {
+                    let locale = i18n.get_locale();
+                    if active {
+                        Either::Left(view! { <span class="badge badge-ok">{td_string!(locale, staff.active)}</span> })
+                    } else {
+                        Either::Right(view! { <span class="badge badge-bad">{td_string!(locale, admin.inactive)}</span> })
+                    }
+                }}
+            </div>
+            <div class="muted code">{code.clone()}</div>
+            <details>
+                <summary>{t!(i18n, common.edit)}</summary>
+                <form class="form" on:submit=save>
+                    <div class="row2">
+                        <div class="field">
+                            <label for=format!("zh-{code}")>{t!(i18n, admin.name_zh)}</label>
+                            <input id=format!("zh-{code}") bind:value=name_zh />
+                        </div>
+                        <div class="field">
+                            <label for=format!("en-{code}")>{t!(i18n, admin.name_en)}</label>
+                            <input id=format!("en-{code}") bind:value=name_en />
+                        </div>
+                    </div>
+                    <div class="field">
+                        <label for=format!("order-{code}")>{t!(i18n, admin.sort_order)}</label>
+                        <input id=format!("order-{code}") inputmode="numeric" bind:value=order />
+                    </div>
+                    <div class="actions">
+                        <button type="submit" class="button">{t!(i18n, common.save)}</button>
+                        <button type="button" class="button" on:click=toggle>
+                            {move || if active { td_string!(i18n.get_locale(), admin.deactivate) } else { td_string!(i18n.get_locale(), admin.activate) }}
+                        </button>
+                    </div>
+                </form>
+            </details>
+        </li>
+    }
+}
+
+/// What came back from a division upload.
+#[derive(Debug, Clone, PartialEq)]
+enum Outcome {
+    Done(DivisionImportReport),
+    Rejected(Vec<super::DivisionRowError>),
+    Problem(String),
+}
+
+/// `/admin/divisions`: the provinces on file and the CSV upload.
+#[component]
+pub fn DivisionsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let file = NodeRef::<leptos::html::Input>::new();
+    let outcome = RwSignal::new(None::<Outcome>);
+    let busy = RwSignal::new(false);
+    let provinces = Resource::new(move || outcome.get().is_some(), |_| crate::sites::api::list_divisions(None));
+    let upload = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(input) = file.get() else { return };
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let locale = i18n.get_locale_untracked();
+            let next = match send_file("POST", "/api/v1/admin/divisions/import", &input).await {
+                Ok(None) => None,
+                Err(()) => Some(Outcome::Problem(AppError::Network.message(locale))),
+                Ok(Some(answer)) => {
+                    let body: serde_json::Value = serde_json::from_str(&answer.body).unwrap_or_default();
+                    if answer.status == 200 {
+                        serde_json::from_value(body).ok().map(Outcome::Done)
+                    } else if let Ok(rows) = serde_json::from_value(body["rows"].clone()) {
+                        Some(Outcome::Rejected(rows))
+                    } else {
+                        Some(Outcome::Problem(
+                            body["error"]["message"]
+                                .as_str()
+                                .map(str::to_owned)
+                                .unwrap_or_else(|| AppError::Internal { request_id: None }.message(locale)),
+                        ))
+                    }
+                }
+            };
+            outcome.set(next);
+            busy.set(false);
+        });
+    };
+    view! {
+        <PageTitle text=move || td_string!(i18n.get_locale(), admin.divisions).to_string() />
+        <section class="card narrow">
+            <h1>{t!(i18n, admin.divisions)}</h1>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
+                {move || {
+                    provinces.get().and_then(|r| r.ok()).map(|list| view! {
+                        <ul class="cards" data-testid="province-list">
+                            {list.into_iter().map(|d| view! { <li class="item"><span class="code">{d.code}</span> " " {d.name}</li> }).collect_view()}
+                        </ul>
+                    })
+                }}
+            </Transition>
+            <h2>{t!(i18n, admin.import_divisions)}</h2>
+            <p class="muted">{t!(i18n, admin.import_divisions_intro)}</p>
+            <form class="form" on:submit=upload data-testid="division-import-form">
+                <div class="field">
+                    <label for="division-file">{t!(i18n, machines.import_file)}</label>
+                    <input id="division-file" node_ref=file type="file" accept=".csv,text/csv" required />
+                </div>
+                <button type="submit" class="button primary" disabled=move || busy.get()>{t!(i18n, machines.import_submit)}</button>
+            </form>
+        </section>
+        {move || {
+            let locale = i18n.get_locale();
+            outcome.get().map(|o| match o {
+                Outcome::Problem(text) => Either::Left(view! { <p class="banner banner-error">{text}</p> }),
+                Outcome::Done(r) => Either::Right(Either::Left(view! {
+                    <p class="banner banner-ok" data-testid="division-report">
+                        {td_string!(locale, admin.div_done, inserted = r.inserted, updated = r.updated, unchanged = r.unchanged)}
+                    </p>
+                })),
+                Outcome::Rejected(rows) => Either::Right(Either::Right(view! {
+                    <section class="card">
+                        <p class="banner banner-error">{td_string!(locale, admin.div_rejected, count = rows.len())}</p>
+                        <div class="table-wrap">
+                            <table>
+                                <thead><tr>
+                                    <th>{td_string!(locale, admin.line)}</th>
+                                    <th>{td_string!(locale, machines.column)}</th>
+                                    <th>{td_string!(locale, machines.problem)}</th>
+                                </tr></thead>
+                                <tbody>
+                                    {rows.into_iter().map(|e| view! { <tr><td>{e.line}</td><td>{e.column.unwrap_or_default()}</td><td>{e.message}</td></tr> }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    </section>
+                })),
+            })
+        }}
+    }
+}
