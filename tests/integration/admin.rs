@@ -24,6 +24,7 @@ db_tests!(
     division_import_upserts_and_serves_new_counties,
     division_import_rejects_each_bad_row_class,
     division_import_is_for_sysadmins_and_readable_files,
+    admin_pages_render_on_the_server,
 );
 
 /// A new account as the API takes it.
@@ -740,4 +741,54 @@ async fn division_import_is_for_sysadmins_and_readable_files(app: TestApp) {
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} missing from the OpenAPI document");
     }
+}
+
+/// A client signed in as `username` that asks for pages in `lang` (the language cookie).
+async fn browser(app: &TestApp, username: &str, lang: &str) -> reqwest::Client {
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    jar.add_cookie_str(&format!("nrmm_lang={lang}; Path=/"), &app.url("/").parse().expect("url"));
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar)
+        .pool_max_idle_per_host(0)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let resp = app.post_as(&client, "/api/v1/auth/login", &json!({"username": username, "password": PASSWORD})).await;
+    assert_eq!(resp.status().as_u16(), 200, "login {username}");
+    client
+}
+
+async fn page(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
+    let resp = app.get_as(client, path).await;
+    assert_eq!(resp.status().as_u16(), 200, "{path}");
+    resp.text().await.expect("html")
+}
+
+async fn admin_pages_render_on_the_server(app: TestApp) {
+    app.user("root", Role::Sysadmin, None, None).await;
+    app.user("xiaodian.insp", Role::CountyInspector, Some("140105"), None).await;
+    let (zh, en) = (browser(&app, "root", "zh").await, browser(&app, "root", "en").await);
+    let html = page(&app, &zh, "/admin").await;
+    for link in ["href=\"/admin\"", "/admin/users", "/admin/machine-types", "/admin/divisions", "/limits"] {
+        assert!(html.contains(link), "{link} on the admin menu");
+    }
+    let html = page(&app, &zh, "/admin/users").await;
+    assert!(html.contains("账号管理") && html.contains("xiaodian.insp") && html.contains("小店区"), "{html}");
+    assert!(html.contains("新增账号"));
+    let html = page(&app, &en, "/admin/users").await;
+    assert!(html.contains("Accounts") && html.contains("Add an account"));
+    let html = page(&app, &en, "/admin/machine-types").await;
+    assert!(html.contains("rotary_drilling_rig") && html.contains("Add a machine type"));
+    let html = page(&app, &zh, "/admin/divisions").await;
+    assert!(html.contains("山西省") && html.contains("导入行政区划"));
+
+    // A city officer's menu has accounts and limits, not the sysadmin's lists.
+    app.user("taiyuan.off", Role::CityOfficer, Some("140100"), None).await;
+    let html = page(&app, &browser(&app, "taiyuan.off", "en").await, "/admin").await;
+    assert!(html.contains("/admin/users") && html.contains("/limits") && !html.contains("/admin/machine-types"));
+    // A contractor gets no admin menu entry and a refusal on the page.
+    let org = app.organization("示范建设").await;
+    app.user("builder", Role::ContractorAdmin, None, Some(org)).await;
+    let html = page(&app, &browser(&app, "builder", "en").await, "/admin").await;
+    assert!(!html.contains("href=\"/admin\"") && html.contains("You are not allowed to do this."));
 }
