@@ -774,6 +774,7 @@ async fn admin_pages_render_on_the_server(app: TestApp) {
     }
     let html = page(&app, &zh, "/admin/users").await;
     assert!(html.contains("账号管理") && html.contains("xiaodian.insp") && html.contains("小店区"), "{html}");
+    assert!(html.contains("data-testid=\"user-item\""), "the list itself is rendered on the server");
     assert!(html.contains("新增账号"));
     let html = page(&app, &en, "/admin/users").await;
     assert!(html.contains("Accounts") && html.contains("Add an account"));

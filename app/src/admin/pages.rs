@@ -78,19 +78,26 @@ pub fn AdminUsersPage() -> impl IntoView {
     let role_filter = RwSignal::new(String::new());
     let applied = RwSignal::new((String::new(), String::new()));
     let cursor = RwSignal::new(None::<String>);
-    let shown = RwSignal::new(Vec::<AdminUser>::new());
-    let next = RwSignal::new(None::<String>);
+    // The pages before the current one ("load more"); the current page is rendered straight from
+    // the resource, so the server renders the list too.
+    let earlier = RwSignal::new(Vec::<AdminUser>::new());
     let page = Resource::new(
         move || (applied.get(), cursor.get(), create.version().get(), toggle.version().get(), change.version().get()),
         |((q, role), c, ..)| async move {
             list_admin_users((!role.is_empty()).then_some(role), None, (!q.is_empty()).then_some(q), c).await
         },
     );
+    // A new search or a change to an account starts from the first page again.
     Effect::new(move |_| {
-        if let Some(Ok(p)) = page.get() {
-            let first = cursor.get_untracked().is_none();
-            shown.update(|all| if first { *all = p.items.clone() } else { all.extend(p.items.clone()) });
-            next.set(p.next_cursor.clone());
+        applied.track();
+        create.version().track();
+        toggle.version().track();
+        change.version().track();
+        if earlier.with_untracked(|e| !e.is_empty()) {
+            earlier.set(vec![]);
+        }
+        if cursor.with_untracked(Option::is_some) {
+            cursor.set(None);
         }
     });
     let divisions = Resource::new(|| (), |_| admin_divisions());
@@ -123,7 +130,7 @@ pub fn AdminUsersPage() -> impl IntoView {
                     }
                 })
             }}
-            <form class="search" on:submit=search role="search">
+            <form class="search search-wrap" on:submit=search role="search">
                 <input
                     type="search"
                     aria-label=move || td_string!(i18n.get_locale(), common.search)
@@ -142,9 +149,21 @@ pub fn AdminUsersPage() -> impl IntoView {
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
                 {move || {
                     let locale = i18n.get_locale();
-                    let err = page.get().and_then(|r| r.err());
-                    let items = shown.get();
+                    let (current, err) = match page.get() {
+                        Some(Ok(p)) => (Some(p), None),
+                        Some(Err(e)) => (None, Some(e)),
+                        None => (None, None),
+                    };
+                    let next = current.as_ref().and_then(|p| p.next_cursor.clone());
+                    let has_more = next.is_some();
+                    let fresh = current.map(|p| p.items).unwrap_or_default();
+                    let mut items = earlier.get();
+                    items.extend(fresh.iter().cloned());
                     let places = divisions.get().and_then(|r| r.ok()).unwrap_or_default();
+                    let more = move |_| {
+                        earlier.update(|e| e.extend(fresh.iter().cloned()));
+                        cursor.set(next.clone());
+                    };
                     view! {
                         {err.map(|e| view! { <p class="banner banner-error">{e.message(locale)}</p> })}
                         {items.is_empty().then(|| view! { <p class="muted">{td_string!(locale, common.empty)}</p> })}
@@ -154,18 +173,12 @@ pub fn AdminUsersPage() -> impl IntoView {
                                 .map(|u| view! { <UserItem user=u places=places.clone() grantable=grantable() toggle change reset /> })
                                 .collect_view()}
                         </ul>
+                        {has_more.then(|| view! {
+                            <button type="button" class="button" on:click=more>{td_string!(locale, common.load_more)}</button>
+                        })}
                     }
                 }}
             </Transition>
-            {move || {
-                next.get().map(|c| {
-                    view! {
-                        <button type="button" class="button" on:click=move |_| cursor.set(Some(c.clone()))>
-                            {t!(i18n, common.load_more)}
-                        </button>
-                    }
-                })
-            }}
         </section>
         <NewUserForm create divisions role />
     }
@@ -188,10 +201,11 @@ fn UserItem(
     let new_division = RwSignal::new(user.division_code.clone().unwrap_or_default());
     let new_password = RwSignal::new(String::new());
     let place = match (&user.division_code, &user.division_name, &user.organization_name) {
-        (Some(code), name, _) => format!("{code} {}", name.clone().unwrap_or_default()),
-        (None, _, Some(org)) => org.clone(),
+        (Some(code), name, _) => format!(" · {code} {}", name.clone().unwrap_or_default()),
+        (None, _, Some(org)) => format!(" · {org}"),
         _ => String::new(),
     };
+    let user_division = user.division_code.clone();
     let save_role = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(role) = Role::parse(&new_role.get()) else { return };
@@ -225,7 +239,7 @@ fn UserItem(
                 }}
             </div>
             <div class="muted">
-                <span class="code">{user.username.clone()}</span> " · " {move || role_label(i18n.get_locale(), role)} " · " {place}
+                <span class="code">{user.username.clone()}</span> " · " {move || role_label(i18n.get_locale(), role)} {place}
             </div>
             <details>
                 <summary>{t!(i18n, common.actions)}</summary>
@@ -241,7 +255,11 @@ fn UserItem(
                             <select id=format!("role-{id}") bind:value=new_role>
                                 {move || {
                                     let locale = i18n.get_locale();
-                                    grantable.iter().map(|r| view! { <option value=r.as_str()>{role_label(locale, *r)}</option> }).collect_view()
+                                    // `selected` too, so the server-rendered form shows the current values.
+                                    grantable
+                                        .iter()
+                                        .map(|r| view! { <option value=r.as_str() selected=*r == role>{role_label(locale, *r)}</option> })
+                                        .collect_view()
                                 }}
                             </select>
                         </div>
@@ -249,7 +267,13 @@ fn UserItem(
                             <label for=format!("division-{id}")>{t!(i18n, admin.division)}</label>
                             <select id=format!("division-{id}") bind:value=new_division>
                                 <option value="">{move || td_string!(i18n.get_locale(), common.none)}</option>
-                                {places.iter().map(|d| view! { <option value=d.code.clone()>{division_label(d)}</option> }).collect_view()}
+                                {places
+                                    .iter()
+                                    .map(|d| {
+                                        let selected = user_division.as_deref() == Some(d.code.as_str());
+                                        view! { <option value=d.code.clone() selected=selected>{division_label(d)}</option> }
+                                    })
+                                    .collect_view()}
                             </select>
                         </div>
                     </div>
