@@ -727,6 +727,27 @@ async fn division_import_is_for_sysadmins_and_readable_files(app: TestApp) {
     let names = expect_status(app.get("/api/v1/divisions?parent=130000").await, 200).await;
     assert_eq!(names[0]["name"], "石家庄市");
 
+    // A province-sized file (1 province, 30 cities, 2,970 counties) in one go.
+    let mut big = String::from("code,name,level,parent_code\n650000,测试省,province,\n");
+    for c in 1..=30 {
+        big.push_str(&format!("65{c:02}00,市{c},city,650000\n"));
+        for n in 1..=99 {
+            big.push_str(&format!("65{c:02}{n:02},县{c}-{n},county,65{c:02}00\n"));
+        }
+    }
+    let resp = root.post(app.url("/api/v1/admin/divisions/import")).body(big).send().await.expect("import");
+    let report = expect_status(resp, 200).await;
+    assert_eq!(report["inserted"], 3001);
+    let counties = expect_status(app.get("/api/v1/divisions?parent=653000").await, 200).await;
+    assert_eq!(counties.as_array().map(Vec::len), Some(99));
+    // More than 10,000 rows: refused before any check.
+    let mut huge = String::from("code,name,level,parent_code\n");
+    for i in 0..10_001 {
+        huge.push_str(&format!("66{i:04},x,county,660100\n"));
+    }
+    let resp = root.post(app.url("/api/v1/admin/divisions/import")).body(huge).send().await.expect("import");
+    assert_error(resp, 422, "too_many_rows").await;
+
     // The OpenAPI document lists the administration endpoints.
     let doc = expect_status(app.get("/api/v1/openapi.json").await, 200).await;
     for path in [

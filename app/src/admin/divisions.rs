@@ -82,16 +82,31 @@ impl Problems {
     }
 }
 
-/// The line (from 1) of the record starting at `byte`. The reader's own line count is off after
-/// a blank line (the record's start is taken before the skipped line break), so count from the
-/// text: skip line breaks at `byte`, then count those before.
-fn line_at(text: &str, byte: u64) -> u64 {
-    let bytes = text.as_bytes();
-    let mut at = (byte as usize).min(bytes.len());
-    while at < bytes.len() && (bytes[at] == b'\n' || bytes[at] == b'\r') {
-        at += 1;
+/// Line numbers of records. The reader's own line count is off after a blank line (a record's
+/// start is taken before the skipped line break), so lines are counted from the text: skip the
+/// line breaks at a record's start byte, then count those before it — incrementally, as records
+/// come in order.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        LineCounter { bytes: text.as_bytes(), at: 0, line: 1 }
     }
-    bytes[..at].iter().filter(|b| **b == b'\n').count() as u64 + 1
+
+    /// The line of the record starting at `byte` (not before the previous record's).
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let mut end = (byte as usize).clamp(self.at, self.bytes.len());
+        while end < self.bytes.len() && (self.bytes[end] == b'\n' || self.bytes[end] == b'\r') {
+            end += 1;
+        }
+        self.line += self.bytes[self.at..end].iter().filter(|b| **b == b'\n').count() as u64;
+        self.at = end;
+        self.line
+    }
 }
 
 /// Reads and checks the rows of the file by themselves (what needs no database).
@@ -114,13 +129,14 @@ fn read_rows(bytes: &[u8], problems: &mut Problems) -> Result<Vec<Row>, Division
     if !problems.list.is_empty() {
         return Ok(vec![]);
     }
+    let mut lines = LineCounter::new(&text);
     let mut rows = Vec::new();
     let mut first_line: HashMap<String, u64> = HashMap::new();
     for record in reader.records() {
         let Ok(record) = record else {
             return Err(DivisionImportError::Unreadable);
         };
-        let line = record.position().map(|p| line_at(&text, p.byte())).unwrap_or(0);
+        let line = record.position().map(|p| lines.line_at(p.byte())).unwrap_or(0);
         if record.iter().all(|c| c.is_empty()) {
             continue;
         }
