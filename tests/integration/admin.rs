@@ -19,6 +19,7 @@ db_tests!(
     disabling_ends_sessions_and_tokens,
     nobody_disables_or_demotes_themselves,
     the_last_active_sysadmin_is_kept,
+    sysadmins_disabling_each_other_at_once_leave_one,
     password_reset_replaces_the_old_password,
     machine_types_are_added_renamed_and_deactivated,
     division_import_upserts_and_serves_new_counties,
@@ -456,6 +457,27 @@ async fn the_last_active_sysadmin_is_kept(app: TestApp) {
     let err = app::admin::users::change_role(&app.state, &stale, b, demote).await.map_err(AppError::from);
     assert_eq!(err.err().map(|e| e.code().to_owned()), Some("last_sysadmin".into()));
     assert_eq!(login_status(&app, "root.b", PASSWORD).await, 200, "still a working administrator");
+}
+
+async fn sysadmins_disabling_each_other_at_once_leave_one(app: TestApp) {
+    let a = app.user("root.a", Role::Sysadmin, None, None).await;
+    let b = app.user("root.b", Role::Sysadmin, None, None).await;
+    for round in 0..4 {
+        let (ca, cb) = (app.signed_in("root.a").await, app.signed_in("root.b").await);
+        let (path_b, path_a, empty) =
+            (format!("/api/v1/admin/users/{b}/disable"), format!("/api/v1/admin/users/{a}/disable"), json!({}));
+        let (ra, rb) = tokio::join!(app.post_as(&ca, &path_b, &empty), app.post_as(&cb, &path_a, &empty));
+        let mut statuses = [ra.status().as_u16(), rb.status().as_u16()];
+        statuses.sort();
+        // One wins; the other is refused as the last administrator, or was signed out by the
+        // winner before it ran. Never two disabled, never a 500.
+        assert!(statuses == [200, 409] || statuses == [200, 401], "round {round}: {statuses:?}");
+        let active = [login_status(&app, "root.a", PASSWORD).await, login_status(&app, "root.b", PASSWORD).await];
+        assert_eq!(active.iter().filter(|s| **s == 200).count(), 1, "round {round}: {active:?}");
+        let (winner, loser) = if active[0] == 200 { ("root.a", b) } else { ("root.b", a) };
+        let w = app.signed_in(winner).await;
+        expect_status(app.post_as(&w, &format!("/api/v1/admin/users/{loser}/enable"), &json!({})).await, 200).await;
+    }
 }
 
 async fn password_reset_replaces_the_old_password(app: TestApp) {
