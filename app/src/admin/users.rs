@@ -225,7 +225,7 @@ async fn lock_for_change(db: &impl ConnectionTrait, id: Uuid) -> ServiceResult<(
         return Ok(());
     }
     user::Entity::update_many()
-        .col_expr(user::Column::Id, Expr::col(user::Column::Id).into())
+        .col_expr(user::Column::Id, Expr::col(user::Column::Id))
         .filter(user::Column::Id.eq(id))
         .exec(db)
         .await?;
