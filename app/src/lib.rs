@@ -15,6 +15,7 @@ pub mod field;
 pub mod filings;
 pub mod inspections;
 pub mod machines;
+pub mod notifications;
 pub mod orgs;
 pub mod paging;
 pub mod shell;
@@ -22,6 +23,8 @@ pub mod sites;
 
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod public;
 #[cfg(feature = "ssr")]
 pub mod rest;
 #[cfg(feature = "ssr")]

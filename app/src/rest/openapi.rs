@@ -65,6 +65,11 @@ use utoipa::{Modify, OpenApi};
         crate::cases::rest::read,
         crate::cases::rest::transition,
         crate::cases::rest::add_note,
+        crate::public::rest::machine_json,
+        crate::notifications::rest::list,
+        crate::notifications::rest::unread,
+        crate::notifications::rest::read,
+        crate::notifications::rest::read_all,
     ),
     components(schemas(super::ErrorBody, super::ErrorDetail, crate::auth::Me, crate::auth::Role, crate::auth::LoginInput, crate::auth::rest::TokenRequest, crate::auth::service::IssuedToken)),
     modifiers(&Security),
@@ -76,6 +81,8 @@ use utoipa::{Modify, OpenApi};
         (name = "filings", description = "Pre-entry filings, their review, and the entry/exit log"),
         (name = "inspections", description = "The compliance rule, limit tables, low-emission zones, field inspections and the field look-up"),
         (name = "cases", description = "Non-compliance cases and their workflow"),
+        (name = "public", description = "The public label check (no sign-in, no personal data, rate-limited per address)"),
+        (name = "notifications", description = "The caller's in-app notifications"),
     )
 )]
 pub struct ApiDoc;
