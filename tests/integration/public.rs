@@ -247,3 +247,34 @@ async fn each_address_has_its_own_allowance() {
     assert_eq!(ask("203.0.113.1").await, 429);
     assert_eq!(ask("203.0.113.2").await, 404, "another address is not limited");
 }
+
+/// The rate limit and the deadline sweep are configurable, with sensible defaults; a value that
+/// is not a number stops start-up with a message naming it.
+#[test]
+fn limits_and_sweep_are_configurable() {
+    let defaults = server::Config::from_lookup(|_| None).expect("config");
+    assert_eq!(
+        (
+            defaults.public_rate_per_minute,
+            defaults.public_burst,
+            defaults.deadline_near_days,
+            defaults.sweep_interval_secs
+        ),
+        (30, 20, 3, 3600)
+    );
+    let set = server::Config::from_lookup(|k| match k {
+        "NRMM_PUBLIC_RATE" => Some("120".into()),
+        "NRMM_PUBLIC_BURST" => Some("5".into()),
+        "NRMM_DEADLINE_NEAR_DAYS" => Some("7".into()),
+        "NRMM_SWEEP_INTERVAL_SECS" => Some("60".into()),
+        _ => None,
+    })
+    .expect("config");
+    assert_eq!(
+        (set.public_rate_per_minute, set.public_burst, set.deadline_near_days, set.sweep_interval_secs),
+        (120, 5, 7, 60)
+    );
+    let err = server::Config::from_lookup(|k| (k == "NRMM_PUBLIC_BURST").then(|| "many".to_owned()))
+        .expect_err("not a number");
+    assert!(err.to_string().contains("NRMM_PUBLIC_BURST"), "{err}");
+}
