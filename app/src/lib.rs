@@ -12,10 +12,12 @@ pub mod cases;
 pub mod dates;
 pub mod divisions;
 pub mod error;
+pub mod evidence;
 pub mod field;
 pub mod filings;
 pub mod inspections;
 pub mod machines;
+pub mod notifications;
 pub mod orgs;
 pub mod paging;
 pub mod shell;
@@ -23,6 +25,8 @@ pub mod sites;
 
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod public;
 #[cfg(feature = "ssr")]
 pub mod rest;
 #[cfg(feature = "ssr")]

@@ -519,7 +519,11 @@ pub async fn review(state: &AppState, principal: &Principal, id: Uuid, input: Re
                 .await?;
         }
     }
+    // The unit hears about the decision (stored with it; sent out once committed).
+    let reviewed = filing::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let notices = crate::notifications::service::filing_reviewed(&txn, &reviewed, now).await?;
     txn.commit().await?;
+    crate::notifications::service::send_out(state, &notices).await;
     get(state, principal, id).await
 }
 

@@ -75,6 +75,17 @@ use utoipa::{Modify, OpenApi};
         crate::admin::rest::create_machine_type,
         crate::admin::rest::update_machine_type,
         crate::admin::rest::import_divisions,
+        crate::evidence::rest::list_inspection,
+        crate::evidence::rest::add_inspection,
+        crate::evidence::rest::read_inspection,
+        crate::evidence::rest::list_case,
+        crate::evidence::rest::add_case,
+        crate::evidence::rest::read_case,
+        crate::public::rest::machine_json,
+        crate::notifications::rest::list,
+        crate::notifications::rest::unread,
+        crate::notifications::rest::read,
+        crate::notifications::rest::read_all,
     ),
     components(schemas(super::ErrorBody, super::ErrorDetail, crate::auth::Me, crate::auth::Role, crate::auth::LoginInput, crate::auth::rest::TokenRequest, crate::auth::service::IssuedToken)),
     modifiers(&Security),
@@ -87,6 +98,8 @@ use utoipa::{Modify, OpenApi};
         (name = "inspections", description = "The compliance rule, limit tables, low-emission zones, field inspections and the field look-up"),
         (name = "cases", description = "Non-compliance cases and their workflow"),
         (name = "admin", description = "Administration: accounts within reach, the machine-type list, division import"),
+        (name = "public", description = "The public label check (no sign-in, no personal data, rate-limited per address)"),
+        (name = "notifications", description = "The caller's in-app notifications"),
     )
 )]
 pub struct ApiDoc;
