@@ -6,6 +6,7 @@
 
 #![recursion_limit = "512"]
 
+pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod dates;

@@ -105,6 +105,7 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/cases") view=crate::cases::pages::CasesPage />
                     <Route path=path!("/cases/:id") view=crate::cases::pages::CasePage />
                     <Route path=path!("/limits") view=crate::inspections::limits_pages::LimitsPage />
+                    <Route path=path!("/audit") view=crate::audit::pages::AuditPage />
                 </Routes>
             </main>
         </Router>
@@ -141,6 +142,7 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             items.push(item("/inspections", |l| td_string!(l, nav.inspections).to_string()));
             items.push(item("/cases", |l| td_string!(l, nav.cases).to_string()));
             items.push(item("/machines", |l| td_string!(l, nav.machines).to_string()));
+            items.push(item("/audit", |l| td_string!(l, nav.audit).to_string()));
         }
         Some(r) => {
             items.push(item("/filings", |l| td_string!(l, nav.filings).to_string()));
@@ -149,6 +151,9 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             items.push(item("/cases", |l| td_string!(l, nav.cases).to_string()));
             if matches!(r, Role::CityOfficer | Role::ProvinceOfficer) {
                 items.push(item("/limits", |l| td_string!(l, nav.limits).to_string()));
+            }
+            if crate::audit::READERS.contains(&r) {
+                items.push(item("/audit", |l| td_string!(l, nav.audit).to_string()));
             }
         }
     }
