@@ -177,13 +177,8 @@ pub async fn audit_request(State(state): State<AppState>, req: Request, next: Ne
     let path = req.uri().path().to_owned();
     let principal = req.extensions().get::<Principal>().cloned();
     let resp = app::audit::service::in_request(meta.clone(), next.run(req)).await;
-    let mutating = matches!(method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE);
-    if mutating
-        && path.starts_with("/api/")
-        && resp.status().is_success()
-        && !app::audit::service::recorded_in(&meta)
-        && !app::audit::READ_ONLY_POSTS.contains(&path.as_str())
-    {
+    let recorded = app::audit::service::recorded_in(&meta);
+    if app::audit::needs_safety_net(method.as_str(), &path, resp.status().as_u16(), recorded) {
         tracing::warn!(%method, %path, "state-changing request without an audit row");
         let status = resp.status().as_u16();
         if let Err(e) =

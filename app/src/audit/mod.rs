@@ -215,6 +215,17 @@ pub const READ_ONLY_POSTS: &[&str] = &[
     "/api/audit/search",
 ];
 
+/// Whether the safety net writes a generic row for a finished request: a successful
+/// POST/PUT/PATCH/DELETE under `/api/` (REST or a server function) that is not a known
+/// computation and for which no service wrote a row.
+pub fn needs_safety_net(method: &str, path: &str, status: u16, recorded: bool) -> bool {
+    matches!(method, "POST" | "PUT" | "PATCH" | "DELETE")
+        && path.starts_with("/api/")
+        && (200..300).contains(&status)
+        && !recorded
+        && !READ_ONLY_POSTS.contains(&path)
+}
+
 /// One row of the audit log as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -291,6 +302,18 @@ mod tests {
             assert_eq!(serde_json::to_value(k).ok(), Some(serde_json::Value::String(k.as_str().into())));
         }
         assert_eq!(Action::parse("nope"), None);
+    }
+
+    #[test]
+    fn safety_net_decision() {
+        assert!(needs_safety_net("POST", "/api/v1/machines", 201, false));
+        assert!(needs_safety_net("DELETE", "/api/machines/delete", 200, false));
+        assert!(!needs_safety_net("POST", "/api/v1/machines", 201, true), "a service row was written");
+        assert!(!needs_safety_net("POST", "/api/v1/machines", 422, false), "nothing changed");
+        assert!(!needs_safety_net("GET", "/api/v1/machines", 200, false));
+        assert!(!needs_safety_net("POST", "/login", 200, false), "not under /api/");
+        assert!(!needs_safety_net("POST", "/api/v1/filings/precheck", 200, false), "a computation");
+        assert!(!needs_safety_net("POST", "/api/machines/list", 200, false), "a reading server function");
     }
 
     #[test]

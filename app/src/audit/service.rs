@@ -178,6 +178,12 @@ pub fn no_change_to_record() {
     }
 }
 
+/// The paths of every registered server function (all answer POST), for the test that each
+/// is either a known computation or the twin of an audited REST operation.
+pub fn server_function_paths() -> Vec<String> {
+    leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path.to_owned()).collect()
+}
+
 /// Whether a service wrote a row for the request being served.
 pub fn recorded_in(meta: &RequestMeta) -> bool {
     meta.recorded.load(Ordering::Relaxed)

@@ -25,7 +25,11 @@ pub async fn logout() -> Result<(), AppError> {
     let session = crate::rest::context::session_from_context().await?;
     match crate::rest::context::principal_from_context() {
         Some(p) => super::service::sign_out(&crate::state::app_state()?, &p, &session).await?,
-        None => super::service::end_session(&session).await?,
+        None => {
+            // Nothing to sign out of: no change to record.
+            crate::audit::service::no_change_to_record();
+            super::service::end_session(&session).await?
+        }
     }
     Ok(())
 }
