@@ -12,6 +12,7 @@ pub mod cases;
 pub mod dates;
 pub mod divisions;
 pub mod error;
+pub mod evidence;
 pub mod field;
 pub mod filings;
 pub mod inspections;

@@ -132,7 +132,11 @@ pub async fn server_fn_status(req: Request, next: Next) -> Response {
 
 /// The largest body a path accepts: uploads (photos, imports) get more than everything else.
 pub fn body_limit_for(path: &str) -> usize {
-    let upload = path.starts_with("/api/v1/") && (path.contains("/photos/") || path.ends_with("/import"));
+    let upload = path.starts_with("/api/v1/")
+        && (path.contains("/photos/")
+            || path.ends_with("/photos")
+            || path.ends_with("/evidence")
+            || path.ends_with("/import"));
     if upload { crate::UPLOAD_LIMIT } else { crate::BODY_LIMIT }
 }
 

@@ -369,6 +369,20 @@ async fn every_mutating_route_is_audited(app: TestApp) {
         |v| row("create", "case_note", id(v), false, true),
     )
     .await;
+    let photo = |note: &'static str| {
+        let part = reqwest::multipart::Part::bytes(png(48, 32)).file_name("p.png").mime_str("image/png").expect("mime");
+        Body::Form(reqwest::multipart::Form::new().text("note", note).part("file", part))
+    };
+    let ip = format!("/api/v1/inspections/{}/photos", id_of(&i));
+    s.call(&app, &xiaodian, Method::POST, "/api/v1/inspections/{id}/photos", &ip, photo("冒黑烟"), |v| {
+        row("create", "evidence_photo", id(v), false, true)
+    })
+    .await;
+    let ep = format!("/api/v1/cases/{case_id}/evidence");
+    s.call(&app, &builder, Method::POST, "/api/v1/cases/{id}/evidence", &ep, photo("已加装DPF"), |v| {
+        row("create", "evidence_photo", id(v), false, true)
+    })
+    .await;
     let close = format!("/api/v1/filings/{}/close", id_of(&f));
     s.call(&app, &builder, Method::POST, "/api/v1/filings/{id}/close", &close, Body::Json(json!({})), |v| {
         row("close", "filing", id(v), true, true)

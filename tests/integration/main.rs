@@ -9,6 +9,7 @@ mod auth;
 mod browser;
 mod cases;
 mod config;
+mod evidence;
 mod filings;
 mod import;
 mod inspections;

@@ -133,13 +133,15 @@ pub enum EntityKind {
     InspectionNote,
     Case,
     CaseNote,
+    /// A photo taken at an inspection or added to a case as evidence.
+    EvidencePhoto,
     /// The safety net's generic rows.
     Request,
 }
 
 impl EntityKind {
     /// Every kind.
-    pub const ALL: [EntityKind; 15] = [
+    pub const ALL: [EntityKind; 16] = [
         EntityKind::Account,
         EntityKind::ApiToken,
         EntityKind::Organization,
@@ -154,6 +156,7 @@ impl EntityKind {
         EntityKind::InspectionNote,
         EntityKind::Case,
         EntityKind::CaseNote,
+        EntityKind::EvidencePhoto,
         EntityKind::Request,
     ];
 
@@ -174,6 +177,7 @@ impl EntityKind {
             EntityKind::InspectionNote => "inspection_note",
             EntityKind::Case => "case",
             EntityKind::CaseNote => "case_note",
+            EntityKind::EvidencePhoto => "evidence_photo",
             EntityKind::Request => "request",
         }
     }
@@ -213,6 +217,7 @@ pub const READ_ONLY_POSTS: &[&str] = &[
     "/api/limits/list",
     "/api/zones/list",
     "/api/audit/search",
+    "/api/evidence/gallery",
 ];
 
 /// Whether the safety net writes a generic row for a finished request: a successful

@@ -47,6 +47,7 @@ pub fn entity_label(locale: Locale, k: EntityKind) -> &'static str {
         EntityKind::InspectionNote => td_string!(locale, audit.entity_inspection_note),
         EntityKind::Case => td_string!(locale, audit.entity_case),
         EntityKind::CaseNote => td_string!(locale, audit.entity_case_note),
+        EntityKind::EvidencePhoto => td_string!(locale, audit.entity_evidence_photo),
         EntityKind::Request => td_string!(locale, audit.entity_request),
     }
 }

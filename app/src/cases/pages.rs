@@ -209,6 +209,7 @@ pub fn CasePage() -> impl IntoView {
                                     </form>
                                 })}
                             </section>
+                            <crate::evidence::pages::EvidenceGallery kind=crate::evidence::SubjectKind::Case id=cid />
                         })
                     }
                 })

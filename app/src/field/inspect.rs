@@ -7,7 +7,9 @@ use crate::inspections::InspectionInput;
 use crate::inspections::api::{CreateInspection, current_limit_table, lookup_machine};
 use crate::inspections::compliance::{EvaluateInput, Evaluation, Verdict};
 use crate::machines::{EmissionStage, FuelType};
-use crate::shell::messages::{case_kind_label, fuel_label, reason_message, stage_label, verdict_label};
+use crate::shell::messages::{
+    case_kind_label, exemption_label, fuel_label, reason_message, stage_label, verdict_label,
+};
 use crate::shell::{ErrorBanner, FieldErrorText, PageTitle};
 use crate::sites::api::list_sites;
 use leptos::either::Either;
@@ -15,6 +17,10 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
+
+/// The exemptions zones commonly list (DOMAIN.md); the server accepts one only where the
+/// county's zone lists it.
+const ZONE_EXEMPTIONS: [&str; 2] = ["emergency_rescue", "agriculture_season"];
 
 fn verdict_class(v: Verdict) -> &'static str {
     match v {
@@ -67,6 +73,7 @@ pub fn InspectPage() -> impl IntoView {
     // they are re-created only when one is added, from the values typed so far.
     let reading_count = RwSignal::new(3usize);
     let ringelmann = RwSignal::new(String::new());
+    let exemption = RwSignal::new(String::new());
     let label_present = RwSignal::new(true);
     let notes = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
@@ -113,7 +120,7 @@ pub fn InspectPage() -> impl IntoView {
             rated_power_kw,
             opacity_readings: parsed_readings(),
             ringelmann_level: ringelmann_level(),
-            low_emission_zone: Some(site_lez().unwrap_or(false)),
+            low_emission_zone: Some(site_lez().unwrap_or(false) && exemption.get().is_empty()),
             county_code: None,
         };
         Some(input.evaluate(&table.rows, None))
@@ -159,6 +166,7 @@ pub fn InspectPage() -> impl IntoView {
             rated_power_kw: if registered.is_none() { power.get().trim().parse().ok() } else { None },
             notes: text(notes),
             case_id,
+            zone_exemption: if site_lez().unwrap_or(false) { text(exemption) } else { None },
         };
         create.dispatch(CreateInspection { input });
     };
@@ -202,6 +210,16 @@ pub fn InspectPage() -> impl IntoView {
                     <FieldErrorText errors=fields field="site_id" />
                     {move || site_lez().unwrap_or(false).then(|| view! { <p class="badge badge-warn">{td_string!(i18n.get_locale(), field.in_zone)}</p> })}
                 </div>
+                {move || site_lez().unwrap_or(false).then(|| view! {
+                    <div class="field">
+                        <label for="zone_exemption">{t!(i18n, field.zone_exemption)}</label>
+                        <select id="zone_exemption" bind:value=exemption>
+                            <option value="">{t!(i18n, field.zone_exemption_none)}</option>
+                            {ZONE_EXEMPTIONS.into_iter().map(|e| view! { <option value=e>{move || exemption_label(i18n.get_locale(), e)}</option> }).collect_view()}
+                        </select>
+                        <FieldErrorText errors=fields field="zone_exemption" />
+                    </div>
+                })}
                 <Transition fallback=|| ()>
                     {move || machine.get().map(|m| m.is_none()).unwrap_or(false).then(|| view! {
                         <div class="field">
@@ -301,6 +319,7 @@ pub fn InspectPage() -> impl IntoView {
                 <section class="card" data-testid="inspection-result">
                     <p class="banner banner-ok">{td_string!(locale, field.recorded)}</p>
                     <VerdictView evaluation=evaluation testid="verdict-confirmed" />
+                    <p><A href=format!("/inspections/{}", ins.id)>{td_string!(locale, field.add_photos)}</A></p>
                     {ins.opened_cases.clone().into_iter().map(|c| {
                         let href = format!("/cases/{}", c.id);
                         view! { <p data-testid="case-opened">{td_string!(locale, field.case_opened)} " " <A href=href>{case_kind_label(locale, c.kind)}</A></p> }

@@ -65,6 +65,11 @@ pub struct InspectionInput {
     /// The case this inspection re-inspects (it must await re-inspection).
     #[serde(default)]
     pub case_id: Option<Uuid>,
+    /// On a site in a low-emission zone: the zone exemption the work falls under (a code the
+    /// county's zone lists, e.g. `emergency_rescue`); the zone's stage and class rules are then
+    /// not applied, the national limits still are.
+    #[serde(default)]
+    pub zone_exemption: Option<String>,
 }
 
 /// The machine an inspection was about, as it was at the time.
@@ -146,6 +151,8 @@ pub struct Inspection {
     /// The limit table the verdict was computed with (the one in force at `inspected_at`).
     pub limit_table_version: String,
     pub low_emission_zone: bool,
+    /// The zone exemption the verdict was judged under (the zone's rules were not applied).
+    pub zone_exemption: Option<String>,
     pub label_present: Option<bool>,
     pub notes: Option<String>,
     /// The case this inspection re-inspected.

@@ -5,7 +5,7 @@ use super::{InspectionFilter, NoteInput};
 use crate::auth::Role;
 use crate::error::AppError;
 use crate::i18n::*;
-use crate::shell::messages::{case_kind_label, reason_message, stage_label, verdict_label};
+use crate::shell::messages::{case_kind_label, exemption_label, reason_message, stage_label, verdict_label};
 use crate::shell::{PageTitle, use_auth};
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -97,6 +97,7 @@ pub fn InspectionPage() -> impl IntoView {
                                     <dt>{td_string!(locale, field.mean_k)}</dt><dd>{i.mean_k.map(|k| format!("{k:.2}")).unwrap_or_else(|| "—".into())}</dd>
                                     <dt>{td_string!(locale, field.limit_class)}</dt><dd>{i.limit_class.map(|c| c.as_str()).unwrap_or("—")} " / " {i.limit_k.map(|k| format!("{k:.2}")).unwrap_or_else(|| "—".into())}</dd>
                                     <dt>{td_string!(locale, inspections.table_version)}</dt><dd>{i.limit_table_version.clone()}</dd>
+                                    {i.zone_exemption.clone().map(|e| view! { <dt>{td_string!(locale, field.zone_exemption)}</dt><dd>{exemption_label(locale, &e)}</dd> })}
                                 </dl>
                                 <ul class="warnings">{i.reasons.clone().into_iter().map(|r| view! { <li>{reason_message(locale, r)}</li> }).collect_view()}</ul>
                                 {i.opened_cases.clone().into_iter().map(|c| {
@@ -118,6 +119,7 @@ pub fn InspectionPage() -> impl IntoView {
                                     </form>
                                 })}
                             </section>
+                            <crate::evidence::pages::EvidenceGallery kind=crate::evidence::SubjectKind::Inspection id=iid />
                         })
                     }
                 })

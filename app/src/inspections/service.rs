@@ -189,6 +189,7 @@ async fn to_dtos(db: &impl ConnectionTrait, rows: Vec<inspection::Model>) -> Ser
                 reasons: parse_json::<Vec<String>>(&r.reasons)?.iter().filter_map(|c| Reason::parse(c)).collect(),
                 limit_table_version: r.limit_table_version,
                 low_emission_zone: r.low_emission_zone,
+                zone_exemption: r.zone_exemption,
                 label_present: r.label_present,
                 notes: r.notes,
                 case_id: r.case_id,
@@ -375,6 +376,36 @@ fn check_basics(state: &AppState, input: &mut InspectionInput, errors: &mut Fiel
     }
 }
 
+/// The zone rule an inspection on `site` is judged under: none off a zone; none either when the
+/// work falls under an exemption the county's zone in force lists (the claimed exemption must be
+/// one of them, and only on a zone site); else the zone's rule (the default rule without zone data).
+async fn zone_for_inspection(
+    state: &AppState,
+    site: &crate::db::entities::site::Model,
+    day: chrono::NaiveDate,
+    input: &mut InspectionInput,
+    errors: &mut FieldErrors,
+) -> ServiceResult<Option<compliance::ZoneRule>> {
+    input.zone_exemption = trimmed(&input.zone_exemption).map(|e| e.to_lowercase());
+    if !site.low_emission_zone {
+        if input.zone_exemption.is_some() {
+            errors.add("zone_exemption", FieldError::new("not_in_zone"));
+        }
+        return Ok(None);
+    }
+    let zone = crate::sites::service::zone_for(&state.db, &site.county_code, day).await?;
+    if let Some(claimed) = &input.zone_exemption {
+        let listed = zone.as_ref().is_some_and(|z| {
+            serde_json::from_str::<Vec<String>>(&z.exemptions).is_ok_and(|codes| codes.iter().any(|c| c == claimed))
+        });
+        if listed {
+            return Ok(None);
+        }
+        errors.add("zone_exemption", FieldError::new("exemption_not_listed"));
+    }
+    Ok(Some(zone.map(|z| super::limits_service::zone_rule(&z)).unwrap_or(compliance::ZoneRule::DEFAULT)))
+}
+
 /// The case a re-inspection names: visible to the inspector, about this machine, awaiting
 /// re-inspection.
 async fn case_to_reinspect(
@@ -437,6 +468,7 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: Inspecti
     let machine = resolve_machine(&state.db, &input, &mut errors).await?;
     let facts = facts(machine.as_ref(), &input, &mut errors)?;
     let day = crate::dates::china_date(input.inspected_at);
+    let zone = zone_for_inspection(state, &site, day, &mut input, &mut errors).await?;
     let table = super::limits_service::table_in_force(&state.db, day).await?;
     if table.is_none() {
         errors.add("inspected_at", FieldError::new("no_limit_table"));
@@ -449,11 +481,6 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: Inspecti
     }
     errors.into_result()?;
     let (Some(facts), Some(table)) = (facts, table) else { return Err(ServiceError::internal("unchecked input")) };
-    let zone = if site.low_emission_zone {
-        Some(super::limits_service::zone_rule_for(&state.db, &site.county_code, day).await?)
-    } else {
-        None
-    };
     let eval = compliance::evaluate(facts, readings, &table.rows, zone)
         .map_err(|fields| ServiceError::from(AppError::Validation { fields }))?;
     let reinspected = match input.case_id {
@@ -497,6 +524,7 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: Inspecti
         verdict: Set(eval.verdict.as_str().to_owned()),
         reasons: Set(serde_json::to_string(&reasons).map_err(ServiceError::internal)?),
         low_emission_zone: Set(eval.low_emission_zone),
+        zone_exemption: Set(input.zone_exemption.clone()),
         label_present: Set(input.label_present),
         notes: Set(input.notes.clone()),
         case_id: Set(input.case_id),

@@ -105,7 +105,7 @@ pub async fn upload(
 }
 
 /// Decodes and re-encodes on the blocking pool, at most `state.imaging` at a time.
-async fn process_off_runtime(state: &AppState, bytes: Vec<u8>) -> ServiceResult<(Vec<u8>, ProcessedPhoto)> {
+pub(crate) async fn process_off_runtime(state: &AppState, bytes: Vec<u8>) -> ServiceResult<(Vec<u8>, ProcessedPhoto)> {
     let permit = state.imaging.clone().acquire_owned().await.map_err(ServiceError::internal)?;
     let (bytes, result) = tokio::task::spawn_blocking(move || {
         let _permit = permit;
@@ -124,7 +124,7 @@ async fn process_off_runtime(state: &AppState, bytes: Vec<u8>) -> ServiceResult<
 
 /// Runs `work` as its own task (keeping the request id and span), so dropping the caller does
 /// not stop it halfway.
-async fn detached<T: Send + 'static>(
+pub(crate) async fn detached<T: Send + 'static>(
     work: impl Future<Output = ServiceResult<T>> + Send + 'static,
 ) -> ServiceResult<T> {
     let span = tracing::Span::current();

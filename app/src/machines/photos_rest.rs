@@ -22,7 +22,7 @@ use uuid::Uuid;
 /// Room for the multipart framing around a file of [`MAX_UPLOAD_BYTES`].
 const FORM_OVERHEAD: usize = 64 * 1024;
 /// The body limit of the upload routes.
-const BODY_LIMIT: usize = MAX_UPLOAD_BYTES + FORM_OVERHEAD;
+pub(crate) const BODY_LIMIT: usize = MAX_UPLOAD_BYTES + FORM_OVERHEAD;
 
 /// The photo routes.
 pub fn router() -> Router<AppState> {
@@ -38,7 +38,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A body whose declared length is over the limit is refused at once, unread (413).
-async fn refuse_declared_oversize(req: Request, next: Next) -> Response {
+pub(crate) async fn refuse_declared_oversize(req: Request, next: Next) -> Response {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -169,6 +169,12 @@ pub async fn read(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let file = photos::read(&state, &p, id, kind, q.size.unwrap_or_default()).await?;
+    Ok(photo_response(file, &headers))
+}
+
+/// A stored photo as a response: privately cacheable for an hour, answered with 304 when
+/// `If-None-Match` names it.
+pub(crate) fn photo_response(file: photos::PhotoFile, headers: &HeaderMap) -> Response {
     let matches = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -184,7 +190,7 @@ pub async fn read(
     if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{}\"", file.file_name)) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    Ok(resp)
+    resp
 }
 
 /// Deletes a photo of a machine of the caller's organisation.
@@ -202,7 +208,7 @@ pub async fn remove(
 }
 
 /// A body that could not be read: too large (413) or malformed (400).
-fn body_error(status: StatusCode) -> ApiError {
+pub(crate) fn body_error(status: StatusCode) -> ApiError {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError(AppError::PayloadTooLarge)
     } else {
@@ -210,18 +216,18 @@ fn body_error(status: StatusCode) -> ApiError {
     }
 }
 
-fn form_error(e: MultipartError) -> ApiError {
+pub(crate) fn form_error(e: MultipartError) -> ApiError {
     body_error(e.status())
 }
 
 /// Whether the client is a browser navigating (a plain form post), not a script.
-fn wants_html(headers: &HeaderMap) -> bool {
+pub(crate) fn wants_html(headers: &HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
 }
 
 /// The path and query of a `Referer` on our own origin (the public URL's, or the `Host` the
 /// request came to); anything else is ignored, so the redirect can never leave the site.
-fn referer_path(headers: &HeaderMap, public_url: &str) -> Option<String> {
+pub(crate) fn referer_path(headers: &HeaderMap, public_url: &str) -> Option<String> {
     let referer = headers.get(header::REFERER)?.to_str().ok()?;
     let (_, rest) = referer.split_once("://")?;
     let (authority, path) = match rest.find('/') {
@@ -236,7 +242,7 @@ fn referer_path(headers: &HeaderMap, public_url: &str) -> Option<String> {
     (ours && safe).then(|| path.split('#').next().unwrap_or("/").to_owned())
 }
 
-fn see_other(location: &str) -> Response {
+pub(crate) fn see_other(location: &str) -> Response {
     match HeaderValue::from_str(location) {
         Ok(v) => (StatusCode::SEE_OTHER, [(header::LOCATION, v)]).into_response(),
         Err(_) => (StatusCode::SEE_OTHER, [(header::LOCATION, HeaderValue::from_static("/"))]).into_response(),

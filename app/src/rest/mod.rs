@@ -211,5 +211,6 @@ pub fn router() -> axum::Router<crate::state::AppState> {
         .merge(crate::inspections::rest::router())
         .merge(crate::cases::rest::router())
         .merge(crate::audit::rest::router())
+        .merge(crate::evidence::rest::router())
         .merge(openapi::router())
 }

@@ -51,6 +51,7 @@ fn conflict_message(locale: Locale, code: &str, params: &std::collections::BTree
             td_string!(locale, errors.conflicts.case_not_awaiting_reinspection).to_string()
         }
         "not_registered" => td_string!(locale, errors.conflicts.not_registered).to_string(),
+        "evidence_full" => td_string!(locale, errors.conflicts.evidence_full, max = p("max")).to_string(),
         _ => td_string!(locale, errors.conflict).to_string(),
     }
 }
@@ -80,6 +81,8 @@ pub fn field_message(locale: Locale, e: &FieldError) -> String {
         "already_registered" => td_string!(locale, errors.field.already_registered).to_string(),
         "locked_after_registration" => td_string!(locale, errors.field.locked_after_registration).to_string(),
         "unknown_machine_type" => td_string!(locale, errors.field.unknown_machine_type).to_string(),
+        "not_in_zone" => td_string!(locale, errors.field.not_in_zone).to_string(),
+        "exemption_not_listed" => td_string!(locale, errors.field.exemption_not_listed).to_string(),
         "unknown_field" => td_string!(locale, errors.field.unknown_field).to_string(),
         "unknown_site" => td_string!(locale, errors.field.unknown_site).to_string(),
         "unknown_machine" => td_string!(locale, errors.field.unknown_machine).to_string(),

@@ -29,6 +29,7 @@ pub struct Model {
     pub verdict: String,
     pub reasons: String,
     pub low_emission_zone: bool,
+    pub zone_exemption: Option<String>,
     pub label_present: Option<bool>,
     pub notes: Option<String>,
     pub case_id: Option<Uuid>,

@@ -7,6 +7,7 @@ pub mod case;
 pub mod case_event;
 pub mod case_note;
 pub mod division;
+pub mod evidence_photo;
 pub mod filing;
 pub mod filing_machine;
 pub mod inspection;

@@ -1,0 +1,71 @@
+//! The evidence gallery shown on an inspection's and a case's page: the photos (each opens its
+//! web copy), and for those who may add one a plain form that posts the file to the REST
+//! endpoint (the server answers with a redirect back, so it works before the WASM loads too).
+
+use super::api::evidence_gallery;
+use super::{NOTE_MAX, SubjectKind};
+use crate::i18n::*;
+use crate::shell::role_label;
+use leptos::either::Either;
+use leptos::prelude::*;
+use uuid::Uuid;
+
+/// The photos of an inspection or a case.
+#[component]
+pub fn EvidenceGallery(kind: SubjectKind, id: Uuid) -> impl IntoView {
+    let i18n = use_i18n();
+    let gallery = Resource::new(move || (kind, id), |(kind, id)| evidence_gallery(kind, id));
+    let action = kind.collection_url(id);
+    view! {
+        <section class="card" data-testid="evidence">
+            <h2>
+                {move || match kind {
+                    SubjectKind::Inspection => td_string!(i18n.get_locale(), evidence.inspection_heading).to_string(),
+                    SubjectKind::Case => td_string!(i18n.get_locale(), evidence.case_heading).to_string(),
+                }}
+            </h2>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
+                {move || {
+                    let locale = i18n.get_locale();
+                    let action = action.clone();
+                    gallery.get().map(|r| match r {
+                        Err(e) => Either::Left(view! { <p class="banner banner-error">{e.message(locale)}</p> }),
+                        Ok(g) => Either::Right(view! {
+                            {g.photos.is_empty().then(|| view! { <p class="muted">{td_string!(locale, evidence.none)}</p> })}
+                            <ul class="photos" data-testid="evidence-list">
+                                {g.photos.into_iter().map(|p| {
+                                    let caption = p.note.clone().unwrap_or_default();
+                                    let href = p.urls.web.clone();
+                                    let src = p.urls.web;
+                                    let when = p.uploaded_at.with_timezone(&crate::dates::china()).format("%Y-%m-%d %H:%M").to_string();
+                                    view! {
+                                        <li class="photo">
+                                            <a href=href target="_blank" rel="noopener">
+                                                <img src=src alt=caption.clone() loading="lazy" />
+                                            </a>
+                                            {(!caption.is_empty()).then(|| view! { <span>{caption}</span> })}
+                                            <span class="muted">{role_label(locale, p.uploaded_by_role)} " · " {when}</span>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                            {g.can_add.then(|| view! {
+                                <form method="post" enctype="multipart/form-data" action=action class="form" data-testid="evidence-form">
+                                    <label>
+                                        <span>{td_string!(locale, evidence.file)}</span>
+                                        <input type="file" name="file" accept="image/jpeg,image/png,image/webp" capture="environment" required />
+                                    </label>
+                                    <label>
+                                        <span>{td_string!(locale, evidence.note)}</span>
+                                        <input type="text" name="note" maxlength=NOTE_MAX.to_string() />
+                                    </label>
+                                    <button type="submit" class="button">{td_string!(locale, evidence.add)}</button>
+                                </form>
+                            })}
+                        }),
+                    })
+                }}
+            </Transition>
+        </section>
+    }
+}
