@@ -17,6 +17,7 @@ pub mod field;
 pub mod filings;
 pub mod inspections;
 pub mod machines;
+pub mod notifications;
 pub mod orgs;
 pub mod paging;
 pub mod shell;
@@ -24,6 +25,8 @@ pub mod sites;
 
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod public;
 #[cfg(feature = "ssr")]
 pub mod rest;
 #[cfg(feature = "ssr")]

@@ -45,6 +45,8 @@ pub struct Settings {
     pub login_max_failures_per_ip: u64,
     /// The window the sign-in limits count over.
     pub login_window: chrono::Duration,
+    /// A case deadline this many days away (or fewer) is "near" for the deadline sweep.
+    pub deadline_near_days: i64,
 }
 
 impl Settings {
@@ -58,6 +60,7 @@ impl Settings {
             login_max_failures_per_user: 5,
             login_max_failures_per_ip: 20,
             login_window: chrono::Duration::minutes(15),
+            deadline_near_days: 3,
         }
     }
 }
@@ -75,6 +78,10 @@ pub struct AppState {
     pub imaging: Arc<tokio::sync::Semaphore>,
     /// Uploaded files (photos, evidence).
     pub storage: Arc<dyn crate::storage::Storage>,
+    /// Sends each notification out (e-mail/SMS); the default writes it to the log.
+    pub outbound: Arc<dyn crate::notifications::outbound::Outbound>,
+    /// Requests per client address on the public label check.
+    pub public_limiter: Arc<crate::public::rest::PublicLimiter>,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {

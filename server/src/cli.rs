@@ -1,4 +1,5 @@
-//! The command line: `serve` (default), `migrate`, `create-user`, `seed-demo`, `backup`.
+//! The command line: `serve` (default), `migrate`, `create-user`, `seed-demo`, `sweep-deadlines`,
+//! `backup`.
 
 use crate::Config;
 use anyhow::{Context, Result, bail};
@@ -48,6 +49,8 @@ pub enum Command {
     },
     /// Load the demo data (idempotent) and print the demo accounts.
     SeedDemo,
+    /// Send the case-deadline notifications due now (the server also does this periodically).
+    SweepDeadlines,
     /// Write a consistent copy of the SQLite database to PATH while the server may be running.
     Backup {
         #[arg(long = "to")]
@@ -116,6 +119,18 @@ pub async fn run() -> Result<()> {
             let application = crate::build_app(&config).await?;
             let accounts = crate::seed::demo(&application.state).await?;
             print_accounts(&config, &accounts);
+            Ok(())
+        }
+        Command::SweepDeadlines => {
+            let application = crate::build_app(&config).await?;
+            let state = &application.state;
+            let report = app::notifications::service::sweep_deadlines(state, state.clock.now())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "deadline sweep: {} near, {} overdue, {} notifications created",
+                report.near, report.overdue, report.created
+            );
             Ok(())
         }
         Command::Backup { to } => backup(&config, &to).await,

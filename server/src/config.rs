@@ -26,6 +26,14 @@ pub struct Config {
     pub db_pool: u32,
     /// `NRMM_TRUST_PROXY=true`: take the client address from `X-Forwarded-For`.
     pub trust_proxy: bool,
+    /// `NRMM_PUBLIC_RATE`: public label checks per minute per client address, default 30.
+    pub public_rate_per_minute: u32,
+    /// `NRMM_PUBLIC_BURST`: public label checks one address may make at once, default 20.
+    pub public_burst: u32,
+    /// `NRMM_DEADLINE_NEAR_DAYS`: a case deadline this close is "near", default 3.
+    pub deadline_near_days: i64,
+    /// `NRMM_SWEEP_INTERVAL_SECS`: how often the deadline sweep runs, default 3600.
+    pub sweep_interval_secs: u64,
 }
 
 /// The optional file; every key may be absent.
@@ -40,6 +48,10 @@ struct FileConfig {
     site_root: Option<String>,
     db_pool: Option<u32>,
     trust_proxy: Option<bool>,
+    public_rate: Option<u32>,
+    public_burst: Option<u32>,
+    deadline_near_days: Option<i64>,
+    sweep_interval_secs: Option<u64>,
 }
 
 impl Config {
@@ -83,6 +95,10 @@ impl Config {
             Some(v) => matches!(v.as_str(), "1" | "true" | "yes"),
             None => file.trust_proxy.unwrap_or(false),
         };
+        let public_rate_per_minute = number(&env, "NRMM_PUBLIC_RATE", file.public_rate, 30)?.max(1);
+        let public_burst = number(&env, "NRMM_PUBLIC_BURST", file.public_burst, 20)?.max(1);
+        let deadline_near_days = number(&env, "NRMM_DEADLINE_NEAR_DAYS", file.deadline_near_days, 3)?.max(0);
+        let sweep_interval_secs = number(&env, "NRMM_SWEEP_INTERVAL_SECS", file.sweep_interval_secs, 3600)?.max(1);
         Ok(Config {
             listen,
             database_url: SecretString::from(database_url),
@@ -92,12 +108,29 @@ impl Config {
             site_root: PathBuf::from(pick("NRMM_SITE_ROOT", file.site_root).unwrap_or_else(|| "target/site".into())),
             db_pool,
             trust_proxy,
+            public_rate_per_minute,
+            public_burst,
+            deadline_near_days,
+            sweep_interval_secs,
         })
     }
 
     /// Whether the database is SQLite.
     pub fn is_sqlite(&self) -> bool {
         self.database_url.expose_secret().starts_with("sqlite:")
+    }
+}
+
+/// A number from the environment (`key`), else the file, else `default`.
+fn number<T: std::str::FromStr>(
+    env: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    from_file: Option<T>,
+    default: T,
+) -> Result<T> {
+    match env(key) {
+        Some(v) => v.parse().map_err(|_| anyhow::anyhow!("{key} is not a number: {v}")),
+        None => Ok(from_file.unwrap_or(default)),
     }
 }
 

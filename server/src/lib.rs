@@ -48,6 +48,8 @@ pub struct Application {
     pub router: Router,
     pub state: AppState,
     pub sessions: DbSessionStore,
+    /// How often the case-deadline sweep runs while serving.
+    pub sweep_interval: Duration,
 }
 
 /// Connects to the database and applies pending migrations.
@@ -74,7 +76,18 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 
 /// Builds the application on an already migrated database, with `clock` as its time source.
 pub fn build_app_with(config: &Config, db: DatabaseConnection, clock: Clock) -> Application {
-    let settings = Settings::new(&config.public_url, config.data_dir.clone());
+    build_app_with_outbound(config, db, clock, Arc::new(app::notifications::outbound::LogOutbound))
+}
+
+/// Like [`build_app_with`], sending notifications out through `outbound`.
+pub fn build_app_with_outbound(
+    config: &Config,
+    db: DatabaseConnection,
+    clock: Clock,
+    outbound: Arc<dyn app::notifications::outbound::Outbound>,
+) -> Application {
+    let mut settings = Settings::new(&config.public_url, config.data_dir.clone());
+    settings.deadline_near_days = config.deadline_near_days;
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let state = AppState {
         db: db.clone(),
@@ -84,6 +97,8 @@ pub fn build_app_with(config: &Config, db: DatabaseConnection, clock: Clock) -> 
         hashing: Arc::new(tokio::sync::Semaphore::new(cores.max(1))),
         imaging: Arc::new(tokio::sync::Semaphore::new(cores.clamp(1, 4))),
         storage: Arc::new(app::storage::LocalStorage::new(config.data_dir.join("files"))),
+        outbound,
+        public_limiter: Arc::new(app::public::rest::limiter(config.public_rate_per_minute, config.public_burst)),
     };
     let sessions = DbSessionStore::new(db, clock, chrono::Duration::seconds(SESSION_IDLE.whole_seconds()));
     let session_layer = SessionManagerLayer::new(sessions.clone())
@@ -113,6 +128,7 @@ pub fn build_app_with(config: &Config, db: DatabaseConnection, clock: Clock) -> 
         .nest("/api/v1", api)
         .merge(pages)
         .merge(app::machines::labels::page_router())
+        .merge(app::public::rest::page_router())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::audit_request))
@@ -134,7 +150,7 @@ pub fn build_app_with(config: &Config, db: DatabaseConnection, clock: Clock) -> 
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state.clone());
 
-    Application { router, state, sessions }
+    Application { router, state, sessions, sweep_interval: Duration::from_secs(config.sweep_interval_secs) }
 }
 
 /// Connects, migrates and builds the application with the system clock.
@@ -175,9 +191,24 @@ pub async fn serve(
             }
         }
     });
+    let state = application.state.clone();
+    let every = application.sweep_interval;
+    let deadlines = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = app::notifications::service::sweep_deadlines(&state, state.clock.now()).await {
+                tracing::warn!(error = %e, "deadline sweep failed");
+            }
+            // Forget the addresses whose public-check allowance is full again.
+            state.public_limiter.retain_recent();
+        }
+    });
     let service = application.router.into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
     sweeper.abort();
+    deadlines.abort();
     result.context("serving")
 }
 

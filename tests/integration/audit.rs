@@ -150,6 +150,8 @@ const SERVER_FN_TWINS: &[(&str, &str)] = &[
     ("/api/zones/create", "POST /api/v1/zones"),
     ("/api/cases/transition", "POST /api/v1/cases/{id}/transition"),
     ("/api/cases/notes/add", "POST /api/v1/cases/{id}/notes"),
+    ("/api/notifications/read", "POST /api/v1/notifications/{id}/read"),
+    ("/api/notifications/read_all", "POST /api/v1/notifications/read-all"),
 ];
 
 /// The state-changing operations (POST/PUT/PATCH/DELETE) of the served OpenAPI document.
@@ -381,6 +383,19 @@ async fn every_mutating_route_is_audited(app: TestApp) {
     let ep = format!("/api/v1/cases/{case_id}/evidence");
     s.call(&app, &builder, Method::POST, "/api/v1/cases/{id}/evidence", &ep, photo("已加装DPF"), |v| {
         row("create", "evidence_photo", id(v), false, true)
+    })
+    .await;
+    // The unit heard about both reviews: one notification marked read, then the rest.
+    let notes = expect_status(app.get_as(&builder, "/api/v1/notifications").await, 200).await;
+    let first = notes["items"].as_array().and_then(|n| n.first()).cloned().expect("a notification");
+    let rp = format!("/api/v1/notifications/{}/read", id_of(&first));
+    s.call(&app, &builder, Method::POST, "/api/v1/notifications/{id}/read", &rp, Body::Json(json!({})), |v| {
+        row("update", "notification", id(v), true, true)
+    })
+    .await;
+    let t = "/api/v1/notifications/read-all";
+    s.call(&app, &builder, Method::POST, t, t, Body::Json(json!({})), |_| {
+        row("update", "notification", None, true, true)
     })
     .await;
     let close = format!("/api/v1/filings/{}/close", id_of(&f));

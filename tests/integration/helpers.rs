@@ -54,6 +54,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub backend: Backend,
     pub config: server::Config,
+    /// Every message the application sent out (e-mail/SMS), in order.
+    pub outbox: std::sync::Arc<RecordingOutbound>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
     _dir: tempfile::TempDir,
@@ -138,7 +140,8 @@ impl TestApp {
         tweak(&mut config);
         let db = server::connect_and_migrate(&config).await.expect("migrate");
         let clock = Clock::system();
-        let application = server::build_app_with(&config, db, clock.clone());
+        let outbox = std::sync::Arc::new(RecordingOutbound::default());
+        let application = server::build_app_with_outbound(&config, db, clock.clone(), outbox.clone());
         let state = application.state.clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
@@ -156,6 +159,7 @@ impl TestApp {
             client: Self::new_client(),
             backend,
             config,
+            outbox,
             shutdown: Some(tx),
             server: Some(server),
             _dir: dir,
@@ -304,6 +308,27 @@ impl TestApp {
         h.insert("origin", HeaderValue::from_static("https://evil.example"));
         h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
         h
+    }
+}
+
+/// An outbound channel that keeps what it is given, for tests to read.
+#[derive(Debug, Default)]
+pub struct RecordingOutbound {
+    sent: std::sync::Mutex<Vec<app::notifications::outbound::OutboundMessage>>,
+}
+
+impl RecordingOutbound {
+    /// The messages sent so far.
+    pub fn sent(&self) -> Vec<app::notifications::outbound::OutboundMessage> {
+        self.sent.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+}
+
+#[async_trait::async_trait]
+impl app::notifications::outbound::Outbound for RecordingOutbound {
+    async fn send(&self, message: &app::notifications::outbound::OutboundMessage) -> Result<(), String> {
+        self.sent.lock().map_err(|e| e.to_string())?.push(message.clone());
+        Ok(())
     }
 }
 

@@ -135,13 +135,15 @@ pub enum EntityKind {
     CaseNote,
     /// A photo taken at an inspection or added to a case as evidence.
     EvidencePhoto,
+    /// An in-app notification (marked read).
+    Notification,
     /// The safety net's generic rows.
     Request,
 }
 
 impl EntityKind {
     /// Every kind.
-    pub const ALL: [EntityKind; 16] = [
+    pub const ALL: [EntityKind; 17] = [
         EntityKind::Account,
         EntityKind::ApiToken,
         EntityKind::Organization,
@@ -157,6 +159,7 @@ impl EntityKind {
         EntityKind::Case,
         EntityKind::CaseNote,
         EntityKind::EvidencePhoto,
+        EntityKind::Notification,
         EntityKind::Request,
     ];
 
@@ -178,6 +181,7 @@ impl EntityKind {
             EntityKind::Case => "case",
             EntityKind::CaseNote => "case_note",
             EntityKind::EvidencePhoto => "evidence_photo",
+            EntityKind::Notification => "notification",
             EntityKind::Request => "request",
         }
     }
@@ -218,6 +222,8 @@ pub const READ_ONLY_POSTS: &[&str] = &[
     "/api/zones/list",
     "/api/audit/search",
     "/api/evidence/gallery",
+    "/api/notifications/list",
+    "/api/notifications/unread",
 ];
 
 /// Whether the safety net writes a generic row for a finished request: a successful

@@ -48,6 +48,7 @@ pub fn entity_label(locale: Locale, k: EntityKind) -> &'static str {
         EntityKind::Case => td_string!(locale, audit.entity_case),
         EntityKind::CaseNote => td_string!(locale, audit.entity_case_note),
         EntityKind::EvidencePhoto => td_string!(locale, audit.entity_evidence_photo),
+        EntityKind::Notification => td_string!(locale, audit.entity_notification),
         EntityKind::Request => td_string!(locale, audit.entity_request),
     }
 }

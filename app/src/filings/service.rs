@@ -574,7 +574,11 @@ pub async fn review(state: &AppState, principal: &Principal, id: Uuid, input: Re
     let before = serde_json::json!({"status": before_status, "version": current.version});
     let e = audit::entry(Action::Review, EntityKind::Filing).by(principal).id(id).county(Some(&current.county_code));
     audit::record(&txn, now, e.before(&before).after(&after)).await?;
+    // The unit hears about the decision (stored with it; sent out once committed).
+    let reviewed = filing::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let notices = crate::notifications::service::filing_reviewed(&txn, &reviewed, now).await?;
     txn.commit().await?;
+    crate::notifications::service::send_out(state, &notices).await;
     get(state, principal, id).await
 }
 

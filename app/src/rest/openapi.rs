@@ -72,6 +72,11 @@ use utoipa::{Modify, OpenApi};
         crate::evidence::rest::list_case,
         crate::evidence::rest::add_case,
         crate::evidence::rest::read_case,
+        crate::public::rest::machine_json,
+        crate::notifications::rest::list,
+        crate::notifications::rest::unread,
+        crate::notifications::rest::read,
+        crate::notifications::rest::read_all,
     ),
     components(schemas(super::ErrorBody, super::ErrorDetail, crate::auth::Me, crate::auth::Role, crate::auth::LoginInput, crate::auth::rest::TokenRequest, crate::auth::service::IssuedToken)),
     modifiers(&Security),
@@ -84,6 +89,8 @@ use utoipa::{Modify, OpenApi};
         (name = "inspections", description = "The compliance rule, limit tables, low-emission zones, field inspections and the field look-up"),
         (name = "cases", description = "Non-compliance cases and their workflow"),
         (name = "audit", description = "The append-only audit log, searched within the caller's scope"),
+        (name = "public", description = "The public label check (no sign-in, no personal data, rate-limited per address)"),
+        (name = "notifications", description = "The caller's in-app notifications"),
     )
 )]
 pub struct ApiDoc;

@@ -11,6 +11,7 @@ pub use components::{ErrorBanner, FieldErrorText, PageTitle, TextField, browser_
 use crate::auth::{Login, LoginPage, Logout, LogoutPage, Me, Role, current_user};
 use crate::error::AppError;
 use crate::i18n::*;
+use crate::notifications::pages::NotificationBell;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
@@ -69,6 +70,7 @@ fn Frame() -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     let user = Resource::new(move || (login.version().get(), logout.version().get()), |_| current_user());
     provide_context(Auth { user, login, logout });
+    provide_context(crate::notifications::pages::NotificationsChanged(RwSignal::new(0)));
     // Effects only run in the browser once the WASM has taken over the page: mark that, so
     // tests (and curious people) can tell a hydrated page from a server-rendered one.
     Effect::new(move |_| {
@@ -106,6 +108,7 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/cases/:id") view=crate::cases::pages::CasePage />
                     <Route path=path!("/limits") view=crate::inspections::limits_pages::LimitsPage />
                     <Route path=path!("/audit") view=crate::audit::pages::AuditPage />
+                    <Route path=path!("/notifications") view=crate::notifications::pages::NotificationsPage />
                 </Routes>
             </main>
         </Router>
@@ -207,6 +210,7 @@ fn Header() -> impl IntoView {
                         {me.map(|m| {
                             view! {
                                 <div class="nav-user">
+                                    <NotificationBell />
                                     <span class="nav-user-name" data-testid="current-user">{m.display_name.clone()}</span>
                                     <span class="nav-user-role">{role_label(locale, m.role)}</span>
                                     <A href="/logout" attr:class="nav-signout">{td_string!(locale, nav.sign_out)}</A>

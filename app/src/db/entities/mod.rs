@@ -20,6 +20,7 @@ pub mod machine;
 pub mod machine_movement;
 pub mod machine_photo;
 pub mod machine_type;
+pub mod notification;
 pub mod organization;
 pub mod registration_counter;
 pub mod session;
