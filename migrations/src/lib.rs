@@ -10,6 +10,7 @@ mod m20261128_000003_create_registry;
 mod m20261128_000004_create_zones;
 mod m20261129_000001_create_limits_inspections_cases;
 mod m20261201_000001_evidence_photos;
+mod m20261201_000021_audit_log;
 mod m20261201_000031_public_notifications;
 
 /// All migrations, oldest first.
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_create_limits_inspections_cases::Migration),
             Box::new(m20261201_000001_evidence_photos::Migration),
             Box::new(m20261201_000031_public_notifications::Migration),
+            Box::new(m20261201_000021_audit_log::Migration),
         ]
     }
 }

@@ -88,8 +88,19 @@ pub async fn run() -> Result<()> {
                 division_code: division,
                 phone: None,
             };
+            let after = serde_json::json!({
+                "username": new.username, "role": new.role, "division_code": new.division_code,
+                "organization_id": new.organization_id, "source": "command_line",
+            });
+            let county = new.division_code.clone();
             match create_user(&application.state, new).await {
                 Ok(id) => {
+                    let state = &application.state;
+                    let e = app::audit::entry(app::audit::Action::Create, app::audit::EntityKind::Account)
+                        .id(id)
+                        .county(county.as_deref())
+                        .after(&after);
+                    app::audit::record(&state.db, state.clock.now(), e).await.map_err(|e| anyhow::anyhow!("{e}"))?;
                     println!("created user {id}");
                     Ok(())
                 }

@@ -131,6 +131,7 @@ pub fn build_app_with_outbound(
         .merge(app::public::rest::page_router())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::audit_request))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::resolve_principal))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(session_layer)

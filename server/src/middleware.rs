@@ -165,3 +165,32 @@ pub fn panic_response(_err: Box<dyn std::any::Any + Send + 'static>) -> Response
     tracing::error!("handler panicked");
     ApiError(AppError::Internal { request_id: app::state::current_request_id() }).into_response()
 }
+
+/// The audit context of a request (address, request id) for the service layer's audit rows, and
+/// the safety net: a successful state-changing request under `/api/` (REST or a server function)
+/// that wrote no audit row of its own, and is not one of the known read-only POSTs, gets a
+/// generic `request` row (method, path, status, caller). Those rows are distinguishable from the
+/// services' own and point at an operation that lacks its audit call.
+pub async fn audit_request(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let meta = app::audit::service::RequestMeta {
+        ip: req.extensions().get::<ClientIp>().map(|c| c.0.clone()),
+        request_id: req.headers().get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned),
+        recorded: Default::default(),
+    };
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let principal = req.extensions().get::<Principal>().cloned();
+    let resp = app::audit::service::in_request(meta.clone(), next.run(req)).await;
+    let recorded = app::audit::service::recorded_in(&meta);
+    if app::audit::needs_safety_net(method.as_str(), &path, resp.status().as_u16(), recorded) {
+        tracing::warn!(%method, %path, "state-changing request without an audit row");
+        let status = resp.status().as_u16();
+        if let Err(e) =
+            app::audit::service::record_unaudited(&state, meta, principal.as_ref(), method.as_str(), &path, status)
+                .await
+        {
+            tracing::error!(error = %e, "audit safety net failed");
+        }
+    }
+    resp
+}

@@ -5,6 +5,7 @@
 //! upserted in one transaction, or not at all.
 
 use super::{DivisionImportReport, DivisionRowError};
+use crate::audit::{self, Action, EntityKind};
 use crate::auth::Role;
 use crate::auth::service::Principal;
 use crate::db::entities::division;
@@ -238,20 +239,31 @@ pub async fn import(
     }
 
     let mut report = DivisionImportReport { rows: total, ..Default::default() };
+    let now = state.clock.now();
+    let mut changes = Vec::new();
+    let change =
+        |code: &str| audit::entry(Action::Update, EntityKind::Division).by(principal).id(code).county(Some(code));
     for level in [Level::Province, Level::City, Level::County] {
         let mut fresh = Vec::new();
         for row in good.iter().filter(|r| r.level == level) {
+            let after = serde_json::json!({"code": row.code, "name": row.name, "level": level.as_str(), "parent_code": row.parent});
             match stored.get(&row.code) {
-                None => fresh.push(division::ActiveModel {
-                    code: Set(row.code.clone()),
-                    name: Set(row.name.clone()),
-                    level: Set(level.as_str().to_owned()),
-                    parent_code: Set(row.parent.clone()),
-                }),
+                None => {
+                    let e = audit::entry(Action::Create, EntityKind::Division).by(principal).id(&row.code);
+                    changes.push(e.county(Some(&row.code)).after(&after));
+                    fresh.push(division::ActiveModel {
+                        code: Set(row.code.clone()),
+                        name: Set(row.name.clone()),
+                        level: Set(level.as_str().to_owned()),
+                        parent_code: Set(row.parent.clone()),
+                    })
+                }
                 Some(d) if d.name == row.name && d.level == level.as_str() && d.parent_code == row.parent => {
                     report.unchanged += 1;
                 }
                 Some(d) => {
+                    let before = serde_json::json!({"code": d.code, "name": d.name, "level": d.level, "parent_code": d.parent_code});
+                    changes.push(change(&row.code).before(&before).after(&after));
                     let mut m: division::ActiveModel = d.clone().into();
                     m.name = Set(row.name.clone());
                     m.level = Set(level.as_str().to_owned());
@@ -269,6 +281,11 @@ pub async fn import(
             division::Entity::insert_many(chunk).exec(&txn).await?;
         }
     }
+    // A row per division added or changed, and one for the import as a whole (even when the
+    // file changed nothing).
+    let import_id = uuid::Uuid::now_v7();
+    changes.push(audit::entry(Action::Import, EntityKind::Division).by(principal).id(import_id).after(&report));
+    audit::service::record_many(&txn, now, changes).await?;
     txn.commit().await?;
     Ok(report)
 }

@@ -4,13 +4,14 @@
 //! `is_active` flag) but stays on the machines that have it.
 
 use super::{MachineTypeEntry, MachineTypePatch, NewMachineType, is_machine_type_code};
+use crate::audit::{self, Action, EntityKind};
 use crate::auth::Role;
 use crate::auth::service::Principal;
 use crate::db::entities::machine_type;
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::service_error::ServiceResult;
 use crate::state::AppState;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QueryOrder};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QueryOrder, TransactionTrait};
 use std::collections::BTreeMap;
 
 fn to_dto(m: machine_type::Model) -> MachineTypeEntry {
@@ -83,6 +84,7 @@ pub async fn create(state: &AppState, principal: &Principal, input: NewMachineTy
             last.unwrap_or(0).saturating_add(10)
         }
     };
+    let txn = state.db.begin().await?;
     let inserted = machine_type::ActiveModel {
         code: Set(code),
         name_zh: Set(name_zh),
@@ -90,13 +92,17 @@ pub async fn create(state: &AppState, principal: &Principal, input: NewMachineTy
         sort_order: Set(sort_order),
         is_active: Set(true),
     }
-    .insert(&state.db)
+    .insert(&txn)
     .await;
-    match inserted {
-        Ok(m) => Ok(to_dto(m)),
-        Err(e) if crate::db::is_unique_violation(&e) => Err(taken().into()),
-        Err(e) => Err(e.into()),
-    }
+    let created = match inserted {
+        Ok(m) => to_dto(m),
+        Err(e) if crate::db::is_unique_violation(&e) => return Err(taken().into()),
+        Err(e) => return Err(e.into()),
+    };
+    let e = audit::entry(Action::Create, EntityKind::MachineType).by(principal).id(&created.code).after(&created);
+    audit::record(&txn, state.clock.now(), e).await?;
+    txn.commit().await?;
+    Ok(created)
 }
 
 /// Renames, reorders, deactivates or reactivates a type (404 for an unknown code).
@@ -130,5 +136,11 @@ pub async fn update(
     if !m.is_changed() {
         return Ok(to_dto(current));
     }
-    Ok(to_dto(m.update(&state.db).await?))
+    let txn = state.db.begin().await?;
+    let before = to_dto(current);
+    let after = to_dto(m.update(&txn).await?);
+    let e = audit::entry(Action::Update, EntityKind::MachineType).by(principal).id(&after.code);
+    audit::record(&txn, state.clock.now(), e.before(&before).after(&after)).await?;
+    txn.commit().await?;
+    Ok(after)
 }

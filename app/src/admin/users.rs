@@ -5,6 +5,7 @@
 //! or a division outside one's own, is "not allowed".
 
 use super::{AdminUser, NewUserInput, PasswordReset, PasswordResetDone, RoleChange, UserFilter};
+use crate::audit::{self, Action, EntityKind};
 use crate::auth::Role;
 use crate::auth::service::{NewUser, Principal, check_assignment, create_user_in, end_credentials, set_active};
 use crate::db::entities::{division, organization, user};
@@ -198,10 +199,12 @@ pub async fn create(state: &AppState, principal: &Principal, input: NewUserInput
         errors.add("phone", e);
     }
     errors.into_result()?;
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
     let id = create_user_in(
-        &state.db,
+        &txn,
         &state.hashing,
-        state.clock.now(),
+        now,
         NewUser {
             username: input.username,
             password: input.password,
@@ -213,7 +216,11 @@ pub async fn create(state: &AppState, principal: &Principal, input: NewUserInput
         },
     )
     .await?;
-    one_dto(&state.db, id).await
+    let created = one_dto(&txn, id).await?;
+    let e = audit::entry(Action::Create, EntityKind::Account).by(principal).id(id);
+    audit::record(&txn, now, e.county(created.division_code.as_deref()).after(&created)).await?;
+    txn.commit().await?;
+    Ok(created)
 }
 
 /// On SQLite, takes the one writer lock before the first read of a change, so two concurrent
@@ -270,9 +277,15 @@ pub async fn set_user_active(
     if !active {
         keep_a_sysadmin(&txn, &u).await?;
     }
-    set_active(&txn, u.id, active, state.clock.now()).await?;
+    let before = one_dto(&txn, id).await?;
+    let now = state.clock.now();
+    set_active(&txn, u.id, active, now).await?;
+    let after = one_dto(&txn, id).await?;
+    let action = if active { Action::Enable } else { Action::Disable };
+    let e = audit::entry(action, EntityKind::Account).by(principal).id(id).county(after.division_code.as_deref());
+    audit::record(&txn, now, e.before(&before).after(&after)).await?;
     txn.commit().await?;
-    one_dto(&state.db, id).await
+    Ok(after)
 }
 
 /// The alphabet of generated passwords: no look-alikes (0/O, 1/l/I).
@@ -309,11 +322,17 @@ pub async fn reset_password(
     let hash = crate::auth::passwords::hash(&state.hashing, password.clone()).await?;
     let now = state.clock.now();
     let txn = state.db.begin().await?;
+    let division = u.division_code.clone();
     let mut m: user::ActiveModel = u.into();
     m.password_hash = Set(hash);
     m.updated_at = Set(now);
     m.update(&txn).await?;
     end_credentials(&txn, id, now).await?;
+    // What changed is the secret itself: the row says a reset happened (and whether the password
+    // was generated), never the password.
+    let e = audit::entry(Action::Update, EntityKind::Account).by(principal).id(id).county(division.as_deref());
+    let after = serde_json::json!({"password_reset": true, "generated": generated, "sessions_ended": true});
+    audit::record(&txn, now, e.after(&after)).await?;
     txn.commit().await?;
     Ok(PasswordResetDone { user: one_dto(&state.db, id).await?, generated_password: generated.then_some(password) })
 }
@@ -343,14 +362,21 @@ pub async fn change_role(
     if change.role != Role::Sysadmin {
         keep_a_sysadmin(&txn, &u).await?;
     }
+    let before = one_dto(&txn, id).await?;
     let mut m: user::ActiveModel = u.into();
     m.role = Set(change.role.as_str().to_owned());
     m.division_code = Set(if change.role.is_official() { division } else { None });
     m.organization_id = Set(if change.role.is_contractor() { organization } else { None });
-    m.updated_at = Set(state.clock.now());
+    let now = state.clock.now();
+    m.updated_at = Set(now);
     m.update(&txn).await?;
+    let after = one_dto(&txn, id).await?;
+    // Both divisions see the move: the row lies in the new one (or the old one when none).
+    let county = after.division_code.clone().or(before.division_code.clone());
+    let e = audit::entry(Action::Update, EntityKind::Account).by(principal).id(id).county(county.as_deref());
+    audit::record(&txn, now, e.before(&before).after(&after)).await?;
     txn.commit().await?;
-    one_dto(&state.db, id).await
+    Ok(after)
 }
 
 /// The divisions the caller may place accounts at (its reach), in code order.

@@ -43,8 +43,8 @@ pub async fn login(
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 204, description = "Signed out"), (status = 401, description = "Not signed in", body = ErrorBody)),
     security(("session" = [])))]
-pub async fn logout(Caller(_): Caller, session: Session) -> ApiResult<StatusCode> {
-    service::end_session(&session).await?;
+pub async fn logout(State(state): State<AppState>, Caller(p): Caller, session: Session) -> ApiResult<StatusCode> {
+    service::sign_out(&state, &p, &session).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

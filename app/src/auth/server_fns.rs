@@ -23,7 +23,14 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
 #[server(endpoint = "auth/logout")]
 pub async fn logout() -> Result<(), AppError> {
     let session = crate::rest::context::session_from_context().await?;
-    super::service::end_session(&session).await?;
+    match crate::rest::context::principal_from_context() {
+        Some(p) => super::service::sign_out(&crate::state::app_state()?, &p, &session).await?,
+        None => {
+            // Nothing to sign out of: no change to record.
+            crate::audit::service::no_change_to_record();
+            super::service::end_session(&session).await?
+        }
+    }
     Ok(())
 }
 

@@ -1,12 +1,15 @@
 //! Accounts and authentication: sign-in with limits, sessions, API tokens, creating users.
 
 use super::{LoginInput, Me, Role, passwords};
+use crate::audit::{self, Action, EntityKind};
 use crate::db::entities::{api_token, login_attempt, organization, user};
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+};
 use sha2::{Digest, Sha256};
 use tower_sessions::Session;
 use uuid::Uuid;
@@ -90,6 +93,9 @@ pub async fn authenticate(state: &AppState, input: &LoginInput, ip: &str) -> Ser
     let by_user = failures(login_attempt::Column::Username, username.clone()).await?;
     let by_ip = failures(login_attempt::Column::Ip, ip.to_owned()).await?;
     if by_user >= state.settings.login_max_failures_per_user || by_ip >= state.settings.login_max_failures_per_ip {
+        let e = audit::entry(Action::SignInFailed, EntityKind::Account)
+            .after(&serde_json::json!({"username": username, "reason": "rate_limited"}));
+        audit::record(&state.db, now, e).await?;
         let retry_after_secs = state.settings.login_window.num_seconds().max(1) as u64;
         return Err(AppError::RateLimited { retry_after_secs }.into());
     }
@@ -103,15 +109,30 @@ pub async fn authenticate(state: &AppState, input: &LoginInput, ip: &str) -> Ser
     let principal =
         found.as_ref().filter(|u| matches && u.is_active).and_then(|u| Principal::from_user(u, Credential::Session));
 
+    let txn = state.db.begin().await?;
     login_attempt::ActiveModel {
-        username: Set(username),
+        username: Set(username.clone()),
         ip: Set(ip.to_owned()),
         succeeded: Set(principal.is_some()),
         at: Set(now),
         ..Default::default()
     }
-    .insert(&state.db)
+    .insert(&txn)
     .await?;
+    let e = match &principal {
+        Some(p) => audit::entry(Action::SignIn, EntityKind::Account)
+            .by(p)
+            .id(p.user_id)
+            .county(p.division_code.as_deref())
+            .after(&serde_json::json!({"via": "session"})),
+        None => {
+            let reason = if found.as_ref().is_some_and(|u| matches && !u.is_active) { "disabled" } else { "invalid" };
+            audit::entry(Action::SignInFailed, EntityKind::Account)
+                .after(&serde_json::json!({"username": username, "reason": reason}))
+        }
+    };
+    audit::record(&txn, now, e).await?;
+    txn.commit().await?;
 
     principal.ok_or_else(|| AppError::InvalidCredentials.into())
 }
@@ -122,6 +143,16 @@ pub async fn start_session(session: &Session, principal: &Principal) -> ServiceR
     session.insert(SESSION_USER, principal.user_id).await.map_err(ServiceError::internal)?;
     session.insert(SESSION_EPOCH, principal.session_epoch).await.map_err(ServiceError::internal)?;
     Ok(())
+}
+
+/// Signs `principal` out: records it and ends the session.
+pub async fn sign_out(state: &AppState, principal: &Principal, session: &Session) -> ServiceResult<()> {
+    let e = audit::entry(Action::SignOut, EntityKind::Account)
+        .by(principal)
+        .id(principal.user_id)
+        .county(principal.division_code.as_deref());
+    audit::record(&state.db, state.clock.now(), e).await?;
+    end_session(session).await
 }
 
 /// Ends the session: the stored record is deleted and the cookie cleared.
@@ -198,6 +229,7 @@ pub async fn create_token(state: &AppState, principal: &Principal, name: &str) -
     rand::Rng::fill(&mut rand::rng(), &mut bytes);
     let token = format!("nrmm_{}", hex::encode(bytes));
     let now = state.clock.now();
+    let txn = state.db.begin().await?;
     let model = api_token::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(principal.user_id),
@@ -207,8 +239,15 @@ pub async fn create_token(state: &AppState, principal: &Principal, name: &str) -
         last_used_at: Set(None),
         revoked_at: Set(None),
     }
-    .insert(&state.db)
+    .insert(&txn)
     .await?;
+    let e = audit::entry(Action::Create, EntityKind::ApiToken)
+        .by(principal)
+        .id(model.id)
+        .county(principal.division_code.as_deref())
+        .after(&serde_json::json!({"id": model.id, "name": model.name, "user_id": principal.user_id}));
+    audit::record(&txn, now, e).await?;
+    txn.commit().await?;
     Ok(IssuedToken { id: model.id, name: model.name, token, created_at: now })
 }
 

@@ -4,6 +4,7 @@
 use super::{
     Case, CaseDetail, CaseEvent, CaseFilter, CaseKind, CaseMachine, CaseState, TransitionInput, is_overdue, plan,
 };
+use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
 use crate::auth::{Role, Scope};
 use crate::db::entities::{case, case_event, case_note, machine, organization, site};
@@ -226,6 +227,10 @@ pub async fn transition(
     }
     let now = state.clock.now();
     let planned = plan(from, &input, crate::dates::china_date(now))?;
+    let before = serde_json::json!({
+        "state": from, "deadline_on": current.deadline_on, "penalty_yuan": current.penalty_yuan,
+        "legal_basis": current.legal_basis, "closed_at": current.closed_at, "version": current.version,
+    });
     let mut update = case::Entity::update_many()
         .col_expr(case::Column::State, Expr::value(planned.to.as_str()))
         .col_expr(case::Column::Version, Expr::col(case::Column::Version).add(1))
@@ -241,6 +246,7 @@ pub async fn transition(
     if planned.to == CaseState::Closed {
         update = update.col_expr(case::Column::ClosedAt, Expr::value(Some(now)));
     }
+    let planned_note = planned.note.clone();
     let txn = state.db.begin().await?;
     let updated = update
         .filter(case::Column::Id.eq(id))
@@ -258,7 +264,7 @@ pub async fn transition(
         from_state: Set(Some(from.as_str().to_owned())),
         to_state: Set(planned.to.as_str().to_owned()),
         action: Set("transition".to_owned()),
-        note: Set(planned.note),
+        note: Set(planned.note.clone()),
         actor_id: Set(principal.user_id),
         at: Set(now),
         deadline_on: Set(planned.deadline_on),
@@ -268,6 +274,13 @@ pub async fn transition(
     })
     .exec(&txn)
     .await?;
+    let c = case::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let after = serde_json::json!({
+        "state": c.state, "deadline_on": c.deadline_on, "penalty_yuan": c.penalty_yuan,
+        "legal_basis": c.legal_basis, "closed_at": c.closed_at, "version": c.version, "note": planned_note,
+    });
+    let e = audit::entry(Action::Transition, EntityKind::Case).by(principal).id(id).county(Some(&c.county_code));
+    audit::record(&txn, now, e.before(&before).after(&after)).await?;
     txn.commit().await?;
     get(state, principal, id).await
 }
@@ -276,10 +289,11 @@ pub async fn transition(
 #[tracing::instrument(skip(state, input), fields(user = %principal.username))]
 pub async fn add_note(state: &AppState, principal: &Principal, id: Uuid, input: NoteInput) -> ServiceResult<Note> {
     principal.require(&NOTE_AUTHORS)?;
-    find_visible(state, principal, id).await?;
+    let c = find_visible(state, principal, id).await?;
     let body = check_note(&input)?;
     let now = state.clock.now();
     let note_id = Uuid::now_v7();
+    let txn = state.db.begin().await?;
     case_note::Entity::insert(case_note::ActiveModel {
         id: Set(note_id),
         case_id: Set(id),
@@ -287,16 +301,21 @@ pub async fn add_note(state: &AppState, principal: &Principal, id: Uuid, input: 
         body: Set(body.clone()),
         created_at: Set(now),
     })
-    .exec(&state.db)
+    .exec(&txn)
     .await?;
-    Ok(Note {
+    let note = Note {
         id: note_id,
         author_id: principal.user_id,
         author_name: principal.display_name.clone(),
         author_role: principal.role,
         body,
         created_at: now,
-    })
+    };
+    let after = serde_json::json!({"case_id": id, "note": note});
+    let e = audit::entry(Action::Create, EntityKind::CaseNote).by(principal).id(note_id).county(Some(&c.county_code));
+    audit::record(&txn, now, e.after(&after)).await?;
+    txn.commit().await?;
+    Ok(note)
 }
 
 /// For the field look-up: a machine's unresolved cases in any county, oldest first.

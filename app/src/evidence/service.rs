@@ -4,6 +4,7 @@
 //! closed.
 
 use super::{EvidencePhoto, Gallery, MAX_PER_SUBJECT, NOTE_MAX, SubjectKind};
+use crate::audit::{self, Action, EntityKind};
 use crate::auth::Role;
 use crate::auth::service::Principal;
 use crate::cases::CaseState;
@@ -20,23 +21,34 @@ use uuid::Uuid;
 
 /// Whether the caller may add photos to a subject it can see.
 async fn may_add(state: &AppState, principal: &Principal, kind: SubjectKind, id: Uuid) -> ServiceResult<bool> {
+    Ok(subject(state, principal, kind, id).await?.0)
+}
+
+/// Whether the caller may add photos to a subject it can see, and the subject's county.
+async fn subject(
+    state: &AppState,
+    principal: &Principal,
+    kind: SubjectKind,
+    id: Uuid,
+) -> ServiceResult<(bool, String)> {
     match kind {
         SubjectKind::Inspection => {
-            crate::inspections::service::find_visible(state, principal, id).await?;
-            Ok(principal.role == Role::CountyInspector)
+            let inspection = crate::inspections::service::find_visible(state, principal, id).await?;
+            Ok((principal.role == Role::CountyInspector, inspection.county_code))
         }
         SubjectKind::Case => {
             let case = crate::cases::service::find_visible(state, principal, id).await?;
             if case.state == CaseState::Closed.as_str() {
-                return Ok(false);
+                return Ok((false, case.county_code));
             }
-            Ok(match principal.role {
+            let may = match principal.role {
                 Role::CountyInspector => true,
                 Role::ContractorAdmin | Role::ContractorStaff => principal
                     .organization_id
                     .is_some_and(|org| case.organization_id == Some(org) || case.site_organization_id == org),
                 _ => false,
-            })
+            };
+            Ok((may, case.county_code))
         }
     }
 }
@@ -116,7 +128,8 @@ pub async fn add(
     note: Option<String>,
     bytes: Vec<u8>,
 ) -> ServiceResult<EvidencePhoto> {
-    if !may_add(state, principal, kind, id).await? {
+    let (may, county) = subject(state, principal, kind, id).await?;
+    if !may {
         return Err(AppError::Forbidden.into());
     }
     let note = check_note(note)?;
@@ -129,9 +142,11 @@ pub async fn add(
     let (bytes, processed) = process_off_runtime(state, bytes).await?;
     let state = state.clone();
     let uploader = (principal.user_id, principal.role);
-    detached(async move { store(&state, kind, id, note, uploader, bytes, processed).await }).await
+    let entry = audit::entry(Action::Create, EntityKind::EvidencePhoto).by(principal).county(Some(&county));
+    detached(async move { store(&state, kind, id, note, uploader, bytes, processed, entry).await }).await
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn store(
     state: &AppState,
     kind: SubjectKind,
@@ -140,6 +155,7 @@ async fn store(
     (uploaded_by, role): (Uuid, Role),
     original: Vec<u8>,
     processed: ProcessedPhoto,
+    entry: audit::service::Entry,
 ) -> ServiceResult<EvidencePhoto> {
     let id = Uuid::now_v7();
     let base = format!("evidence/{}/{subject_id}/{id}", kind.as_str());
@@ -166,7 +182,8 @@ async fn store(
         uploader_role: role.as_str().to_owned(),
         created_at: state.clock.now(),
     };
-    match insert_within_limit(state, &row).await {
+    let entry = entry.id(row.id).after(&to_dto(&row)?);
+    match insert_within_limit(state, &row, entry).await {
         Ok(()) => to_dto(&row),
         Err(e) => {
             forget_files(state, &[original_key, web_key]).await;
@@ -176,7 +193,11 @@ async fn store(
 }
 
 /// Writes the row unless the subject is full.
-async fn insert_within_limit(state: &AppState, row: &evidence_photo::Model) -> ServiceResult<()> {
+async fn insert_within_limit(
+    state: &AppState,
+    row: &evidence_photo::Model,
+    entry: audit::service::Entry,
+) -> ServiceResult<()> {
     let txn = state.db.begin().await?;
     let held = evidence_photo::Entity::find()
         .filter(evidence_photo::Column::SubjectKind.eq(row.subject_kind.clone()))
@@ -191,6 +212,7 @@ async fn insert_within_limit(state: &AppState, row: &evidence_photo::Model) -> S
         return Err(e.into());
     }
     evidence_photo::Entity::insert(evidence_photo::ActiveModel::from(row.clone())).exec(&txn).await?;
+    audit::record(&txn, row.created_at, entry).await?;
     txn.commit().await?;
     Ok(())
 }

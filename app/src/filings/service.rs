@@ -6,6 +6,7 @@ use super::{
     Decision, FiledMachine, Filing, FilingCorrection, FilingFilter, FilingInput, FilingStatus, Movement, MovementInput,
     MovementKind, Precheck, ReviewInput,
 };
+use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
 use crate::auth::{Role, Scope};
 use crate::db::entities::{
@@ -132,6 +133,35 @@ async fn to_dto(state: &AppState, f: filing::Model) -> ServiceResult<Filing> {
         version: f.version,
         created_at: f.created_at,
     })
+}
+
+/// What the audit log keeps of a filing: its row and its machines, read on `db` (the
+/// transaction of the change).
+async fn audit_record(db: &impl ConnectionTrait, id: Uuid) -> ServiceResult<serde_json::Value> {
+    let f = filing::Entity::find_by_id(id).one(db).await?.ok_or(AppError::NotFound)?;
+    let mut machine_ids: Vec<Uuid> = filing_machine::Entity::find()
+        .filter(filing_machine::Column::FilingId.eq(id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|fm| fm.machine_id)
+        .collect();
+    machine_ids.sort();
+    Ok(serde_json::json!({
+        "id": f.id,
+        "organization_id": f.organization_id,
+        "site_id": f.site_id,
+        "county_code": f.county_code,
+        "status": f.status,
+        "planned_entry_on": f.planned_entry_on,
+        "planned_exit_on": f.planned_exit_on,
+        "return_reason": f.return_reason,
+        "submitted_at": f.submitted_at,
+        "reviewed_at": f.reviewed_at,
+        "reviewed_by": f.reviewed_by,
+        "version": f.version,
+        "machine_ids": machine_ids,
+    }))
 }
 
 /// One filing.
@@ -331,6 +361,9 @@ pub async fn create(state: &AppState, principal: &Principal, input: FilingInput)
     .exec(&txn)
     .await?;
     insert_machines(&txn, id, &input.machine_ids).await?;
+    let after = audit_record(&txn, id).await?;
+    let e = audit::entry(Action::Create, EntityKind::Filing).by(principal).id(id).county(Some(&site.county_code));
+    audit::record(&txn, now, e.after(&after)).await?;
     txn.commit().await?;
     get(state, principal, id).await
 }
@@ -383,6 +416,8 @@ pub async fn resubmit(
     )
     .await?;
     let now = state.clock.now();
+    // Read before the transaction: on SQLite its first statement must be the write.
+    let before = audit_record(&state.db, id).await?;
     let txn = state.db.begin().await?;
     let updated = filing::Entity::update_many()
         .col_expr(filing::Column::Status, Expr::value(FilingStatus::Submitted.as_str()))
@@ -401,6 +436,9 @@ pub async fn resubmit(
     }
     filing_machine::Entity::delete_many().filter(filing_machine::Column::FilingId.eq(id)).exec(&txn).await?;
     insert_machines(&txn, id, &input.machine_ids).await?;
+    let after = audit_record(&txn, id).await?;
+    let e = audit::entry(Action::Resubmit, EntityKind::Filing).by(principal).id(id).county(Some(&current.county_code));
+    audit::record(&txn, now, e.before(&before).after(&after)).await?;
     txn.commit().await?;
     get(state, principal, id).await
 }
@@ -461,6 +499,7 @@ pub async fn review(state: &AppState, principal: &Principal, id: Uuid, input: Re
         return Err(illegal_transition(&current.status, to.as_str()));
     }
     let now = state.clock.now();
+    let before_status = current.status.clone();
     let txn = state.db.begin().await?;
     // The first statement writes, so SQLite takes its write lock before anything is read.
     let updated = filing::Entity::update_many()
@@ -477,6 +516,7 @@ pub async fn review(state: &AppState, principal: &Principal, id: Uuid, input: Re
     if updated.rows_affected == 0 {
         return Err(illegal_transition(&current.status, to.as_str()));
     }
+    let mut issued = Vec::new();
     if to == FilingStatus::Accepted {
         let machine_ids: Vec<Uuid> = filing_machine::Entity::find()
             .filter(filing_machine::Column::FilingId.eq(id))
@@ -505,6 +545,7 @@ pub async fn review(state: &AppState, principal: &Principal, id: Uuid, input: Re
             .all(&txn)
             .await?;
         for m in unregistered {
+            issued.push(m.id);
             let seq = next_sequence(&txn, &current.county_code).await?;
             let code = RegistrationCode::issue(&current.county_code, seq as u64).ok_or_else(|| {
                 ServiceError::internal(format!("sequence {seq} out of range in {}", current.county_code))
@@ -519,6 +560,20 @@ pub async fn review(state: &AppState, principal: &Principal, id: Uuid, input: Re
                 .await?;
         }
     }
+    let mut after = audit_record(&txn, id).await?;
+    let codes: Vec<serde_json::Value> = machine::Entity::find()
+        .filter(machine::Column::Id.is_in(issued))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|m| serde_json::json!({"machine_id": m.id, "registration_code": m.registration_code}))
+        .collect();
+    if let serde_json::Value::Object(map) = &mut after {
+        map.insert("registration_codes_issued".into(), serde_json::Value::Array(codes));
+    }
+    let before = serde_json::json!({"status": before_status, "version": current.version});
+    let e = audit::entry(Action::Review, EntityKind::Filing).by(principal).id(id).county(Some(&current.county_code));
+    audit::record(&txn, now, e.before(&before).after(&after)).await?;
     // The unit hears about the decision (stored with it; sent out once committed).
     let reviewed = filing::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
     let notices = crate::notifications::service::filing_reviewed(&txn, &reviewed, now).await?;
@@ -534,17 +589,24 @@ pub async fn close(state: &AppState, principal: &Principal, id: Uuid) -> Service
     if current.organization_id != org {
         return Err(AppError::NotFound.into());
     }
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
     let updated = filing::Entity::update_many()
         .col_expr(filing::Column::Status, Expr::value(FilingStatus::Closed.as_str()))
         .col_expr(filing::Column::Version, Expr::col(filing::Column::Version).add(1))
-        .col_expr(filing::Column::UpdatedAt, Expr::value(state.clock.now()))
+        .col_expr(filing::Column::UpdatedAt, Expr::value(now))
         .filter(filing::Column::Id.eq(id))
         .filter(filing::Column::Status.eq(FilingStatus::Accepted.as_str()))
-        .exec(&state.db)
+        .exec(&txn)
         .await?;
     if updated.rows_affected == 0 {
         return Err(illegal_transition(&current.status, "closed"));
     }
+    let before = serde_json::json!({"status": current.status, "version": current.version});
+    let after = audit_record(&txn, id).await?;
+    let e = audit::entry(Action::Close, EntityKind::Filing).by(principal).id(id).county(Some(&current.county_code));
+    audit::record(&txn, now, e.before(&before).after(&after)).await?;
+    txn.commit().await?;
     get(state, principal, id).await
 }
 
@@ -635,9 +697,14 @@ pub async fn record_movement(
         recorded_by: Set(principal.user_id),
         created_at: Set(now),
     };
-    machine_movement::Entity::insert(row).exec(&state.db).await?;
-    let m = machine_movement::Entity::find_by_id(id).one(&state.db).await?.ok_or(AppError::NotFound)?;
-    Ok(movement_dto(m))
+    let txn = state.db.begin().await?;
+    machine_movement::Entity::insert(row).exec(&txn).await?;
+    let m = movement_dto(machine_movement::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?);
+    let after = serde_json::json!({"filing_id": filing_id, "movement": m});
+    let e = audit::entry(Action::Create, EntityKind::Movement).by(principal).id(id).county(Some(&f.county_code));
+    audit::record(&txn, now, e.after(&after)).await?;
+    txn.commit().await?;
+    Ok(m)
 }
 
 /// For look-ups: the accepted filings (with sites) that cover each machine on `day`.

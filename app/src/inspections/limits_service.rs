@@ -3,6 +3,7 @@
 
 use super::compliance::{self, LimitClass, LimitRow, ZoneRule};
 use super::limits::{LimitTable, LimitTableInput, Zone, ZoneFilter, ZoneInput, validate_table, validate_zone};
+use crate::audit::{self, Action, EntityKind};
 use crate::auth::Role;
 use crate::auth::service::Principal;
 use crate::db::entities::{division, limit_row, limit_table, low_emission_zone};
@@ -153,12 +154,13 @@ pub async fn create_table(
     }))
     .exec(&txn)
     .await?;
+    let t =
+        limit_table::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| ServiceError::internal("table vanished"))?;
+    let table = with_rows(&txn, vec![t]).await?.pop().ok_or_else(|| ServiceError::internal("table vanished"))?;
+    audit::record(&txn, now, audit::entry(Action::Create, EntityKind::LimitTable).by(principal).id(id).after(&table))
+        .await?;
     txn.commit().await?;
-    let t = limit_table::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ServiceError::internal("table vanished"))?;
-    with_rows(&state.db, vec![t]).await?.pop().ok_or_else(|| ServiceError::internal("table vanished"))
+    Ok(table)
 }
 
 /// The zone rule of a zone row (a row with values we do not know gets the default rule).
@@ -279,6 +281,7 @@ pub async fn create_zone(state: &AppState, principal: &Principal, mut input: Zon
     check_division(&state.db, &allowed, &input.division_code).await?;
     let now = state.clock.now();
     let id = Uuid::now_v7();
+    let txn = state.db.begin().await?;
     low_emission_zone::Entity::insert(low_emission_zone::ActiveModel {
         id: Set(id),
         division_code: Set(input.division_code.clone()),
@@ -293,10 +296,14 @@ pub async fn create_zone(state: &AppState, principal: &Principal, mut input: Zon
         created_at: Set(now),
         updated_at: Set(now),
     })
-    .exec(&state.db)
+    .exec(&txn)
     .await?;
-    let z = low_emission_zone::Entity::find_by_id(id).one(&state.db).await?.ok_or(AppError::NotFound)?;
-    zone_dtos(&state.db, vec![z]).await?.pop().ok_or_else(|| ServiceError::internal("zone vanished"))
+    let z = low_emission_zone::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let zone = zone_dtos(&txn, vec![z]).await?.pop().ok_or_else(|| ServiceError::internal("zone vanished"))?;
+    let e = audit::entry(Action::Create, EntityKind::Zone).by(principal).id(id).county(Some(&zone.division_code));
+    audit::record(&txn, now, e.after(&zone)).await?;
+    txn.commit().await?;
+    Ok(zone)
 }
 
 /// Changes a zone, given the version that was read (a stale one is 409 and changes nothing).
@@ -315,6 +322,9 @@ pub async fn update_zone(
     let Some(version) = input.version else { return Err(AppError::field("version", "required").into()) };
     validate_zone(&mut input).into_result()?;
     check_division(&state.db, &allowed, &input.division_code).await?;
+    let before = zone_dtos(&state.db, vec![current.clone()]).await?.pop();
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
     let updated = low_emission_zone::Entity::update_many()
         .set(low_emission_zone::ActiveModel {
             division_code: Set(input.division_code.clone()),
@@ -326,16 +336,20 @@ pub async fn update_zone(
             effective_to: Set(input.effective_to),
             notes: Set(input.notes.clone()),
             version: Set(current.version + 1),
-            updated_at: Set(state.clock.now()),
+            updated_at: Set(now),
             ..Default::default()
         })
         .filter(low_emission_zone::Column::Id.eq(id))
         .filter(low_emission_zone::Column::Version.eq(version))
-        .exec(&state.db)
+        .exec(&txn)
         .await?;
     if updated.rows_affected == 0 {
         return Err(crate::machines::service::stale(current.version));
     }
-    let z = low_emission_zone::Entity::find_by_id(id).one(&state.db).await?.ok_or(AppError::NotFound)?;
-    zone_dtos(&state.db, vec![z]).await?.pop().ok_or_else(|| ServiceError::internal("zone vanished"))
+    let z = low_emission_zone::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let zone = zone_dtos(&txn, vec![z]).await?.pop().ok_or_else(|| ServiceError::internal("zone vanished"))?;
+    let e = audit::entry(Action::Update, EntityKind::Zone).by(principal).id(id).county(Some(&zone.division_code));
+    audit::record(&txn, now, e.before(&before).after(&zone)).await?;
+    txn.commit().await?;
+    Ok(zone)
 }

@@ -7,6 +7,7 @@ use super::{
     InspectedMachine, Inspection, InspectionFilter, InspectionInput, NOTE_MAX, Note, NoteInput, OpenedCase,
     Reinspection,
 };
+use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
 use crate::auth::{Role, Scope};
 use crate::cases::{CaseKind, CaseState};
@@ -561,6 +562,10 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: Inspecti
         .exec(&txn)
         .await?;
         reinspection = Some(Reinspection { case_id: c.id, passed, case_state: to });
+        let e = audit::entry(Action::Transition, EntityKind::Case).by(principal).id(c.id).county(Some(&c.county_code));
+        let before = serde_json::json!({"state": CaseState::RectificationOrdered, "version": c.version});
+        let after = serde_json::json!({"state": to, "version": c.version + 1, "action": action, "inspection_id": id});
+        audit::record(&txn, now, e.before(&before).after(&after)).await?;
     }
 
     for kind in found.into_iter().filter(|k| Some(*k) != reinspected_kind) {
@@ -588,12 +593,20 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: Inspecti
         case_event::Entity::insert(event(case_id, None, CaseState::Open, "opened", principal.user_id, now, id, None))
             .exec(&txn)
             .await?;
+        let after = serde_json::json!({
+            "id": case_id, "kind": kind, "state": CaseState::Open, "county_code": site.county_code,
+            "machine_id": machine.as_ref().map(|m| m.id), "site_id": site.id, "inspection_id": id,
+        });
+        let e =
+            audit::entry(Action::Create, EntityKind::Case).by(principal).id(case_id).county(Some(&site.county_code));
+        audit::record(&txn, now, e.after(&after)).await?;
     }
-    txn.commit().await?;
-
-    let row = inspection::Entity::find_by_id(id).one(&state.db).await?.ok_or(AppError::NotFound)?;
-    let mut dto = to_dtos(&state.db, vec![row]).await?.pop().ok_or(AppError::NotFound)?;
+    let row = inspection::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let mut dto = to_dtos(&txn, vec![row]).await?.pop().ok_or(AppError::NotFound)?;
     dto.reinspection = reinspection;
+    let e = audit::entry(Action::Create, EntityKind::Inspection).by(principal).id(id).county(Some(&site.county_code));
+    audit::record(&txn, now, e.after(&dto)).await?;
+    txn.commit().await?;
     Ok(dto)
 }
 
@@ -601,10 +614,11 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: Inspecti
 #[tracing::instrument(skip(state, input), fields(user = %principal.username))]
 pub async fn add_note(state: &AppState, principal: &Principal, id: Uuid, input: NoteInput) -> ServiceResult<Note> {
     principal.require(&NOTE_AUTHORS)?;
-    find_visible(state, principal, id).await?;
+    let inspection = find_visible(state, principal, id).await?;
     let body = check_note(&input)?;
     let now = state.clock.now();
     let note_id = Uuid::now_v7();
+    let txn = state.db.begin().await?;
     inspection_note::Entity::insert(inspection_note::ActiveModel {
         id: Set(note_id),
         inspection_id: Set(id),
@@ -612,14 +626,19 @@ pub async fn add_note(state: &AppState, principal: &Principal, id: Uuid, input: 
         body: Set(body.clone()),
         created_at: Set(now),
     })
-    .exec(&state.db)
+    .exec(&txn)
     .await?;
-    Ok(Note {
+    let note = Note {
         id: note_id,
         author_id: principal.user_id,
         author_name: principal.display_name.clone(),
         author_role: principal.role,
         body,
         created_at: now,
-    })
+    };
+    let after = serde_json::json!({"inspection_id": id, "note": note});
+    let e = audit::entry(Action::Create, EntityKind::InspectionNote).by(principal).id(note_id);
+    audit::record(&txn, now, e.county(Some(&inspection.county_code)).after(&after)).await?;
+    txn.commit().await?;
+    Ok(note)
 }

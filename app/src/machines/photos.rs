@@ -6,6 +6,7 @@
 use super::photo_image::{self, MAX_UPLOAD_BYTES, PhotoFormat, ProcessedPhoto};
 use super::service::{contractor_org, find_visible, forget_files};
 use super::{MachinePhoto, PhotoKind, PhotoUrls};
+use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
 use crate::db::entities::{machine, machine_photo};
 use crate::error::{AppError, FieldErrors};
@@ -49,6 +50,15 @@ pub async fn owned_machine(state: &AppState, principal: &Principal, id: Uuid) ->
     Ok(m)
 }
 
+/// What the audit log keeps of a photo: the wire form and the machine it belongs to.
+fn photo_record(row: &machine_photo::Model) -> ServiceResult<serde_json::Value> {
+    let mut v = serde_json::to_value(to_dto(row)?).map_err(ServiceError::internal)?;
+    if let serde_json::Value::Object(map) = &mut v {
+        map.insert("machine_id".into(), serde_json::Value::String(row.machine_id.to_string()));
+    }
+    Ok(v)
+}
+
 /// The wire form of a row.
 pub fn to_dto(row: &machine_photo::Model) -> ServiceResult<MachinePhoto> {
     let kind =
@@ -90,7 +100,8 @@ pub async fn upload(
     // From here on the work runs to its end even if the client goes away, so that it either
     // commits or removes what it wrote.
     let state = state.clone();
-    detached(async move { store(&state, machine_id, kind, bytes, processed).await }).await
+    let principal = principal.clone();
+    detached(async move { store(&state, &principal, machine_id, kind, bytes, processed).await }).await
 }
 
 /// Decodes and re-encodes on the blocking pool, at most `state.imaging` at a time.
@@ -117,6 +128,7 @@ pub(crate) async fn detached<T: Send + 'static>(
     work: impl Future<Output = ServiceResult<T>> + Send + 'static,
 ) -> ServiceResult<T> {
     let span = tracing::Span::current();
+    let work = audit::service::carry(audit::service::current_request(), work);
     let handle = match crate::state::current_request_id() {
         Some(id) => tokio::spawn(crate::state::REQUEST_ID.scope(id, work).instrument(span)),
         None => tokio::spawn(work.instrument(span)),
@@ -126,6 +138,7 @@ pub(crate) async fn detached<T: Send + 'static>(
 
 async fn store(
     state: &AppState,
+    principal: &Principal,
     machine_id: Uuid,
     kind: PhotoKind,
     original: Vec<u8>,
@@ -153,7 +166,7 @@ async fn store(
         height: i32::try_from(processed.height).map_err(ServiceError::internal)?,
         created_at: state.clock.now(),
     };
-    match put_row(state, &row).await {
+    match put_row(state, principal, &row).await {
         Ok(replaced) => {
             if let Some(old) = replaced {
                 forget_files(state, &[old.original_key, old.web_key]).await;
@@ -169,7 +182,11 @@ async fn store(
 
 /// Writes the row for a new upload in place of the machine's row of that kind; returns the row
 /// it replaced. Photo changes of one machine are serialised by the machine's row lock.
-async fn put_row(state: &AppState, row: &machine_photo::Model) -> ServiceResult<Option<machine_photo::Model>> {
+async fn put_row(
+    state: &AppState,
+    principal: &Principal,
+    row: &machine_photo::Model,
+) -> ServiceResult<Option<machine_photo::Model>> {
     let txn = state.db.begin().await?;
     if !lock_machine(&txn, row.machine_id).await? {
         return Err(AppError::NotFound.into()); // deleted meanwhile
@@ -183,6 +200,14 @@ async fn put_row(state: &AppState, row: &machine_photo::Model) -> ServiceResult<
         machine_photo::Entity::delete_by_id(old.id).exec(&txn).await?;
     }
     machine_photo::Entity::insert(machine_photo::ActiveModel::from(row.clone())).exec(&txn).await?;
+    let mut e = audit::entry(if current.is_some() { Action::Update } else { Action::Create }, EntityKind::MachinePhoto)
+        .by(principal)
+        .id(row.id)
+        .after(&photo_record(row)?);
+    if let Some(old) = &current {
+        e = e.before(&photo_record(old)?);
+    }
+    audit::record(&txn, row.created_at, e).await?;
     txn.commit().await?;
     Ok(current)
 }
@@ -274,6 +299,9 @@ pub async fn delete(state: &AppState, principal: &Principal, machine_id: Uuid, k
         .await?
         .ok_or(AppError::NotFound)?;
     machine_photo::Entity::delete_by_id(row.id).exec(&txn).await?;
+    let e =
+        audit::entry(Action::Delete, EntityKind::MachinePhoto).by(principal).id(row.id).before(&photo_record(&row)?);
+    audit::record(&txn, state.clock.now(), e).await?;
     txn.commit().await?;
     forget_files(state, &[row.original_key, row.web_key]).await;
     Ok(())

@@ -2,6 +2,7 @@
 //! the shared rules; identifiers are unique across every organisation.
 
 use super::{Machine, MachineFilter, MachineInput, MachineTypeInfo, PhotoKind, rules};
+use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
 use crate::auth::{Role, Scope};
 use crate::db::entities::{filing, filing_machine, machine, machine_photo, machine_type};
@@ -12,6 +13,7 @@ use crate::state::AppState;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -410,8 +412,25 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: MachineI
     let org = contractor_org(principal)?;
     let now = state.clock.now();
     validate_new(&state.db, &mut input, crate::dates::china_date(now)).await?;
-    let m = insert_checked(&state.db, org, &input, now).await?;
-    to_dto(m, vec![])
+    let txn = state.db.begin().await?;
+    let id = Uuid::now_v7();
+    match machine::Entity::insert(new_row(id, org, &input, now)).exec(&txn).await {
+        Ok(_) => {}
+        Err(e) if crate::db::is_unique_violation(&e) => {
+            drop(txn);
+            return Err(duplicate_after_violation(&state.db, &input, None).await);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let m = machine::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ServiceError::internal("inserted machine vanished"))?;
+    let m = to_dto(m, vec![])?;
+    audit::record(&txn, now, audit::entry(Action::Create, EntityKind::Machine).by(principal).id(m.id).after(&m))
+        .await?;
+    txn.commit().await?;
+    Ok(m)
 }
 
 /// Fields a registered machine keeps: they identify it on its label and in the field.
@@ -469,15 +488,18 @@ pub async fn update(
     let mut row = active_from(&input);
     row.version = Set(current.version + 1);
     row.updated_at = Set(now);
+    let txn = state.db.begin().await?;
     let result = machine::Entity::update_many()
         .set(row)
         .filter(machine::Column::Id.eq(id))
         .filter(machine::Column::Version.eq(version as i32))
-        .exec(&state.db)
+        .exec(&txn)
         .await;
     let updated = match result {
         Ok(r) => r.rows_affected,
         Err(e) if crate::db::is_unique_violation(&e) => {
+            // The transaction is spoilt (PostgreSQL): end it before looking.
+            drop(txn);
             return Err(duplicate_after_violation(&state.db, &input, Some(id)).await);
         }
         Err(e) => return Err(e.into()),
@@ -485,7 +507,14 @@ pub async fn update(
     if updated == 0 {
         return Err(stale(current.version));
     }
-    get(state, principal, id).await
+    let kinds = photo_kinds(&txn, &[id]).await?.remove(&id).unwrap_or_default();
+    let before = Machine { photos: kinds.clone(), ..before };
+    let after = machine::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let after = to_dto(after, kinds)?;
+    let e = audit::entry(Action::Update, EntityKind::Machine).by(principal).id(id).before(&before).after(&after);
+    audit::record(&txn, now, e).await?;
+    txn.commit().await?;
+    Ok(after)
 }
 
 /// 409 for an edit based on an old version; says which version is current.
@@ -513,7 +542,12 @@ pub async fn delete(state: &AppState, principal: &Principal, id: Uuid) -> Servic
         return Err(AppError::conflict("machine_in_use").into());
     }
     let photos = machine_photo::Entity::find().filter(machine_photo::Column::MachineId.eq(id)).all(&state.db).await?;
-    machine::Entity::delete_by_id(id).exec(&state.db).await?;
+    let before = to_dto(current, photos.iter().filter_map(|p| PhotoKind::parse(&p.kind)).collect())?;
+    let txn = state.db.begin().await?;
+    machine::Entity::delete_by_id(id).exec(&txn).await?;
+    let e = audit::entry(Action::Delete, EntityKind::Machine).by(principal).id(id).before(&before);
+    audit::record(&txn, state.clock.now(), e).await?;
+    txn.commit().await?;
     for p in photos {
         forget_files(state, &[p.original_key, p.web_key]).await;
     }

@@ -6,6 +6,7 @@
 
 use super::outbound::{OutboundMessage, Recipient};
 use super::{MarkedRead, Notification, NotificationKind, UnreadCount, link_for, text};
+use crate::audit::{self, Action, EntityKind};
 use crate::auth::Role;
 use crate::auth::service::Principal;
 use crate::cases::CaseState;
@@ -19,7 +20,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, TryInsertResult,
+    QuerySelect, TransactionTrait, TryInsertResult,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use uuid::Uuid;
@@ -365,30 +366,52 @@ pub async fn mark_read(state: &AppState, principal: &Principal, id: Uuid) -> Ser
         .await?
         .ok_or(AppError::NotFound)?;
     if row.is_read {
+        audit::service::no_change_to_record();
         return to_dto(row);
     }
     let now = state.clock.now();
+    let txn = state.db.begin().await?;
     notification::Entity::update_many()
         .col_expr(notification::Column::IsRead, Expr::value(true))
         .col_expr(notification::Column::ReadAt, Expr::value(Some(now)))
         .filter(notification::Column::Id.eq(id))
         .filter(notification::Column::UserId.eq(principal.user_id))
         .filter(notification::Column::IsRead.eq(false))
-        .exec(&state.db)
+        .exec(&txn)
         .await?;
-    let row = notification::Entity::find_by_id(id).one(&state.db).await?.ok_or(AppError::NotFound)?;
-    to_dto(row)
+    let after = to_dto(notification::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?)?;
+    let e = audit::entry(Action::Update, EntityKind::Notification).by(principal).id(id);
+    audit::record(&txn, now, e.before(&to_dto(row)?).after(&after)).await?;
+    txn.commit().await?;
+    Ok(after)
 }
 
 /// Marks all of the caller's notifications read.
 pub async fn mark_all_read(state: &AppState, principal: &Principal) -> ServiceResult<MarkedRead> {
     let now = state.clock.now();
+    let txn = state.db.begin().await?;
     let res = notification::Entity::update_many()
         .col_expr(notification::Column::IsRead, Expr::value(true))
         .col_expr(notification::Column::ReadAt, Expr::value(Some(now)))
         .filter(notification::Column::UserId.eq(principal.user_id))
         .filter(notification::Column::IsRead.eq(false))
-        .exec(&state.db)
+        .exec(&txn)
         .await?;
+    // One row per notification this marked (those read at this very instant).
+    let marked = notification::Entity::find()
+        .filter(notification::Column::UserId.eq(principal.user_id))
+        .filter(notification::Column::ReadAt.eq(now))
+        .all(&txn)
+        .await?;
+    let entries = marked
+        .into_iter()
+        .map(|n| {
+            let before = serde_json::json!({"is_read": false, "read_at": null});
+            let after = serde_json::json!({"is_read": n.is_read, "read_at": n.read_at});
+            audit::entry(Action::Update, EntityKind::Notification).by(principal).id(n.id).before(&before).after(&after)
+        })
+        .collect();
+    audit::service::record_many(&txn, now, entries).await?;
+    txn.commit().await?;
     Ok(MarkedRead { updated: res.rows_affected })
 }

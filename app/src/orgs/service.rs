@@ -1,6 +1,7 @@
 //! Sign-up of construction units and the management of their staff.
 
 use super::{Organization, RegisterInput, StaffInput, StaffUser, validate_register};
+use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::{NewUser, Principal, create_user_in};
 use crate::auth::{Me, Role};
 use crate::db::entities::{organization, user};
@@ -77,9 +78,14 @@ pub async fn register(state: &AppState, mut input: RegisterInput) -> ServiceResu
         },
     )
     .await?;
+    let org = organization::Entity::find_by_id(org_id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let org = to_dto(org);
+    let admin = user::Entity::find_by_id(user_id).one(&txn).await?.and_then(staff_dto).ok_or(AppError::NotFound)?;
+    audit::record(&txn, now, audit::entry(Action::Create, EntityKind::Organization).id(org_id).after(&org)).await?;
+    let e = audit::entry(Action::Create, EntityKind::Account).id(user_id).after(&admin);
+    audit::record(&txn, now, e).await?;
     txn.commit().await?;
-    let org = organization::Entity::find_by_id(org_id).one(&state.db).await?.ok_or(AppError::NotFound)?;
-    Ok((to_dto(org), user_id))
+    Ok((org, user_id))
 }
 
 /// The caller's organisation.
@@ -132,10 +138,12 @@ pub async fn add_staff(state: &AppState, principal: &Principal, input: StaffInpu
     {
         return Err(AppError::Validation { fields: FieldErrors::single("phone", e) }.into());
     }
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
     let id = create_user_in(
-        &state.db,
+        &txn,
         &state.hashing,
-        state.clock.now(),
+        now,
         NewUser {
             username: input.username,
             password: input.password,
@@ -147,8 +155,10 @@ pub async fn add_staff(state: &AppState, principal: &Principal, input: StaffInpu
         },
     )
     .await?;
-    let u = user::Entity::find_by_id(id).one(&state.db).await?.ok_or(AppError::NotFound)?;
-    staff_dto(u).ok_or_else(|| AppError::NotFound.into())
+    let u = user::Entity::find_by_id(id).one(&txn).await?.and_then(staff_dto).ok_or(AppError::NotFound)?;
+    audit::record(&txn, now, audit::entry(Action::Create, EntityKind::Account).by(principal).id(id).after(&u)).await?;
+    txn.commit().await?;
+    Ok(u)
 }
 
 /// Disables or re-enables a user of the caller's organisation (not oneself).
@@ -167,9 +177,16 @@ pub async fn set_staff_active(
     if target.id == principal.user_id {
         return Err(AppError::conflict("cannot_disable_self").into());
     }
-    crate::auth::service::set_active(&state.db, target.id, active, state.clock.now()).await?;
-    let u = user::Entity::find_by_id(user_id).one(&state.db).await?.ok_or(AppError::NotFound)?;
-    staff_dto(u).ok_or_else(|| AppError::NotFound.into())
+    let before = staff_dto(target.clone()).ok_or(AppError::NotFound)?;
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    crate::auth::service::set_active(&txn, target.id, active, now).await?;
+    let u = user::Entity::find_by_id(user_id).one(&txn).await?.and_then(staff_dto).ok_or(AppError::NotFound)?;
+    let action = if active { Action::Enable } else { Action::Disable };
+    let e = audit::entry(action, EntityKind::Account).by(principal).id(user_id).before(&before).after(&u);
+    audit::record(&txn, now, e).await?;
+    txn.commit().await?;
+    Ok(u)
 }
 
 /// The new user's wire view after sign-up.

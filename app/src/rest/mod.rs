@@ -211,6 +211,7 @@ pub fn router() -> axum::Router<crate::state::AppState> {
         .merge(crate::inspections::rest::router())
         .merge(crate::cases::rest::router())
         .merge(crate::admin::rest::router())
+        .merge(crate::audit::rest::router())
         .merge(crate::evidence::rest::router())
         .merge(crate::public::rest::router())
         .merge(crate::notifications::rest::router())

@@ -75,6 +75,7 @@ use utoipa::{Modify, OpenApi};
         crate::admin::rest::create_machine_type,
         crate::admin::rest::update_machine_type,
         crate::admin::rest::import_divisions,
+        crate::audit::rest::search,
         crate::evidence::rest::list_inspection,
         crate::evidence::rest::add_inspection,
         crate::evidence::rest::read_inspection,
@@ -98,6 +99,7 @@ use utoipa::{Modify, OpenApi};
         (name = "inspections", description = "The compliance rule, limit tables, low-emission zones, field inspections and the field look-up"),
         (name = "cases", description = "Non-compliance cases and their workflow"),
         (name = "admin", description = "Administration: accounts within reach, the machine-type list, division import"),
+        (name = "audit", description = "The append-only audit log, searched within the caller's scope"),
         (name = "public", description = "The public label check (no sign-in, no personal data, rate-limited per address)"),
         (name = "notifications", description = "The caller's in-app notifications"),
     )

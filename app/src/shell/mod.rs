@@ -111,6 +111,7 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/admin/users") view=crate::admin::pages::AdminUsersPage />
                     <Route path=path!("/admin/machine-types") view=crate::admin::pages::MachineTypesPage />
                     <Route path=path!("/admin/divisions") view=crate::admin::pages::DivisionsPage />
+                    <Route path=path!("/audit") view=crate::audit::pages::AuditPage />
                     <Route path=path!("/notifications") view=crate::notifications::pages::NotificationsPage />
                 </Routes>
             </main>
@@ -148,6 +149,7 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             items.push(item("/inspections", |l| td_string!(l, nav.inspections).to_string()));
             items.push(item("/cases", |l| td_string!(l, nav.cases).to_string()));
             items.push(item("/machines", |l| td_string!(l, nav.machines).to_string()));
+            items.push(item("/audit", |l| td_string!(l, nav.audit).to_string()));
         }
         Some(r) => {
             items.push(item("/filings", |l| td_string!(l, nav.filings).to_string()));
@@ -156,6 +158,9 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             items.push(item("/cases", |l| td_string!(l, nav.cases).to_string()));
             if matches!(r, Role::CityOfficer | Role::ProvinceOfficer) {
                 items.push(item("/limits", |l| td_string!(l, nav.limits).to_string()));
+            }
+            if crate::audit::READERS.contains(&r) {
+                items.push(item("/audit", |l| td_string!(l, nav.audit).to_string()));
             }
             if r.is_administrator() {
                 items.push(item("/admin", |l| td_string!(l, nav.admin).to_string()));

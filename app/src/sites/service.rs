@@ -1,6 +1,7 @@
 //! Sites: create, read, list — a construction unit its own, officials those in their counties.
 
 use super::{Site, SiteInput, validate};
+use crate::audit::{self, Action, EntityKind};
 use crate::auth::Scope;
 use crate::auth::service::Principal;
 use crate::db::entities::{division, low_emission_zone, site};
@@ -12,6 +13,7 @@ use crate::state::AppState;
 use chrono::NaiveDate;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -133,11 +135,18 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: SiteInpu
         created_at: Set(now),
         updated_at: Set(now),
     };
-    site::Entity::insert(row).exec(&state.db).await?;
-    get(state, principal, id).await.map(|mut s| {
-        s.county_name = county_name;
-        s
-    })
+    let txn = state.db.begin().await?;
+    site::Entity::insert(row).exec(&txn).await?;
+    let stored = site::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let site = to_dto(stored, county_name);
+    let e = audit::entry(Action::Create, EntityKind::Site)
+        .by(principal)
+        .id(id)
+        .county(Some(&site.county_code))
+        .after(&site);
+    audit::record(&txn, now, e).await?;
+    txn.commit().await?;
+    Ok(site)
 }
 
 /// One site.

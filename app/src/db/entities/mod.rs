@@ -2,6 +2,7 @@
 //! them to its own DTOs.
 
 pub mod api_token;
+pub mod audit_log;
 pub mod case;
 pub mod case_event;
 pub mod case_note;

@@ -4,6 +4,7 @@
 
 use super::parse::{self, ParsedRow, ReadError};
 use super::{ImportMode, ImportReport, ImportRowError, column_of};
+use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
 use crate::db::entities::machine;
 use crate::error::{AppError, FieldError, FieldErrors};
@@ -117,11 +118,17 @@ pub async fn import(
         return Ok(report);
     }
 
+    let mut entries = Vec::new();
     let to_store: Vec<machine::ActiveModel> = rows
         .iter()
         .zip(&outcomes)
         .filter(|(_, o)| matches!(o, Outcome::Import))
-        .map(|(r, _)| new_row(Uuid::now_v7(), org, &r.input, now))
+        .map(|(r, _)| {
+            let id = Uuid::now_v7();
+            let after = serde_json::json!({"id": id, "organization_id": org, "data": r.input, "source": "import", "row": r.row});
+            entries.push(audit::entry(Action::Create, EntityKind::Machine).by(principal).id(id).after(&after));
+            new_row(id, org, &r.input, now)
+        })
         .collect();
     let count = to_store.len();
     let txn = state.db.begin().await?;
@@ -137,6 +144,7 @@ pub async fn import(
             Err(e) => return Err(e.into()),
         }
     }
+    audit::service::record_many(&txn, now, entries).await?;
     txn.commit().await?;
     report.imported = count as u32;
     tracing::info!(imported = report.imported, skipped = report.skipped, errors = report.errors.len(), "import");
