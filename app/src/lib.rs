@@ -11,6 +11,7 @@ pub mod cases;
 pub mod dates;
 pub mod divisions;
 pub mod error;
+pub mod exports;
 pub mod field;
 pub mod filings;
 pub mod inspections;

@@ -8,6 +8,7 @@ mod auth;
 mod browser;
 mod cases;
 mod config;
+mod exports;
 mod filings;
 mod import;
 mod inspections;

@@ -12,6 +12,7 @@ use crate::state::AppState;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select,
 };
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -139,19 +140,9 @@ pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> ServiceRe
     to_dto(m, photos.remove(&id).unwrap_or_default())
 }
 
-/// A page of machines, newest first.
-pub async fn list(
-    state: &AppState,
-    principal: &Principal,
-    filter: &MachineFilter,
-    page: &PageQuery,
-) -> ServiceResult<Page<Machine>> {
-    let scope = Scope::resolve(&state.db, principal).await?;
-    let limit = page.limit();
-    let mut q = machine::Entity::find().filter(scope_condition(&scope));
-    if let Some(after) = page.after()? {
-        q = q.filter(machine::Column::Id.lt(after));
-    }
+/// The machines in `scope` that `filter` selects: the one rule of the list and the export.
+pub fn filtered(scope: &Scope, filter: &MachineFilter) -> Select<machine::Entity> {
+    let mut q = machine::Entity::find().filter(scope_condition(scope));
     if let Some(t) = filter.machine_type.as_deref().filter(|s| !s.is_empty()) {
         q = q.filter(machine::Column::MachineType.eq(t));
     }
@@ -173,6 +164,22 @@ pub async fn list(
                 .add(machine::Column::EngineSerial.starts_with(upper.clone()))
                 .add(machine::Column::RegistrationCode.starts_with(upper)),
         );
+    }
+    q
+}
+
+/// A page of machines, newest first.
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+    filter: &MachineFilter,
+    page: &PageQuery,
+) -> ServiceResult<Page<Machine>> {
+    let scope = Scope::resolve(&state.db, principal).await?;
+    let limit = page.limit();
+    let mut q = filtered(&scope, filter);
+    if let Some(after) = page.after()? {
+        q = q.filter(machine::Column::Id.lt(after));
     }
     let rows = q.order_by_desc(machine::Column::Id).limit(limit + 1).all(&state.db).await?;
     let ids: Vec<Uuid> = rows.iter().map(|m| m.id).collect();

@@ -65,6 +65,7 @@ use utoipa::{Modify, OpenApi};
         crate::cases::rest::read,
         crate::cases::rest::transition,
         crate::cases::rest::add_note,
+        crate::exports::rest::export,
     ),
     components(schemas(super::ErrorBody, super::ErrorDetail, crate::auth::Me, crate::auth::Role, crate::auth::LoginInput, crate::auth::rest::TokenRequest, crate::auth::service::IssuedToken)),
     modifiers(&Security),
@@ -76,6 +77,7 @@ use utoipa::{Modify, OpenApi};
         (name = "filings", description = "Pre-entry filings, their review, and the entry/exit log"),
         (name = "inspections", description = "The compliance rule, limit tables, low-emission zones, field inspections and the field look-up"),
         (name = "cases", description = "Non-compliance cases and their workflow"),
+        (name = "exports", description = "The lists as streamed CSV and XLSX files"),
     )
 )]
 pub struct ApiDoc;
