@@ -99,26 +99,30 @@ pub async fn photo_kinds(db: &impl ConnectionTrait, ids: &[Uuid]) -> ServiceResu
 }
 
 /// The condition that limits machines to a scope: a construction unit sees its fleet; officials
-/// see the machines filed for sites in their counties.
+/// see the machines filed for sites in their counties. The filing check is correlated
+/// (`EXISTS`, by the index of filed machines) so that a page of a large fleet costs a probe
+/// per machine, not a pass over every filing of the counties.
 pub fn scope_condition(scope: &Scope) -> Condition {
     match scope {
         Scope::All => Condition::all(),
         Scope::Organization(org) => Condition::all().add(machine::Column::OrganizationId.eq(*org)),
-        Scope::Counties(codes) => Condition::all().add(
-            machine::Column::Id.in_subquery(
-                Query::select()
-                    .column(filing_machine::Column::MachineId)
-                    .from(filing_machine::Entity)
-                    .inner_join(
-                        filing::Entity,
-                        Expr::col((filing::Entity, filing::Column::Id))
-                            .equals((filing_machine::Entity, filing_machine::Column::FilingId)),
-                    )
-                    .and_where(Expr::col((filing::Entity, filing::Column::CountyCode)).is_in(codes.iter().cloned()))
-                    .and_where(Expr::col((filing::Entity, filing::Column::Status)).ne("draft"))
-                    .to_owned(),
-            ),
-        ),
+        Scope::Counties(codes) => Condition::all().add(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(filing_machine::Entity)
+                .inner_join(
+                    filing::Entity,
+                    Expr::col((filing::Entity, filing::Column::Id))
+                        .equals((filing_machine::Entity, filing_machine::Column::FilingId)),
+                )
+                .and_where(
+                    Expr::col((filing_machine::Entity, filing_machine::Column::MachineId))
+                        .equals((machine::Entity, machine::Column::Id)),
+                )
+                .and_where(Expr::col((filing::Entity, filing::Column::CountyCode)).is_in(codes.iter().cloned()))
+                .and_where(Expr::col((filing::Entity, filing::Column::Status)).ne("draft"))
+                .to_owned(),
+        )),
         Scope::Nothing => Condition::all().add(Expr::cust("1 = 0")),
     }
 }
