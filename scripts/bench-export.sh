@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 N="${N:-1000000}"
 PORT="${PORT:-3917}"
 AS="${AS:-county_inspector}"
-BIN=target/release/nrmm
+BIN="${BIN:-target/release/nrmm}"
 PASSWORD="bench-export-$$-pass"
 
 if [[ ! -x "$BIN" || "${BUILD:-0}" == 1 ]]; then
