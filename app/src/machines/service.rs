@@ -99,9 +99,10 @@ pub async fn photo_kinds(db: &impl ConnectionTrait, ids: &[Uuid]) -> ServiceResu
 }
 
 /// The condition that limits machines to a scope: a construction unit sees its fleet; officials
-/// see the machines filed for sites in their counties. The filing check is correlated
-/// (`EXISTS`, by the index of filed machines) so that a page of a large fleet costs a probe
-/// per machine, not a pass over every filing of the counties.
+/// see the machines filed for sites in their counties. The filing check is correlated and
+/// nested (the machine's filing links by the index of filed machines, then each filing by its
+/// key) so that a page of a large fleet costs a probe or two per machine — never a pass over
+/// every filing or every filing of the counties.
 pub fn scope_condition(scope: &Scope) -> Condition {
     match scope {
         Scope::All => Condition::all(),
@@ -110,17 +111,22 @@ pub fn scope_condition(scope: &Scope) -> Condition {
             Query::select()
                 .expr(Expr::val(1))
                 .from(filing_machine::Entity)
-                .inner_join(
-                    filing::Entity,
-                    Expr::col((filing::Entity, filing::Column::Id))
-                        .equals((filing_machine::Entity, filing_machine::Column::FilingId)),
-                )
                 .and_where(
                     Expr::col((filing_machine::Entity, filing_machine::Column::MachineId))
                         .equals((machine::Entity, machine::Column::Id)),
                 )
-                .and_where(Expr::col((filing::Entity, filing::Column::CountyCode)).is_in(codes.iter().cloned()))
-                .and_where(Expr::col((filing::Entity, filing::Column::Status)).ne("draft"))
+                .and_where(Expr::exists(
+                    Query::select()
+                        .expr(Expr::val(1))
+                        .from(filing::Entity)
+                        .and_where(
+                            Expr::col((filing::Entity, filing::Column::Id))
+                                .equals((filing_machine::Entity, filing_machine::Column::FilingId)),
+                        )
+                        .and_where(Expr::col((filing::Entity, filing::Column::CountyCode)).is_in(codes.iter().cloned()))
+                        .and_where(Expr::col((filing::Entity, filing::Column::Status)).ne("draft"))
+                        .to_owned(),
+                ))
                 .to_owned(),
         )),
         Scope::Nothing => Condition::all().add(Expr::cust("1 = 0")),
