@@ -14,6 +14,7 @@ pub mod dates;
 pub mod divisions;
 pub mod error;
 pub mod evidence;
+pub mod exports;
 pub mod field;
 pub mod filings;
 pub mod inspections;

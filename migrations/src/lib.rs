@@ -12,6 +12,7 @@ mod m20261129_000001_create_limits_inspections_cases;
 mod m20261201_000001_evidence_photos;
 mod m20261201_000021_audit_log;
 mod m20261201_000031_public_notifications;
+mod m20261201_000010_exports_filing_machine_index;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_evidence_photos::Migration),
             Box::new(m20261201_000031_public_notifications::Migration),
             Box::new(m20261201_000021_audit_log::Migration),
+            Box::new(m20261201_000010_exports_filing_machine_index::Migration),
         ]
     }
 }

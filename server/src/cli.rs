@@ -51,6 +51,15 @@ pub enum Command {
     SeedDemo,
     /// Send the case-deadline notifications due now (the server also does this periodically).
     SweepDeadlines,
+    /// Generate a synthetic fleet for load tests: a construction unit with a site in COUNTY,
+    /// N machines and their filings (submitted to the county), in batched multi-row inserts.
+    Generate {
+        #[arg(long)]
+        machines: usize,
+        /// The county the site lies in (a county code).
+        #[arg(long, default_value = "140105")]
+        county: String,
+    },
     /// Write a consistent copy of the SQLite database to PATH while the server may be running.
     Backup {
         #[arg(long = "to")]
@@ -134,6 +143,19 @@ pub async fn run() -> Result<()> {
             Ok(())
         }
         Command::Backup { to } => backup(&config, &to).await,
+        Command::Generate { machines, county } => {
+            let application = crate::build_app(&config).await?;
+            let started = std::time::Instant::now();
+            let g = crate::generate::generate(&application.state, machines, &county).await?;
+            println!(
+                "generated {} machines in {} filings for site {} in {:.1} s",
+                g.machines,
+                g.filings,
+                g.site_id,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
     }
 }
 

@@ -11,6 +11,7 @@ mod browser;
 mod cases;
 mod config;
 mod evidence;
+mod exports;
 mod filings;
 mod import;
 mod inspections;

@@ -5,6 +5,8 @@ use super::api::{AddCaseNote, TransitionCase, get_case, list_cases};
 use super::{CaseFilter, CaseState, TransitionInput};
 use crate::auth::Role;
 use crate::error::AppError;
+use crate::exports::Dataset;
+use crate::exports::pages::ExportLinks;
 use crate::i18n::*;
 use crate::inspections::NoteInput;
 use crate::shell::messages::{case_kind_label, case_state_label};
@@ -33,7 +35,13 @@ pub fn CasesPage() -> impl IntoView {
         <section class="card">
             <div class="card-head">
                 <h1>{t!(i18n, cases.heading)}</h1>
-                <A href="/cases?overdue=true" attr:class="button">{t!(i18n, cases.only_overdue)}</A>
+                <div class="actions">
+                    <ExportLinks
+                        dataset=Dataset::Cases
+                        filters=Signal::derive(move || vec![("overdue", if overdue() { "true".to_owned() } else { String::new() })])
+                    />
+                    <A href="/cases?overdue=true" attr:class="button">{t!(i18n, cases.only_overdue)}</A>
+                </div>
             </div>
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
                 {move || {

@@ -18,7 +18,7 @@ use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    Select, TransactionTrait,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -169,18 +169,10 @@ pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> ServiceRe
     detail(state, c).await
 }
 
-/// A page of cases in scope, newest first. `overdue=true` keeps the orders whose deadline has
-/// passed (China date of the server clock).
-pub async fn list(
-    state: &AppState,
-    principal: &Principal,
-    filter: &CaseFilter,
-    page: &PageQuery,
-) -> ServiceResult<Page<Case>> {
-    let scope = Scope::resolve(&state.db, principal).await?;
-    let today = crate::dates::china_date(state.clock.now());
-    let limit = page.limit();
-    let mut q = case::Entity::find().filter(condition(&scope));
+/// The cases in `scope` that `filter` selects on the China day `today` (for `overdue`): the one
+/// rule of the list and the export.
+pub fn filtered(scope: &Scope, filter: &CaseFilter, today: NaiveDate) -> Select<case::Entity> {
+    let mut q = case::Entity::find().filter(condition(scope));
     if let Some(s) = filter.state {
         q = q.filter(case::Column::State.eq(s.as_str()));
     }
@@ -201,6 +193,21 @@ pub async fn list(
         Some(false) => q = q.filter(overdue.not()),
         None => {}
     }
+    q
+}
+
+/// A page of cases in scope, newest first. `overdue=true` keeps the orders whose deadline has
+/// passed (China date of the server clock).
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+    filter: &CaseFilter,
+    page: &PageQuery,
+) -> ServiceResult<Page<Case>> {
+    let scope = Scope::resolve(&state.db, principal).await?;
+    let today = crate::dates::china_date(state.clock.now());
+    let limit = page.limit();
+    let mut q = filtered(&scope, filter, today);
     if let Some(after) = page.after()? {
         q = q.filter(case::Column::Id.lt(after));
     }

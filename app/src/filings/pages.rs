@@ -11,6 +11,8 @@ use super::{
 };
 use crate::auth::Role;
 use crate::error::{AppError, FieldError, FieldErrors};
+use crate::exports::Dataset;
+use crate::exports::pages::ExportLinks;
 use crate::i18n::*;
 use crate::machines::MachineFilter;
 use crate::machines::api::list_machines;
@@ -55,9 +57,15 @@ pub fn FilingsPage() -> impl IntoView {
         <section class="card">
             <div class="card-head">
                 <h1>{t!(i18n, filings.heading)}</h1>
-                {move || role().is_some_and(|r| r.is_contractor()).then(|| view! {
-                    <A href="/filings/new" attr:class="button primary">{t!(i18n, filings.new)}</A>
-                })}
+                <div class="actions">
+                    <ExportLinks
+                        dataset=Dataset::Filings
+                        filters=Signal::derive(move || vec![("status", status().map(|s| s.as_str().to_owned()).unwrap_or_default())])
+                    />
+                    {move || role().is_some_and(|r| r.is_contractor()).then(|| view! {
+                        <A href="/filings/new" attr:class="button primary">{t!(i18n, filings.new)}</A>
+                    })}
+                </div>
             </div>
             <ul class="tabs">
                 {tab(None)}

@@ -23,7 +23,7 @@ use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    Select, TransactionTrait,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
@@ -170,6 +170,18 @@ pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> ServiceRe
     to_dto(state, f).await
 }
 
+/// The filings in `scope` that `filter` selects: the one rule of the list and the export.
+pub fn filtered(scope: &Scope, filter: &FilingFilter) -> Select<filing::Entity> {
+    let mut q = filing::Entity::find().filter(condition(scope));
+    if let Some(status) = filter.status {
+        q = q.filter(filing::Column::Status.eq(status.as_str()));
+    }
+    if let Some(site) = filter.site_id {
+        q = q.filter(filing::Column::SiteId.eq(site));
+    }
+    q
+}
+
 /// A page of filings in scope: the review queue (`status=submitted`) oldest first, every other
 /// list newest first.
 pub async fn list(
@@ -180,13 +192,7 @@ pub async fn list(
 ) -> ServiceResult<Page<Filing>> {
     let scope = Scope::resolve(&state.db, principal).await?;
     let limit = page.limit();
-    let mut q = filing::Entity::find().filter(condition(&scope));
-    if let Some(status) = filter.status {
-        q = q.filter(filing::Column::Status.eq(status.as_str()));
-    }
-    if let Some(site) = filter.site_id {
-        q = q.filter(filing::Column::SiteId.eq(site));
-    }
+    let mut q = filtered(&scope, filter);
     let oldest_first = filter.status == Some(FilingStatus::Submitted);
     if let Some(after) = page.after()? {
         q = q.filter(if oldest_first { filing::Column::Id.gt(after) } else { filing::Column::Id.lt(after) });

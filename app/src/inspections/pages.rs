@@ -4,6 +4,8 @@ use super::api::{AddInspectionNote, get_inspection, list_inspections};
 use super::{InspectionFilter, NoteInput};
 use crate::auth::Role;
 use crate::error::AppError;
+use crate::exports::Dataset;
+use crate::exports::pages::ExportLinks;
 use crate::i18n::*;
 use crate::shell::messages::{case_kind_label, exemption_label, reason_message, stage_label, verdict_label};
 use crate::shell::{PageTitle, use_auth};
@@ -23,6 +25,9 @@ pub fn InspectionsPage() -> impl IntoView {
         <section class="card">
             <div class="card-head">
                 <h1>{t!(i18n, inspections.heading)}</h1>
+                <div class="actions">
+                    <ExportLinks dataset=Dataset::Inspections filters=Signal::derive(Vec::new) />
+                </div>
             </div>
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
                 {move || {

@@ -21,7 +21,7 @@ use crate::state::AppState;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    Select, TransactionTrait,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -208,16 +208,9 @@ pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> ServiceRe
     to_dtos(&state.db, vec![row]).await?.pop().ok_or_else(|| AppError::NotFound.into())
 }
 
-/// A page of inspections in scope, newest first.
-pub async fn list(
-    state: &AppState,
-    principal: &Principal,
-    filter: &InspectionFilter,
-    page: &PageQuery,
-) -> ServiceResult<Page<Inspection>> {
-    let scope = Scope::resolve(&state.db, principal).await?;
-    let limit = page.limit();
-    let mut q = inspection::Entity::find().filter(condition(&scope));
+/// The inspections in `scope` that `filter` selects: the one rule of the list and the export.
+pub fn filtered(scope: &Scope, filter: &InspectionFilter) -> Select<inspection::Entity> {
+    let mut q = inspection::Entity::find().filter(condition(scope));
     if let Some(site) = filter.site_id {
         q = q.filter(inspection::Column::SiteId.eq(site));
     }
@@ -227,6 +220,19 @@ pub async fn list(
     if let Some(v) = filter.verdict {
         q = q.filter(inspection::Column::Verdict.eq(v.as_str()));
     }
+    q
+}
+
+/// A page of inspections in scope, newest first.
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+    filter: &InspectionFilter,
+    page: &PageQuery,
+) -> ServiceResult<Page<Inspection>> {
+    let scope = Scope::resolve(&state.db, principal).await?;
+    let limit = page.limit();
+    let mut q = filtered(&scope, filter);
     if let Some(after) = page.after()? {
         q = q.filter(inspection::Column::Id.lt(after));
     }

@@ -4,6 +4,8 @@
 use super::api::{CreateMachine, DeleteMachine, UpdateMachine, get_machine, list_machines, machine_types};
 use super::{EmissionStage, FuelType, Machine, MachineFilter, MachineInput, PhotoKind, rules};
 use crate::error::{AppError, FieldError, FieldErrors};
+use crate::exports::Dataset;
+use crate::exports::pages::ExportLinks;
 use crate::i18n::*;
 use crate::shell::messages::{fuel_label, photo_kind_label, stage_label};
 use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, TextField, browser_today};
@@ -53,6 +55,10 @@ pub fn MachinesPage() -> impl IntoView {
             <div class="card-head">
                 <h1>{t!(i18n, machines.heading)}</h1>
                 <div class="actions">
+                    <ExportLinks
+                        dataset=Dataset::Machines
+                        filters=Signal::derive(move || vec![("q", applied.get())])
+                    />
                     <A href="/machines/import" attr:class="button">{t!(i18n, nav.import)}</A>
                     <A href="/machines/new" attr:class="button primary">{t!(i18n, machines.new)}</A>
                 </div>

@@ -14,6 +14,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionTrait,
+    Select,
 };
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -100,26 +101,36 @@ pub async fn photo_kinds(db: &impl ConnectionTrait, ids: &[Uuid]) -> ServiceResu
 }
 
 /// The condition that limits machines to a scope: a construction unit sees its fleet; officials
-/// see the machines filed for sites in their counties.
+/// see the machines filed for sites in their counties. The filing check is correlated and
+/// nested (the machine's filing links by the index of filed machines, then each filing by its
+/// key) so that a page of a large fleet costs a probe or two per machine — never a pass over
+/// every filing or every filing of the counties.
 pub fn scope_condition(scope: &Scope) -> Condition {
     match scope {
         Scope::All => Condition::all(),
         Scope::Organization(org) => Condition::all().add(machine::Column::OrganizationId.eq(*org)),
-        Scope::Counties(codes) => Condition::all().add(
-            machine::Column::Id.in_subquery(
-                Query::select()
-                    .column(filing_machine::Column::MachineId)
-                    .from(filing_machine::Entity)
-                    .inner_join(
-                        filing::Entity,
-                        Expr::col((filing::Entity, filing::Column::Id))
-                            .equals((filing_machine::Entity, filing_machine::Column::FilingId)),
-                    )
-                    .and_where(Expr::col((filing::Entity, filing::Column::CountyCode)).is_in(codes.iter().cloned()))
-                    .and_where(Expr::col((filing::Entity, filing::Column::Status)).ne("draft"))
-                    .to_owned(),
-            ),
-        ),
+        Scope::Counties(codes) => Condition::all().add(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(filing_machine::Entity)
+                .and_where(
+                    Expr::col((filing_machine::Entity, filing_machine::Column::MachineId))
+                        .equals((machine::Entity, machine::Column::Id)),
+                )
+                .and_where(Expr::exists(
+                    Query::select()
+                        .expr(Expr::val(1))
+                        .from(filing::Entity)
+                        .and_where(
+                            Expr::col((filing::Entity, filing::Column::Id))
+                                .equals((filing_machine::Entity, filing_machine::Column::FilingId)),
+                        )
+                        .and_where(Expr::col((filing::Entity, filing::Column::CountyCode)).is_in(codes.iter().cloned()))
+                        .and_where(Expr::col((filing::Entity, filing::Column::Status)).ne("draft"))
+                        .to_owned(),
+                ))
+                .to_owned(),
+        )),
         Scope::Nothing => Condition::all().add(Expr::cust("1 = 0")),
     }
 }
@@ -141,19 +152,9 @@ pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> ServiceRe
     to_dto(m, photos.remove(&id).unwrap_or_default())
 }
 
-/// A page of machines, newest first.
-pub async fn list(
-    state: &AppState,
-    principal: &Principal,
-    filter: &MachineFilter,
-    page: &PageQuery,
-) -> ServiceResult<Page<Machine>> {
-    let scope = Scope::resolve(&state.db, principal).await?;
-    let limit = page.limit();
-    let mut q = machine::Entity::find().filter(scope_condition(&scope));
-    if let Some(after) = page.after()? {
-        q = q.filter(machine::Column::Id.lt(after));
-    }
+/// The machines in `scope` that `filter` selects: the one rule of the list and the export.
+pub fn filtered(scope: &Scope, filter: &MachineFilter) -> Select<machine::Entity> {
+    let mut q = machine::Entity::find().filter(scope_condition(scope));
     if let Some(t) = filter.machine_type.as_deref().filter(|s| !s.is_empty()) {
         q = q.filter(machine::Column::MachineType.eq(t));
     }
@@ -175,6 +176,22 @@ pub async fn list(
                 .add(machine::Column::EngineSerial.starts_with(upper.clone()))
                 .add(machine::Column::RegistrationCode.starts_with(upper)),
         );
+    }
+    q
+}
+
+/// A page of machines, newest first.
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+    filter: &MachineFilter,
+    page: &PageQuery,
+) -> ServiceResult<Page<Machine>> {
+    let scope = Scope::resolve(&state.db, principal).await?;
+    let limit = page.limit();
+    let mut q = filtered(&scope, filter);
+    if let Some(after) = page.after()? {
+        q = q.filter(machine::Column::Id.lt(after));
     }
     let rows = q.order_by_desc(machine::Column::Id).limit(limit + 1).all(&state.db).await?;
     let ids: Vec<Uuid> = rows.iter().map(|m| m.id).collect();

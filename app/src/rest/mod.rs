@@ -215,5 +215,6 @@ pub fn router() -> axum::Router<crate::state::AppState> {
         .merge(crate::evidence::rest::router())
         .merge(crate::public::rest::router())
         .merge(crate::notifications::rest::router())
+        .merge(crate::exports::rest::router())
         .merge(openapi::router())
 }

@@ -87,6 +87,7 @@ use utoipa::{Modify, OpenApi};
         crate::notifications::rest::unread,
         crate::notifications::rest::read,
         crate::notifications::rest::read_all,
+        crate::exports::rest::export,
     ),
     components(schemas(super::ErrorBody, super::ErrorDetail, crate::auth::Me, crate::auth::Role, crate::auth::LoginInput, crate::auth::rest::TokenRequest, crate::auth::service::IssuedToken)),
     modifiers(&Security),
@@ -102,6 +103,7 @@ use utoipa::{Modify, OpenApi};
         (name = "audit", description = "The append-only audit log, searched within the caller's scope"),
         (name = "public", description = "The public label check (no sign-in, no personal data, rate-limited per address)"),
         (name = "notifications", description = "The caller's in-app notifications"),
+        (name = "exports", description = "The lists as streamed CSV and XLSX files"),
     )
 )]
 pub struct ApiDoc;

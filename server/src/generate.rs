@@ -1,0 +1,187 @@
+//! `nrmm generate --machines N`: a large synthetic fleet for load tests and the export
+//! benchmark. One construction unit with one site in the given county, N machines (every
+//! identifier unique, types, stages and fuels varied) and filings of up to 500 of them each,
+//! submitted to the county (so its officials see them). Rows go in with multi-row inserts, a
+//! transaction per 20,000 machines.
+
+use anyhow::{Context, Result, anyhow};
+use app::auth::Role;
+use app::auth::service::{NewUser, create_user};
+use app::db::entities::{filing, filing_machine, machine, organization, site};
+use app::state::AppState;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
+use uuid::Uuid;
+
+/// Machines per multi-row insert (28 columns: well under SQLite's and PostgreSQL's limits on
+/// bound parameters).
+const INSERT_ROWS: usize = 1_000;
+/// Machines per transaction.
+const TRANSACTION_ROWS: usize = 20_000;
+/// Machines per filing (the service's own maximum).
+const FILING_ROWS: usize = app::filings::service::MAX_MACHINES;
+
+const TYPES: [&str; 4] = ["excavator", "loader", "forklift", "crane"];
+const STAGES: [&str; 3] = ["stage_3", "stage_4", "stage_2"];
+
+/// What was generated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    pub organization_id: Uuid,
+    pub site_id: Uuid,
+    pub machines: usize,
+    pub filings: usize,
+}
+
+/// Generates `machines` machines filed for a site in `county` (a county code), as of `now`.
+pub async fn generate(state: &AppState, machines: usize, county: &str) -> Result<Generated> {
+    let db = &state.db;
+    let now = state.clock.now();
+    let run = Uuid::new_v4().simple().to_string()[..8].to_uppercase();
+    let org_id = Uuid::now_v7();
+    let digits: String = Uuid::new_v4().as_u128().to_string().chars().take(9).collect();
+    let uscc = app::orgs::Uscc::with_check_char(&format!("91140100{digits:0>9}"))
+        .map_err(|e| anyhow!("credit code: {e:?}"))?;
+    let today = app::dates::china_date(now);
+    organization::Entity::insert(organization::ActiveModel {
+        id: Set(org_id),
+        name: Set(format!("压测施工单位 {run}")),
+        uscc: Set(uscc.to_string()),
+        contact_name: Set("压测".into()),
+        contact_phone: Set("13800000000".into()),
+        is_active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec(db)
+    .await
+    .context("inserting the organisation")?;
+    // The unit's administrator files the filings; nobody knows the password.
+    let created_by = create_user(
+        state,
+        NewUser {
+            username: format!("loadtest-{}", run.to_lowercase()),
+            password: Uuid::new_v4().simple().to_string(),
+            role: Role::ContractorAdmin,
+            display_name: None,
+            organization_id: Some(org_id),
+            division_code: None,
+            phone: None,
+        },
+    )
+    .await
+    .map_err(|e| anyhow!("creating the unit's administrator: {e}"))?;
+    let site_id = Uuid::now_v7();
+    site::Entity::insert(site::ActiveModel {
+        id: Set(site_id),
+        organization_id: Set(org_id),
+        name: Set(format!("压测工地 {run}")),
+        county_code: Set(county.to_owned()),
+        address: Set("压测路1号".into()),
+        permit_no: Set(None),
+        starts_on: Set(today - Duration::days(30)),
+        ends_on: Set(today + Duration::days(365)),
+        lat: Set(None),
+        lng: Set(None),
+        low_emission_zone: Set(false),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec(db)
+    .await
+    .context("inserting the site (is the county code known?)")?;
+
+    let mut filings = 0;
+    let mut done = 0;
+    while done < machines {
+        let chunk = (machines - done).min(TRANSACTION_ROWS);
+        let txn = db.begin().await?;
+        let ids: Vec<Uuid> = (0..chunk).map(|_| Uuid::now_v7()).collect();
+        for (k, part) in ids.chunks(INSERT_ROWS).enumerate() {
+            let first = done + k * INSERT_ROWS;
+            let rows = part.iter().enumerate().map(|(i, id)| machine_row(*id, org_id, &run, first + i, now));
+            machine::Entity::insert_many(rows).exec(&txn).await.context("inserting machines")?;
+        }
+        for part in ids.chunks(FILING_ROWS) {
+            let filing_id = Uuid::now_v7();
+            filing::Entity::insert(filing_row(filing_id, org_id, site_id, created_by, county, today, now))
+                .exec(&txn)
+                .await
+                .context("inserting a filing")?;
+            for links in part.chunks(INSERT_ROWS) {
+                let rows = links
+                    .iter()
+                    .map(|m| filing_machine::ActiveModel { filing_id: Set(filing_id), machine_id: Set(*m) });
+                filing_machine::Entity::insert_many(rows).exec(&txn).await.context("linking machines")?;
+            }
+            filings += 1;
+        }
+        txn.commit().await?;
+        done += chunk;
+    }
+    Ok(Generated { organization_id: org_id, site_id, machines, filings })
+}
+
+fn machine_row(id: Uuid, org: Uuid, run: &str, n: usize, now: DateTime<Utc>) -> machine::ActiveModel {
+    let diesel = n % 10 != 9;
+    machine::ActiveModel {
+        id: Set(id),
+        organization_id: Set(org),
+        machine_type: Set(TYPES[n % TYPES.len()].into()),
+        name: Set(format!("压测机械 {n}")),
+        brand: Set(Some("三一".into())),
+        model: Set(Some("SY215C".into())),
+        pin: Set(Some(format!("P{run}{n:010}"))),
+        // 17 characters, as the column holds.
+        env_code: Set(Some(format!("{}{n:011}", &run[..6]))),
+        info_disclosure_no: Set(None),
+        engine_model: Set(Some("4BG1".into())),
+        engine_serial: Set(Some(format!("S{run}{n:010}"))),
+        engine_maker: Set(Some("五十铃".into())),
+        engine_approval_no: Set(None),
+        emission_stage: Set(if diesel { STAGES[n % STAGES.len()] } else { "electric" }.into()),
+        fuel_type: Set(if diesel { "diesel" } else { "electric" }.into()),
+        rated_power_kw: Set(37.0 + (n % 200) as f64),
+        manufactured_on: Set(NaiveDate::from_ymd_opt(2015 + (n % 10) as i32, 1 + (n % 12) as u32, 1)),
+        dpf_fitted: Set(n.is_multiple_of(2)),
+        dpf_model: Set(None),
+        dpf_maker: Set(None),
+        dpf_fitted_on: Set(None),
+        obd_fitted: Set(n.is_multiple_of(3)),
+        remote_terminal: Set(false),
+        registration_code: Set(None),
+        registered_at: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
+fn filing_row(
+    id: Uuid,
+    org: Uuid,
+    site: Uuid,
+    created_by: Uuid,
+    county: &str,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> filing::ActiveModel {
+    filing::ActiveModel {
+        id: Set(id),
+        organization_id: Set(org),
+        site_id: Set(site),
+        county_code: Set(county.to_owned()),
+        status: Set("submitted".into()),
+        planned_entry_on: Set(today),
+        planned_exit_on: Set(today + Duration::days(90)),
+        return_reason: Set(None),
+        submitted_at: Set(Some(now)),
+        reviewed_at: Set(None),
+        reviewed_by: Set(None),
+        created_by: Set(created_by),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
