@@ -18,3 +18,4 @@ mod photos;
 mod platform;
 mod scope;
 mod sites;
+mod stats;

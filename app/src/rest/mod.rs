@@ -210,5 +210,6 @@ pub fn router() -> axum::Router<crate::state::AppState> {
         .merge(crate::filings::rest::router())
         .merge(crate::inspections::rest::router())
         .merge(crate::cases::rest::router())
+        .merge(crate::stats::rest::router())
         .merge(openapi::router())
 }

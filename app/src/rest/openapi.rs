@@ -65,6 +65,8 @@ use utoipa::{Modify, OpenApi};
         crate::cases::rest::read,
         crate::cases::rest::transition,
         crate::cases::rest::add_note,
+        crate::stats::rest::stats,
+        crate::stats::rest::ranking,
     ),
     components(schemas(super::ErrorBody, super::ErrorDetail, crate::auth::Me, crate::auth::Role, crate::auth::LoginInput, crate::auth::rest::TokenRequest, crate::auth::service::IssuedToken)),
     modifiers(&Security),
@@ -76,6 +78,7 @@ use utoipa::{Modify, OpenApi};
         (name = "filings", description = "Pre-entry filings, their review, and the entry/exit log"),
         (name = "inspections", description = "The compliance rule, limit tables, low-emission zones, field inspections and the field look-up"),
         (name = "cases", description = "Non-compliance cases and their workflow"),
+        (name = "stats", description = "Figures of a county, a city or the province, and the county ranking"),
     )
 )]
 pub struct ApiDoc;

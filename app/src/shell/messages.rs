@@ -144,6 +144,7 @@ pub fn field_message(locale: Locale, e: &FieldError) -> String {
         "missing_column" => td_string!(locale, errors.field.missing_column, column = p("column")).to_string(),
         "unknown_column" => td_string!(locale, errors.field.unknown_column).to_string(),
         "duplicate_column" => td_string!(locale, errors.field.duplicate_column).to_string(),
+        "range_too_long" => td_string!(locale, errors.field.range_too_long, max = p("max")).to_string(),
         _ => td_string!(locale, errors.field.invalid).to_string(),
     }
 }

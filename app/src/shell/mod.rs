@@ -14,7 +14,7 @@ use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 /// The HTML document the server renders around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -105,6 +105,7 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/cases") view=crate::cases::pages::CasesPage />
                     <Route path=path!("/cases/:id") view=crate::cases::pages::CasePage />
                     <Route path=path!("/limits") view=crate::inspections::limits_pages::LimitsPage />
+                    <Route path=path!("/dashboard") view=crate::stats::pages::DashboardPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>
@@ -136,6 +137,7 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             }
         }
         Some(Role::CountyInspector) => {
+            items.push(item("/dashboard", |l| td_string!(l, nav.dashboard).to_string()));
             items.push(item("/field", |l| td_string!(l, nav.field).to_string()));
             items.push(item("/filings?status=submitted", |l| td_string!(l, nav.review).to_string()));
             items.push(item("/inspections", |l| td_string!(l, nav.inspections).to_string()));
@@ -143,6 +145,7 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             items.push(item("/machines", |l| td_string!(l, nav.machines).to_string()));
         }
         Some(r) => {
+            items.push(item("/dashboard", |l| td_string!(l, nav.dashboard).to_string()));
             items.push(item("/filings", |l| td_string!(l, nav.filings).to_string()));
             items.push(item("/machines", |l| td_string!(l, nav.machines).to_string()));
             items.push(item("/inspections", |l| td_string!(l, nav.inspections).to_string()));
