@@ -9,6 +9,7 @@ mod m20261128_000002_create_accounts;
 mod m20261128_000003_create_registry;
 mod m20261128_000004_create_zones;
 mod m20261129_000001_create_limits_inspections_cases;
+mod m20261201_000041_stats_add_indexes;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_create_registry::Migration),
             Box::new(m20261128_000004_create_zones::Migration),
             Box::new(m20261129_000001_create_limits_inspections_cases::Migration),
+            Box::new(m20261201_000041_stats_add_indexes::Migration),
         ]
     }
 }
