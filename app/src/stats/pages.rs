@@ -16,6 +16,9 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+/// The most counties drawn in the ranking chart (a province has 117; the table lists all).
+const RANKING_CHART_ROWS: usize = 30;
+
 fn date(v: Option<String>) -> Option<NaiveDate> {
     v.and_then(|v| NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok())
 }
@@ -114,10 +117,13 @@ fn dashboard_view(locale: Locale, d: Dashboard) -> impl IntoView {
         &s.inspections_by_month.iter().map(|m| m.inspections).collect::<Vec<_>>(),
         Some(&rates),
     );
+    // The chart shows the first counties (and the one looked at); the table lists them all.
     let rank_bars: Vec<Bar> = ranking
         .rows
         .iter()
-        .map(|r| {
+        .enumerate()
+        .filter(|(i, r)| *i < RANKING_CHART_ROWS || r.county_code == current)
+        .map(|(_, r)| {
             let (value, text) = match by {
                 RankBy::Machines => (r.machines as f64, r.machines.to_string()),
                 RankBy::Filings => (r.filings as f64, r.filings.to_string()),
