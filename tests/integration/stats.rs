@@ -403,7 +403,7 @@ async fn overdue_cases_follow_the_clock(app: TestApp) {
 }
 
 async fn dashboard_renders_charts_and_tables_without_scripts(app: TestApp) {
-    let _d = data(&app).await;
+    let d = data(&app).await;
     app.user("stats.city3", Role::CityOfficer, Some("140100"), None).await;
     let city = app.signed_in("stats.city3").await;
     let today = app.today();
@@ -428,6 +428,13 @@ async fn dashboard_renders_charts_and_tables_without_scripts(app: TestApp) {
     assert!(html.contains(r#"<form method="get" action="/dashboard""#));
     assert!(filter.contains(r#"value="140105" selected"#));
     assert!(filter.contains(r#"value="140100""#) && !filter.contains(r#"value="140213""#));
+
+    // A county inspector's filter offers its county alone.
+    let html = app.get_as(&d.xiaodian, "/dashboard").await.text().await.expect("body").replace("<!>", "");
+    let filter = html.split(r#"data-testid="stats-filter""#).nth(1).expect("filter");
+    let select = filter.split("</select>").next().expect("select");
+    assert_eq!(select.matches("<option").count(), 1);
+    assert!(select.contains(r#"value="140105""#));
 
     // Construction units get the page with a refusal, not figures.
     let (_org, builder) = contractor(&app, "stats.page.builder").await;
