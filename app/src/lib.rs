@@ -24,6 +24,7 @@ pub mod orgs;
 pub mod paging;
 pub mod shell;
 pub mod sites;
+pub mod stats;
 
 #[cfg(feature = "ssr")]
 pub mod db;

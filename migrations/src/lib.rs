@@ -13,6 +13,7 @@ mod m20261201_000001_evidence_photos;
 mod m20261201_000021_audit_log;
 mod m20261201_000031_public_notifications;
 mod m20261201_000010_exports_filing_machine_index;
+mod m20261201_000041_stats_add_indexes;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000031_public_notifications::Migration),
             Box::new(m20261201_000021_audit_log::Migration),
             Box::new(m20261201_000010_exports_filing_machine_index::Migration),
+            Box::new(m20261201_000041_stats_add_indexes::Migration),
         ]
     }
 }

@@ -24,3 +24,4 @@ mod platform;
 mod public;
 mod scope;
 mod sites;
+mod stats;

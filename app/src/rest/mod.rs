@@ -216,5 +216,6 @@ pub fn router() -> axum::Router<crate::state::AppState> {
         .merge(crate::public::rest::router())
         .merge(crate::notifications::rest::router())
         .merge(crate::exports::rest::router())
+        .merge(crate::stats::rest::router())
         .merge(openapi::router())
 }

@@ -88,6 +88,8 @@ use utoipa::{Modify, OpenApi};
         crate::notifications::rest::read,
         crate::notifications::rest::read_all,
         crate::exports::rest::export,
+        crate::stats::rest::stats,
+        crate::stats::rest::ranking,
     ),
     components(schemas(super::ErrorBody, super::ErrorDetail, crate::auth::Me, crate::auth::Role, crate::auth::LoginInput, crate::auth::rest::TokenRequest, crate::auth::service::IssuedToken)),
     modifiers(&Security),
@@ -104,6 +106,7 @@ use utoipa::{Modify, OpenApi};
         (name = "public", description = "The public label check (no sign-in, no personal data, rate-limited per address)"),
         (name = "notifications", description = "The caller's in-app notifications"),
         (name = "exports", description = "The lists as streamed CSV and XLSX files"),
+        (name = "stats", description = "Figures of a county, a city or the province, and the county ranking"),
     )
 )]
 pub struct ApiDoc;

@@ -153,6 +153,7 @@ pub fn field_message(locale: Locale, e: &FieldError) -> String {
         "machine_type_code" => td_string!(locale, errors.field.machine_type_code).to_string(),
         "machine_type_taken" => td_string!(locale, errors.field.machine_type_taken).to_string(),
         "sort_order_range" => td_string!(locale, errors.field.sort_order_range, max = p("max")).to_string(),
+        "range_too_long" => td_string!(locale, errors.field.range_too_long, max = p("max")).to_string(),
         _ => td_string!(locale, errors.field.invalid).to_string(),
     }
 }

@@ -15,7 +15,7 @@ use crate::notifications::pages::NotificationBell;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 /// The HTML document the server renders around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -113,6 +113,7 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/admin/divisions") view=crate::admin::pages::DivisionsPage />
                     <Route path=path!("/audit") view=crate::audit::pages::AuditPage />
                     <Route path=path!("/notifications") view=crate::notifications::pages::NotificationsPage />
+                    <Route path=path!("/dashboard") view=crate::stats::pages::DashboardPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>
@@ -144,6 +145,7 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             }
         }
         Some(Role::CountyInspector) => {
+            items.push(item("/dashboard", |l| td_string!(l, nav.dashboard).to_string()));
             items.push(item("/field", |l| td_string!(l, nav.field).to_string()));
             items.push(item("/filings?status=submitted", |l| td_string!(l, nav.review).to_string()));
             items.push(item("/inspections", |l| td_string!(l, nav.inspections).to_string()));
@@ -152,6 +154,7 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             items.push(item("/audit", |l| td_string!(l, nav.audit).to_string()));
         }
         Some(r) => {
+            items.push(item("/dashboard", |l| td_string!(l, nav.dashboard).to_string()));
             items.push(item("/filings", |l| td_string!(l, nav.filings).to_string()));
             items.push(item("/machines", |l| td_string!(l, nav.machines).to_string()));
             items.push(item("/inspections", |l| td_string!(l, nav.inspections).to_string()));
