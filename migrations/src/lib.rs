@@ -10,9 +10,9 @@ mod m20261128_000003_create_registry;
 mod m20261128_000004_create_zones;
 mod m20261129_000001_create_limits_inspections_cases;
 mod m20261201_000001_evidence_photos;
+mod m20261201_000010_exports_filing_machine_index;
 mod m20261201_000021_audit_log;
 mod m20261201_000031_public_notifications;
-mod m20261201_000010_exports_filing_machine_index;
 mod m20261201_000041_stats_add_indexes;
 
 /// All migrations, oldest first.

@@ -238,6 +238,7 @@ async fn seed(state: &AppState) -> Uuid {
                     verdict: Set(VERDICTS[i % VERDICTS.len()].into()),
                     reasons: Set("[]".into()),
                     low_emission_zone: Set(false),
+                    zone_exemption: Set(None),
                     label_present: Set(Some(true)),
                     notes: Set(None),
                     case_id: Set(None),

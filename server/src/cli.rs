@@ -59,6 +59,9 @@ pub enum Command {
         /// The county the site lies in (a county code).
         #[arg(long, default_value = "140105")]
         county: String,
+        /// Accept the filings and give every machine a registration code (for look-up benchmarks).
+        #[arg(long)]
+        registered: bool,
     },
     /// Write a consistent copy of the SQLite database to PATH while the server may be running.
     Backup {
@@ -143,10 +146,10 @@ pub async fn run() -> Result<()> {
             Ok(())
         }
         Command::Backup { to } => backup(&config, &to).await,
-        Command::Generate { machines, county } => {
+        Command::Generate { machines, county, registered } => {
             let application = crate::build_app(&config).await?;
             let started = std::time::Instant::now();
-            let g = crate::generate::generate(&application.state, machines, &county).await?;
+            let g = crate::generate::generate_with(&application.state, machines, &county, registered).await?;
             println!(
                 "generated {} machines in {} filings for site {} in {:.1} s",
                 g.machines,

@@ -7,9 +7,11 @@
 use anyhow::{Context, Result, anyhow};
 use app::auth::Role;
 use app::auth::service::{NewUser, create_user};
-use app::db::entities::{filing, filing_machine, machine, organization, site};
+use app::db::entities::{filing, filing_machine, machine, organization, registration_counter, site};
+use app::machines::regcode::RegistrationCode;
 use app::state::AppState;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
 use uuid::Uuid;
 
@@ -35,6 +37,13 @@ pub struct Generated {
 
 /// Generates `machines` machines filed for a site in `county` (a county code), as of `now`.
 pub async fn generate(state: &AppState, machines: usize, county: &str) -> Result<Generated> {
+    generate_with(state, machines, county, false).await
+}
+
+/// As [`generate`]; with `registered` the filings are accepted and every machine carries a
+/// registration code of the county (issued after the county's last one, the counter moved on),
+/// as the field look-up benchmark needs.
+pub async fn generate_with(state: &AppState, machines: usize, county: &str, registered: bool) -> Result<Generated> {
     let db = &state.db;
     let now = state.clock.now();
     let run = Uuid::new_v4().simple().to_string()[..8].to_uppercase();
@@ -92,6 +101,26 @@ pub async fn generate(state: &AppState, machines: usize, county: &str) -> Result
     .await
     .context("inserting the site (is the county code known?)")?;
 
+    // The county's next registration numbers, taken at once for the whole run.
+    let first_seq = if registered {
+        let last = registration_counter::Entity::find_by_id(county.to_owned()).one(db).await?.map_or(0, |c| c.last_seq);
+        let new_last = last + i64::try_from(machines)?;
+        registration_counter::Entity::insert(registration_counter::ActiveModel {
+            county_code: Set(county.to_owned()),
+            last_seq: Set(new_last),
+        })
+        .on_conflict(
+            OnConflict::column(registration_counter::Column::CountyCode)
+                .update_column(registration_counter::Column::LastSeq)
+                .to_owned(),
+        )
+        .exec(db)
+        .await
+        .context("moving the county's registration counter")?;
+        Some(u64::try_from(last)? + 1)
+    } else {
+        None
+    };
     let mut filings = 0;
     let mut done = 0;
     while done < machines {
@@ -100,15 +129,27 @@ pub async fn generate(state: &AppState, machines: usize, county: &str) -> Result
         let ids: Vec<Uuid> = (0..chunk).map(|_| Uuid::now_v7()).collect();
         for (k, part) in ids.chunks(INSERT_ROWS).enumerate() {
             let first = done + k * INSERT_ROWS;
-            let rows = part.iter().enumerate().map(|(i, id)| machine_row(*id, org_id, &run, first + i, now));
+            let mut rows = Vec::with_capacity(part.len());
+            for (i, id) in part.iter().enumerate() {
+                let mut row = machine_row(*id, org_id, &run, first + i, now);
+                if let Some(seq) = first_seq {
+                    let code = RegistrationCode::issue(county, seq + (first + i) as u64)
+                        .ok_or_else(|| anyhow!("the county's registration numbers are used up"))?;
+                    row.registration_code = Set(Some(code.as_str().to_owned()));
+                    row.registered_at = Set(Some(now));
+                }
+                rows.push(row);
+            }
             machine::Entity::insert_many(rows).exec(&txn).await.context("inserting machines")?;
         }
         for part in ids.chunks(FILING_ROWS) {
             let filing_id = Uuid::now_v7();
-            filing::Entity::insert(filing_row(filing_id, org_id, site_id, created_by, county, today, now))
-                .exec(&txn)
-                .await
-                .context("inserting a filing")?;
+            let mut row = filing_row(filing_id, org_id, site_id, created_by, county, today, now);
+            if registered {
+                row.status = Set("accepted".into());
+                row.reviewed_at = Set(Some(now));
+            }
+            filing::Entity::insert(row).exec(&txn).await.context("inserting a filing")?;
             for links in part.chunks(INSERT_ROWS) {
                 let rows = links
                     .iter()

@@ -134,7 +134,7 @@ pub fn build_app_with_outbound(
         .route("/readyz", get(readyz))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::audit_request))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::resolve_principal))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .fallback(static_or_not_found)
         .layer(session_layer)
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::same_origin))
         .layer(axum::middleware::from_fn(middleware::early_body_limit))
@@ -158,6 +158,19 @@ pub fn build_app_with_outbound(
 pub async fn build_app(config: &Config) -> Result<Application> {
     let db = connect_and_migrate(config).await?;
     Ok(build_app_with(config, db, Clock::system()))
+}
+
+/// Files of the built site (`/pkg/…`, the favicon); any other unknown path is a plain 404 page.
+/// (Leptos' own file-and-error handler rendered the whole app for a 404, and under concurrent
+/// requests that render could lose its reactive owner half-way and never finish.)
+async fn static_or_not_found(State(state): State<AppState>, req: axum::extract::Request) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let headers = req.headers().clone();
+    let mut files = tower_http::services::ServeDir::new(state.leptos_options.site_root.as_ref());
+    match files.try_call(req).await {
+        Ok(resp) if resp.status() != StatusCode::NOT_FOUND => resp.map(axum::body::Body::new).into_response(),
+        _ => app::public::rest::not_found_page(&headers),
+    }
 }
 
 async fn healthz() -> &'static str {

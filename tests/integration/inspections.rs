@@ -23,6 +23,7 @@ db_tests!(
     partner_departments_read_and_add_notes_only,
     lookup_by_every_identifier,
     lookup_here_and_elsewhere,
+    generated_registered_fleet_is_looked_up,
 );
 
 /// A construction unit with a site in 小店区's low-emission zone and one outside it (same
@@ -957,117 +958,40 @@ async fn the_openapi_document_lists_inspections_and_cases() {
     }
 }
 
-/// Field look-up latency with a large registry (default 1,000,000 machines; set
-/// `NRMM_BENCH_MACHINES`). Run with
-/// `cargo test --release --test integration -- --ignored lookup_latency --nocapture`.
-mod bench {
-    use super::*;
-    use sea_orm::ConnectionTrait;
-
-    async fn run(app: TestApp) {
-        let count: u64 = std::env::var("NRMM_BENCH_MACHINES").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
-        let w = world(&app).await;
-        let real = registered(&app, &w, &w.plain_site, 1, json!({})).await;
-        inspect(&app, &w.xiaodian, &inspection(&app, &w.plain_site, &real, &[2.0, 2.0, 2.0])).await;
-
-        // Bulk rows straight in SQL (ids and timestamps borrowed from an existing row's format).
-        let sqlite = app.backend == crate::helpers::Backend::Sqlite;
-        let id = if sqlite { "randomblob(16)" } else { "gen_random_uuid()" };
-        let started = std::time::Instant::now();
-        let sql = format!(
-            "INSERT INTO machines (id, organization_id, machine_type, name, pin, env_code, engine_serial, \
-             emission_stage, fuel_type, rated_power_kw, dpf_fitted, obd_fitted, remote_terminal, registration_code, \
-             version, created_at, updated_at) \
-             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) \
-             SELECT {id}, o.id, 'excavator', 'B' || i, 'BPIN-' || i, 'BENV' || i, 'BENG-' || i, 'stage_4', 'diesel', \
-             100.0, false, false, false, 'R' || i, 1, o.created_at, o.created_at \
-             FROM n, (SELECT id, created_at FROM organizations LIMIT 1) o"
-        );
-        app.state.db.execute_unprepared(&sql).await.expect("bulk insert");
-        let analyze = if sqlite { "ANALYZE" } else { "ANALYZE machines" };
-        app.state.db.execute_unprepared(analyze).await.expect("analyze");
-        eprintln!("{count} machines inserted in {:?}", started.elapsed());
-        if std::env::var("NRMM_BENCH_EXPLAIN").is_ok() {
-            let explain = if sqlite { "EXPLAIN QUERY PLAN" } else { "EXPLAIN ANALYZE" };
-            for q in [
-                "SELECT * FROM machines WHERE registration_code = 'BPIN-77' OR pin = 'BPIN-77' OR env_code = 'BPIN-77' OR engine_serial = 'BPIN-77' LIMIT 4",
-                "SELECT f.id FROM filings f JOIN sites s ON f.site_id = s.id WHERE f.id IN (SELECT filing_id FROM filing_machines WHERE machine_id = (SELECT id FROM machines LIMIT 1)) AND f.status = 'accepted'",
-                "SELECT inspected_at FROM inspections WHERE machine_id = (SELECT id FROM machines LIMIT 1) ORDER BY inspected_at DESC LIMIT 1",
-                "SELECT id FROM cases WHERE machine_id = (SELECT id FROM machines LIMIT 1) AND state IN ('open', 'penalized') ORDER BY opened_at",
-            ] {
-                let rows = app
-                    .state
-                    .db
-                    .query_all_raw(sea_orm::Statement::from_string(
-                        app.state.db.get_database_backend(),
-                        format!("{explain} {q}"),
-                    ))
-                    .await
-                    .expect("explain");
-                for r in rows {
-                    let line = r.try_get_by_index::<String>(if sqlite { 3 } else { 0 }).unwrap_or_default();
-                    eprintln!("  {line}");
-                }
-            }
-        }
-
-        let code = real["registration_code"].as_str().expect("code").to_owned();
-        let site = id_of(&w.plain_site);
-        let mut timings = Vec::new();
-        for k in 0..2000u64 {
-            let i = (k * 7919) % count + 1;
-            let path = match k % 6 {
-                0 => format!("/api/v1/machines/lookup?code={code}&site_id={site}"),
-                1 => format!("/api/v1/machines/lookup?code=bpin-{i}"),
-                2 => format!("/api/v1/machines/lookup?code=BENV{i}"),
-                3 => format!("/api/v1/machines/lookup?code=BENG-{i}"),
-                4 => format!("/api/v1/machines/lookup?code=R{i}"),
-                _ => format!("/api/v1/machines/lookup?code=UNKNOWN-{i}"),
-            };
-            let t = std::time::Instant::now();
-            let resp = app.get_as(&w.xiaodian, &path).await;
-            assert_eq!(resp.status(), 200, "{path}");
-            let _ = resp.bytes().await;
-            timings.push(t.elapsed());
-        }
-        report(&app, "lookup", timings);
-        // The fixed cost of any signed-in request (session, principal), for comparison.
-        let mut timings = Vec::new();
-        for _ in 0..500 {
-            let t = std::time::Instant::now();
-            let resp = app.get_as(&w.xiaodian, "/api/v1/auth/me").await;
-            assert_eq!(resp.status(), 200);
-            let _ = resp.bytes().await;
-            timings.push(t.elapsed());
-        }
-        report(&app, "auth/me", timings);
+/// The generator's registered fleet (what `scripts/bench-lookup.sh` looks up): every machine
+/// carries a valid code of the county, found by the look-up as filed there; the county's counter
+/// moves on, so the next code issued by a review does not collide.
+async fn generated_registered_fleet_is_looked_up(app: TestApp) {
+    let g = server::generate::generate_with(&app.state, 30, "140121", true).await.expect("generate");
+    assert_eq!((g.machines, g.filings), (30, 1));
+    let qingxu = inspector(&app, "gen.qingxu", "140121").await;
+    let listed = expect_status(app.get_as(&qingxu, "/api/v1/machines?limit=100").await, 200).await;
+    let codes: Vec<String> = listed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|m| m["registration_code"].as_str().expect("a code").to_owned())
+        .collect();
+    assert_eq!(codes.len(), 30);
+    for code in [&codes[0], &codes[29]] {
+        app::machines::regcode::RegistrationCode::parse(code).expect("a valid code");
+        assert!(code.starts_with("140121"));
+        let found =
+            expect_status(app.get_as(&qingxu, &format!("/api/v1/machines/lookup?code={code}")).await, 200).await;
+        assert_eq!(found["status"], "registered_filed_here");
     }
-
-    fn report(app: &TestApp, what: &str, mut timings: Vec<std::time::Duration>) {
-        timings.sort();
-        let pct = |p: usize| timings[(timings.len() * p / 100).min(timings.len() - 1)];
-        let backend = if app.backend == crate::helpers::Backend::Sqlite { "SQLite" } else { "PostgreSQL" };
-        eprintln!(
-            "{backend}: {what} over HTTP, {} requests: p50 {:?}, p95 {:?}, p99 {:?}, max {:?}",
-            timings.len(),
-            pct(50),
-            pct(95),
-            pct(99),
-            timings[timings.len() - 1]
-        );
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "benchmark"]
-    async fn lookup_latency_sqlite() {
-        run(TestApp::sqlite().await).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "benchmark"]
-    async fn lookup_latency_postgres() {
-        if let Some(app) = TestApp::postgres().await {
-            run(app).await;
-        }
-    }
+    // A real review in the county afterwards issues the next number.
+    let w = world(&app).await;
+    let qingxu_site =
+        expect_status(app.post_as(&w.builder, "/api/v1/sites", &site_input(&app, "清徐工地", "140121")).await, 201)
+            .await;
+    let m = expect_status(app.post_as(&w.builder, "/api/v1/machines", &machine_input(77)).await, 201).await;
+    let today = app.today();
+    let f = create_filing(&app, &w.builder, &qingxu_site["id"], &[&m["id"]], today, today + Duration::days(9)).await;
+    let path = format!("/api/v1/filings/{}/review", id_of(&f));
+    expect_status(app.post_as(&w.qingxu, &path, &json!({"decision": "accept"})).await, 200).await;
+    let m = expect_status(app.get_as(&w.builder, &format!("/api/v1/machines/{}", id_of(&m))).await, 200).await;
+    let code = m["registration_code"].as_str().expect("code");
+    assert!(!codes.iter().any(|c| c == code), "{code} was issued twice");
+    assert_eq!(&code[6..13], "0000031");
 }

@@ -40,6 +40,33 @@ async fn pages_render_in_chinese_by_default_and_english_on_request(app: TestApp)
     let resp = TestApp::new_client().get(app.url("/no/such/page")).send().await.expect("get");
     assert_eq!(resp.status(), 404);
     assert!(resp.text().await.expect("html").contains("页面不存在"));
+    // Many at once, in both languages, beside page renders: every one answered (a 404 once went
+    // through the app's render, which could lose its owner under load: a 500 or no answer).
+    let client = TestApp::new_client();
+    let answers = futures::future::join_all((0..40).map(|i| {
+        let (client, app) = (client.clone(), &app);
+        async move {
+            let path = if i % 2 == 0 { format!("/no/such/page/{i}") } else { "/login".to_owned() };
+            let lang = if i % 4 < 2 { "zh" } else { "en" };
+            let req = client.get(app.url(&path)).header("cookie", format!("nrmm_lang={lang}"));
+            let resp = tokio::time::timeout(std::time::Duration::from_secs(30), req.send()).await;
+            let resp = resp.expect("answered in time").expect("get");
+            (path, lang, resp.status().as_u16(), resp.text().await.expect("html"))
+        }
+    }))
+    .await;
+    for (path, lang, status, html) in answers {
+        if path == "/login" {
+            assert_eq!(status, 200, "{path}");
+        } else {
+            assert_eq!(status, 404, "{path}");
+            let heading = if lang == "en" { "Page not found" } else { "页面不存在" };
+            assert!(html.contains(heading), "{path} in {lang}: {html}");
+        }
+    }
+    // The built site's files are still served.
+    let css = app.client.get(app.url("/pkg/nrmm.css")).send().await.expect("css");
+    assert!(css.status() == 200 || !crate::helpers::site_root().join("pkg/nrmm.css").exists());
 }
 
 #[tokio::test]

@@ -239,6 +239,7 @@ pub const READ_ONLY_POSTS: &[&str] = &[
     "/api/admin/users",
     "/api/admin/divisions",
     "/api/admin/machine-types",
+    "/api/stats/dashboard",
 ];
 
 /// Whether the safety net writes a generic row for a finished request: a successful

@@ -13,8 +13,7 @@ use crate::state::AppState;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
-    Select,
+    Select, TransactionTrait,
 };
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;

@@ -198,6 +198,19 @@ h1{font-size:1.15rem;margin:0 0 .5rem}.code{font:700 1.35rem/1.3 'DejaVu Sans Mo
 .bad-text{color:#a32014;font-weight:700}dl{margin:1rem 0 0}dt{color:#5a625e;font-size:.875rem}\
 dd{margin:0 0 .75rem;font-size:1.05rem;overflow-wrap:anywhere}footer{color:#5a625e;font-size:.8rem;text-align:center;padding:1rem}";
 
+/// The page for a path that names nothing (404), in the language of the cookie: a plain
+/// document, like this module's pages, so that it never depends on the app's render.
+pub fn not_found_page(headers: &HeaderMap) -> Response {
+    let locale = locale_of(None, headers);
+    let body = format!(
+        "<section class=\"card\"><h1>{}</h1><p>{}</p><p><a href=\"/\">{}</a></p></section>",
+        xml_escape(td_string!(locale, not_found.heading)),
+        xml_escape(td_string!(locale, not_found.body)),
+        xml_escape(td_string!(locale, not_found.home)),
+    );
+    html(StatusCode::NOT_FOUND, locale, td_string!(locale, not_found.title), "", &body)
+}
+
 /// The whole document around `body`.
 fn html(status: StatusCode, locale: Locale, title: &str, code: &str, body: &str) -> Response {
     let (lang, other, other_tag) = match locale {

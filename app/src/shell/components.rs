@@ -9,7 +9,13 @@ use leptos_meta::Title;
 #[component]
 pub fn PageTitle(#[prop(into)] text: Signal<String>) -> impl IntoView {
     let i18n = use_i18n();
-    let full = move || format!("{} · {}", text.get(), td_string!(i18n.get_locale(), title_suffix));
+    // The head is rendered after the page, when the page's own signals may already be gone
+    // (seen under concurrent requests): keep the text as it was at render time as a fallback.
+    let initial = text.get_untracked();
+    let full = move || {
+        let text = text.try_get().unwrap_or_else(|| initial.clone());
+        format!("{text} · {}", td_string!(i18n.get_locale(), title_suffix))
+    };
     view! { <Title text=full /> }
 }
 
