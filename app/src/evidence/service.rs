@@ -11,8 +11,8 @@ use crate::cases::CaseState;
 use crate::db::entities::evidence_photo;
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::machines::PhotoUrls;
-use crate::machines::photo_image::{MAX_UPLOAD_BYTES, PhotoFormat, ProcessedPhoto};
-use crate::machines::photos::{PhotoFile, PhotoSize, detached, process_off_runtime};
+use crate::machines::photo_image::{MAX_UPLOAD_BYTES, ProcessedPhoto};
+use crate::machines::photos::{PhotoFile, PhotoSize, StoredPhoto, detached, process_off_runtime};
 use crate::machines::service::forget_files;
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
@@ -233,24 +233,11 @@ pub async fn read(
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (key, content_type, extension, tag) = match size {
-        PhotoSize::Web => (&row.web_key, "image/jpeg", "jpg", "web"),
-        PhotoSize::Original => {
-            let format = PhotoFormat::from_content_type(&row.content_type)
-                .ok_or_else(|| ServiceError::internal(format!("stored content type {}", row.content_type)))?;
-            (&row.original_key, format.content_type(), format.extension(), "original")
-        }
+    let stored = StoredPhoto {
+        id: row.id,
+        original_key: &row.original_key,
+        web_key: &row.web_key,
+        content_type: &row.content_type,
     };
-    let bytes = state
-        .storage
-        .get(key)
-        .await
-        .map_err(ServiceError::internal)?
-        .ok_or_else(|| ServiceError::internal(format!("evidence file {key} is missing")))?;
-    Ok(PhotoFile {
-        bytes,
-        content_type,
-        etag: format!("\"{}-{tag}\"", row.id.simple()),
-        file_name: format!("{}-{}.{extension}", kind.as_str(), row.id.simple()),
-    })
+    stored.read(state, size, &format!("{}-{}", kind.as_str(), row.id.simple())).await
 }

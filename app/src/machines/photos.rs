@@ -262,26 +262,47 @@ pub async fn read(
     size: PhotoSize,
 ) -> ServiceResult<PhotoFile> {
     let row = find_row(state, principal, machine_id, kind).await?;
-    let (key, content_type, extension, tag) = match size {
-        PhotoSize::Web => (&row.web_key, "image/jpeg", "jpg", "web"),
-        PhotoSize::Original => {
-            let format = PhotoFormat::from_content_type(&row.content_type)
-                .ok_or_else(|| ServiceError::internal(format!("stored content type {}", row.content_type)))?;
-            (&row.original_key, format.content_type(), format.extension(), "original")
-        }
+    let stored = StoredPhoto {
+        id: row.id,
+        original_key: &row.original_key,
+        web_key: &row.web_key,
+        content_type: &row.content_type,
     };
-    let bytes = state
-        .storage
-        .get(key)
-        .await
-        .map_err(ServiceError::internal)?
-        .ok_or_else(|| ServiceError::internal(format!("photo file {key} is missing")))?;
-    Ok(PhotoFile {
-        bytes,
-        content_type,
-        etag: format!("\"{}-{tag}\"", row.id.simple()),
-        file_name: format!("{}.{extension}", kind.as_str()),
-    })
+    stored.read(state, size, kind.as_str()).await
+}
+
+/// The keys and format of an uploaded photo (a machine photo or an evidence photo).
+pub(crate) struct StoredPhoto<'a> {
+    pub id: Uuid,
+    pub original_key: &'a str,
+    pub web_key: &'a str,
+    pub content_type: &'a str,
+}
+
+impl StoredPhoto<'_> {
+    /// One copy of it, named `{stem}.{extension}`, tagged by its id and copy.
+    pub(crate) async fn read(&self, state: &AppState, size: PhotoSize, stem: &str) -> ServiceResult<PhotoFile> {
+        let (key, content_type, extension, tag) = match size {
+            PhotoSize::Web => (self.web_key, "image/jpeg", "jpg", "web"),
+            PhotoSize::Original => {
+                let format = PhotoFormat::from_content_type(self.content_type)
+                    .ok_or_else(|| ServiceError::internal(format!("stored content type {}", self.content_type)))?;
+                (self.original_key, format.content_type(), format.extension(), "original")
+            }
+        };
+        let bytes = state
+            .storage
+            .get(key)
+            .await
+            .map_err(ServiceError::internal)?
+            .ok_or_else(|| ServiceError::internal(format!("photo file {key} is missing")))?;
+        Ok(PhotoFile {
+            bytes,
+            content_type,
+            etag: format!("\"{}-{tag}\"", self.id.simple()),
+            file_name: format!("{stem}.{extension}"),
+        })
+    }
 }
 
 /// Removes a photo of a machine of the caller's organisation (404 when there is none).
