@@ -111,7 +111,7 @@ pub fn build_app_with_outbound(
         .with_always_save(true) // idle expiry: every request moves the expiry forward
         .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
 
-    let routes = generate_route_list(app::App);
+    let routes = route_list();
     let api = app::rest::router().fallback(middleware::api_not_found);
 
     let ctx_state = state.clone();
@@ -152,6 +152,17 @@ pub fn build_app_with_outbound(
         .with_state(state.clone());
 
     Application { router, state, sessions, sweep_interval: Duration::from_secs(config.sweep_interval_secs) }
+}
+
+/// The app's page routes, generated once per process.
+///
+/// Generating them renders the app with resource loading suppressed, and leptos_server keeps
+/// that switch in one process-wide flag: a page render whose resource first polls while
+/// another application in the same process is being built would wait forever. (A server
+/// builds one application; the integration tests build many, in parallel with page renders.)
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
 }
 
 /// Connects, migrates and builds the application with the system clock.

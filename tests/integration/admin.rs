@@ -790,12 +790,7 @@ async fn division_import_is_for_sysadmins_and_readable_files(app: TestApp) {
 async fn browser(app: &TestApp, username: &str, lang: &str) -> reqwest::Client {
     let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
     jar.add_cookie_str(&format!("nrmm_lang={lang}; Path=/"), &app.url("/").parse().expect("url"));
-    let client = reqwest::Client::builder()
-        .cookie_provider(jar)
-        .pool_max_idle_per_host(0)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let client = TestApp::client_builder().cookie_provider(jar).build().expect("client");
     let resp = app.post_as(&client, "/api/v1/auth/login", &json!({"username": username, "password": PASSWORD})).await;
     assert_eq!(resp.status().as_u16(), 200, "login {username}");
     client

@@ -93,7 +93,19 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("{css} never showed {text:?} (last: {last:?})");
+        panic!("{css} never showed {text:?} (last: {last:?})\n{}", self.page_state().await);
+    }
+
+    /// What the page shows and holds, for a failure message: its text, and every form
+    /// control's value (or checked state).
+    async fn page_state(&self) -> String {
+        let script = "const fields = Array.from(document.querySelectorAll('input, select, textarea'))\
+            .map(e => `${e.id || e.name || e.tagName}=${e.type === 'checkbox' ? e.checked : e.value}`).join(' ');\
+            return `url: ${location.href}\\nfields: ${fields}\\ntext: ${document.body.innerText.slice(0, 3000)}`;";
+        match self.client.execute(script, vec![]).await {
+            Ok(v) => v.as_str().unwrap_or_default().to_owned(),
+            Err(e) => format!("(page state unavailable: {e})"),
+        }
     }
 
     /// Types into a field (cleared first).

@@ -25,17 +25,25 @@ macro_rules! db_tests {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
                     let app = $crate::helpers::TestApp::sqlite().await;
-                    super::$name(app).await;
+                    $crate::helpers::within_time_limit(super::$name(app)).await;
                 }
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
                     if let Some(app) = $crate::helpers::TestApp::postgres().await {
-                        super::$name(app).await;
+                        $crate::helpers::within_time_limit(super::$name(app)).await;
                     }
                 }
             }
         )*
     };
+}
+
+/// Runs a test's body, failing it when it has not finished in ten minutes (the slowest test
+/// takes well under one): a hang fails its own test instead of stalling the whole run.
+pub async fn within_time_limit(test: impl std::future::Future<Output = ()>) {
+    if tokio::time::timeout(std::time::Duration::from_secs(600), test).await.is_err() {
+        panic!("the test did not finish within 10 minutes");
+    }
 }
 
 /// Which database a test runs on.
@@ -175,13 +183,17 @@ impl TestApp {
 
     /// A fresh HTTP client with its own cookie jar (another "browser").
     pub fn new_client() -> reqwest::Client {
+        Self::client_builder().cookie_store(true).build().expect("client")
+    }
+
+    /// The settings every test client shares: no keep-alive (a request the server refused
+    /// early, 413, must not poison the next one), redirects left to the test, and a time limit,
+    /// so a response that never ends fails its test instead of stalling the whole run.
+    pub fn client_builder() -> reqwest::ClientBuilder {
         reqwest::Client::builder()
-            .cookie_store(true)
-            // No keep-alive: a request the server refused early (413) must not poison the next one.
             .pool_max_idle_per_host(0)
             .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client")
+            .timeout(std::time::Duration::from_secs(180))
     }
 
     /// The absolute URL of `path`.

@@ -271,7 +271,9 @@ async fn gbk_csv_and_valid_rows_mode(app: TestApp) {
     assert!(report["errors"][0]["message"].as_str().is_some_and(|m| m.contains("国五")), "{report}");
     let token =
         json(c.post(app.url("/api/v1/auth/tokens")).json(&json!({"name": "import"})).send().await.expect("t")).await;
-    let resp = reqwest::Client::new()
+    let resp = TestApp::client_builder()
+        .build()
+        .expect("client")
         .post(app.url("/api/v1/machines/import?mode=valid_rows"))
         .bearer_auth(token["token"].as_str().expect("token"))
         .body(gbk.to_vec())

@@ -69,6 +69,42 @@ async fn pages_render_in_chinese_by_default_and_english_on_request(app: TestApp)
     assert!(css.status() == 200 || !crate::helpers::site_root().join("pkg/nrmm.css").exists());
 }
 
+/// Building an application (as every test does) once rendered the whole app to list its routes,
+/// with resource loading switched off process-wide: a page whose resource first polled in that
+/// window never finished. Pages with resources now render while applications are built.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_render_while_other_applications_are_built() {
+    let app = TestApp::sqlite().await;
+    app.user("root", app::auth::Role::Sysadmin, None, None).await;
+    let root = app.signed_in("root").await;
+    let (config, db, clock) = (app.config.clone(), app.state.db.clone(), app.clock.clone());
+    let builder = tokio::spawn(async move {
+        for _ in 0..30 {
+            drop(server::build_app_with(&config, db.clone(), clock.clone()));
+            tokio::task::yield_now().await;
+        }
+    });
+    let answers = futures::future::join_all((0..40).map(|i| {
+        let (root, app) = (root.clone(), &app);
+        async move {
+            let path = ["/admin/users", "/machines", "/filings", "/sites"][i % 4];
+            let resp = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+                let resp = root.get(app.url(path)).send().await.expect("get");
+                (resp.status().as_u16(), resp.text().await.expect("html"))
+            })
+            .await;
+            (path, resp.unwrap_or_else(|_| panic!("{path} did not finish within 30 s")))
+        }
+    }))
+    .await;
+    builder.await.expect("builds");
+    for (path, (status, html)) in answers {
+        assert_eq!(status, 200, "{path}");
+        // The body was read to its end within the time limit: the stream finished.
+        assert!(html.contains("</html>"), "{path}");
+    }
+}
+
 #[tokio::test]
 async fn openapi_document_lists_the_endpoints() {
     let app = TestApp::sqlite().await;
