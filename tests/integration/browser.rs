@@ -96,12 +96,20 @@ impl Browser {
         panic!("{css} never showed {text:?} (last: {last:?})\n{}", self.page_state().await);
     }
 
+    /// Fails when the page reported an error (a panic in the WASM, say) since it hydrated.
+    pub async fn assert_no_page_errors(&self) {
+        let errors = self.client.execute("return (window.__errors || []).join(' | ')", vec![]).await.expect("script");
+        assert_eq!(errors.as_str(), Some(""), "errors on the page\n{}", self.page_state().await);
+    }
+
     /// What the page shows and holds, for a failure message: its text, and every form
     /// control's value (or checked state).
     async fn page_state(&self) -> String {
         let script = "const fields = Array.from(document.querySelectorAll('input, select, textarea'))\
             .map(e => `${e.id || e.name || e.tagName}=${e.type === 'checkbox' ? e.checked : e.value}`).join(' ');\
-            return `url: ${location.href}\\nfields: ${fields}\\ntext: ${document.body.innerText.slice(0, 3000)}`;";
+            const calls = performance.getEntriesByType('resource').filter(r => r.name.includes('/api/'))\
+            .map(r => `${r.name.replace(location.origin, '')} at ${Math.round(r.startTime)} ms took ${Math.round(r.duration)} ms`).join('; ');\
+            return `url: ${location.href} (${Math.round(performance.now())} ms since load)\\nerrors: ${(window.__errors || []).join(' | ')}\\nfetches: ${JSON.stringify(window.__calls || [])}\\nclicks: ${(window.__clicks || []).join(' ')}\\nrequests: ${calls}\\nfields: ${fields}\\ntext: ${document.body.innerText.slice(0, 3000)}`;";
         match self.client.execute(script, vec![]).await {
             Ok(v) => v.as_str().unwrap_or_default().to_owned(),
             Err(e) => format!("(page state unavailable: {e})"),
@@ -125,6 +133,19 @@ impl Browser {
                 .await
                 .expect("script");
             if v.as_str() == Some("true") {
+                // Keep what the page reports as errors (a panic in the WASM, say), the requests it
+                // makes and the clicks it gets, for failure messages.
+                let keep = "window.__errors = []; const err = console.error;\
+                    console.error = (...a) => { window.__errors.push(a.join(' ')); err(...a); };\
+                    window.addEventListener('error', e => window.__errors.push(String(e.message)));\
+                    window.__calls = []; const f = window.fetch;\
+                    window.fetch = (...a) => { const c = { url: String(a[0].url || a[0]), at: Math.round(performance.now()) };\
+                        window.__calls.push(c); const p = f.apply(window, a);\
+                        p.then(r => { c.status = r.status; c.end = Math.round(performance.now()); }, e => { c.error = String(e); });\
+                        return p; };\
+                    window.__clicks = []; document.addEventListener('click', e => window.__clicks.push(\
+                        `${e.target.tagName}#${e.target.id || e.target.dataset.testid || ''}@${Math.round(performance.now())}`), true);";
+                self.client.execute(keep, vec![]).await.expect("script");
                 return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -278,6 +299,13 @@ async fn construction_unit_signs_up_adds_a_site_and_a_machine_and_files_it() {
     b.find("label.pick input").await.click().await.expect("pick machine");
     b.find("[data-testid=run-precheck]").await.click().await.expect("precheck");
     b.wait_text("[data-testid=prechecks]", "缺少照片").await;
+    // The language switches on a signed-in page with its results, and back (the bell in the
+    // navigation once panicked the WASM on a switch).
+    b.find("[data-testid=lang-switch]").await.click().await.expect("to English");
+    b.wait_text("[data-testid=prechecks]", "Missing photos").await;
+    b.find("[data-testid=lang-switch]").await.click().await.expect("to Chinese");
+    b.wait_text("[data-testid=prechecks]", "缺少照片").await;
+    b.assert_no_page_errors().await;
     b.find("form[data-testid=filing-form] button[type=submit]").await.click().await.expect("submit");
     b.wait_text("[data-testid=filing-status]", "已提交").await;
     b.close().await;

@@ -1,7 +1,8 @@
 //! The bell in the navigation (unread count) and the `/notifications` page.
 
 use super::api::{ReadAllNotifications, ReadNotification, list_notifications, unread_notifications};
-use super::text;
+use super::{UnreadCount, text};
+use crate::error::AppError;
 use crate::i18n::*;
 use crate::shell::{ErrorBanner, PageTitle};
 use leptos::prelude::*;
@@ -12,27 +13,34 @@ use leptos_router::hooks::use_location;
 #[derive(Clone, Copy)]
 pub struct NotificationsChanged(pub RwSignal<u32>);
 
-/// The bell with the unread count; refreshed on every navigation and after marking read.
-#[component]
-pub fn NotificationBell() -> impl IntoView {
-    let i18n = use_i18n();
+/// The unread count for the bell, refreshed on every navigation and after marking read.
+///
+/// The header creates it once, whoever is signed in: hydration pairs the browser's resources
+/// with the server's by the order they were created in, so a resource must not be created only
+/// once another one (the signed-in user) has loaded, as the bell is.
+pub fn unread_count() -> Resource<Result<UnreadCount, AppError>> {
     let location = use_location();
     let changed = use_context::<NotificationsChanged>().map(|c| c.0);
-    let unread = Resource::new(move || (location.pathname.get(), changed.map(|c| c.get())), |_| unread_notifications());
-    view! {
-        <Transition fallback=|| ()>
-            {move || {
-                let n = unread.get().and_then(|r| r.ok()).map(|c| c.unread).unwrap_or(0);
-                let locale = i18n.get_locale();
-                let label = td_string!(locale, notifications.bell_label, count = n).to_string();
-                view! {
-                    <A href="/notifications" attr:class="nav-bell" attr:aria-label=label.clone() attr:title=label attr:data-testid="notification-bell">
-                        <span aria-hidden="true">"🔔"</span>
-                        {(n > 0).then(|| view! { <span class="bell-count" data-testid="unread-count">{if n > 99 { "99+".to_owned() } else { n.to_string() }}</span> })}
-                    </A>
-                }
-            }}
-        </Transition>
+    Resource::new(move || (location.pathname.get(), changed.map(|c| c.get())), |_| unread_notifications())
+}
+
+/// The bell with the unread count. It sits inside the navigation's `<Transition>`, which waits
+/// for the count: the bell is only created once the signed-in user has loaded, so it must not
+/// create a suspense boundary (or a resource) of its own, or the server and the browser would
+/// number their hydration data differently whenever the user loads at a different moment.
+#[component]
+pub fn NotificationBell(unread: Resource<Result<UnreadCount, AppError>>) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        let n = unread.get().and_then(|r| r.ok()).map(|c| c.unread).unwrap_or(0);
+        let locale = i18n.get_locale();
+        let label = td_string!(locale, notifications.bell_label, count = n).to_string();
+        view! {
+            <A href="/notifications" attr:class="nav-bell" attr:aria-label=label.clone() attr:title=label attr:data-testid="notification-bell">
+                <span aria-hidden="true">"🔔"</span>
+                {(n > 0).then(|| view! { <span class="bell-count" data-testid="unread-count">{if n > 99 { "99+".to_owned() } else { n.to_string() }}</span> })}
+            </A>
+        }
     }
 }
 

@@ -192,6 +192,7 @@ fn Header() -> impl IntoView {
     let i18n = use_i18n();
     let auth = use_auth();
     let me = move || auth.user.get().and_then(|r| r.ok()).flatten();
+    let unread = crate::notifications::pages::unread_count();
 
     view! {
         <a class="skip" href="#main">{t!(i18n, skip_to_content)}</a>
@@ -206,24 +207,29 @@ fn Header() -> impl IntoView {
         </header>
         <nav class="nav" aria-label=move || td_string!(i18n.get_locale(), nav.menu)>
             <Transition fallback=|| ()>
+                // Rebuilt when the user changes; the texts follow the language by themselves, so a
+                // language switch keeps the bell (and its resource) alive.
                 {move || {
                     let me = me();
-                    let locale = i18n.get_locale();
                     let items = nav_for(me.as_ref().map(|m| m.role));
                     view! {
                         <ul class="nav-items">
                             {items
                                 .into_iter()
-                                .map(|item| view! { <li><A href=item.href>{(item.label)(locale)}</A></li> })
+                                .map(|item| {
+                                    let label = item.label;
+                                    view! { <li><A href=item.href>{move || label(i18n.get_locale())}</A></li> }
+                                })
                                 .collect_view()}
                         </ul>
                         {me.map(|m| {
+                            let role = m.role;
                             view! {
                                 <div class="nav-user">
-                                    <NotificationBell />
+                                    <NotificationBell unread />
                                     <span class="nav-user-name" data-testid="current-user">{m.display_name.clone()}</span>
-                                    <span class="nav-user-role">{role_label(locale, m.role)}</span>
-                                    <A href="/logout" attr:class="nav-signout">{td_string!(locale, nav.sign_out)}</A>
+                                    <span class="nav-user-role">{move || role_label(i18n.get_locale(), role)}</span>
+                                    <A href="/logout" attr:class="nav-signout">{move || td_string!(i18n.get_locale(), nav.sign_out).to_string()}</A>
                                 </div>
                             }
                         })}
