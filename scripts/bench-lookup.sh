@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The field look-up benchmark: generates N registered machines (default 1,000,000) into a fresh
-# database, starts the release server, and drives `GET /api/v1/machines/lookup?code=…` with wrk
-# (32 connections, 2 threads, a different registered code on every request, an inspector's API
-# token) for DURATION seconds; prints wrk's requests/s and latency percentiles (target: p99 ≤ 20 ms).
+# The field look-up benchmark: generates N registered machines (default 1,000,000, shared by
+# UNITS=100 construction units) into a fresh database, starts the release server, and drives
+# `GET /api/v1/machines/lookup?code=…` with wrk (32 connections, 2 threads, a different
+# registered code on every request, an inspector's API token) for DURATION seconds; prints
+# wrk's requests/s and latency percentiles (target: p99 ≤ 20 ms).
 #
 #   scripts/bench-lookup.sh                       # SQLite in a temporary directory
 #   N=100000 DURATION=10 scripts/bench-lookup.sh  # a smaller run
@@ -16,6 +17,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
 N="${N:-1000000}"
+UNITS="${UNITS:-100}"
 PORT="${PORT:-3918}"
 DURATION="${DURATION:-30}"
 CONNECTIONS="${CONNECTIONS:-32}"
@@ -45,7 +47,7 @@ BASE="http://$NRMM_LISTEN"
 
 say "database: ${DATABASE_URL%%\?*}"
 "$BIN" migrate >/dev/null
-"$BIN" generate --machines "$N" --county 140105 --registered
+"$BIN" generate --machines "$N" --units "$UNITS" --county 140105 --registered
 printf '%s\n' "$PASSWORD" | "$BIN" create-user --username bench.inspector --role county_inspector \
     --division 140105 --password-stdin >/dev/null
 

@@ -51,14 +51,18 @@ pub enum Command {
     SeedDemo,
     /// Send the case-deadline notifications due now (the server also does this periodically).
     SweepDeadlines,
-    /// Generate a synthetic fleet for load tests: a construction unit with a site in COUNTY,
-    /// N machines and their filings (submitted to the county), in batched multi-row inserts.
+    /// Generate a synthetic fleet for load tests: UNITS construction units, each with a site
+    /// (in the given counties, in turn), N machines shared out among them and their filings
+    /// (submitted to the counties), in batched multi-row inserts.
     Generate {
         #[arg(long)]
         machines: usize,
-        /// The county the site lies in (a county code).
-        #[arg(long, default_value = "140105")]
-        county: String,
+        /// How many construction units (each with its own site and share of the machines).
+        #[arg(long, default_value_t = 1)]
+        units: usize,
+        /// The counties the sites lie in (county codes, comma-separated; taken in turn).
+        #[arg(long, default_value = "140105", value_delimiter = ',')]
+        county: Vec<String>,
         /// Accept the filings and give every machine a registration code (for look-up benchmarks).
         #[arg(long)]
         registered: bool,
@@ -146,15 +150,16 @@ pub async fn run() -> Result<()> {
             Ok(())
         }
         Command::Backup { to } => backup(&config, &to).await,
-        Command::Generate { machines, county, registered } => {
+        Command::Generate { machines, units, county, registered } => {
             let application = crate::build_app(&config).await?;
             let started = std::time::Instant::now();
-            let g = crate::generate::generate_with(&application.state, machines, &county, registered).await?;
+            let units =
+                crate::generate::generate_units(&application.state, units, machines, &county, registered).await?;
             println!(
-                "generated {} machines in {} filings for site {} in {:.1} s",
-                g.machines,
-                g.filings,
-                g.site_id,
+                "generated {} machines in {} filings for {} construction units and sites in {:.1} s",
+                units.iter().map(|g| g.machines).sum::<usize>(),
+                units.iter().map(|g| g.filings).sum::<usize>(),
+                units.len(),
                 started.elapsed().as_secs_f64()
             );
             Ok(())

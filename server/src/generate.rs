@@ -1,8 +1,8 @@
-//! `nrmm generate --machines N`: a large synthetic fleet for load tests and the export
-//! benchmark. One construction unit with one site in the given county, N machines (every
-//! identifier unique, types, stages and fuels varied) and filings of up to 500 of them each,
-//! submitted to the county (so its officials see them). Rows go in with multi-row inserts, a
-//! transaction per 20,000 machines.
+//! `nrmm generate --machines N [--units K] [--county C,…]`: a large synthetic fleet for load
+//! tests, benchmarks and demos. K construction units, each with a site in one of the given
+//! counties, N machines shared out among them (every identifier unique, types, stages and fuels
+//! varied) and filings of up to 500 of them each, submitted to the site's county (so its
+//! officials see them). Rows go in with multi-row inserts, a transaction per 20,000 machines.
 
 use anyhow::{Context, Result, anyhow};
 use app::auth::Role;
@@ -33,6 +33,37 @@ pub struct Generated {
     pub site_id: Uuid,
     pub machines: usize,
     pub filings: usize,
+}
+
+/// Generates `units` construction units, each with a site in one of `counties` (taken in turn),
+/// and `machines` machines shared out among them as evenly as they go (the first units take
+/// the remainder); see [`generate_with`] for `registered`.
+pub async fn generate_units(
+    state: &AppState,
+    units: usize,
+    machines: usize,
+    counties: &[String],
+    registered: bool,
+) -> Result<Vec<Generated>> {
+    if units == 0 || counties.is_empty() {
+        return Err(anyhow!("at least one construction unit and one county are needed"));
+    }
+    let mut generated = Vec::with_capacity(units);
+    for unit in 0..units {
+        let share = machines / units + usize::from(unit < machines % units);
+        generated.push(generate_with(state, share, &counties[unit % counties.len()], registered).await?);
+    }
+    analyze(state).await?;
+    Ok(generated)
+}
+
+/// Refreshes the query planner's statistics after a bulk load: until autovacuum gets to it,
+/// PostgreSQL would plan with the empty tables' figures (a look-up then walked every filing:
+/// 233 requests/s instead of thousands in `scripts/bench-lookup.sh`).
+async fn analyze(state: &AppState) -> Result<()> {
+    use sea_orm::ConnectionTrait;
+    state.db.execute_unprepared("ANALYZE").await.context("refreshing the planner's statistics")?;
+    Ok(())
 }
 
 /// Generates `machines` machines filed for a site in `county` (a county code), as of `now`.

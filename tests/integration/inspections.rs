@@ -24,6 +24,7 @@ db_tests!(
     lookup_by_every_identifier,
     lookup_here_and_elsewhere,
     generated_registered_fleet_is_looked_up,
+    generated_units_share_the_machines_across_counties,
 );
 
 /// A construction unit with a site in 小店区's low-emission zone and one outside it (same
@@ -994,4 +995,22 @@ async fn generated_registered_fleet_is_looked_up(app: TestApp) {
     let code = m["registration_code"].as_str().expect("code");
     assert!(!codes.iter().any(|c| c == code), "{code} was issued twice");
     assert_eq!(&code[6..13], "0000031");
+}
+
+/// The generator's units: each has its own site in the counties taken in turn, the machines
+/// are shared out (the first units take the remainder), and each county sees only its own.
+async fn generated_units_share_the_machines_across_counties(app: TestApp) {
+    let counties = ["140105".to_owned(), "140121".to_owned()];
+    let units = server::generate::generate_units(&app.state, 3, 11, &counties, false).await.expect("generate");
+    assert_eq!(units.iter().map(|g| g.machines).collect::<Vec<_>>(), vec![4, 4, 3]);
+    let orgs: std::collections::HashSet<_> = units.iter().map(|g| g.organization_id).collect();
+    let sites: std::collections::HashSet<_> = units.iter().map(|g| g.site_id).collect();
+    assert_eq!((orgs.len(), sites.len()), (3, 3), "a unit and a site each");
+    for (code, expected) in [("140105", 7), ("140121", 4)] {
+        let officer = inspector(&app, &format!("gen.{code}"), code).await;
+        let listed = expect_status(app.get_as(&officer, "/api/v1/machines?limit=100").await, 200).await;
+        assert_eq!(listed["items"].as_array().expect("items").len(), expected, "machines filed in {code}");
+    }
+    let none = server::generate::generate_units(&app.state, 0, 10, &counties, false).await;
+    assert!(none.is_err(), "no units is refused");
 }
