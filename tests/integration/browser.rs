@@ -102,8 +102,9 @@ impl Browser {
         assert_eq!(errors.as_str(), Some(""), "errors on the page\n{}", self.page_state().await);
     }
 
-    /// What the page shows and holds, for a failure message: its text, and every form
-    /// control's value (or checked state).
+    /// What the page shows and holds, for a failure message: the errors, fetches and clicks kept
+    /// since hydration (see `wait_hydrated`), every API request the browser timed (those before
+    /// hydration too), every form control's value (or checked state), and the page's text.
     async fn page_state(&self) -> String {
         let script = "const fields = Array.from(document.querySelectorAll('input, select, textarea'))\
             .map(e => `${e.id || e.name || e.tagName}=${e.type === 'checkbox' ? e.checked : e.value}`).join(' ');\
