@@ -78,6 +78,7 @@ async fn env() -> Env {
         role: Role::ContractorAdmin,
         organization_id: Some(org),
         division_code: None,
+        division_level: None,
         via: Credential::Session,
         session_epoch: 0,
     };

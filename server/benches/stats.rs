@@ -312,6 +312,7 @@ async fn run(runs: usize) {
         role: Role::Sysadmin,
         organization_id: None,
         division_code: None,
+        division_level: None,
         via: Credential::Session,
         session_epoch: 0,
     };

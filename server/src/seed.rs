@@ -152,6 +152,7 @@ async fn principal_of(state: &AppState, username: &str) -> Result<Principal> {
         role: Role::parse(&u.role).ok_or_else(|| anyhow!("role"))?,
         organization_id: u.organization_id,
         division_code: u.division_code,
+        division_level: None,
         via: Credential::Session,
         session_epoch: u.session_epoch,
     })

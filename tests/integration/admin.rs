@@ -435,6 +435,7 @@ fn principal(id: uuid::Uuid, username: &str) -> Principal {
         role: Role::Sysadmin,
         organization_id: None,
         division_code: None,
+        division_level: None,
         via: Credential::Session,
         session_epoch: 0,
     }

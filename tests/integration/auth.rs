@@ -143,6 +143,9 @@ async fn api_tokens_are_shown_once_stored_hashed_and_work(app: TestApp) {
     let resp = fresh.get(app.url("/api/v1/auth/me")).bearer_auth(&token).send().await.expect("me");
     assert_eq!(resp.status(), 200);
     assert_eq!(json(resp).await["username"], "robot");
+    let used = app::db::entities::api_token::Entity::find().all(&app.state.db).await.expect("tokens");
+    let since = used[0].last_used_at.map(|t| app.clock.now() - t);
+    assert!(since.is_some_and(|d| d >= chrono::Duration::zero() && d < chrono::Duration::minutes(1)), "{since:?}");
     let resp = fresh.get(app.url("/api/v1/auth/me")).bearer_auth("nrmm_not-a-token").send().await.expect("me");
     assert_error(resp, 401, "unauthorized").await;
 }

@@ -23,6 +23,7 @@ db_tests!(
     partner_departments_read_and_add_notes_only,
     lookup_by_every_identifier,
     lookup_here_and_elsewhere,
+    lookup_joins_current_filings_and_the_latest_inspection,
     generated_registered_fleet_is_looked_up,
     generated_units_share_the_machines_across_counties,
 );
@@ -932,6 +933,65 @@ async fn lookup_here_and_elsewhere(app: TestApp) {
     let gone = expect_status(app.get_as(&xiaodian, &qingxu_path).await, 200).await;
     assert_eq!(gone["status"], "registered_not_filed_here");
     assert!(gone["current_filing"].is_null() && gone["zone_allows"].is_null());
+}
+
+/// What the look-up's one statement joins: of a machine's filings only the accepted one covering
+/// today is current (not one still submitted, nor one accepted for later dates); the latest of
+/// several inspections shows, and the open case; the answer is the same by session, by API
+/// token, and for a city officer (whose counties are read from the divisions).
+async fn lookup_joins_current_filings_and_the_latest_inspection(app: TestApp) {
+    let w = world(&app).await;
+    let m = registered(&app, &w, &w.plain_site, 1, json!({})).await;
+    let code = m["registration_code"].as_str().expect("code").to_owned();
+    let today = app.today();
+    let (later_from, later_to) = (today + Duration::days(31), today + Duration::days(40));
+    let later = create_filing(&app, &w.builder, &w.zone_site["id"], &[&m["id"]], later_from, later_to).await;
+    let path = format!("/api/v1/machines/lookup?code={code}");
+    // Submitted, then accepted for later dates: the filing covering today stays the current one.
+    let got = expect_status(app.get_as(&w.xiaodian, &path).await, 200).await;
+    assert_eq!(
+        (got["status"].as_str(), &got["current_filing"]["site_id"]),
+        (Some("registered_filed_here"), &w.plain_site["id"])
+    );
+    let review = format!("/api/v1/filings/{}/review", id_of(&later));
+    expect_status(app.post_as(&w.xiaodian, &review, &json!({"decision": "accept"})).await, 200).await;
+    let got = expect_status(app.get_as(&w.xiaodian, &path).await, 200).await;
+    assert_eq!(got["current_filing"]["site_id"], w.plain_site["id"]);
+
+    // Two inspections an hour apart: the later one shows, and its case.
+    inspect(&app, &w.xiaodian, &inspection(&app, &w.plain_site, &m, &[0.1, 0.2, 0.3])).await;
+    let got = expect_status(app.get_as(&w.xiaodian, &path).await, 200).await;
+    assert_eq!(got["last_inspection"]["verdict"], "pass");
+    assert!((got["last_inspection"]["mean_k"].as_f64().expect("mean") - 0.2).abs() < 1e-9);
+    assert_eq!(got["open_cases"], json!([]));
+    app.clock.advance(Duration::hours(1));
+    let failed = inspect(&app, &w.xiaodian, &inspection(&app, &w.plain_site, &m, &[1.2, 1.2, 1.2])).await;
+    let by_session = expect_status(app.get_as(&w.xiaodian, &path).await, 200).await;
+    assert_eq!(by_session["status"], "open_case");
+    assert_eq!(by_session["last_inspection"]["verdict"], "fail");
+    assert_eq!(by_session["last_inspection"]["mean_k"].as_f64(), Some(1.2));
+    let cases: Vec<&Value> = by_session["open_cases"].as_array().expect("cases").iter().map(|c| &c["id"]).collect();
+    assert_eq!(cases, vec![&failed["opened_cases"][0]["id"]]);
+
+    // The same answer through an API token, and for Taiyuan's city officer.
+    let issued =
+        expect_status(app.post_as(&w.xiaodian, "/api/v1/auth/tokens", &json!({"name": "field"})).await, 201).await;
+    let token = issued["token"].as_str().expect("token");
+    let resp = TestApp::new_client().get(app.url(&path)).bearer_auth(token).send().await.expect("look-up");
+    assert_eq!(expect_status(resp, 200).await, by_session);
+    app.user("taiyuan.c", Role::CityOfficer, Some("140100"), None).await;
+    let city = app.signed_in("taiyuan.c").await;
+    assert_eq!(expect_status(app.get_as(&city, &path).await, 200).await, by_session);
+
+    // When the later filing's dates come, it is the current one, in the zone.
+    app.clock.advance(Duration::days(35));
+    let xiaodian = app.signed_in("xiaodian.i").await; // sessions expire after 8 idle hours
+    let got = expect_status(app.get_as(&xiaodian, &path).await, 200).await;
+    assert_eq!(got["current_filing"]["id"], later["id"]);
+    assert_eq!(got["current_filing"]["site_name"], "小店区内工地");
+    let at_plain = format!("{path}&site_id={}", id_of(&w.plain_site));
+    let got = expect_status(app.get_as(&xiaodian, &at_plain).await, 200).await;
+    assert_eq!((got["status"].as_str(), &got["current_filing"]["id"]), (Some("open_case"), &later["id"]));
 }
 
 #[tokio::test]

@@ -25,6 +25,7 @@ async fn principal(app: &TestApp, id: uuid::Uuid) -> Principal {
         role: Role::parse(&u.role).expect("role"),
         organization_id: u.organization_id,
         division_code: u.division_code,
+        division_level: None,
         via: app::auth::service::Credential::Session,
         session_epoch: u.session_epoch,
     }

@@ -57,7 +57,8 @@ mod resolve {
     use sea_orm::{ColumnTrait, Condition, ConnectionTrait};
 
     impl Scope {
-        /// The scope of a signed-in user, with the divisions read from the database.
+        /// The scope of a signed-in user, with the divisions read from the database (unless the
+        /// account's division was read with it and is a county).
         pub async fn resolve(db: &impl ConnectionTrait, principal: &Principal) -> ServiceResult<Scope> {
             Ok(match principal.role {
                 Role::Sysadmin => Scope::All,
@@ -67,6 +68,10 @@ mod resolve {
                 },
                 Role::CountyInspector | Role::CityOfficer | Role::ProvinceOfficer | Role::PartnerViewer => {
                     match &principal.division_code {
+                        // A county's own code is all of its scope (what `counties_under` answers).
+                        Some(code) if principal.division_level == Some(crate::divisions::Level::County) => {
+                            Scope::Counties(vec![code.clone()])
+                        }
                         Some(code) => {
                             let mut counties = crate::divisions::service::counties_under(db, code).await?;
                             counties.sort();

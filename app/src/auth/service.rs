@@ -2,13 +2,15 @@
 
 use super::{LoginInput, Me, Role, passwords};
 use crate::audit::{self, Action, EntityKind};
-use crate::db::entities::{api_token, login_attempt, organization, user};
+use crate::db::entities::{api_token, division, login_attempt, organization, user};
+use crate::divisions::Level;
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
+    QueryFilter, QuerySelect, Select, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use tower_sessions::Session;
@@ -29,6 +31,9 @@ pub struct Principal {
     pub role: Role,
     pub organization_id: Option<Uuid>,
     pub division_code: Option<String>,
+    /// The level of `division_code`, when it was read with the account in this request (then a
+    /// county official's scope needs no further query); `None` when not read.
+    pub division_level: Option<Level>,
     /// Which credential proved who this is.
     pub via: Credential,
     /// The account's session epoch when this principal was resolved.
@@ -51,8 +56,23 @@ impl Principal {
             role: Role::parse(&u.role)?,
             organization_id: u.organization_id,
             division_code: u.division_code.clone(),
+            division_level: None,
             via,
             session_epoch: u.session_epoch,
+        })
+    }
+
+    fn from_account(a: Account, via: Credential) -> Option<Self> {
+        Some(Principal {
+            user_id: a.id,
+            username: a.username,
+            display_name: a.display_name,
+            role: Role::parse(&a.role)?,
+            organization_id: a.organization_id,
+            division_code: a.division_code,
+            division_level: a.division_level.as_deref().and_then(Level::parse),
+            via,
+            session_epoch: a.session_epoch,
         })
     }
 
@@ -160,15 +180,62 @@ pub async fn end_session(session: &Session) -> ServiceResult<()> {
     session.flush().await.map_err(ServiceError::internal)
 }
 
+/// What a request needs of an account: the user and the level of its division, read in one query.
+#[derive(Debug, FromQueryResult)]
+struct Account {
+    id: Uuid,
+    username: String,
+    display_name: String,
+    role: String,
+    organization_id: Option<Uuid>,
+    division_code: Option<String>,
+    is_active: bool,
+    session_epoch: i32,
+    division_level: Option<String>,
+}
+
+/// An account reached through an API token, with what the token's use record needs.
+#[derive(Debug, FromQueryResult)]
+struct TokenAccount {
+    #[sea_orm(nested)]
+    account: Account,
+    token_id: Uuid,
+    token_last_used_at: Option<DateTime<Utc>>,
+}
+
+/// The users with their division's level (a left join: accounts without a division keep `None`).
+fn accounts() -> Select<user::Entity> {
+    user::Entity::find()
+        .select_only()
+        .columns([
+            user::Column::Id,
+            user::Column::Username,
+            user::Column::DisplayName,
+            user::Column::Role,
+            user::Column::OrganizationId,
+            user::Column::DivisionCode,
+            user::Column::IsActive,
+            user::Column::SessionEpoch,
+        ])
+        .column_as(division::Column::Level, "division_level")
+        .join(
+            JoinType::LeftJoin,
+            user::Entity::belongs_to(division::Entity)
+                .from(user::Column::DivisionCode)
+                .to(division::Column::Code)
+                .into(),
+        )
+}
+
 /// The user a session belongs to, if it still may act.
 pub async fn principal_for_session(state: &AppState, session: &Session) -> ServiceResult<Option<Principal>> {
     let Some(uid) = session.get::<Uuid>(SESSION_USER).await.map_err(ServiceError::internal)? else {
         return Ok(None);
     };
     let epoch = session.get::<i32>(SESSION_EPOCH).await.map_err(ServiceError::internal)?;
-    let found = user::Entity::find_by_id(uid).one(&state.db).await?;
+    let found = accounts().filter(user::Column::Id.eq(uid)).into_model::<Account>().one(&state.db).await?;
     match found {
-        Some(u) if u.is_active && epoch == Some(u.session_epoch) => Ok(Principal::from_user(&u, Credential::Session)),
+        Some(a) if a.is_active && epoch == Some(a.session_epoch) => Ok(Principal::from_account(a, Credential::Session)),
         _ => {
             end_session(session).await?;
             Ok(None)
@@ -181,30 +248,36 @@ pub fn digest(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-/// The user an API token belongs to, if the token is valid and the user active.
+/// The user an API token belongs to, if the token is valid and the user active (one query).
 pub async fn principal_for_token(state: &AppState, token: &str) -> ServiceResult<Option<Principal>> {
     let now = state.clock.now();
-    let Some(tok) = api_token::Entity::find()
+    let Some(found) = accounts()
+        .column_as(api_token::Column::Id, "token_id")
+        .column_as(api_token::Column::LastUsedAt, "token_last_used_at")
+        .join(
+            JoinType::InnerJoin,
+            user::Entity::belongs_to(api_token::Entity).from(user::Column::Id).to(api_token::Column::UserId).into(),
+        )
         .filter(api_token::Column::TokenHash.eq(digest(token)))
         .filter(api_token::Column::RevokedAt.is_null())
+        .into_model::<TokenAccount>()
         .one(&state.db)
         .await?
     else {
         return Ok(None);
     };
-    let Some(u) = user::Entity::find_by_id(tok.user_id).one(&state.db).await? else {
-        return Ok(None);
-    };
-    if !u.is_active {
+    if !found.account.is_active {
         return Ok(None);
     }
     // Record use at most every five minutes: no write on every request.
-    if tok.last_used_at.is_none_or(|t| now - t > chrono::Duration::minutes(5)) {
-        let mut active: api_token::ActiveModel = tok.into();
-        active.last_used_at = Set(Some(now));
-        active.update(&state.db).await?;
+    if found.token_last_used_at.is_none_or(|t| now - t > chrono::Duration::minutes(5)) {
+        api_token::Entity::update_many()
+            .col_expr(api_token::Column::LastUsedAt, sea_orm::sea_query::Expr::value(now))
+            .filter(api_token::Column::Id.eq(found.token_id))
+            .exec(&state.db)
+            .await?;
     }
-    Ok(Principal::from_user(&u, Credential::Token))
+    Ok(Principal::from_account(found.account, Credential::Token))
 }
 
 /// A newly issued token: its id, name, and the secret, shown once.

@@ -9,9 +9,12 @@
 //! or the machine's other filings. Everything else stays behind the normal scope rules.
 //!
 //! Speed (a p99 target of 20 ms at 1,000,000 machines): a malformed registration code is
-//! refused before any query; the machine is found with one query over the four unique
-//! identifier indexes; the rest are primary-key or index look-ups (filing_machines.machine_id,
-//! inspections(machine_id, inspected_at), cases(machine_id, state)).
+//! refused before any query, and a look-up is one statement in the common case (two with the
+//! caller's token). Each statement costs more in hand-offs between threads and round trips than
+//! in the database, so the machine (over the four unique identifier indexes), its owner, its
+//! filings covering today, its latest inspection and its count of unresolved cases come
+//! together; its index look-ups are filing_machines.machine_id, inspections(machine_id,
+//! inspected_at) and cases(machine_id, state).
 
 use super::compliance::Verdict;
 use super::compliance::ZoneRule;
@@ -21,7 +24,7 @@ use super::{
 use crate::auth::service::Principal;
 use crate::auth::{Role, Scope};
 use crate::cases::{CaseKind, CaseState, is_overdue};
-use crate::db::entities::{filing, filing_machine, inspection, machine, organization, site};
+use crate::db::entities::{case, filing, filing_machine, inspection, machine, organization, site};
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::filings::FilingStatus;
 use crate::machines::regcode::{self, RegCodeError, RegistrationCode};
@@ -29,8 +32,8 @@ use crate::machines::{EmissionStage, FuelType};
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult};
 use uuid::Uuid;
 
 /// Who may look machines up in the field.
@@ -58,117 +61,203 @@ pub fn normalize_code(raw: &str) -> Result<String, AppError> {
     Ok(code)
 }
 
-fn machine_dto(m: &machine::Model) -> ServiceResult<LookupMachine> {
-    Ok(LookupMachine {
-        id: m.id,
-        name: m.name.clone(),
-        machine_type: m.machine_type.clone(),
-        brand: m.brand.clone(),
-        model: m.model.clone(),
-        registration_code: m.registration_code.clone(),
-        pin: m.pin.clone(),
-        env_code: m.env_code.clone(),
-        engine_serial: m.engine_serial.clone(),
-        emission_stage: EmissionStage::parse(&m.emission_stage)
-            .ok_or_else(|| ServiceError::internal("stored stage"))?,
-        fuel_type: FuelType::parse(&m.fuel_type).ok_or_else(|| ServiceError::internal("stored fuel"))?,
-        rated_power_kw: m.rated_power_kw,
-        dpf_fitted: m.dpf_fitted,
-    })
+/// One row of the look-up query: a machine a code names, its owner, its latest inspection, how
+/// many unresolved cases it has, and one filing it belongs to (with the filing's columns only
+/// when that filing is accepted and covers today).
+#[derive(Debug, FromQueryResult)]
+struct LookupRow {
+    id: Uuid,
+    name: String,
+    machine_type: String,
+    brand: Option<String>,
+    model: Option<String>,
+    registration_code: Option<String>,
+    pin: Option<String>,
+    env_code: Option<String>,
+    engine_serial: Option<String>,
+    emission_stage: String,
+    fuel_type: String,
+    rated_power_kw: f64,
+    dpf_fitted: bool,
+    owner_name: Option<String>,
+    owner_uscc: Option<String>,
+    last_at: Option<DateTime<Utc>>,
+    last_verdict: Option<String>,
+    last_mean_k: Option<f64>,
+    last_limit_k: Option<f64>,
+    open_cases: i64,
+    filing_id: Option<Uuid>,
+    filing_site_id: Option<Uuid>,
+    filing_county_code: Option<String>,
+    filing_entry_on: Option<NaiveDate>,
+    filing_exit_on: Option<NaiveDate>,
+    site_name: Option<String>,
+    site_low_emission_zone: Option<bool>,
 }
 
-/// The machine a code names: one query over the four identifier columns; a registration code
-/// wins over a PIN, a PIN over an environmental code, that over an engine serial.
-async fn find_machine(state: &AppState, code: &str) -> ServiceResult<Option<machine::Model>> {
-    let found = machine::Entity::find()
-        .filter(
-            Condition::any()
-                .add(machine::Column::RegistrationCode.eq(code))
-                .add(machine::Column::Pin.eq(code))
-                .add(machine::Column::EnvCode.eq(code))
-                .add(machine::Column::EngineSerial.eq(code)),
-        )
-        .limit(4)
-        .all(&state.db)
-        .await?;
-    let rank = |m: &machine::Model| {
-        [&m.registration_code, &m.pin, &m.env_code, &m.engine_serial]
+impl LookupRow {
+    fn rank(&self, code: &str) -> usize {
+        [&self.registration_code, &self.pin, &self.env_code, &self.engine_serial]
             .iter()
             .position(|c| c.as_deref() == Some(code))
             .unwrap_or(4)
+    }
+
+    fn machine(&self) -> ServiceResult<LookupMachine> {
+        Ok(LookupMachine {
+            id: self.id,
+            name: self.name.clone(),
+            machine_type: self.machine_type.clone(),
+            brand: self.brand.clone(),
+            model: self.model.clone(),
+            registration_code: self.registration_code.clone(),
+            pin: self.pin.clone(),
+            env_code: self.env_code.clone(),
+            engine_serial: self.engine_serial.clone(),
+            emission_stage: EmissionStage::parse(&self.emission_stage)
+                .ok_or_else(|| ServiceError::internal("stored stage"))?,
+            fuel_type: FuelType::parse(&self.fuel_type).ok_or_else(|| ServiceError::internal("stored fuel"))?,
+            rated_power_kw: self.rated_power_kw,
+            dpf_fitted: self.dpf_fitted,
+        })
+    }
+
+    fn owner(&self) -> Option<LookupOwner> {
+        Some(LookupOwner { name: self.owner_name.clone()?, uscc: self.owner_uscc.clone()? })
+    }
+
+    fn last_inspection(&self) -> Option<LookupInspection> {
+        Some(LookupInspection {
+            at: self.last_at?,
+            verdict: Verdict::parse(self.last_verdict.as_deref()?)?,
+            mean_k: self.last_mean_k,
+            limit_k: self.last_limit_k,
+        })
+    }
+
+    fn current_filing(&self) -> Option<CurrentFiling> {
+        Some(CurrentFiling {
+            filing: LookupFiling {
+                id: self.filing_id?,
+                site_id: self.filing_site_id?,
+                site_name: self.site_name.clone()?,
+                county_code: self.filing_county_code.clone()?,
+                planned_entry_on: self.filing_entry_on?,
+                planned_exit_on: self.filing_exit_on?,
+            },
+            low_emission_zone: self.site_low_emission_zone?,
+        })
+    }
+}
+
+/// The look-up in one statement: the machines a code names (over the four unique identifier
+/// indexes), each joined to its owner and to the filings it belongs to (filing columns only for
+/// accepted filings covering `today`, with their sites), with its latest inspection and its count
+/// of unresolved cases as correlated sub-queries (index look-ups).
+fn lookup_statement(code: &str, today: NaiveDate) -> SelectStatement {
+    let m = |c: machine::Column| Expr::col((machine::Entity, c));
+    let latest = |c: inspection::Column| {
+        let q = Query::select()
+            .column((inspection::Entity, c))
+            .from(inspection::Entity)
+            .and_where(
+                Expr::col((inspection::Entity, inspection::Column::MachineId))
+                    .equals((machine::Entity, machine::Column::Id)),
+            )
+            .order_by((inspection::Entity, inspection::Column::InspectedAt), Order::Desc)
+            .order_by((inspection::Entity, inspection::Column::Id), Order::Desc)
+            .limit(1)
+            .to_owned();
+        Expr::SubQuery(None, Box::new(q.into()))
     };
-    Ok(found.into_iter().min_by_key(rank))
+    let open_cases = Query::select()
+        .expr(Expr::col((case::Entity, case::Column::Id)).count())
+        .from(case::Entity)
+        .and_where(Expr::col((case::Entity, case::Column::MachineId)).equals((machine::Entity, machine::Column::Id)))
+        .and_where(
+            Expr::col((case::Entity, case::Column::State)).is_in(CaseState::UNRESOLVED.iter().map(|s| s.as_str())),
+        )
+        .to_owned();
+    let f = |c: filing::Column| Expr::col((filing::Entity, c));
+    Query::select()
+        .columns(
+            [
+                machine::Column::Id,
+                machine::Column::Name,
+                machine::Column::MachineType,
+                machine::Column::Brand,
+                machine::Column::Model,
+                machine::Column::RegistrationCode,
+                machine::Column::Pin,
+                machine::Column::EnvCode,
+                machine::Column::EngineSerial,
+                machine::Column::EmissionStage,
+                machine::Column::FuelType,
+                machine::Column::RatedPowerKw,
+                machine::Column::DpfFitted,
+            ]
+            .map(|c| (machine::Entity, c)),
+        )
+        .expr_as(Expr::col((organization::Entity, organization::Column::Name)), "owner_name")
+        .expr_as(Expr::col((organization::Entity, organization::Column::Uscc)), "owner_uscc")
+        .expr_as(latest(inspection::Column::InspectedAt), "last_at")
+        .expr_as(latest(inspection::Column::Verdict), "last_verdict")
+        .expr_as(latest(inspection::Column::MeanK), "last_mean_k")
+        .expr_as(latest(inspection::Column::LimitK), "last_limit_k")
+        .expr_as(Expr::SubQuery(None, Box::new(open_cases.into())), "open_cases")
+        .expr_as(f(filing::Column::Id), "filing_id")
+        .expr_as(f(filing::Column::SiteId), "filing_site_id")
+        .expr_as(f(filing::Column::CountyCode), "filing_county_code")
+        .expr_as(f(filing::Column::PlannedEntryOn), "filing_entry_on")
+        .expr_as(f(filing::Column::PlannedExitOn), "filing_exit_on")
+        .expr_as(Expr::col((site::Entity, site::Column::Name)), "site_name")
+        .expr_as(Expr::col((site::Entity, site::Column::LowEmissionZone)), "site_low_emission_zone")
+        .from(machine::Entity)
+        .left_join(
+            organization::Entity,
+            Expr::col((organization::Entity, organization::Column::Id))
+                .equals((machine::Entity, machine::Column::OrganizationId)),
+        )
+        .left_join(
+            filing_machine::Entity,
+            Expr::col((filing_machine::Entity, filing_machine::Column::MachineId))
+                .equals((machine::Entity, machine::Column::Id)),
+        )
+        .left_join(
+            filing::Entity,
+            Condition::all()
+                .add(f(filing::Column::Id).equals((filing_machine::Entity, filing_machine::Column::FilingId)))
+                .add(f(filing::Column::Status).eq(FilingStatus::Accepted.as_str()))
+                .add(f(filing::Column::PlannedEntryOn).lte(today))
+                .add(f(filing::Column::PlannedExitOn).gte(today)),
+        )
+        .left_join(
+            site::Entity,
+            Expr::col((site::Entity, site::Column::Id)).equals((filing::Entity, filing::Column::SiteId)),
+        )
+        .cond_where(
+            Condition::any()
+                .add(m(machine::Column::RegistrationCode).eq(code))
+                .add(m(machine::Column::Pin).eq(code))
+                .add(m(machine::Column::EnvCode).eq(code))
+                .add(m(machine::Column::EngineSerial).eq(code)),
+        )
+        .to_owned()
+}
+
+/// The rows of the machine a code names (a registration code wins over a PIN, a PIN over an
+/// environmental code, that over an engine serial); empty when none.
+async fn find_machine(db: &impl ConnectionTrait, code: &str, today: NaiveDate) -> ServiceResult<Vec<LookupRow>> {
+    let stmt = db.get_database_backend().build(&lookup_statement(code, today));
+    let rows = LookupRow::find_by_statement(stmt).all(db).await?;
+    let Some(best) = rows.iter().min_by_key(|r| r.rank(code)).map(|r| r.id) else { return Ok(vec![]) };
+    Ok(rows.into_iter().filter(|r| r.id == best).collect())
 }
 
 /// An accepted filing covering today, with its site's name and zone flag.
 struct CurrentFiling {
     filing: LookupFiling,
     low_emission_zone: bool,
-}
-
-/// The accepted filings of a machine that cover `today`, with their sites (one query).
-async fn current_filings(
-    db: &impl ConnectionTrait,
-    machine_id: Uuid,
-    today: NaiveDate,
-) -> ServiceResult<Vec<CurrentFiling>> {
-    let rows = filing::Entity::find()
-        .select_only()
-        .column(filing::Column::Id)
-        .column(filing::Column::SiteId)
-        .column(filing::Column::CountyCode)
-        .column(filing::Column::PlannedEntryOn)
-        .column(filing::Column::PlannedExitOn)
-        .column(site::Column::Name)
-        .column(site::Column::LowEmissionZone)
-        .join(
-            JoinType::InnerJoin,
-            filing::Entity::belongs_to(site::Entity).from(filing::Column::SiteId).to(site::Column::Id).into(),
-        )
-        .filter(
-            filing::Column::Id.in_subquery(
-                Query::select()
-                    .column(filing_machine::Column::FilingId)
-                    .from(filing_machine::Entity)
-                    .and_where(Expr::col(filing_machine::Column::MachineId).eq(machine_id))
-                    .to_owned(),
-            ),
-        )
-        .filter(filing::Column::Status.eq(FilingStatus::Accepted.as_str()))
-        .filter(filing::Column::PlannedEntryOn.lte(today))
-        .filter(filing::Column::PlannedExitOn.gte(today))
-        .order_by_asc(filing::Column::PlannedEntryOn)
-        .into_tuple::<(Uuid, Uuid, String, NaiveDate, NaiveDate, String, bool)>()
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, site_id, county_code, planned_entry_on, planned_exit_on, site_name, low_emission_zone)| {
-            CurrentFiling {
-                filing: LookupFiling { id, site_id, site_name, county_code, planned_entry_on, planned_exit_on },
-                low_emission_zone,
-            }
-        })
-        .collect())
-}
-
-/// The machine's latest inspection, in any county.
-async fn last_inspection(db: &impl ConnectionTrait, machine_id: Uuid) -> ServiceResult<Option<LookupInspection>> {
-    Ok(inspection::Entity::find()
-        .select_only()
-        .column(inspection::Column::InspectedAt)
-        .column(inspection::Column::Verdict)
-        .column(inspection::Column::MeanK)
-        .column(inspection::Column::LimitK)
-        .filter(inspection::Column::MachineId.eq(machine_id))
-        .order_by_desc(inspection::Column::InspectedAt)
-        .limit(1)
-        .into_tuple::<(DateTime<Utc>, String, Option<f64>, Option<f64>)>()
-        .one(db)
-        .await?
-        .and_then(|(at, verdict, mean_k, limit_k)| {
-            Some(LookupInspection { at, verdict: Verdict::parse(&verdict)?, mean_k, limit_k })
-        }))
 }
 
 /// The machine's unresolved cases, in any county.
@@ -191,17 +280,6 @@ async fn open_cases(db: &impl ConnectionTrait, machine_id: Uuid, today: NaiveDat
         .collect()
 }
 
-async fn owner(db: &impl ConnectionTrait, organization_id: Uuid) -> ServiceResult<Option<LookupOwner>> {
-    Ok(organization::Entity::find_by_id(organization_id)
-        .select_only()
-        .column(organization::Column::Name)
-        .column(organization::Column::Uscc)
-        .into_tuple::<(String, String)>()
-        .one(db)
-        .await?
-        .map(|(name, uscc)| LookupOwner { name, uscc }))
-}
-
 /// The zone rule of a site in a zone (`None` outside zones).
 async fn zone_of(
     db: &impl ConnectionTrait,
@@ -214,27 +292,30 @@ async fn zone_of(
     }
 }
 
-/// `GET /machines/lookup`. Independent queries run concurrently (on separate pooled
-/// connections), so the answer costs about three round trips, not nine.
+/// `GET /machines/lookup`: one statement finds the machine with its owner, current filings,
+/// latest inspection and count of unresolved cases (and runs beside the site's, when a site is
+/// given); the cases themselves, the caller's divisions (for officials above a county) and a
+/// zone's rules are read only when the answer needs them.
 #[tracing::instrument(skip(state, q), fields(user = %principal.username))]
 pub async fn lookup(state: &AppState, principal: &Principal, q: &LookupQuery) -> ServiceResult<LookupResult> {
     principal.require(&LOOKUP_ROLES)?;
     let code = normalize_code(&q.code)?;
     let db = &state.db;
+    let today = crate::dates::china_date(state.clock.now());
     let site_query = async {
         match q.site_id {
             None => Ok(None),
             Some(id) => Ok(site::Entity::find_by_id(id).one(db).await?),
         }
     };
-    let (scope, machine, here_site): (Scope, _, Option<site::Model>) =
-        tokio::try_join!(Scope::resolve(db, principal), find_machine(state, &code), site_query)?;
+    let (scope, rows, here_site): (Scope, _, Option<site::Model>) =
+        tokio::try_join!(Scope::resolve(db, principal), find_machine(db, &code, today), site_query)?;
     let here_site = match (q.site_id, here_site) {
         (None, _) => None,
         (Some(_), Some(s)) if scope.allows_county(&s.county_code) => Some(s),
         (Some(_), _) => return Err(AppError::NotFound.into()),
     };
-    let Some(m) = machine else {
+    let Some(m) = rows.first() else {
         return Ok(LookupResult {
             status: LookupStatus::NotRegistered,
             machine: None,
@@ -245,16 +326,17 @@ pub async fn lookup(state: &AppState, principal: &Principal, q: &LookupQuery) ->
             open_cases: vec![],
         });
     };
-    let today = crate::dates::china_date(state.clock.now());
-    let dto = machine_dto(&m)?;
+    let dto = m.machine()?;
+    let mut filings: Vec<CurrentFiling> = rows.iter().filter_map(LookupRow::current_filing).collect();
+    filings.sort_by_key(|f| (f.filing.planned_entry_on, f.filing.id));
     let here_zone_site = here_site.as_ref().map(|s| (s.county_code.as_str(), s.low_emission_zone));
-    let (owner, filings, last_inspection, open_cases, here_rule) = tokio::try_join!(
-        owner(db, m.organization_id),
-        current_filings(db, m.id, today),
-        last_inspection(db, m.id),
-        open_cases(db, m.id, today),
-        zone_of(db, here_zone_site, today),
-    )?;
+    let cases = async {
+        match m.open_cases {
+            0 => Ok(vec![]),
+            _ => open_cases(db, m.id, today).await,
+        }
+    };
+    let (open_cases, here_rule) = tokio::try_join!(cases, zone_of(db, here_zone_site, today))?;
 
     let is_here = |f: &CurrentFiling| match &here_site {
         Some(s) => f.filing.site_id == s.id,
@@ -286,10 +368,10 @@ pub async fn lookup(state: &AppState, principal: &Principal, q: &LookupQuery) ->
     Ok(LookupResult {
         status,
         machine: Some(dto),
-        owner,
+        owner: m.owner(),
         current_filing: chosen.map(|f| f.filing.clone()),
         zone_allows,
-        last_inspection,
+        last_inspection: m.last_inspection(),
         open_cases,
     })
 }

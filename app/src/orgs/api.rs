@@ -19,6 +19,7 @@ pub async fn register_org(input: RegisterInput) -> Result<(), AppError> {
         role: me.role,
         organization_id: me.organization_id,
         division_code: me.division_code,
+        division_level: None,
         via: crate::auth::service::Credential::Session,
         session_epoch: 0,
     };
