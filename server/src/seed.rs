@@ -145,17 +145,7 @@ async fn principal_of(state: &AppState, username: &str) -> Result<Principal> {
         .one(&state.db)
         .await?
         .ok_or_else(|| anyhow!("demo user {username} is missing"))?;
-    Ok(Principal {
-        user_id: u.id,
-        username: u.username,
-        display_name: u.display_name,
-        role: Role::parse(&u.role).ok_or_else(|| anyhow!("role"))?,
-        organization_id: u.organization_id,
-        division_code: u.division_code,
-        division_level: None,
-        via: Credential::Session,
-        session_epoch: u.session_epoch,
-    })
+    Principal::from_user(&u, None, Credential::Session).ok_or_else(|| anyhow!("demo user {username}: unknown role"))
 }
 
 fn demo_machine(

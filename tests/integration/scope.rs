@@ -18,17 +18,7 @@ db_tests!(
 
 async fn principal(app: &TestApp, id: uuid::Uuid) -> Principal {
     let u = user::Entity::find_by_id(id).one(&app.state.db).await.expect("query").expect("user");
-    Principal {
-        user_id: u.id,
-        username: u.username,
-        display_name: u.display_name,
-        role: Role::parse(&u.role).expect("role"),
-        organization_id: u.organization_id,
-        division_code: u.division_code,
-        division_level: None,
-        via: app::auth::service::Credential::Session,
-        session_epoch: u.session_epoch,
-    }
+    Principal::from_user(&u, None, app::auth::service::Credential::Session).expect("a known role")
 }
 
 async fn seeded_divisions_are_shanxi(app: TestApp) {

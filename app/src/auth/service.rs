@@ -48,7 +48,9 @@ pub enum Credential {
 }
 
 impl Principal {
-    fn from_user(u: &user::Model, via: Credential) -> Option<Self> {
+    /// The principal of an account (`None` for an unknown role); `division_level` is the level of
+    /// its division when it was read with the account.
+    pub fn from_user(u: &user::Model, division_level: Option<Level>, via: Credential) -> Option<Self> {
         Some(Principal {
             user_id: u.id,
             username: u.username.clone(),
@@ -56,23 +58,9 @@ impl Principal {
             role: Role::parse(&u.role)?,
             organization_id: u.organization_id,
             division_code: u.division_code.clone(),
-            division_level: None,
+            division_level,
             via,
             session_epoch: u.session_epoch,
-        })
-    }
-
-    fn from_account(a: Account, via: Credential) -> Option<Self> {
-        Some(Principal {
-            user_id: a.id,
-            username: a.username,
-            display_name: a.display_name,
-            role: Role::parse(&a.role)?,
-            organization_id: a.organization_id,
-            division_code: a.division_code,
-            division_level: a.division_level.as_deref().and_then(Level::parse),
-            via,
-            session_epoch: a.session_epoch,
         })
     }
 
@@ -126,8 +114,10 @@ pub async fn authenticate(state: &AppState, input: &LoginInput, ip: &str) -> Ser
         None => passwords::dummy_hash(&state.hashing).await?,
     };
     let matches = passwords::verify(&state.hashing, stored, input.password.clone()).await?;
-    let principal =
-        found.as_ref().filter(|u| matches && u.is_active).and_then(|u| Principal::from_user(u, Credential::Session));
+    let principal = found
+        .as_ref()
+        .filter(|u| matches && u.is_active)
+        .and_then(|u| Principal::from_user(u, None, Credential::Session));
 
     let txn = state.db.begin().await?;
     login_attempt::ActiveModel {
@@ -180,18 +170,18 @@ pub async fn end_session(session: &Session) -> ServiceResult<()> {
     session.flush().await.map_err(ServiceError::internal)
 }
 
-/// What a request needs of an account: the user and the level of its division, read in one query.
+/// An account with the level of its division (read in the same query).
 #[derive(Debug, FromQueryResult)]
 struct Account {
-    id: Uuid,
-    username: String,
-    display_name: String,
-    role: String,
-    organization_id: Option<Uuid>,
-    division_code: Option<String>,
-    is_active: bool,
-    session_epoch: i32,
+    #[sea_orm(nested)]
+    user: user::Model,
     division_level: Option<String>,
+}
+
+impl Account {
+    fn principal(&self, via: Credential) -> Option<Principal> {
+        Principal::from_user(&self.user, self.division_level.as_deref().and_then(Level::parse), via)
+    }
 }
 
 /// An account reached through an API token, with what the token's use record needs.
@@ -205,26 +195,10 @@ struct TokenAccount {
 
 /// The users with their division's level (a left join: accounts without a division keep `None`).
 fn accounts() -> Select<user::Entity> {
-    user::Entity::find()
-        .select_only()
-        .columns([
-            user::Column::Id,
-            user::Column::Username,
-            user::Column::DisplayName,
-            user::Column::Role,
-            user::Column::OrganizationId,
-            user::Column::DivisionCode,
-            user::Column::IsActive,
-            user::Column::SessionEpoch,
-        ])
-        .column_as(division::Column::Level, "division_level")
-        .join(
-            JoinType::LeftJoin,
-            user::Entity::belongs_to(division::Entity)
-                .from(user::Column::DivisionCode)
-                .to(division::Column::Code)
-                .into(),
-        )
+    user::Entity::find().column_as(division::Column::Level, "division_level").join(
+        JoinType::LeftJoin,
+        user::Entity::belongs_to(division::Entity).from(user::Column::DivisionCode).to(division::Column::Code).into(),
+    )
 }
 
 /// The user a session belongs to, if it still may act.
@@ -235,7 +209,7 @@ pub async fn principal_for_session(state: &AppState, session: &Session) -> Servi
     let epoch = session.get::<i32>(SESSION_EPOCH).await.map_err(ServiceError::internal)?;
     let found = accounts().filter(user::Column::Id.eq(uid)).into_model::<Account>().one(&state.db).await?;
     match found {
-        Some(a) if a.is_active && epoch == Some(a.session_epoch) => Ok(Principal::from_account(a, Credential::Session)),
+        Some(a) if a.user.is_active && epoch == Some(a.user.session_epoch) => Ok(a.principal(Credential::Session)),
         _ => {
             end_session(session).await?;
             Ok(None)
@@ -266,7 +240,7 @@ pub async fn principal_for_token(state: &AppState, token: &str) -> ServiceResult
     else {
         return Ok(None);
     };
-    if !found.account.is_active {
+    if !found.account.user.is_active {
         return Ok(None);
     }
     // Record use at most every five minutes: no write on every request.
@@ -277,7 +251,7 @@ pub async fn principal_for_token(state: &AppState, token: &str) -> ServiceResult
             .exec(&state.db)
             .await?;
     }
-    Ok(Principal::from_account(found.account, Credential::Token))
+    Ok(found.account.principal(Credential::Token))
 }
 
 /// A newly issued token: its id, name, and the secret, shown once.

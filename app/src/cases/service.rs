@@ -325,11 +325,16 @@ pub async fn add_note(state: &AppState, principal: &Principal, id: Uuid, input: 
     Ok(note)
 }
 
+/// The cases not yet resolved (in a state of `CaseState::UNRESOLVED`).
+pub fn unresolved() -> Condition {
+    Condition::all().add(case::Column::State.is_in(CaseState::UNRESOLVED.iter().map(|s| s.as_str())))
+}
+
 /// For the field look-up: a machine's unresolved cases in any county, oldest first.
 pub async fn unresolved_for_machine(db: &impl ConnectionTrait, machine_id: Uuid) -> ServiceResult<Vec<case::Model>> {
     Ok(case::Entity::find()
         .filter(case::Column::MachineId.eq(machine_id))
-        .filter(case::Column::State.is_in(CaseState::UNRESOLVED.iter().map(|s| s.as_str())))
+        .filter(unresolved())
         .order_by_asc(case::Column::OpenedAt)
         .all(db)
         .await?)

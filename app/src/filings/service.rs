@@ -713,6 +713,14 @@ pub async fn record_movement(
     Ok(m)
 }
 
+/// The filings in force on `day`: accepted, with `day` between the planned entry and exit.
+pub fn covering(day: NaiveDate) -> Condition {
+    Condition::all()
+        .add(filing::Column::Status.eq(FilingStatus::Accepted.as_str()))
+        .add(filing::Column::PlannedEntryOn.lte(day))
+        .add(filing::Column::PlannedExitOn.gte(day))
+}
+
 /// For look-ups: the accepted filings (with sites) that cover each machine on `day`.
 pub async fn current_filings(
     db: &impl ConnectionTrait,
@@ -726,9 +734,7 @@ pub async fn current_filings(
     let filing_ids: Vec<Uuid> = links.iter().map(|l| l.filing_id).collect();
     let filings: HashMap<Uuid, filing::Model> = filing::Entity::find()
         .filter(filing::Column::Id.is_in(filing_ids))
-        .filter(filing::Column::Status.eq(FilingStatus::Accepted.as_str()))
-        .filter(filing::Column::PlannedEntryOn.lte(day))
-        .filter(filing::Column::PlannedExitOn.gte(day))
+        .filter(covering(day))
         .all(db)
         .await?
         .into_iter()

@@ -26,13 +26,12 @@ use crate::auth::{Role, Scope};
 use crate::cases::{CaseKind, CaseState, is_overdue};
 use crate::db::entities::{case, filing, filing_machine, inspection, machine, organization, site};
 use crate::error::{AppError, FieldError, FieldErrors};
-use crate::filings::FilingStatus;
 use crate::machines::regcode::{self, RegCodeError, RegistrationCode};
 use crate::machines::{EmissionStage, FuelType};
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult};
 use uuid::Uuid;
 
@@ -174,22 +173,18 @@ fn lookup_statement(code: &str, today: NaiveDate) -> SelectStatement {
         .expr(Expr::col((case::Entity, case::Column::Id)).count())
         .from(case::Entity)
         .and_where(Expr::col((case::Entity, case::Column::MachineId)).equals((machine::Entity, machine::Column::Id)))
-        .and_where(
-            Expr::col((case::Entity, case::Column::State)).is_in(CaseState::UNRESOLVED.iter().map(|s| s.as_str())),
-        )
+        .cond_where(crate::cases::service::unresolved())
         .to_owned();
-    // Only the filings that cover today join (so a long filing history adds no rows).
-    let cf = Alias::new("current_filing");
+    // Only the filings that cover today join (so a long filing history adds no rows). Inside
+    // this sub-query `filings` is its own table, not the outer query's.
     let current = Query::select()
         .expr(Expr::val(1))
-        .from_as(filing::Entity, cf.clone())
+        .from(filing::Entity)
         .and_where(
-            Expr::col((cf.clone(), filing::Column::Id))
+            Expr::col((filing::Entity, filing::Column::Id))
                 .equals((filing_machine::Entity, filing_machine::Column::FilingId)),
         )
-        .and_where(Expr::col((cf.clone(), filing::Column::Status)).eq(FilingStatus::Accepted.as_str()))
-        .and_where(Expr::col((cf.clone(), filing::Column::PlannedEntryOn)).lte(today))
-        .and_where(Expr::col((cf, filing::Column::PlannedExitOn)).gte(today))
+        .cond_where(crate::filings::service::covering(today))
         .to_owned();
     let f = |c: filing::Column| Expr::col((filing::Entity, c));
     Query::select()
