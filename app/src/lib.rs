@@ -25,6 +25,7 @@ pub mod paging;
 pub mod shell;
 pub mod sites;
 pub mod stats;
+pub mod transfers;
 
 #[cfg(feature = "ssr")]
 pub mod db;

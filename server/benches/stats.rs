@@ -198,7 +198,11 @@ async fn seed(state: &AppState) -> Uuid {
         filings
             .iter()
             .zip(&machines)
-            .map(|((f, _), m)| filing_machine::ActiveModel { filing_id: Set(*f), machine_id: Set(*m) })
+            .map(|((f, _), m)| filing_machine::ActiveModel {
+                filing_id: Set(*f),
+                machine_id: Set(*m),
+                left_on: Set(None),
+            })
             .collect(),
     )
     .await;

@@ -182,9 +182,11 @@ pub async fn generate_with(state: &AppState, machines: usize, county: &str, regi
             }
             filing::Entity::insert(row).exec(&txn).await.context("inserting a filing")?;
             for links in part.chunks(INSERT_ROWS) {
-                let rows = links
-                    .iter()
-                    .map(|m| filing_machine::ActiveModel { filing_id: Set(filing_id), machine_id: Set(*m) });
+                let rows = links.iter().map(|m| filing_machine::ActiveModel {
+                    filing_id: Set(filing_id),
+                    machine_id: Set(*m),
+                    left_on: Set(None),
+                });
                 filing_machine::Entity::insert_many(rows).exec(&txn).await.context("linking machines")?;
             }
             filings += 1;

@@ -9,12 +9,13 @@ use crate::helpers::{
     site_input,
 };
 use app::auth::Role;
-use app::db::entities::audit_log;
+use app::db::entities::{audit_log, organization};
 use chrono::Duration;
 use reqwest::Method;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
+use uuid::Uuid;
 
 db_tests!(
     every_mutating_route_is_audited,
@@ -158,6 +159,11 @@ const SERVER_FN_TWINS: &[(&str, &str)] = &[
     ("/api/admin/users/role", "POST /api/v1/admin/users/{id}/role"),
     ("/api/admin/machine-types/create", "POST /api/v1/admin/machine-types"),
     ("/api/admin/machine-types/update", "PATCH /api/v1/admin/machine-types/{code}"),
+    ("/api/transfers/start", "POST /api/v1/machines/{id}/transfers"),
+    ("/api/transfers/accept", "POST /api/v1/transfers/{id}/accept"),
+    ("/api/transfers/decline", "POST /api/v1/transfers/{id}/decline"),
+    ("/api/transfers/cancel", "POST /api/v1/transfers/{id}/cancel"),
+    ("/api/transfers/allow", "POST /api/v1/transfers/{id}/allow"),
 ];
 
 /// The state-changing operations (POST/PUT/PATCH/DELETE) of the served OpenAPI document.
@@ -415,6 +421,8 @@ async fn every_mutating_route_is_audited(app: TestApp) {
     })
     .await;
 
+    transfers_scenario(&app, &mut s, org, &m1, &xiaodian).await;
+
     // Administration: accounts, the machine-type list, the division import.
     app.user("audit.root", Role::Sysadmin, None, None).await;
     let root = app.signed_in("audit.root").await;
@@ -550,6 +558,51 @@ async fn every_mutating_route_is_audited(app: TestApp) {
         .await
         .expect("rows");
     assert!(filing_rows.len() >= 5 && filing_rows.iter().all(|r| r.division_code.as_deref() == Some("140105")));
+}
+
+/// Transfers: the builder's registered machine (its case still unresolved) offered to a second
+/// unit, allowed by the county of the case, accepted; offered back and declined; offered again
+/// and withdrawn.
+async fn transfers_scenario(
+    app: &TestApp,
+    s: &mut Scenario,
+    seller_org: Uuid,
+    machine: &Value,
+    county: &reqwest::Client,
+) {
+    let uscc = |org: Uuid| async move {
+        organization::Entity::find_by_id(org).one(&app.state.db).await.expect("db").expect("organization").uscc
+    };
+    let builder = app.signed_in("audit.builder").await;
+    let buyer_org = app.organization("审计受让公司").await;
+    app.user("audit.buyer", Role::ContractorAdmin, None, Some(buyer_org)).await;
+    let buyer = app.signed_in("audit.buyer").await;
+    let start = "/api/v1/machines/{id}/transfers";
+    let sp = format!("/api/v1/machines/{}/transfers", id_of(machine));
+    let offer = |to: String| Body::Json(json!({"buyer_uscc": to}));
+    let created = |v: &Value| row("create", "transfer", id(v), false, true);
+    let step = |verb: &str, t: &Value| format!("/api/v1/transfers/{}/{verb}", id_of(t));
+    let t = s.call(app, &builder, Method::POST, start, &sp, offer(uscc(buyer_org).await), created).await;
+    assert_eq!(t["awaiting_permission_from"], json!(["140105"]), "{t}");
+    let reason = || Body::Json(json!({"reason": "整改由受让方落实"}));
+    s.call(app, county, Method::POST, "/api/v1/transfers/{id}/allow", &step("allow", &t), reason(), |v| {
+        row("allow", "transfer", id(v), true, true)
+    })
+    .await;
+    s.call(app, &buyer, Method::POST, "/api/v1/transfers/{id}/accept", &step("accept", &t), Body::None, |v| {
+        row("accept", "transfer", id(v), true, true)
+    })
+    .await;
+    let back = s.call(app, &buyer, Method::POST, start, &sp, offer(uscc(seller_org).await), created).await;
+    s.call(app, &builder, Method::POST, "/api/v1/transfers/{id}/decline", &step("decline", &back), reason(), |v| {
+        row("decline", "transfer", id(v), true, true)
+    })
+    .await;
+    let again = s.call(app, &buyer, Method::POST, start, &sp, offer(uscc(seller_org).await), created).await;
+    s.call(app, &buyer, Method::POST, "/api/v1/transfers/{id}/cancel", &step("cancel", &again), Body::None, |v| {
+        row("cancel", "transfer", id(v), true, true)
+    })
+    .await;
 }
 
 async fn sign_ins_and_failures_are_recorded_with_the_address(app: TestApp) {

@@ -25,3 +25,4 @@ mod public;
 mod scope;
 mod sites;
 mod stats;
+mod transfers;

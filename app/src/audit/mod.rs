@@ -70,11 +70,19 @@ pub enum Action {
     Import,
     /// The safety net: a state-changing request that wrote no row of its own.
     Request,
+    /// A machine transfer accepted by the buyer.
+    Accept,
+    /// A machine transfer declined by the buyer.
+    Decline,
+    /// A machine transfer withdrawn by the seller.
+    Cancel,
+    /// A county allowed a transfer of a machine with an unresolved case there.
+    Allow,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 18] = [
         Action::Create,
         Action::Update,
         Action::Delete,
@@ -89,6 +97,10 @@ impl Action {
         Action::SignOut,
         Action::Import,
         Action::Request,
+        Action::Accept,
+        Action::Decline,
+        Action::Cancel,
+        Action::Allow,
     ];
 
     /// The wire and database value.
@@ -108,6 +120,10 @@ impl Action {
             Action::SignOut => "sign_out",
             Action::Import => "import",
             Action::Request => "request",
+            Action::Accept => "accept",
+            Action::Decline => "decline",
+            Action::Cancel => "cancel",
+            Action::Allow => "allow",
         }
     }
 
@@ -147,11 +163,13 @@ pub enum EntityKind {
     Division,
     /// The safety net's generic rows.
     Request,
+    /// A machine's ownership transfer between construction units.
+    Transfer,
 }
 
 impl EntityKind {
     /// Every kind.
-    pub const ALL: [EntityKind; 19] = [
+    pub const ALL: [EntityKind; 20] = [
         EntityKind::Account,
         EntityKind::ApiToken,
         EntityKind::Organization,
@@ -171,6 +189,7 @@ impl EntityKind {
         EntityKind::MachineType,
         EntityKind::Division,
         EntityKind::Request,
+        EntityKind::Transfer,
     ];
 
     /// The wire and database value.
@@ -195,6 +214,7 @@ impl EntityKind {
             EntityKind::MachineType => "machine_type",
             EntityKind::Division => "division",
             EntityKind::Request => "request",
+            EntityKind::Transfer => "transfer",
         }
     }
 
@@ -240,6 +260,9 @@ pub const READ_ONLY_POSTS: &[&str] = &[
     "/api/admin/divisions",
     "/api/admin/machine-types",
     "/api/stats/dashboard",
+    "/api/transfers/list",
+    "/api/transfers/get",
+    "/api/transfers/owners",
 ];
 
 /// Whether the safety net writes a generic row for a finished request: a successful

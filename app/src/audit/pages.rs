@@ -28,6 +28,10 @@ pub fn action_label(locale: Locale, a: Action) -> &'static str {
         Action::SignOut => td_string!(locale, audit.action_sign_out),
         Action::Import => td_string!(locale, audit.action_import),
         Action::Request => td_string!(locale, audit.action_request),
+        Action::Accept => td_string!(locale, audit.action_accept),
+        Action::Decline => td_string!(locale, audit.action_decline),
+        Action::Cancel => td_string!(locale, audit.action_cancel),
+        Action::Allow => td_string!(locale, audit.action_allow),
     }
 }
 
@@ -53,6 +57,7 @@ pub fn entity_label(locale: Locale, k: EntityKind) -> &'static str {
         EntityKind::MachineType => td_string!(locale, audit.entity_machine_type),
         EntityKind::Division => td_string!(locale, audit.entity_division),
         EntityKind::Request => td_string!(locale, audit.entity_request),
+        EntityKind::Transfer => td_string!(locale, audit.entity_transfer),
     }
 }
 

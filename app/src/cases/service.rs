@@ -23,12 +23,20 @@ use sea_orm::{
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// The scope as a condition on cases.
+/// The scope as a condition on cases: officials by county; a construction unit those of its
+/// machines (opened while it owned them, all of those it owns now, those before it handed one
+/// over: `transfers::history`) and of its sites.
 fn condition(scope: &Scope) -> Condition {
     match scope {
-        Scope::Organization(org) => {
-            Condition::any().add(case::Column::OrganizationId.eq(*org)).add(case::Column::SiteOrganizationId.eq(*org))
-        }
+        Scope::Organization(org) => Condition::any()
+            .add(case::Column::OrganizationId.eq(*org))
+            .add(case::Column::SiteOrganizationId.eq(*org))
+            .add(crate::transfers::history::unit_sees(
+                *org,
+                case::Entity,
+                case::Column::MachineId,
+                case::Column::OpenedAt,
+            )),
         other => other.condition(Some(case::Column::CountyCode), None),
     }
 }

@@ -89,6 +89,10 @@ pub struct FiledMachine {
     pub rated_power_kw: f64,
     pub registration_code: Option<String>,
     pub photos: Vec<PhotoKind>,
+    /// The day the machine left this filing (transferred to another unit): the filing covers it
+    /// only on the days before.
+    #[serde(default)]
+    pub left_on: Option<NaiveDate>,
 }
 
 /// A filing as stored and shown.

@@ -96,6 +96,7 @@ mod tests {
                 rated_power_kw: 100.0,
                 registration_code: None,
                 photos,
+                left_on: None,
             },
             fuel_is_diesel: diesel,
             has_env_code: true,

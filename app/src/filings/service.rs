@@ -83,26 +83,28 @@ async fn facts(db: &impl ConnectionTrait, machines: Vec<machine::Model>) -> Serv
                     emission_stage: stage,
                     rated_power_kw: m.rated_power_kw,
                     registration_code: m.registration_code,
+                    left_on: None,
                 },
             })
         })
         .collect()
 }
 
-async fn machines_of(db: &impl ConnectionTrait, filing_id: Uuid) -> ServiceResult<Vec<machine::Model>> {
-    let ids: Vec<Uuid> = filing_machine::Entity::find()
-        .filter(filing_machine::Column::FilingId.eq(filing_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|fm| fm.machine_id)
-        .collect();
-    Ok(machine::Entity::find()
+/// The machines of a filing, and the day each that left it (a transfer) did so.
+async fn machines_of(
+    db: &impl ConnectionTrait,
+    filing_id: Uuid,
+) -> ServiceResult<(Vec<machine::Model>, HashMap<Uuid, NaiveDate>)> {
+    let links = filing_machine::Entity::find().filter(filing_machine::Column::FilingId.eq(filing_id)).all(db).await?;
+    let left: HashMap<Uuid, NaiveDate> = links.iter().filter_map(|l| Some((l.machine_id, l.left_on?))).collect();
+    let ids: Vec<Uuid> = links.into_iter().map(|fm| fm.machine_id).collect();
+    let machines = machine::Entity::find()
         .filter(machine::Column::Id.is_in(ids))
         .order_by_asc(machine::Column::Name)
         .order_by_asc(machine::Column::Id)
         .all(db)
-        .await?)
+        .await?;
+    Ok((machines, left))
 }
 
 async fn to_dto(state: &AppState, f: filing::Model) -> ServiceResult<Filing> {
@@ -112,7 +114,11 @@ async fn to_dto(state: &AppState, f: filing::Model) -> ServiceResult<Filing> {
         .await?
         .ok_or_else(|| ServiceError::internal("filing without site"))?;
     let org = organization::Entity::find_by_id(f.organization_id).one(db).await?;
-    let facts = facts(db, machines_of(db, f.id).await?).await?;
+    let (machines, left) = machines_of(db, f.id).await?;
+    let mut facts = facts(db, machines).await?;
+    for x in &mut facts {
+        x.machine.left_on = left.get(&x.machine.id).copied();
+    }
     let today = crate::dates::china_date(state.clock.now());
     let prechecks = precheck::run(zone_min_stage(db, &site, Ord::max(f.planned_entry_on, today)).await?, &facts);
     Ok(Filing {
@@ -282,6 +288,8 @@ async fn check_overlap(
                     .column(filing_machine::Column::FilingId)
                     .from(filing_machine::Entity)
                     .and_where(Expr::col(filing_machine::Column::MachineId).is_in(machine_ids.iter().copied()))
+                    // A machine that left that filing (a transfer) is on it only before it left.
+                    .and_where(not_left_by(entry))
                     .to_owned(),
             ),
         );
@@ -378,9 +386,11 @@ async fn insert_machines(db: &impl ConnectionTrait, filing_id: Uuid, machine_ids
     if machine_ids.is_empty() {
         return Ok(());
     }
-    filing_machine::Entity::insert_many(
-        machine_ids.iter().map(|m| filing_machine::ActiveModel { filing_id: Set(filing_id), machine_id: Set(*m) }),
-    )
+    filing_machine::Entity::insert_many(machine_ids.iter().map(|m| filing_machine::ActiveModel {
+        filing_id: Set(filing_id),
+        machine_id: Set(*m),
+        left_on: Set(None),
+    }))
     .exec(db)
     .await?;
     Ok(())
@@ -524,13 +534,8 @@ pub async fn review(state: &AppState, principal: &Principal, id: Uuid, input: Re
     }
     let mut issued = Vec::new();
     if to == FilingStatus::Accepted {
-        let machine_ids: Vec<Uuid> = filing_machine::Entity::find()
-            .filter(filing_machine::Column::FilingId.eq(id))
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|fm| fm.machine_id)
-            .collect();
+        let links = filing_machine::Entity::find().filter(filing_machine::Column::FilingId.eq(id)).all(&txn).await?;
+        let machine_ids: Vec<Uuid> = links.iter().map(|fm| fm.machine_id).collect();
         // Two filings of one machine for different sites, accepted at once, must not both pass
         // the overlap check: lock the machines first, in id order (SQLite already holds its one
         // write lock since the first statement).
@@ -542,8 +547,15 @@ pub async fn review(state: &AppState, principal: &Principal, id: Uuid, input: Re
                 .all(&txn)
                 .await?;
         }
-        check_overlap(&txn, Some(id), current.site_id, &machine_ids, current.planned_entry_on, current.planned_exit_on)
-            .await?;
+        // Each machine is checked over the days it is on this filing (one that left it after a
+        // transfer, only before it left).
+        let (entry, exit) = (current.planned_entry_on, current.planned_exit_on);
+        let stayed: Vec<Uuid> = links.iter().filter(|l| l.left_on.is_none()).map(|l| l.machine_id).collect();
+        check_overlap(&txn, Some(id), current.site_id, &stayed, entry, exit).await?;
+        for l in links.iter().filter(|l| l.left_on.is_some_and(|d| d > entry)) {
+            let last = l.left_on.and_then(|d| d.pred_opt()).map_or(exit, |d| Ord::min(d, exit));
+            check_overlap(&txn, Some(id), current.site_id, &[l.machine_id], entry, last).await?;
+        }
         let unregistered = machine::Entity::find()
             .filter(machine::Column::Id.is_in(machine_ids))
             .filter(machine::Column::RegistrationCode.is_null())
@@ -659,9 +671,15 @@ pub async fn record_movement(
     if f.status != FilingStatus::Accepted.as_str() {
         return Err(AppError::conflict("filing_not_accepted").into());
     }
-    let on_filing = filing_machine::Entity::find_by_id((filing_id, input.machine_id)).one(&state.db).await?;
-    if on_filing.is_none() {
+    let Some(on_filing) = filing_machine::Entity::find_by_id((filing_id, input.machine_id)).one(&state.db).await?
+    else {
         return Err(AppError::field("machine_id", "not_on_filing").into());
+    };
+    // A machine transferred away may still be seen leaving, never entering again.
+    if input.kind == MovementKind::Enter
+        && on_filing.left_on.is_some_and(|left| crate::dates::china_date(input.at) >= left)
+    {
+        return Err(AppError::field("machine_id", "left_filing").into());
     }
     let now = state.clock.now();
     if input.at > now + chrono::Duration::minutes(10) {
@@ -721,6 +739,77 @@ pub fn covering(day: NaiveDate) -> Condition {
         .add(filing::Column::PlannedExitOn.gte(day))
 }
 
+/// The machines still on their filing on `day` (a `filing_machines` condition): all but those
+/// that left it (a transfer to another unit) on or before that day.
+pub fn not_left_by(day: NaiveDate) -> Expr {
+    let left_on = Expr::col((filing_machine::Entity, filing_machine::Column::LeftOn));
+    left_on.clone().is_null().or(left_on.gt(day))
+}
+
+/// The machines that were on their filing at all (`filing_machines` joined to `filings`): all
+/// but those that left it (a transfer) on or before its first day.
+pub fn left_after_entry() -> Expr {
+    let left_on = Expr::col((filing_machine::Entity, filing_machine::Column::LeftOn));
+    left_on.clone().is_null().or(left_on.gt(Expr::col((filing::Entity, filing::Column::PlannedEntryOn))))
+}
+
+/// A transfer's acceptance (inside its transaction): `machine_id` leaves, on `day`, every filing
+/// of its former owner `org` that is not closed and still runs on or after that day. The filing
+/// keeps its other machines and its own dates; for this machine it covers only the days before.
+/// Writes an audit row per filing.
+pub async fn machine_leaves(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    machine_id: Uuid,
+    org: Uuid,
+    day: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ServiceResult<Vec<Uuid>> {
+    let open = [FilingStatus::Draft, FilingStatus::Submitted, FilingStatus::Returned, FilingStatus::Accepted];
+    let filings = filing::Entity::find()
+        .filter(filing::Column::OrganizationId.eq(org))
+        .filter(filing::Column::Status.is_in(open.map(|s| s.as_str())))
+        .filter(filing::Column::PlannedExitOn.gte(day))
+        .filter(
+            filing::Column::Id.in_subquery(
+                Query::select()
+                    .column(filing_machine::Column::FilingId)
+                    .from(filing_machine::Entity)
+                    .and_where(Expr::col(filing_machine::Column::MachineId).eq(machine_id))
+                    .and_where(Expr::col(filing_machine::Column::LeftOn).is_null())
+                    .to_owned(),
+            ),
+        )
+        .all(db)
+        .await?;
+    let ids: Vec<Uuid> = filings.iter().map(|f| f.id).collect();
+    if ids.is_empty() {
+        return Ok(ids);
+    }
+    filing_machine::Entity::update_many()
+        .col_expr(filing_machine::Column::LeftOn, Expr::value(Some(day)))
+        .filter(filing_machine::Column::MachineId.eq(machine_id))
+        .filter(filing_machine::Column::FilingId.is_in(ids.iter().copied()))
+        .filter(filing_machine::Column::LeftOn.is_null())
+        .exec(db)
+        .await?;
+    let entries = filings
+        .iter()
+        .map(|f| {
+            let before = serde_json::json!({"machine_id": machine_id, "left_on": null});
+            let after = serde_json::json!({"machine_id": machine_id, "left_on": day, "reason": "transferred"});
+            audit::entry(Action::Update, EntityKind::Filing)
+                .by(principal)
+                .id(f.id)
+                .county(Some(&f.county_code))
+                .before(&before)
+                .after(&after)
+        })
+        .collect();
+    audit::service::record_many(db, now, entries).await?;
+    Ok(ids)
+}
+
 /// For look-ups: the accepted filings (with sites) that cover each machine on `day`.
 pub async fn current_filings(
     db: &impl ConnectionTrait,
@@ -729,6 +818,7 @@ pub async fn current_filings(
 ) -> ServiceResult<HashMap<Uuid, filing::Model>> {
     let links = filing_machine::Entity::find()
         .filter(filing_machine::Column::MachineId.is_in(machine_ids.iter().copied()))
+        .filter(not_left_by(day))
         .all(db)
         .await?;
     let filing_ids: Vec<Uuid> = links.iter().map(|l| l.filing_id).collect();

@@ -233,6 +233,8 @@ fn lookup_statement(code: &str, today: NaiveDate) -> SelectStatement {
                     Expr::col((filing_machine::Entity, filing_machine::Column::MachineId))
                         .equals((machine::Entity, machine::Column::Id)),
                 )
+                // Not a filing the machine left (transferred to another unit): its former owner's.
+                .add(crate::filings::service::not_left_by(today))
                 .add(Expr::exists(current)),
         )
         .left_join(

@@ -65,12 +65,19 @@ pub fn check_note(input: &NoteInput) -> Result<String, AppError> {
 }
 
 /// The scope as a condition on inspections: officials by county; a construction unit those of
-/// its machines and of its sites.
+/// its machines (recorded while it owned them, all of those it owns now, those before it handed
+/// one over: `transfers::history`) and of its sites.
 fn condition(scope: &Scope) -> Condition {
     match scope {
         Scope::Organization(org) => Condition::any()
             .add(inspection::Column::OrganizationId.eq(*org))
-            .add(inspection::Column::SiteOrganizationId.eq(*org)),
+            .add(inspection::Column::SiteOrganizationId.eq(*org))
+            .add(crate::transfers::history::unit_sees(
+                *org,
+                inspection::Entity,
+                inspection::Column::MachineId,
+                inspection::Column::CreatedAt,
+            )),
         other => other.condition(Some(inspection::Column::CountyCode), None),
     }
 }

@@ -9,6 +9,7 @@ use crate::exports::pages::ExportLinks;
 use crate::i18n::*;
 use crate::shell::messages::{fuel_label, photo_kind_label, stage_label};
 use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, TextField, browser_today};
+use crate::transfers::pages::MachineTransfers;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -418,6 +419,7 @@ pub fn MachinePage() -> impl IntoView {
                         Ok(m) => {
                             let mid = m.id;
                             let code = m.registration_code.clone();
+                            let registered = code.is_some();
                             let label_href = format!("/api/v1/machines/{mid}/label.svg");
                             let print_href = format!("/labels?ids={mid}");
                             let photos = m.photos.clone();
@@ -444,6 +446,7 @@ pub fn MachinePage() -> impl IntoView {
                                             .collect_view()}
                                     </ul>
                                 </section>
+                                <MachineTransfers machine=mid registered />
                                 <section class="card narrow">
                                     <h2>{td_string!(locale, machines.edit_title)}</h2>
                                     <MachineForm existing=Some(m) />

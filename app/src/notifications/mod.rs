@@ -33,15 +33,34 @@ pub enum NotificationKind {
     CaseDeadlineNear,
     /// A rectification deadline has passed (`params.deadline_on`).
     CaseDeadlineOverdue,
+    /// A unit offers a machine to the recipient's unit (`machine_name`, `from_name`, `transfer_on`).
+    TransferRequested,
+    /// A transfer of a machine with an unresolved case in the recipient's county awaits its
+    /// permission (`machine_name`, `registration_code`, `from_name`, `to_name`).
+    TransferNeedsPermission,
+    /// A county allowed a transfer of a machine with an unresolved case there (`county`).
+    TransferAllowed,
+    /// A transfer was accepted: the machine changed owner (both units, the issuing county).
+    TransferAccepted,
+    /// The buyer declined a transfer (the seller).
+    TransferDeclined,
+    /// The seller withdrew a transfer (the buyer).
+    TransferCancelled,
 }
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [NotificationKind; 4] = [
+    pub const ALL: [NotificationKind; 10] = [
         NotificationKind::FilingAccepted,
         NotificationKind::FilingReturned,
         NotificationKind::CaseDeadlineNear,
         NotificationKind::CaseDeadlineOverdue,
+        NotificationKind::TransferRequested,
+        NotificationKind::TransferNeedsPermission,
+        NotificationKind::TransferAllowed,
+        NotificationKind::TransferAccepted,
+        NotificationKind::TransferDeclined,
+        NotificationKind::TransferCancelled,
     ];
 
     /// The wire and database value.
@@ -51,6 +70,12 @@ impl NotificationKind {
             NotificationKind::FilingReturned => "filing_returned",
             NotificationKind::CaseDeadlineNear => "case_deadline_near",
             NotificationKind::CaseDeadlineOverdue => "case_deadline_overdue",
+            NotificationKind::TransferRequested => "transfer_requested",
+            NotificationKind::TransferNeedsPermission => "transfer_needs_permission",
+            NotificationKind::TransferAllowed => "transfer_allowed",
+            NotificationKind::TransferAccepted => "transfer_accepted",
+            NotificationKind::TransferDeclined => "transfer_declined",
+            NotificationKind::TransferCancelled => "transfer_cancelled",
         }
     }
 
@@ -59,9 +84,22 @@ impl NotificationKind {
         Self::ALL.into_iter().find(|k| k.as_str() == value)
     }
 
-    /// Whether the subject is a filing (otherwise a case).
+    /// Whether the subject is a filing.
     pub fn is_filing(self) -> bool {
         matches!(self, NotificationKind::FilingAccepted | NotificationKind::FilingReturned)
+    }
+
+    /// Whether the subject is a machine transfer.
+    pub fn is_transfer(self) -> bool {
+        matches!(
+            self,
+            NotificationKind::TransferRequested
+                | NotificationKind::TransferNeedsPermission
+                | NotificationKind::TransferAllowed
+                | NotificationKind::TransferAccepted
+                | NotificationKind::TransferDeclined
+                | NotificationKind::TransferCancelled
+        )
     }
 }
 
@@ -99,7 +137,13 @@ pub struct MarkedRead {
 
 /// The page of a notification's subject.
 pub fn link_for(kind: NotificationKind, subject_id: Uuid) -> String {
-    if kind.is_filing() { format!("/filings/{subject_id}") } else { format!("/cases/{subject_id}") }
+    if kind.is_filing() {
+        format!("/filings/{subject_id}")
+    } else if kind.is_transfer() {
+        format!("/transfers/{subject_id}")
+    } else {
+        format!("/cases/{subject_id}")
+    }
 }
 
 /// The title and the sentence of a notification in `locale`.
@@ -137,6 +181,47 @@ pub fn text(locale: Locale, kind: NotificationKind, params: &BTreeMap<String, St
             )
             .to_string(),
         ),
+        NotificationKind::TransferRequested
+        | NotificationKind::TransferNeedsPermission
+        | NotificationKind::TransferAllowed
+        | NotificationKind::TransferAccepted
+        | NotificationKind::TransferDeclined
+        | NotificationKind::TransferCancelled => transfer_text(locale, kind, &p),
+    }
+}
+
+/// The title and sentence of a transfer notification.
+fn transfer_text(locale: Locale, kind: NotificationKind, p: &dyn Fn(&str) -> String) -> (String, String) {
+    let (machine, from, to, date) = (p("machine_name"), p("from_name"), p("to_name"), p("transfer_on"));
+    match kind {
+        NotificationKind::TransferRequested => (
+            td_string!(locale, notifications.transfer_requested_title).to_string(),
+            td_string!(locale, notifications.transfer_requested_body, machine = machine, from = from, date = date)
+                .to_string(),
+        ),
+        NotificationKind::TransferNeedsPermission => (
+            td_string!(locale, notifications.transfer_needs_permission_title).to_string(),
+            td_string!(locale, notifications.transfer_needs_permission_body, machine = machine, from = from, to = to)
+                .to_string(),
+        ),
+        NotificationKind::TransferAllowed => (
+            td_string!(locale, notifications.transfer_allowed_title).to_string(),
+            td_string!(locale, notifications.transfer_allowed_body, machine = machine, county = p("county"))
+                .to_string(),
+        ),
+        NotificationKind::TransferAccepted => (
+            td_string!(locale, notifications.transfer_accepted_title).to_string(),
+            td_string!(locale, notifications.transfer_accepted_body, machine = machine, from = from, to = to)
+                .to_string(),
+        ),
+        NotificationKind::TransferDeclined => (
+            td_string!(locale, notifications.transfer_declined_title).to_string(),
+            td_string!(locale, notifications.transfer_declined_body, machine = machine, to = to).to_string(),
+        ),
+        _ => (
+            td_string!(locale, notifications.transfer_cancelled_title).to_string(),
+            td_string!(locale, notifications.transfer_cancelled_body, machine = machine, from = from).to_string(),
+        ),
     }
 }
 
@@ -152,6 +237,7 @@ mod tests {
         let id = Uuid::nil();
         assert_eq!(link_for(NotificationKind::FilingReturned, id), format!("/filings/{id}"));
         assert_eq!(link_for(NotificationKind::CaseDeadlineOverdue, id), format!("/cases/{id}"));
+        assert_eq!(link_for(NotificationKind::TransferAccepted, id), format!("/transfers/{id}"));
     }
 
     #[test]
@@ -165,5 +251,14 @@ mod tests {
         p.insert("deadline_on".to_owned(), "2026-12-05".to_owned());
         let (_, body) = text(Locale::en, NotificationKind::CaseDeadlineOverdue, &p);
         assert!(body.contains("2026-12-05"), "{body}");
+        p.insert("machine_name".to_owned(), "3号挖掘机".to_owned());
+        p.insert("from_name".to_owned(), "甲公司".to_owned());
+        p.insert("to_name".to_owned(), "乙公司".to_owned());
+        for k in NotificationKind::ALL.into_iter().filter(|k| k.is_transfer()) {
+            for locale in [Locale::zh, Locale::en] {
+                let (title, body) = text(locale, k, &p);
+                assert!(!title.is_empty() && body.contains("3号挖掘机"), "{k:?} {locale:?}: {body}");
+            }
+        }
     }
 }

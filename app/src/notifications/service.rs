@@ -158,6 +158,37 @@ pub async fn filing_reviewed(
     notify(db, &recipients, kind, reviewed.id, &key, &params, now).await
 }
 
+/// After a transfer step (inside its transaction): the active administrators of `orgs` and the
+/// active county inspectors of `counties` hear of it. Once per transfer, kind, `key_suffix` (a
+/// county, for permissions) and recipient.
+#[expect(clippy::too_many_arguments)]
+pub async fn transfer_notice(
+    db: &impl ConnectionTrait,
+    kind: NotificationKind,
+    transfer_id: Uuid,
+    orgs: &[Uuid],
+    counties: &[String],
+    key_suffix: &str,
+    params: &BTreeMap<String, String>,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<notification::Model>> {
+    let mut recipients: BTreeSet<Uuid> = BTreeSet::new();
+    if !orgs.is_empty() {
+        recipients.extend(org_users(db, orgs, &[Role::ContractorAdmin]).await?.into_iter().map(|u| u.id));
+    }
+    if !counties.is_empty() {
+        let inspectors = user::Entity::find()
+            .filter(user::Column::Role.eq(Role::CountyInspector.as_str()))
+            .filter(user::Column::IsActive.eq(true))
+            .filter(user::Column::DivisionCode.is_in(counties.iter().cloned()))
+            .all(db)
+            .await?;
+        recipients.extend(inspectors.into_iter().map(|u| u.id));
+    }
+    let key = format!("{}:{transfer_id}:{key_suffix}", kind.as_str());
+    notify(db, &recipients, kind, transfer_id, &key, params, now).await
+}
+
 /// The deadline sweep at `now`: every case ordered to correct whose deadline is within
 /// `deadline_near_days` (China date) gets a "near" notification to the construction units
 /// involved; every one whose deadline has passed an "overdue" one to them and to the county's

@@ -90,6 +90,14 @@ use utoipa::{Modify, OpenApi};
         crate::exports::rest::export,
         crate::stats::rest::stats,
         crate::stats::rest::ranking,
+        crate::transfers::rest::start,
+        crate::transfers::rest::owners,
+        crate::transfers::rest::list,
+        crate::transfers::rest::read,
+        crate::transfers::rest::accept,
+        crate::transfers::rest::decline,
+        crate::transfers::rest::cancel,
+        crate::transfers::rest::allow,
     ),
     components(schemas(super::ErrorBody, super::ErrorDetail, crate::auth::Me, crate::auth::Role, crate::auth::LoginInput, crate::auth::rest::TokenRequest, crate::auth::service::IssuedToken)),
     modifiers(&Security),
@@ -107,6 +115,7 @@ use utoipa::{Modify, OpenApi};
         (name = "notifications", description = "The caller's in-app notifications"),
         (name = "exports", description = "The lists as streamed CSV and XLSX files"),
         (name = "stats", description = "Figures of a county, a city or the province, and the county ranking"),
+        (name = "transfers", description = "Ownership transfers of registered machines between construction units"),
     )
 )]
 pub struct ApiDoc;

@@ -55,6 +55,14 @@ fn conflict_message(locale: Locale, code: &str, params: &std::collections::BTree
         "last_sysadmin" => td_string!(locale, errors.conflicts.last_sysadmin).to_string(),
         "duplicate_machine_type" => td_string!(locale, errors.conflicts.duplicate_machine_type).to_string(),
         "evidence_full" => td_string!(locale, errors.conflicts.evidence_full, max = p("max")).to_string(),
+        "transfer_pending" => td_string!(locale, errors.conflicts.transfer_pending).to_string(),
+        "transfer_not_due" => {
+            td_string!(locale, errors.conflicts.transfer_not_due, date = p("transfer_on")).to_string()
+        }
+        "unresolved_case" => td_string!(locale, errors.conflicts.unresolved_case, counties = p("counties")).to_string(),
+        "nothing_to_allow" => td_string!(locale, errors.conflicts.nothing_to_allow).to_string(),
+        "already_allowed" => td_string!(locale, errors.conflicts.already_allowed).to_string(),
+        "owner_changed" => td_string!(locale, errors.conflicts.owner_changed).to_string(),
         _ => td_string!(locale, errors.conflict).to_string(),
     }
 }
@@ -154,6 +162,8 @@ pub fn field_message(locale: Locale, e: &FieldError) -> String {
         "machine_type_taken" => td_string!(locale, errors.field.machine_type_taken).to_string(),
         "sort_order_range" => td_string!(locale, errors.field.sort_order_range, max = p("max")).to_string(),
         "range_too_long" => td_string!(locale, errors.field.range_too_long, max = p("max")).to_string(),
+        "own_organization" => td_string!(locale, errors.field.own_organization).to_string(),
+        "left_filing" => td_string!(locale, errors.field.left_filing).to_string(),
         _ => td_string!(locale, errors.field.invalid).to_string(),
     }
 }
@@ -400,6 +410,8 @@ mod tests {
             "unknown_case",
             "case_machine_mismatch",
             "penalty_range",
+            "own_organization",
+            "left_filing",
         ];
         let fallback = |l| field_message(l, &FieldError::new("no_such_code"));
         let mut seen = std::collections::HashSet::new();
@@ -419,9 +431,18 @@ mod tests {
     #[test]
     fn inspection_codes_have_their_own_messages() {
         let fallback = |l| error_message(l, &AppError::conflict("no_such_code"));
-        for code in
-            ["duplicate_version", "duplicate_effective_date", "reinspection_required", "case_not_awaiting_reinspection"]
-        {
+        for code in [
+            "duplicate_version",
+            "duplicate_effective_date",
+            "reinspection_required",
+            "case_not_awaiting_reinspection",
+            "transfer_pending",
+            "transfer_not_due",
+            "unresolved_case",
+            "nothing_to_allow",
+            "already_allowed",
+            "owner_changed",
+        ] {
             for locale in [Locale::zh, Locale::en] {
                 assert_ne!(error_message(locale, &AppError::conflict(code)), fallback(locale), "{code}");
             }

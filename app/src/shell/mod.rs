@@ -114,6 +114,8 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/audit") view=crate::audit::pages::AuditPage />
                     <Route path=path!("/notifications") view=crate::notifications::pages::NotificationsPage />
                     <Route path=path!("/dashboard") view=crate::stats::pages::DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/transfers") view=crate::transfers::pages::TransfersPage />
+                    <Route path=path!("/transfers/:id") view=crate::transfers::pages::TransferPage />
                 </Routes>
             </main>
         </Router>
@@ -140,6 +142,7 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             items.push(item("/sites", |l| td_string!(l, nav.sites).to_string()));
             items.push(item("/filings", |l| td_string!(l, nav.filings).to_string()));
             items.push(item("/cases", |l| td_string!(l, nav.cases).to_string()));
+            items.push(item("/transfers", |l| td_string!(l, nav.transfers).to_string()));
             if r == Role::ContractorAdmin {
                 items.push(item("/org/users", |l| td_string!(l, nav.staff).to_string()));
             }
@@ -151,6 +154,7 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             items.push(item("/inspections", |l| td_string!(l, nav.inspections).to_string()));
             items.push(item("/cases", |l| td_string!(l, nav.cases).to_string()));
             items.push(item("/machines", |l| td_string!(l, nav.machines).to_string()));
+            items.push(item("/transfers", |l| td_string!(l, nav.transfers).to_string()));
             items.push(item("/audit", |l| td_string!(l, nav.audit).to_string()));
         }
         Some(r) => {

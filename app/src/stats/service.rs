@@ -164,6 +164,9 @@ fn accepted_filings(counties: &[String], w: &Window) -> SelectStatement {
         .and_where(filing::Column::Status.is_in([FilingStatus::Accepted.as_str(), FilingStatus::Closed.as_str()]))
         .and_where(filing::Column::PlannedEntryOn.lte(w.to))
         .and_where(filing::Column::PlannedExitOn.gte(w.from))
+        // A machine that left the filing (a transfer) counts only if it was on it in the range.
+        .and_where(crate::filings::service::not_left_by(w.from))
+        .and_where(crate::filings::service::left_after_entry())
         .to_owned()
 }
 

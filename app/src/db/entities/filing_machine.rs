@@ -1,4 +1,4 @@
-//! `filing_machines`: which machines a filing covers.
+//! `filing_machines`: which machines a filing covers (and until when, for a machine transferred away).
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -8,6 +8,9 @@ pub struct Model {
     pub filing_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
     pub machine_id: Uuid,
+    /// The day the machine left this filing (a transfer to another unit): the filing covers it
+    /// only on the days before. `None`: the filing's own dates.
+    pub left_on: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
