@@ -240,6 +240,9 @@ pub const READ_ONLY_POSTS: &[&str] = &[
     "/api/admin/divisions",
     "/api/admin/machine-types",
     "/api/stats/dashboard",
+    "/api/sites/get",
+    "/api/sites/counties",
+    "/api/limits/division",
 ];
 
 /// Whether the safety net writes a generic row for a finished request: a successful
