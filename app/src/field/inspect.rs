@@ -11,7 +11,7 @@ use crate::shell::messages::{
     case_kind_label, exemption_label, fuel_label, reason_message, stage_label, verdict_label,
 };
 use crate::shell::{ErrorBanner, FieldErrorText, PageTitle};
-use crate::sites::api::list_sites;
+use crate::sites::api::{get_site, list_sites};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -60,8 +60,18 @@ pub fn InspectPage() -> impl IntoView {
         let id = site.get();
         sites.get().and_then(|r| r.ok()).and_then(|p| p.items.into_iter().find(|s| s.id.to_string() == id))
     };
-    // The table the server will judge with: the one in force today for the site's county.
-    let table = Resource::new(move || chosen().map(|s| s.county_code), |county| current_limit_table(None, county));
+    // The table the server will judge with: the one in force today for the site's county (keyed
+    // on the chosen site itself, so the page rendered on the server and the hydrated one agree).
+    let table = Resource::new(
+        move || site.get(),
+        |id| async move {
+            let county = match Uuid::parse_str(&id) {
+                Ok(id) => get_site(id).await.ok().map(|s| s.county_code),
+                Err(_) => None,
+            };
+            current_limit_table(None, county).await
+        },
+    );
     let code_for_lookup = code.clone();
     let machine = Resource::new(
         || (),

@@ -118,7 +118,14 @@ pub fn LimitsPage() -> impl IntoView {
                         Err(e) => Either::Left(view! { <p class="banner banner-error">{e.message(locale)}</p> }),
                         Ok(table) => Either::Right(view! {
                             <p data-testid="table-in-force">
-                                <strong>{td_string!(locale, limits.in_force_for)} ": "</strong>
+                                <strong>
+                                    {if me().is_some_and(|m| m.division_code.is_some()) {
+                                        td_string!(locale, limits.in_force_for)
+                                    } else {
+                                        td_string!(locale, limits.current)
+                                    }}
+                                    ": "
+                                </strong>
                                 {table.version.clone()} " · " {table.effective_from.to_string()} " · " {whose(locale, &table)}
                             </p>
                             <RowsTable table=table />

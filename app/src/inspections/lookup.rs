@@ -13,8 +13,11 @@
 //! round trips (PostgreSQL) than in the database, so the look-up is one statement in the common
 //! case, after the caller's account (one more; a session's record is one more again): the
 //! machine (over the four unique identifier indexes), its owner, its filings covering today, its
-//! latest inspection and its count of unresolved cases come together; its index look-ups are
-//! filing_machines.machine_id, inspections(machine_id, inspected_at) and cases(machine_id, state).
+//! latest inspection and its count of unresolved cases come together, with whether the site of a
+//! current filing is in a zone today (`sites::zone_service::in_zone_sql`: the site's decision,
+//! else an `EXISTS` over the zones of its county and city); its index look-ups are
+//! filing_machines.machine_id, inspections(machine_id, inspected_at), cases(machine_id, state)
+//! and low_emission_zones(division_code, effective_from).
 
 use super::compliance::Verdict;
 use super::compliance::ZoneRule;

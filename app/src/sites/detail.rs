@@ -36,7 +36,7 @@ fn ZoneFacts(site: Site) -> impl IntoView {
         None => td_string!(locale, sites.zone_from_data).to_string(),
     };
     view! {
-        <dl class="facts" data-testid="zone-facts">
+        <dl class="facts stacked" data-testid="zone-facts">
             <dt>{td_string!(locale, sites.lez_today)}</dt><dd>{status}</dd>
             <dt>{td_string!(locale, sites.zone_source)}</dt><dd data-testid="zone-source">{source}</dd>
             {zone.decision.map(|d| view! { <dt>{td_string!(locale, sites.zone_reason)}</dt><dd data-testid="zone-reason">{d.reason}</dd> })}
@@ -103,7 +103,7 @@ pub fn SitePage() -> impl IntoView {
                                 <dt>{td_string!(locale, sites.period)}</dt><dd>{format!("{} – {}", s.starts_on, s.ends_on)}</dd>
                                 {s.lat.zip(s.lng).map(|(a, b)| view! { <dt>{td_string!(locale, sites.position)}</dt><dd>{format!("{a}, {b}")}</dd> })}
                             </dl>
-                            <h2>{td_string!(locale, sites.lez)}</h2>
+                            <h2>{td_string!(locale, sites.zone_heading)}</h2>
                             <ZoneFacts site=s />
                         </section>
                     }),

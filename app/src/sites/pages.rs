@@ -240,12 +240,12 @@ pub fn SiteNewPage() -> impl IntoView {
                     </p>
                 })}
                 <div class="field" data-testid="zone-note">
-                    <p><strong>{t!(i18n, sites.lez)}</strong></p>
+                    <p><strong>{t!(i18n, sites.zone_heading)}</strong></p>
                     <Transition fallback=|| ()>
                         {move || {
                             let locale = i18n.get_locale();
                             match zone.get().and_then(|r| r.ok()).flatten() {
-                                Some(z) => view! { <p class="badge badge-warn">{td_string!(locale, sites.lez_from_zone, zone = z)}</p> }.into_any(),
+                                Some(z) => view! { <p class="banner banner-warn">{td_string!(locale, sites.lez_from_zone, zone = z)}</p> }.into_any(),
                                 None if county.get().is_empty() => ().into_any(),
                                 None => view! { <p class="muted">{td_string!(locale, sites.lez_none)}</p> }.into_any(),
                             }
