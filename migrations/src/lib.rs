@@ -15,6 +15,9 @@ mod m20261201_000021_audit_log;
 mod m20261201_000031_public_notifications;
 mod m20261201_000041_stats_add_indexes;
 mod m20261206_000020_create_machine_transfers;
+mod m20261206_000030_add_division_bounds;
+mod m20261206_000031_add_site_zone_decisions;
+mod m20261206_000032_limit_tables_by_division;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -34,6 +37,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_exports_filing_machine_index::Migration),
             Box::new(m20261201_000041_stats_add_indexes::Migration),
             Box::new(m20261206_000020_create_machine_transfers::Migration),
+            Box::new(m20261206_000030_add_division_bounds::Migration),
+            Box::new(m20261206_000031_add_site_zone_decisions::Migration),
+            Box::new(m20261206_000032_limit_tables_by_division::Migration),
         ]
     }
 }

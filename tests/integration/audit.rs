@@ -140,6 +140,7 @@ const SERVER_FN_TWINS: &[(&str, &str)] = &[
     ("/api/orgs/staff/add", "POST /api/v1/organizations/users"),
     ("/api/orgs/staff/active", "POST /api/v1/organizations/users/{id}/disable"),
     ("/api/sites/create", "POST /api/v1/sites"),
+    ("/api/sites/zone", "POST /api/v1/sites/{id}/zone"),
     ("/api/filings/create", "POST /api/v1/filings"),
     ("/api/filings/resubmit", "PUT /api/v1/filings/{id}"),
     ("/api/filings/review", "POST /api/v1/filings/{id}/review"),
@@ -343,6 +344,14 @@ async fn every_mutating_route_is_audited(app: TestApp) {
     let zp = format!("/api/v1/zones/{}", id_of(&z));
     s.call(&app, &province, Method::PUT, "/api/v1/zones/{id}", &zp, Body::Json(zone2), |v| {
         row("update", "zone", id(v), true, true)
+    })
+    .await;
+
+    // An official's zone decision on a site (the site stays in its zone).
+    let zd = format!("/api/v1/sites/{}/zone", id_of(&site));
+    let decision = json!({"in_zone": true, "reason": "位于城区建成区内"});
+    s.call(&app, &xiaodian, Method::POST, "/api/v1/sites/{id}/zone", &zd, Body::Json(decision), |v| {
+        row("update", "site", id(v), true, true)
     })
     .await;
 

@@ -252,7 +252,8 @@ async fn construction_unit_signs_up_adds_a_site_and_a_machine_and_files_it() {
     b.find("form[data-testid=signup-form] button[type=submit]").await.click().await.expect("register");
     b.wait_text("[data-testid=current-user]", "张工").await;
 
-    // A site in Xiaodian: the zone flag is prefilled from the county's zone data.
+    // A site in Xiaodian: the county's zone is shown, never chosen by the unit; a position
+    // outside the county's rough bounds is refused on the page (the server's own rule).
     b.client.goto(&app.url("/sites/new")).await.expect("goto");
     b.wait_hydrated().await;
     b.fill("#name", "浏览器测试工地").await;
@@ -263,14 +264,14 @@ async fn construction_unit_signs_up_adds_a_site_and_a_machine_and_files_it() {
     let date = |d: chrono::NaiveDate| d.format("%m%d%Y").to_string();
     b.fill("#starts_on", &date(today)).await;
     b.fill("#ends_on", &date(today + chrono::Duration::days(90))).await;
-    let lez = b.find("#low_emission_zone").await;
-    for _ in 0..50 {
-        if lez.prop("checked").await.ok().flatten().as_deref() == Some("true") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(lez.prop("checked").await.ok().flatten().as_deref(), Some("true"), "prefilled from the zone data");
+    b.wait_text("[data-testid=zone-note]", "当前有生效的低排放区").await;
+    assert!(b.client.find(Locator::Css("#low_emission_zone")).await.is_err(), "the unit has no zone checkbox");
+    b.wait_text("[data-testid=county-bounds]", "37.57").await;
+    b.fill("#lat", "38.3").await;
+    b.fill("#lng", "112.55").await;
+    b.find("form[data-testid=site-form] button[type=submit]").await.click().await.expect("save site");
+    b.wait_text("#lat-error", "大致范围").await;
+    b.fill("#lat", "37.8").await;
     b.find("form[data-testid=site-form] button[type=submit]").await.click().await.expect("save site");
     b.wait_text("[data-testid=site-list]", "浏览器测试工地").await;
 
@@ -364,5 +365,43 @@ async fn inspector_on_a_phone_looks_up_a_code_and_records_a_failing_inspection()
     b.find("form[data-testid=inspection-form] button[type=submit]").await.click().await.expect("record");
     b.wait_text("[data-testid=verdict-confirmed]", "不合格").await;
     b.find("[data-testid=case-opened]").await;
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inspector_marks_a_site_out_of_the_zone_on_a_phone() {
+    let app = TestApp::sqlite().await;
+    server::seed::demo(&app.state).await.expect("demo data");
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let site = app::db::entities::site::Entity::find()
+        .filter(app::db::entities::site::Column::Name.eq("龙城大街改造示范工地"))
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("demo site");
+    let Some(b) = Browser::start(360, 740).await else { return };
+    b.client.goto(&app.url("/login")).await.expect("goto");
+    b.wait_hydrated().await;
+    b.fill("#username", "xiaodian.inspector").await;
+    b.fill("#password", server::seed::DEMO_PASSWORD).await;
+    b.find("form[data-testid=login-form] button[type=submit]").await.click().await.expect("sign in");
+    b.wait_text("[data-testid=current-user]", "刘洋").await;
+
+    // In the zone by the zone data; the inspector marks it out, with a reason (required: checked
+    // on the page first).
+    b.client.goto(&app.url(&format!("/sites/{}", site.id))).await.expect("goto");
+    b.wait_hydrated().await;
+    b.wait_text("[data-testid=zone-status]", "低排放区").await;
+    b.wait_text("[data-testid=zone-source]", "区域数据").await;
+    b.find("#zone_in option[value='out']").await.click().await.expect("out");
+    b.find("form[data-testid=zone-form] button[type=submit]").await.click().await.expect("save");
+    b.wait_text("#reason-error", "必填").await;
+    b.fill("#reason", "工地位于建成区以外").await;
+    b.find("form[data-testid=zone-form] button[type=submit]").await.click().await.expect("save");
+    b.wait_text("[data-testid=zone-saved]", "认定已保存").await;
+    b.wait_text("[data-testid=zone-status]", "不在低排放区").await;
+    b.wait_text("[data-testid=zone-source]", "刘洋").await;
+    b.wait_text("[data-testid=zone-reason]", "建成区以外").await;
+    b.assert_no_page_errors().await;
     b.close().await;
 }

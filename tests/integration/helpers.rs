@@ -433,9 +433,13 @@ pub fn machine_input(n: u32) -> Value {
     })
 }
 
-/// A valid site in `county`, running from 30 days ago to a year from now (China dates).
+/// A valid site in `county`, running from 30 days ago to a year from now (China dates), at a
+/// position inside the county (清徐县's seat for 140121; a point in 小店区 otherwise, which lies
+/// in the bounds of every other county these tests use, whose bounds fall back to Taiyuan's or
+/// Shanxi's).
 pub fn site_input(app: &TestApp, name: &str, county: &str) -> Value {
     let today = app.today();
+    let (lat, lng) = if county == "140121" { (37.60, 112.36) } else { (37.80, 112.55) };
     j!({
         "name": name,
         "county_code": county,
@@ -443,8 +447,8 @@ pub fn site_input(app: &TestApp, name: &str, county: &str) -> Value {
         "permit_no": "PERMIT-001",
         "starts_on": today - chrono::Duration::days(30),
         "ends_on": today + chrono::Duration::days(365),
-        "lat": 37.80,
-        "lng": 112.55
+        "lat": lat,
+        "lng": lng
     })
 }
 

@@ -40,20 +40,17 @@ pub struct World {
 
 pub async fn world(app: &TestApp) -> World {
     let (_org, builder) = contractor(app, "insp.builder").await;
+    let xiaodian = inspector(app, "xiaodian.i", "140105").await;
     let zone_site =
         expect_status(app.post_as(&builder, "/api/v1/sites", &site_input(app, "小店区内工地", "140105")).await, 201)
             .await;
     assert_eq!(zone_site["low_emission_zone"], true);
-    let mut body = site_input(app, "小店区外围工地", "140105");
-    body["low_emission_zone"] = json!(false);
+    // The outlying site: the county's inspector marked it out of the zone.
+    let body = site_input(app, "小店区外围工地", "140105");
     let plain_site = expect_status(app.post_as(&builder, "/api/v1/sites", &body).await, 201).await;
-    World {
-        builder,
-        zone_site,
-        plain_site,
-        xiaodian: inspector(app, "xiaodian.i", "140105").await,
-        qingxu: inspector(app, "qingxu.i", "140121").await,
-    }
+    let plain_site = crate::sites::mark_zone(app, &xiaodian, &plain_site, false, "位于禁用区范围外").await;
+    assert_eq!(plain_site["low_emission_zone"], false);
+    World { builder, zone_site, plain_site, xiaodian, qingxu: inspector(app, "qingxu.i", "140121").await }
 }
 
 /// Registers machine `n` (with `changes` applied to the standard stage IV diesel) by filing it
@@ -306,32 +303,32 @@ async fn limit_table_versions_keep_past_verdicts(app: TestApp) {
     body["inspected_at"] = json!(app.clock.now() - Duration::days(10));
     let old = inspect(&app, &w.xiaodian, &body).await;
 
-    // A stricter table (half the limits), in force from yesterday: added by a province officer.
+    // A stricter national table (half the limits), in force from yesterday: published by a
+    // system administrator (national tables may be back-dated; local ones may not).
     let mut rows = current["rows"].clone();
     for r in rows.as_array_mut().expect("rows") {
         r["k_limit"] = json!(r["k_limit"].as_f64().expect("k") / 2.0);
     }
     let yesterday = app.today() - Duration::days(1);
     let new_table = json!({"version": "SX-2026", "effective_from": yesterday, "notes": "试行", "rows": rows});
-    app.user("shanxi.o", Role::ProvinceOfficer, Some("140000"), None).await;
-    let province = app.signed_in("shanxi.o").await;
+    app.user("root.o", Role::Sysadmin, None, None).await;
+    let admin = app.signed_in("root.o").await;
     for who in [&w.xiaodian, &w.builder] {
         assert_error(app.post_as(who, "/api/v1/limit-tables", &new_table).await, 403, "forbidden").await;
     }
-    let created = expect_status(app.post_as(&province, "/api/v1/limit-tables", &new_table).await, 201).await;
-    assert_eq!(created["version"], "SX-2026");
+    let created = expect_status(app.post_as(&admin, "/api/v1/limit-tables", &new_table).await, 201).await;
+    assert_eq!((created["version"].as_str(), created["division_code"].as_str()), (Some("SX-2026"), None));
     let dup =
-        assert_error(app.post_as(&province, "/api/v1/limit-tables", &new_table).await, 409, "duplicate_version").await;
+        assert_error(app.post_as(&admin, "/api/v1/limit-tables", &new_table).await, 409, "duplicate_version").await;
     assert!(dup["error"]["fields"]["version"].is_array());
     let mut same_day = new_table.clone();
     same_day["version"] = json!("SX-2026b");
-    assert_error(app.post_as(&province, "/api/v1/limit-tables", &same_day).await, 409, "duplicate_effective_date")
-        .await;
+    assert_error(app.post_as(&admin, "/api/v1/limit-tables", &same_day).await, 409, "duplicate_effective_date").await;
     let mut gap = new_table.clone();
     gap["version"] = json!("SX-gap");
     gap["effective_from"] = json!(app.today() + Duration::days(100));
     gap["rows"].as_array_mut().expect("rows").remove(1);
-    let body = assert_error(app.post_as(&province, "/api/v1/limit-tables", &gap).await, 422, "validation_failed").await;
+    let body = assert_error(app.post_as(&admin, "/api/v1/limit-tables", &gap).await, 422, "validation_failed").await;
     assert_field(&body, "rows", &FieldError::new("bands_incomplete").with("class", "I"));
 
     // The inspection recorded before keeps its verdict and version.
@@ -357,7 +354,7 @@ async fn limit_table_versions_keep_past_verdicts(app: TestApp) {
     let mut future = current.clone();
     future["version"] = json!("SX-2027");
     future["effective_from"] = json!(app.today() + Duration::days(5));
-    let future = expect_status(app.post_as(&province, "/api/v1/limit-tables", &future).await, 201).await;
+    let future = expect_status(app.post_as(&admin, "/api/v1/limit-tables", &future).await, 201).await;
     let on = app.today() + Duration::days(5);
     let at = expect_status(app.get(&format!("/api/v1/limit-tables/current?on={on}")).await, 200).await;
     assert_eq!(at["version"], "SX-2027");
@@ -372,12 +369,14 @@ async fn limit_table_versions_keep_past_verdicts(app: TestApp) {
         list["items"].as_array().expect("items").iter().filter_map(|t| t["version"].as_str()).collect();
     assert_eq!(versions, vec!["SX-2027", "SX-2026", "GB36886-2018"]);
     assert_eq!(list["items"][0]["id"], future["id"]);
+    // A city officer publishes a local table (of the city; as strict as the national one).
     app.user("taiyuan.o", Role::CityOfficer, Some("140100"), None).await;
     let city = app.signed_in("taiyuan.o").await;
     let mut city_table = current.clone();
     city_table["version"] = json!("TY-2030");
     city_table["effective_from"] = json!("2030-01-01");
-    expect_status(app.post_as(&city, "/api/v1/limit-tables", &city_table).await, 201).await;
+    let local = expect_status(app.post_as(&city, "/api/v1/limit-tables", &city_table).await, 201).await;
+    assert_eq!((local["division_code"].as_str(), local["division_name"].as_str()), (Some("140100"), Some("太原市")));
 }
 
 async fn zones_are_administered_by_officers(app: TestApp) {

@@ -65,8 +65,8 @@ async fn world(app: &TestApp) -> (String, Value, Secrets) {
     site_body["address"] = json!("长风街幸福里88号");
     site_body["lat"] = json!(37.8123);
     site_body["lng"] = json!(112.5432);
-    site_body["low_emission_zone"] = json!(false);
     let site = expect_status(app.post_as(&admin, "/api/v1/sites", &site_body).await, 201).await;
+    let site = crate::sites::mark_zone(app, &inspector, &site, false, "位于禁用区范围外").await;
     let m = expect_status(app.post_as(&admin, "/api/v1/machines", &machine_input(71)).await, 201).await;
     let today = app.today();
     let f = create_filing(app, &admin, &site["id"], &[&m["id"]], today - Duration::days(1), today + Duration::days(30))

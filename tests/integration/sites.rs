@@ -1,5 +1,6 @@
-//! Sites: routed to a county, the low-emission zone prefilled from the zone data, the rules,
-//! and who may see a site (its construction unit, and officials of its county).
+//! Sites: routed to a county, the position within the county's rough bounds, the low-emission
+//! zone following the zone data unless an official decided otherwise (never the unit), the
+//! rules, and who may see a site (its construction unit, and officials of its county).
 
 use crate::db_tests;
 use crate::helpers::{
@@ -12,42 +13,200 @@ use serde_json::{Value, json};
 db_tests!(
     a_site_is_routed_to_its_county_and_zone,
     site_rules_name_the_field,
+    a_unit_cannot_set_the_zone_flag,
+    positions_lie_in_the_county_bounds,
     sites_are_seen_by_their_unit_and_their_county,
     site_list_pages,
 );
 
+/// Marks `site` in or out of the zone as `client` (an official of its county or city): 200.
+pub async fn mark_zone(app: &TestApp, client: &reqwest::Client, site: &Value, in_zone: bool, reason: &str) -> Value {
+    let path = format!("/api/v1/sites/{}/zone", id_of(site));
+    expect_status(app.post_as(client, &path, &json!({"in_zone": in_zone, "reason": reason})).await, 200).await
+}
+
+/// Marks `site` out of the zone by a county inspector of its county made for the purpose (for
+/// tests that need a site off the zone in a county with zone data).
+pub async fn mark_out_of_zone(app: &TestApp, site: &Value) -> Value {
+    let county = site["county_code"].as_str().expect("county");
+    let name = format!("zone.{}", uuid::Uuid::new_v4().simple());
+    let official = inspector(app, &name, county).await;
+    let marked = mark_zone(app, &official, site, false, "位于禁用区范围外").await;
+    assert_eq!(marked["low_emission_zone"], false);
+    marked
+}
+
 async fn a_site_is_routed_to_its_county_and_zone(app: TestApp) {
     let (org, client) = contractor(&app, "site.builder").await;
-    // 小店区 lies in Taiyuan's seeded zone: prefilled true.
+    // 小店区 lies in Taiyuan's seeded zone: in it, by the zone data.
     let xiaodian = create_site(&app, &client, " 小店工地 ", "140105").await;
     assert_eq!(xiaodian["name"], "小店工地");
     assert_eq!(xiaodian["county_code"], "140105");
     assert_eq!(xiaodian["county_name"], "小店区");
     assert_eq!(xiaodian["organization_id"], org.to_string());
     assert_eq!(xiaodian["low_emission_zone"], true);
+    assert_eq!(xiaodian["zone"]["source"], "zone_data");
+    assert_eq!(xiaodian["zone"]["decision"], Value::Null);
+    assert_eq!(xiaodian["zone"]["rule"], json!({"min_diesel_stage": "stage_3", "required_class": "III"}));
+    assert!(xiaodian["zone"]["zone_name"].as_str().is_some_and(|n| !n.is_empty()));
     assert_eq!(xiaodian["version"], 1);
-    // 平城区 (Datong) has no zone data: prefilled false.
+    // 平城区 (Datong) has no zone data: not in a zone.
     let datong = create_site(&app, &client, "大同工地", "140213").await;
     assert_eq!(datong["county_name"], "平城区");
     assert_eq!(datong["low_emission_zone"], false);
-    // An explicit value wins either way.
-    let mut body = site_input(&app, "小店非禁区工地", "140105");
-    body["low_emission_zone"] = json!(false);
-    let explicit = expect_status(app.post_as(&client, "/api/v1/sites", &body).await, 201).await;
-    assert_eq!(explicit["low_emission_zone"], false);
-    let mut body = site_input(&app, "大同禁区工地", "140213");
-    body["low_emission_zone"] = json!(true);
+    assert_eq!((datong["zone"]["rule"].clone(), datong["zone"]["zone_name"].clone()), (Value::Null, Value::Null));
+    // Blank optional fields.
+    let mut body = site_input(&app, "大同无坐标工地", "140213");
     body["permit_no"] = json!("  ");
     body["lat"] = Value::Null;
     body["lng"] = Value::Null;
-    let explicit = expect_status(app.post_as(&client, "/api/v1/sites", &body).await, 201).await;
-    assert_eq!(explicit["low_emission_zone"], true);
-    assert_eq!(explicit["permit_no"], Value::Null, "blank becomes null");
-    assert_eq!(explicit["lat"], Value::Null);
+    let bare = expect_status(app.post_as(&client, "/api/v1/sites", &body).await, 201).await;
+    assert_eq!(bare["permit_no"], Value::Null, "blank becomes null");
+    assert_eq!(bare["lat"], Value::Null);
 
     // Read back as stored.
     let read = expect_status(app.get_as(&client, &format!("/api/v1/sites/{}", id_of(&xiaodian))).await, 200).await;
     assert_eq!(read, xiaodian);
+}
+
+async fn a_unit_cannot_set_the_zone_flag(app: TestApp) {
+    let (_org, client) = contractor(&app, "flag.builder").await;
+    // Whatever it says, the field itself is refused, and nothing is created.
+    for value in [json!(false), json!(true), Value::Null] {
+        let mut body = site_input(&app, "自定禁区工地", "140105");
+        body["low_emission_zone"] = value;
+        let err = assert_error(app.post_as(&client, "/api/v1/sites", &body).await, 422, "validation_failed").await;
+        assert_field(&err, "low_emission_zone", &FieldError::new("decided_by_officials"));
+    }
+    // The pages' server function runs the same rule.
+    let mut input = site_input(&app, "自定禁区工地", "140105");
+    input["low_emission_zone"] = json!(false);
+    let resp = client.post(app.url("/api/sites/create")).json(&json!({"input": input})).send().await.expect("post");
+    assert_eq!(resp.status().as_u16(), 422, "server function");
+    let page = expect_status(app.get_as(&client, "/api/v1/sites").await, 200).await;
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(0));
+}
+
+async fn positions_lie_in_the_county_bounds(app: TestApp) {
+    let (_org, client) = contractor(&app, "bounds.builder").await;
+    let post = |county: &str, lat: f64, lng: f64| {
+        let mut body = site_input(&app, "范围工地", county);
+        body["lat"] = json!(lat);
+        body["lng"] = json!(lng);
+        body
+    };
+    // 小店区's own bounds (37.57–37.91 N, 112.43–112.81 E): inside accepted, outside refused by
+    // coordinate.
+    expect_status(app.post_as(&client, "/api/v1/sites", &post("140105", 37.75, 112.60)).await, 201).await;
+    let err = assert_error(
+        app.post_as(&client, "/api/v1/sites", &post("140105", 38.20, 112.60)).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_field(&err, "lat", &FieldError::new("outside_county"));
+    assert!(err["error"]["fields"]["lng"].is_null(), "{err}");
+    let err = assert_error(
+        app.post_as(&client, "/api/v1/sites", &post("140105", 37.75, 112.30)).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_field(&err, "lng", &FieldError::new("outside_county"));
+    // 清徐县's own bounds (37.33–37.80 N, 112.00–112.63 E).
+    expect_status(app.post_as(&client, "/api/v1/sites", &post("140121", 37.60, 112.36)).await, 201).await;
+    let err = assert_error(
+        app.post_as(&client, "/api/v1/sites", &post("140121", 37.85, 112.70)).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_field(&err, "lat", &FieldError::new("outside_county"));
+    assert_field(&err, "lng", &FieldError::new("outside_county"));
+    // 迎泽区 has no bounds of its own: Taiyuan's apply (37.40–38.47 N, 111.45–113.20 E).
+    expect_status(app.post_as(&client, "/api/v1/sites", &post("140106", 38.30, 112.00)).await, 201).await;
+    let err = assert_error(
+        app.post_as(&client, "/api/v1/sites", &post("140106", 39.00, 112.00)).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_field(&err, "lat", &FieldError::new("outside_county"));
+    // 平城区 (Datong): neither it nor its city has bounds: Shanxi's apply.
+    expect_status(app.post_as(&client, "/api/v1/sites", &post("140213", 40.08, 113.30)).await, 201).await;
+    let err = assert_error(
+        app.post_as(&client, "/api/v1/sites", &post("140213", 41.50, 113.30)).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_field(&err, "lat", &FieldError::new("outside_county"));
+    // Outside China is said as such.
+    let err = assert_error(
+        app.post_as(&client, "/api/v1/sites", &post("140105", 60.0, 112.60)).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_field(&err, "lat", &FieldError::new("outside_china"));
+
+    // The bounds that apply, as the form gets them.
+    let b = expect_status(app.get("/api/v1/divisions/140106/bounds").await, 200).await;
+    assert_eq!(b["bounds"], json!({"lat_min": 37.40, "lat_max": 38.47, "lng_min": 111.45, "lng_max": 113.20}));
+    let b = expect_status(app.get("/api/v1/divisions/140105/bounds").await, 200).await;
+    assert_eq!(b["bounds"]["lat_min"], 37.57);
+    assert_error(app.get("/api/v1/divisions/999999/bounds").await, 404, "not_found").await;
+    let counties =
+        client.post(app.url("/api/sites/counties")).form(&[("city", "140100")]).send().await.expect("counties");
+    let counties: Value = counties.json().await.expect("json");
+    let yingze = counties.as_array().expect("list").iter().find(|c| c["code"] == "140106").expect("迎泽区").clone();
+    assert_eq!(yingze["bounds"]["lat_max"], 38.47);
+
+    // A county of another province, imported without bounds: only China's box applies (whose
+    // edges are inside); imported with bounds, they apply.
+    app.user("bounds.admin", Role::Sysadmin, None, None).await;
+    let admin = app.signed_in("bounds.admin").await;
+    let csv = "code,name,level,parent_code\n650000,新疆维吾尔自治区,province,\n650100,乌鲁木齐市,city,650000\n650102,天山区,county,650100\n";
+    let resp = admin
+        .post(app.url("/api/v1/admin/divisions/import"))
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .expect("import");
+    assert_eq!(resp.status().as_u16(), 200, "{}", resp.text().await.unwrap_or_default());
+    expect_status(app.post_as(&client, "/api/v1/sites", &post("650102", 53.56, 73.50)).await, 201).await;
+    let csv = "code,name,level,parent_code,lat_min,lat_max,lng_min,lng_max\n650102,天山区,county,650100,43.70,43.90,87.50,87.80\n";
+    let resp = admin
+        .post(app.url("/api/v1/admin/divisions/import"))
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .expect("import");
+    assert_eq!(resp.status().as_u16(), 200, "{}", resp.text().await.unwrap_or_default());
+    let err = assert_error(
+        app.post_as(&client, "/api/v1/sites", &post("650102", 53.56, 73.50)).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_field(&err, "lat", &FieldError::new("outside_county"));
+    expect_status(app.post_as(&client, "/api/v1/sites", &post("650102", 43.80, 87.60)).await, 201).await;
+    // Bad bounds in a file are refused by line, and nothing changes.
+    let csv =
+        "code,name,level,parent_code,lat_min,lat_max,lng_min,lng_max\n650102,天山区,county,650100,43.90,43.70,87.50,\n";
+    let resp = admin
+        .post(app.url("/api/v1/admin/divisions/import"))
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .expect("import");
+    assert_eq!(resp.status().as_u16(), 422);
+    let body: Value = resp.json().await.expect("json");
+    assert!(body.to_string().contains("bad_bounds"), "{body}");
+    expect_status(app.post_as(&client, "/api/v1/sites", &post("650102", 43.80, 87.60)).await, 201).await;
 }
 
 async fn site_rules_name_the_field(app: TestApp) {
@@ -82,12 +241,10 @@ async fn site_rules_name_the_field(app: TestApp) {
         let err = assert_error(app.post_as(&client, "/api/v1/sites", &body).await, 422, "validation_failed").await;
         assert_field(&err, field, &expected);
     }
-    // A site of one day is fine; the border of the box is inside.
+    // A site of one day is fine (the edges of China's box: `positions_lie_in_the_county_bounds`).
     let mut body = site_input(&app, "一日工地", "140105");
     body["starts_on"] = json!(today);
     body["ends_on"] = json!(today);
-    body["lat"] = json!(53.56);
-    body["lng"] = json!(73.50);
     expect_status(app.post_as(&client, "/api/v1/sites", &body).await, 201).await;
     // A date that is not a date, or a missing field, is a malformed body.
     let mut body = site_input(&app, "坏日期", "140105");

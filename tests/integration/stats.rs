@@ -52,9 +52,9 @@ async fn machine(app: &TestApp, builder: &reqwest::Client, n: u32, changes: Valu
 }
 
 async fn plain_site(app: &TestApp, builder: &reqwest::Client, name: &str, county: &str) -> Value {
-    let mut body = site_input(app, name, county);
-    body["low_emission_zone"] = json!(false);
-    expect_status(app.post_as(builder, "/api/v1/sites", &body).await, 201).await
+    let body = site_input(app, name, county);
+    let site = expect_status(app.post_as(builder, "/api/v1/sites", &body).await, 201).await;
+    crate::sites::mark_out_of_zone(app, &site).await
 }
 
 async fn file(app: &TestApp, builder: &reqwest::Client, site: &Value, machines: &[&Value]) -> Value {

@@ -1,15 +1,17 @@
 //! Importing a division list (another province's, or a corrected one) from a CSV with the
-//! columns of the bundled Shanxi file: `code,name,level,parent_code`. Every row is checked
-//! first — a six-digit code, a level that agrees with the code, a name, a parent that exists
-//! (in the database or earlier or later in the file) and fits the code — and the file is then
-//! upserted in one transaction, or not at all.
+//! columns of the bundled Shanxi file: `code,name,level,parent_code`, and optionally the rough
+//! bounds `lat_min,lat_max,lng_min,lng_max` (all four columns or none; per row all four cells
+//! or none — an empty row clears the division's bounds; without the columns bounds stay as they
+//! are). Every row is checked first — a six-digit code, a level that agrees with the code, a
+//! name, a parent that exists (in the database or earlier or later in the file) and fits the
+//! code, sound bounds — and the file is then upserted in one transaction, or not at all.
 
 use super::{DivisionImportReport, DivisionRowError};
 use crate::audit::{self, Action, EntityKind};
 use crate::auth::Role;
 use crate::auth::service::Principal;
 use crate::db::entities::division;
-use crate::divisions::{Level, is_division_code, parent_fits};
+use crate::divisions::{BOUND_COLUMNS, Bounds, Level, is_division_code, parent_fits, parse_bounds};
 use crate::i18n::*;
 use crate::service_error::ServiceError;
 use crate::state::AppState;
@@ -51,6 +53,8 @@ struct Row {
     name: String,
     level: Level,
     parent: Option<String>,
+    /// `None` when the file has no bound columns (bounds stay as stored).
+    bounds: Option<Option<Bounds>>,
 }
 
 fn message(locale: Locale, code: &str, other_line: u64) -> String {
@@ -63,6 +67,7 @@ fn message(locale: Locale, code: &str, other_line: u64) -> String {
         "unknown_parent" => td_string!(locale, admin.div_unknown_parent).to_string(),
         "parent_mismatch" => td_string!(locale, admin.div_parent_mismatch).to_string(),
         "missing_column" => td_string!(locale, admin.div_missing_column).to_string(),
+        "bad_bounds" => td_string!(locale, admin.div_bad_bounds).to_string(),
         _ => td_string!(locale, admin.div_malformed_row).to_string(),
     }
 }
@@ -127,6 +132,16 @@ fn read_rows(bytes: &[u8], problems: &mut Problems) -> Result<Vec<Row>, Division
             None => problems.add(1, Some(name), "missing_column", 0),
         }
     }
+    // The bound columns: all four or none.
+    let found: Vec<Option<usize>> = BOUND_COLUMNS.iter().map(|name| headers.iter().position(|h| h == name)).collect();
+    let bound_index: Option<Vec<usize>> = found.iter().copied().collect();
+    if bound_index.is_none() && found.iter().any(Option::is_some) {
+        for (name, at) in BOUND_COLUMNS.iter().zip(&found) {
+            if at.is_none() {
+                problems.add(1, Some(name), "missing_column", 0);
+            }
+        }
+    }
     if !problems.list.is_empty() {
         return Ok(vec![]);
     }
@@ -171,8 +186,21 @@ fn read_rows(bytes: &[u8], problems: &mut Problems) -> Result<Vec<Row>, Division
                 first_line.insert(code.clone(), line);
             }
         }
+        let bounds = match &bound_index {
+            None => None,
+            Some(at) => {
+                let cell = |i: usize| at.get(i).and_then(|&c| record.get(c)).unwrap_or("");
+                match parse_bounds([cell(0), cell(1), cell(2), cell(3)]) {
+                    Ok(b) => Some(b),
+                    Err(()) => {
+                        problems.add(line, Some("lat_min"), "bad_bounds", 0);
+                        None
+                    }
+                }
+            }
+        };
         if let (Some(level), true) = (level, problems.list.len() == before) {
-            rows.push(Row { line, code, name, level, parent: (!parent.is_empty()).then_some(parent) });
+            rows.push(Row { line, code, name, level, parent: (!parent.is_empty()).then_some(parent), bounds });
         }
     }
     Ok(rows)
@@ -246,28 +274,49 @@ pub async fn import(
     for level in [Level::Province, Level::City, Level::County] {
         let mut fresh = Vec::new();
         for row in good.iter().filter(|r| r.level == level) {
-            let after = serde_json::json!({"code": row.code, "name": row.name, "level": level.as_str(), "parent_code": row.parent});
+            let stored_bounds = stored.get(&row.code).and_then(crate::divisions::service::own_bounds);
+            let bounds = row.bounds.unwrap_or(stored_bounds);
+            let after = serde_json::json!({"code": row.code, "name": row.name, "level": level.as_str(), "parent_code": row.parent, "bounds": bounds});
+            let parts = |b: Option<Bounds>| {
+                (
+                    Set(b.map(|b| b.lat_min)),
+                    Set(b.map(|b| b.lat_max)),
+                    Set(b.map(|b| b.lng_min)),
+                    Set(b.map(|b| b.lng_max)),
+                )
+            };
             match stored.get(&row.code) {
                 None => {
                     let e = audit::entry(Action::Create, EntityKind::Division).by(principal).id(&row.code);
                     changes.push(e.county(Some(&row.code)).after(&after));
+                    let (lat_min, lat_max, lng_min, lng_max) = parts(bounds);
                     fresh.push(division::ActiveModel {
                         code: Set(row.code.clone()),
                         name: Set(row.name.clone()),
                         level: Set(level.as_str().to_owned()),
                         parent_code: Set(row.parent.clone()),
+                        lat_min,
+                        lat_max,
+                        lng_min,
+                        lng_max,
                     })
                 }
-                Some(d) if d.name == row.name && d.level == level.as_str() && d.parent_code == row.parent => {
+                Some(d)
+                    if d.name == row.name
+                        && d.level == level.as_str()
+                        && d.parent_code == row.parent
+                        && stored_bounds == bounds =>
+                {
                     report.unchanged += 1;
                 }
                 Some(d) => {
-                    let before = serde_json::json!({"code": d.code, "name": d.name, "level": d.level, "parent_code": d.parent_code});
+                    let before = serde_json::json!({"code": d.code, "name": d.name, "level": d.level, "parent_code": d.parent_code, "bounds": stored_bounds});
                     changes.push(change(&row.code).before(&before).after(&after));
                     let mut m: division::ActiveModel = d.clone().into();
                     m.name = Set(row.name.clone());
                     m.level = Set(level.as_str().to_owned());
                     m.parent_code = Set(row.parent.clone());
+                    (m.lat_min, m.lat_max, m.lng_min, m.lng_max) = parts(bounds);
                     m.update(&txn).await?;
                     report.updated += 1;
                 }

@@ -169,7 +169,7 @@ pub struct DivisionRowError {
     /// The column at fault, when one is.
     pub column: Option<String>,
     /// A stable code: `bad_code`, `bad_level`, `level_mismatch`, `bad_name`, `duplicate_code`,
-    /// `unknown_parent`, `parent_mismatch`, `missing_column`, `malformed_row`.
+    /// `unknown_parent`, `parent_mismatch`, `missing_column`, `malformed_row`, `bad_bounds`.
     pub code: String,
     pub message: String,
 }

@@ -263,6 +263,9 @@ pub const READ_ONLY_POSTS: &[&str] = &[
     "/api/transfers/list",
     "/api/transfers/get",
     "/api/transfers/owners",
+    "/api/sites/get",
+    "/api/sites/counties",
+    "/api/limits/division",
 ];
 
 /// Whether the safety net writes a generic row for a finished request: a successful

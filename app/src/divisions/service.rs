@@ -1,6 +1,7 @@
-//! Division queries: one division, and the counties under a division.
+//! Division queries: one division, the divisions above one (with the bounds that apply to it),
+//! and the counties under a division.
 
-use super::{Division, Level};
+use super::{Bounds, Division, Level, effective_bounds};
 use crate::db::entities::division;
 use crate::service_error::ServiceResult;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -12,6 +13,62 @@ fn to_dto(m: division::Model) -> Option<Division> {
 /// One division by code.
 pub async fn get(db: &impl ConnectionTrait, code: &str) -> ServiceResult<Option<Division>> {
     Ok(division::Entity::find_by_id(code.to_owned()).one(db).await?.and_then(to_dto))
+}
+
+/// A division and the divisions above it, nearest first (county, city, province), by their
+/// parent links (one query: a parent's code shares the child's leading digits). Empty when the
+/// code is unknown.
+pub async fn ancestry(db: &impl ConnectionTrait, code: &str) -> ServiceResult<Vec<division::Model>> {
+    if !super::is_division_code(code) {
+        return Ok(vec![]);
+    }
+    let candidates = [code.to_owned(), format!("{}00", &code[..4]), format!("{}0000", &code[..2])];
+    let mut found: std::collections::HashMap<String, division::Model> = division::Entity::find()
+        .filter(division::Column::Code.is_in(candidates))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.code.clone(), d))
+        .collect();
+    let mut chain = Vec::new();
+    let mut next = Some(code.to_owned());
+    while let Some(c) = next {
+        let Some(d) = found.remove(&c) else { break };
+        next = d.parent_code.clone();
+        chain.push(d);
+    }
+    Ok(chain)
+}
+
+/// The stored bounds of a division row.
+pub fn own_bounds(d: &division::Model) -> Option<Bounds> {
+    Bounds::from_parts(d.lat_min, d.lat_max, d.lng_min, d.lng_max)
+}
+
+/// The bounds that apply to a division: its own, else the nearest division's above it.
+pub async fn bounds_of(db: &impl ConnectionTrait, code: &str) -> ServiceResult<Option<Bounds>> {
+    let chain: Vec<Option<Bounds>> = ancestry(db, code).await?.iter().map(own_bounds).collect();
+    Ok(effective_bounds(&chain))
+}
+
+/// The counties (or other children) under `parent`, each with the bounds that apply to it.
+pub async fn children_with_bounds(
+    db: &impl ConnectionTrait,
+    parent: &str,
+) -> ServiceResult<Vec<crate::sites::CountyChoice>> {
+    let above: Vec<Option<Bounds>> = ancestry(db, parent).await?.iter().map(own_bounds).collect();
+    Ok(division::Entity::find()
+        .filter(division::Column::ParentCode.eq(parent))
+        .order_by_asc(division::Column::Code)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| {
+            let mut chain = vec![own_bounds(&d)];
+            chain.extend(above.iter().copied());
+            crate::sites::CountyChoice { bounds: effective_bounds(&chain), code: d.code, name: d.name }
+        })
+        .collect())
 }
 
 /// The direct children of a division (cities of a province, counties of a city), by code.

@@ -11,16 +11,12 @@ use crate::shell::messages::{
     case_kind_label, exemption_label, fuel_label, reason_message, stage_label, verdict_label,
 };
 use crate::shell::{ErrorBanner, FieldErrorText, PageTitle};
-use crate::sites::api::list_sites;
+use crate::sites::api::{get_site, list_sites};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
-
-/// The exemptions zones commonly list (DOMAIN.md); the server accepts one only where the
-/// county's zone lists it.
-const ZONE_EXEMPTIONS: [&str; 2] = ["emergency_rescue", "agriculture_season"];
 
 fn verdict_class(v: Verdict) -> &'static str {
     match v {
@@ -59,7 +55,23 @@ pub fn InspectPage() -> impl IntoView {
     let case_id = query.with_untracked(|q| q.get("case")).and_then(|c| Uuid::parse_str(&c).ok());
     let site = RwSignal::new(query.with_untracked(|q| q.get("site")).unwrap_or_default());
     let sites = Resource::new(|| (), |_| list_sites(None));
-    let table = Resource::new(|| (), |_| current_limit_table(None));
+    // The chosen site, as the server sees it today (zone membership and rule included).
+    let chosen = move || {
+        let id = site.get();
+        sites.get().and_then(|r| r.ok()).and_then(|p| p.items.into_iter().find(|s| s.id.to_string() == id))
+    };
+    // The table the server will judge with: the one in force today for the site's county (keyed
+    // on the chosen site itself, so the page rendered on the server and the hydrated one agree).
+    let table = Resource::new(
+        move || site.get(),
+        |id| async move {
+            let county = match Uuid::parse_str(&id) {
+                Ok(id) => get_site(id).await.ok().map(|s| s.county_code),
+                Err(_) => None,
+            };
+            current_limit_table(None, county).await
+        },
+    );
     let code_for_lookup = code.clone();
     let machine = Resource::new(
         || (),
@@ -83,14 +95,9 @@ pub fn InspectPage() -> impl IntoView {
     let create = ServerAction::<CreateInspection>::new();
     let local = RwSignal::new(None::<FieldErrors>);
 
-    let site_lez = move || {
-        let id = site.get();
-        sites
-            .get()
-            .and_then(|r| r.ok())
-            .and_then(|p| p.items.into_iter().find(|s| s.id.to_string() == id))
-            .map(|s| s.low_emission_zone)
-    };
+    let site_lez = move || chosen().map(|s| s.low_emission_zone);
+    let site_rule = move || chosen().and_then(|s| s.zone.rule);
+    let site_exemptions = move || chosen().map(|s| s.zone.exemptions).unwrap_or_default();
     // The machine facts: from the look-up for a registered machine, typed from the nameplate otherwise.
     let facts = move || -> Option<(EmissionStage, FuelType, f64)> {
         match machine.get().flatten() {
@@ -123,7 +130,7 @@ pub fn InspectPage() -> impl IntoView {
             low_emission_zone: Some(site_lez().unwrap_or(false) && exemption.get().is_empty()),
             county_code: None,
         };
-        Some(input.evaluate(&table.rows, None))
+        Some(input.evaluate(&table.rows, site_rule()))
     });
     let error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
     let fields = Signal::derive(move || {
@@ -210,12 +217,15 @@ pub fn InspectPage() -> impl IntoView {
                     <FieldErrorText errors=fields field="site_id" />
                     {move || site_lez().unwrap_or(false).then(|| view! { <p class="badge badge-warn">{td_string!(i18n.get_locale(), field.in_zone)}</p> })}
                 </div>
-                {move || site_lez().unwrap_or(false).then(|| view! {
+                {move || (site_lez().unwrap_or(false) && !site_exemptions().is_empty()).then(|| view! {
                     <div class="field">
                         <label for="zone_exemption">{t!(i18n, field.zone_exemption)}</label>
                         <select id="zone_exemption" bind:value=exemption>
                             <option value="">{t!(i18n, field.zone_exemption_none)}</option>
-                            {ZONE_EXEMPTIONS.into_iter().map(|e| view! { <option value=e>{move || exemption_label(i18n.get_locale(), e)}</option> }).collect_view()}
+                            {site_exemptions().into_iter().map(|e| {
+                                let value = e.clone();
+                                view! { <option value=value>{move || exemption_label(i18n.get_locale(), &e)}</option> }
+                            }).collect_view()}
                         </select>
                         <FieldErrorText errors=fields field="zone_exemption" />
                     </div>
@@ -299,6 +309,13 @@ pub fn InspectPage() -> impl IntoView {
                     <textarea id="notes" rows="2" bind:value=notes></textarea>
                 </div>
                 <h2>{t!(i18n, field.verdict_preview)}</h2>
+                <Transition fallback=|| ()>
+                    {move || table.get().and_then(|r| r.ok()).map(|t| {
+                        let locale = i18n.get_locale();
+                        let whose = t.division_name.clone().unwrap_or_else(|| td_string!(locale, limits.national).to_string());
+                        view! { <p class="muted" data-testid="judging-table">{td_string!(locale, field.judged_with)} ": " {t.version} " · " {whose}</p> }
+                    })}
+                </Transition>
                 {move || preview.get().and_then(|p| p.ok()).map(|e| view! { <VerdictView evaluation=e testid="verdict-preview" /> })}
                 <button type="submit" class="button primary big" disabled=move || create.pending().get()>{t!(i18n, field.submit)}</button>
             </form>

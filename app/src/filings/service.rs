@@ -48,18 +48,16 @@ pub async fn find_visible(state: &AppState, principal: &Principal, id: Uuid) -> 
         .ok_or_else(|| AppError::NotFound.into())
 }
 
-/// The lowest diesel stage allowed at a site, when it lies in a zone in force on `on`.
+/// The lowest diesel stage allowed at a site, when it lies in a zone on `on` (the site's
+/// membership that day, `sites::zone`; a site an official put in a zone without zone data gets
+/// the default rule).
 async fn zone_min_stage(
     db: &impl ConnectionTrait,
     site: &site::Model,
     on: NaiveDate,
 ) -> ServiceResult<Option<EmissionStage>> {
-    if !site.low_emission_zone {
-        return Ok(None);
-    }
-    let zone = crate::sites::service::zone_for(db, &site.county_code, on).await?;
-    // A site marked as in a zone without zone data for its county: the strictest common rule.
-    Ok(Some(zone.and_then(|z| EmissionStage::parse(&z.min_diesel_stage)).unwrap_or(EmissionStage::Stage3)))
+    let membership = crate::sites::zone_service::membership(db, site, on).await?;
+    Ok(membership.rule().map(|r| r.min_diesel_stage))
 }
 
 async fn facts(db: &impl ConnectionTrait, machines: Vec<machine::Model>) -> ServiceResult<Vec<MachineFacts>> {

@@ -11,11 +11,12 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use uuid::Uuid;
 
-/// The limit table in force on a day (today when `None`), for evaluating on the phone.
+/// The limit table in force on a day (today when `None`) for a county — the one the server
+/// judges its inspections with, for evaluating on the phone — or the national one.
 #[server(endpoint = "inspections/limit-table")]
-pub async fn current_limit_table(on: Option<NaiveDate>) -> Result<LimitTable, AppError> {
+pub async fn current_limit_table(on: Option<NaiveDate>, county_code: Option<String>) -> Result<LimitTable, AppError> {
     let state = crate::state::app_state()?;
-    Ok(super::limits_service::current(&state, on).await?)
+    Ok(super::tables_service::current(&state, on, county_code.as_deref()).await?)
 }
 
 /// The verdict with the table in force today.
@@ -60,18 +61,27 @@ pub async fn add_inspection_note(id: Uuid, input: NoteInput) -> Result<Note, App
     Ok(super::service::add_note(&state, &p, id, input).await?)
 }
 
-/// Every limit table version, newest first (officers).
+/// Every limit table version, national and local, newest first.
 #[server(endpoint = "limits/list")]
 pub async fn list_limit_tables() -> Result<Page<LimitTable>, AppError> {
     let state = crate::state::app_state()?;
-    Ok(super::limits_service::list_tables(&state, &crate::paging::PageQuery { limit: Some(100), cursor: None }).await?)
+    let page = crate::paging::PageQuery { limit: Some(100), cursor: None };
+    Ok(super::tables_service::list_tables(&state, &super::limits::TableFilter::default(), &page).await?)
 }
 
-/// Publishes a new limit table version (province and city officers).
+/// Publishes a new limit table version (system administrators national, officers their own
+/// division's).
 #[server(input = Json, endpoint = "limits/create")]
 pub async fn create_limit_table(input: super::limits::LimitTableInput) -> Result<LimitTable, AppError> {
     let (state, p) = crate::rest::context::state_and_principal()?;
-    Ok(super::limits_service::create_table(&state, &p, input).await?)
+    Ok(super::tables_service::create_table(&state, &p, input).await?)
+}
+
+/// The division the caller publishes limit tables for (`None`: the national table).
+#[server(endpoint = "limits/division")]
+pub async fn publishing_division() -> Result<Option<crate::divisions::Division>, AppError> {
+    let (state, p) = crate::rest::context::state_and_principal()?;
+    Ok(super::tables_service::publishing_division(&state, &p).await?)
 }
 
 /// The zones the caller administers.

@@ -11,6 +11,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// Who publishes limit tables: system administrators the national ones (GB 36886), province
+/// and city officers local standards for their own division.
+pub const TABLE_PUBLISHERS: [crate::auth::Role; 3] =
+    [crate::auth::Role::Sysadmin, crate::auth::Role::ProvinceOfficer, crate::auth::Role::CityOfficer];
+/// Who administers low-emission zones (for their own division and those under it).
+pub const ZONE_ADMINS: [crate::auth::Role; 2] = [crate::auth::Role::ProvinceOfficer, crate::auth::Role::CityOfficer];
+
 /// The seeded table's version.
 pub const SEED_VERSION: &str = "GB36886-2018";
 /// The highest k limit a table may hold (m⁻¹); opacity meters read up to about 10.
@@ -25,8 +32,12 @@ pub const KNOWN_EXEMPTIONS: [&str; 2] = ["emergency_rescue", "agriculture_season
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LimitTable {
     pub id: Uuid,
-    /// E.g. `GB36886-2018`.
+    /// E.g. `GB36886-2018`; unique within its division.
     pub version: String,
+    /// The province or city of a local standard; `null` for a national table.
+    pub division_code: Option<String>,
+    /// That division's name; `null` for a national table.
+    pub division_name: Option<String>,
     /// The first day (China) the table is in force; it stays in force until a later table starts.
     pub effective_from: NaiveDate,
     pub notes: Option<String>,
@@ -39,6 +50,10 @@ pub struct LimitTable {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LimitTableInput {
+    /// The caller's own province or city (officers; absent means their own); system
+    /// administrators publish national tables only and leave it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub division_code: Option<String>,
     pub version: String,
     pub effective_from: NaiveDate,
     #[serde(default)]
@@ -46,12 +61,23 @@ pub struct LimitTableInput {
     pub rows: Vec<LimitRow>,
 }
 
-/// `?on=YYYY-MM-DD` of `GET /limit-tables/current`.
+/// `?on=YYYY-MM-DD&county_code=` of `GET /limit-tables/current`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
 pub struct OnDate {
     /// The day (China); today when absent.
     pub on: Option<NaiveDate>,
+    /// The division whose table is asked for (a county: the table its inspections are judged
+    /// with); the national table when absent.
+    pub county_code: Option<String>,
+}
+
+/// `?division_code=` of the table list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+pub struct TableFilter {
+    /// Only this province's or city's tables; `national` for the national ones.
+    pub division_code: Option<String>,
 }
 
 fn bad_bound(b: Option<f64>) -> bool {
@@ -226,6 +252,7 @@ mod tests {
 
     fn table() -> LimitTableInput {
         LimitTableInput {
+            division_code: None,
             version: " GB36886-2026 ".into(),
             effective_from: NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
             notes: Some(" ".into()),

@@ -1,13 +1,14 @@
-//! Limit tables and zones in the database: the table in force on a day, new table versions
-//! (never edits), and the zones officers administer for their divisions.
+//! Zones in the database (the zones officers administer for their divisions, and their rules)
+//! and the verdict of `/compliance/evaluate`; limit tables are in `tables_service`.
 
-use super::compliance::{self, LimitClass, LimitRow, ZoneRule};
-use super::limits::{LimitTable, LimitTableInput, Zone, ZoneFilter, ZoneInput, validate_table, validate_zone};
+use super::compliance::{self, LimitClass, ZoneRule};
+use super::limits::{Zone, ZoneFilter, ZoneInput, validate_zone};
+use super::tables_service::table_in_force;
 use crate::audit::{self, Action, EntityKind};
 use crate::auth::Role;
 use crate::auth::service::Principal;
-use crate::db::entities::{division, limit_row, limit_table, low_emission_zone};
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::db::entities::{division, low_emission_zone};
+use crate::error::AppError;
 use crate::machines::EmissionStage;
 use crate::paging::{Page, PageQuery, page_from};
 use crate::service_error::{ServiceError, ServiceResult};
@@ -16,152 +17,11 @@ use chrono::NaiveDate;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
-/// Who administers limit tables and zones.
-pub const ADMINS: [Role; 2] = [Role::ProvinceOfficer, Role::CityOfficer];
-
-fn row_dto(r: limit_row::Model) -> ServiceResult<LimitRow> {
-    Ok(LimitRow {
-        class: LimitClass::parse(&r.class)
-            .ok_or_else(|| ServiceError::internal(format!("stored class {}", r.class)))?,
-        power_min_kw: r.power_min_kw,
-        power_max_kw: r.power_max_kw,
-        k_limit: r.k_limit,
-        ringelmann_max: r.ringelmann_max,
-    })
-}
-
-async fn with_rows(db: &impl ConnectionTrait, tables: Vec<limit_table::Model>) -> ServiceResult<Vec<LimitTable>> {
-    let ids: Vec<Uuid> = tables.iter().map(|t| t.id).collect();
-    let mut rows: HashMap<Uuid, Vec<LimitRow>> = HashMap::new();
-    for r in limit_row::Entity::find()
-        .filter(limit_row::Column::TableId.is_in(ids))
-        .order_by_asc(limit_row::Column::Position)
-        .all(db)
-        .await?
-    {
-        rows.entry(r.table_id).or_default().push(row_dto(r)?);
-    }
-    Ok(tables
-        .into_iter()
-        .map(|t| LimitTable {
-            rows: rows.remove(&t.id).unwrap_or_default(),
-            id: t.id,
-            version: t.version,
-            effective_from: t.effective_from,
-            notes: t.notes,
-            created_at: t.created_at,
-        })
-        .collect())
-}
-
-/// The table in force on `on` (China date): the one with the latest effective date not after it.
-pub async fn table_in_force(db: &impl ConnectionTrait, on: NaiveDate) -> ServiceResult<Option<LimitTable>> {
-    let Some(t) = limit_table::Entity::find()
-        .filter(limit_table::Column::EffectiveFrom.lte(on))
-        .order_by_desc(limit_table::Column::EffectiveFrom)
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    Ok(with_rows(db, vec![t]).await?.pop())
-}
-
-/// `GET /limit-tables/current`: the table in force on `on` (today when absent); 404 before the
-/// first table.
-pub async fn current(state: &AppState, on: Option<NaiveDate>) -> ServiceResult<LimitTable> {
-    let day = on.unwrap_or_else(|| crate::dates::china_date(state.clock.now()));
-    table_in_force(&state.db, day).await?.ok_or_else(|| AppError::NotFound.into())
-}
-
-/// Every table version, latest effective date first.
-pub async fn list_tables(state: &AppState, page: &PageQuery) -> ServiceResult<Page<LimitTable>> {
-    let limit = page.limit();
-    let mut q = limit_table::Entity::find();
-    if let Some(after) = page.after()? {
-        let cursor = limit_table::Entity::find_by_id(after).one(&state.db).await?;
-        let Some(cursor) = cursor else { return Err(AppError::field("cursor", "invalid").into()) };
-        q = q.filter(limit_table::Column::EffectiveFrom.lt(cursor.effective_from));
-    }
-    let rows = q.order_by_desc(limit_table::Column::EffectiveFrom).limit(limit + 1).all(&state.db).await?;
-    let page = page_from(rows, limit, |t| t.id);
-    Ok(Page { items: with_rows(&state.db, page.items).await?, next_cursor: page.next_cursor })
-}
-
-/// After a unique violation: which of version and effective date is taken (409).
-async fn duplicate_table(db: &impl ConnectionTrait, input: &LimitTableInput) -> ServiceResult<ServiceError> {
-    let same_version =
-        limit_table::Entity::find().filter(limit_table::Column::Version.eq(input.version.clone())).one(db).await?;
-    let (code, field) = if same_version.is_some() {
-        ("duplicate_version", "version")
-    } else {
-        ("duplicate_effective_date", "effective_from")
-    };
-    let mut params = BTreeMap::new();
-    params.insert("version".to_owned(), input.version.clone());
-    params.insert("effective_from".to_owned(), input.effective_from.to_string());
-    Ok(AppError::Conflict {
-        code: code.into(),
-        fields: FieldErrors::single(field, FieldError::new("already_registered")),
-        params,
-    }
-    .into())
-}
-
-/// Adds a table version (province and city officers). It replaces the table in force from its
-/// effective date (past or future); nothing already recorded changes.
-#[tracing::instrument(skip(state, input), fields(user = %principal.username))]
-pub async fn create_table(
-    state: &AppState,
-    principal: &Principal,
-    mut input: LimitTableInput,
-) -> ServiceResult<LimitTable> {
-    principal.require(&ADMINS)?;
-    validate_table(&mut input).into_result()?;
-    let now = state.clock.now();
-    let id = Uuid::now_v7();
-    let txn = state.db.begin().await?;
-    let inserted = limit_table::Entity::insert(limit_table::ActiveModel {
-        id: Set(id),
-        version: Set(input.version.clone()),
-        effective_from: Set(input.effective_from),
-        notes: Set(input.notes.clone()),
-        created_by: Set(Some(principal.user_id)),
-        created_at: Set(now),
-    })
-    .exec(&txn)
-    .await;
-    match inserted {
-        Ok(_) => {}
-        Err(e) if crate::db::is_unique_violation(&e) => {
-            txn.rollback().await?;
-            return Err(duplicate_table(&state.db, &input).await?);
-        }
-        Err(e) => return Err(e.into()),
-    }
-    limit_row::Entity::insert_many(input.rows.iter().enumerate().map(|(i, r)| limit_row::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        table_id: Set(id),
-        position: Set(i as i32 + 1),
-        class: Set(r.class.as_str().to_owned()),
-        power_min_kw: Set(r.power_min_kw),
-        power_max_kw: Set(r.power_max_kw),
-        k_limit: Set(r.k_limit),
-        ringelmann_max: Set(r.ringelmann_max),
-    }))
-    .exec(&txn)
-    .await?;
-    let t =
-        limit_table::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| ServiceError::internal("table vanished"))?;
-    let table = with_rows(&txn, vec![t]).await?.pop().ok_or_else(|| ServiceError::internal("table vanished"))?;
-    audit::record(&txn, now, audit::entry(Action::Create, EntityKind::LimitTable).by(principal).id(id).after(&table))
-        .await?;
-    txn.commit().await?;
-    Ok(table)
-}
+/// Who administers zones.
+pub const ADMINS: [Role; 2] = super::limits::ZONE_ADMINS;
 
 /// The zone rule of a zone row (a row with values we do not know gets the default rule).
 pub fn zone_rule(z: &low_emission_zone::Model) -> ZoneRule {
@@ -177,12 +37,15 @@ pub async fn zone_rule_for(db: &impl ConnectionTrait, county: &str, on: NaiveDat
     Ok(crate::sites::service::zone_for(db, county, on).await?.map(|z| zone_rule(&z)).unwrap_or(ZoneRule::DEFAULT))
 }
 
-/// `POST /compliance/evaluate`: the rule against the table in force today; a zone uses the
-/// zone data of `county_code` when given, else the default rule.
+/// `POST /compliance/evaluate`: the rule against the table in force today for `county_code`
+/// (the one its inspections are judged with; the national table without it, or for a code that
+/// names no division); a zone uses the zone data of `county_code` when given, else the default
+/// rule.
 pub async fn evaluate(state: &AppState, input: &compliance::EvaluateInput) -> ServiceResult<compliance::Evaluation> {
     let today = crate::dates::china_date(state.clock.now());
-    let table =
-        table_in_force(&state.db, today).await?.ok_or_else(|| ServiceError::internal("no limit table in force"))?;
+    let table = table_in_force(&state.db, input.county_code.as_deref(), today)
+        .await?
+        .ok_or_else(|| ServiceError::internal("no limit table in force"))?;
     let zone = match (&input.county_code, input.low_emission_zone) {
         (Some(county), Some(true)) => {
             crate::sites::service::zone_for(&state.db, county, today).await?.map(|z| zone_rule(&z))

@@ -13,8 +13,11 @@
 //! round trips (PostgreSQL) than in the database, so the look-up is one statement in the common
 //! case, after the caller's account (one more; a session's record is one more again): the
 //! machine (over the four unique identifier indexes), its owner, its filings covering today, its
-//! latest inspection and its count of unresolved cases come together; its index look-ups are
-//! filing_machines.machine_id, inspections(machine_id, inspected_at) and cases(machine_id, state).
+//! latest inspection and its count of unresolved cases come together, with whether the site of a
+//! current filing is in a zone today (`sites::zone_service::in_zone_sql`: the site's decision,
+//! else an `EXISTS` over the zones of its county and city); its index look-ups are
+//! filing_machines.machine_id, inspections(machine_id, inspected_at), cases(machine_id, state)
+//! and low_emission_zones(division_code, effective_from).
 
 use super::compliance::Verdict;
 use super::compliance::ZoneRule;
@@ -219,7 +222,7 @@ fn lookup_statement(code: &str, today: NaiveDate) -> SelectStatement {
         .expr_as(f(filing::Column::PlannedEntryOn), "filing_entry_on")
         .expr_as(f(filing::Column::PlannedExitOn), "filing_exit_on")
         .expr_as(Expr::col((site::Entity, site::Column::Name)), "site_name")
-        .expr_as(Expr::col((site::Entity, site::Column::LowEmissionZone)), "site_low_emission_zone")
+        .expr_as(crate::sites::zone_service::in_zone_sql(today), "site_low_emission_zone")
         .from(machine::Entity)
         .left_join(
             organization::Entity,
@@ -264,7 +267,8 @@ async fn find_machine(db: &impl ConnectionTrait, code: &str, today: NaiveDate) -
     Ok(rows.into_iter().filter(|r| r.id == best).collect())
 }
 
-/// An accepted filing covering today, with its site's name and zone flag.
+/// An accepted filing covering today, with its site's name and whether the site is in a zone
+/// today (`sites::zone`, computed in the statement).
 struct CurrentFiling {
     filing: LookupFiling,
     low_emission_zone: bool,
@@ -290,15 +294,15 @@ async fn open_cases(db: &impl ConnectionTrait, machine_id: Uuid, today: NaiveDat
         .collect()
 }
 
-/// The zone rule of a site in a zone (`None` outside zones).
+/// The zone rule of a site in a zone today (`None` outside zones).
 async fn zone_of(
     db: &impl ConnectionTrait,
-    site: Option<(&str, bool)>,
+    site: Option<&site::Model>,
     today: NaiveDate,
 ) -> ServiceResult<Option<ZoneRule>> {
     match site {
-        Some((county, true)) => Ok(Some(super::limits_service::zone_rule_for(db, county, today).await?)),
-        _ => Ok(None),
+        Some(s) => Ok(crate::sites::zone_service::membership(db, s, today).await?.rule()),
+        None => Ok(None),
     }
 }
 
@@ -339,14 +343,13 @@ pub async fn lookup(state: &AppState, principal: &Principal, q: &LookupQuery) ->
     let dto = m.machine()?;
     let mut filings: Vec<CurrentFiling> = rows.iter().filter_map(LookupRow::current_filing).collect();
     filings.sort_by_key(|f| (f.filing.planned_entry_on, f.filing.id));
-    let here_zone_site = here_site.as_ref().map(|s| (s.county_code.as_str(), s.low_emission_zone));
     let cases = async {
         match m.open_cases {
             0 => Ok(vec![]),
             _ => open_cases(db, m.id, today).await,
         }
     };
-    let (open_cases, here_rule) = tokio::try_join!(cases, zone_of(db, here_zone_site, today))?;
+    let (open_cases, here_rule) = tokio::try_join!(cases, zone_of(db, here_site.as_ref(), today))?;
 
     let is_here = |f: &CurrentFiling| match &here_site {
         Some(s) => f.filing.site_id == s.id,
@@ -356,13 +359,13 @@ pub async fn lookup(state: &AppState, principal: &Principal, q: &LookupQuery) ->
     let chosen = filings.iter().find(|f| is_here(f)).or(filings.first());
     // The zone is judged at the given site, else at the site the machine is filed for today.
     let zone_allows = match (&here_site, chosen) {
-        (Some(s), _) => {
-            Some(!s.low_emission_zone || here_rule.is_some_and(|r| r.allows(dto.fuel_type, dto.emission_stage)))
-        }
+        (Some(_), _) => Some(here_rule.is_none_or(|r| r.allows(dto.fuel_type, dto.emission_stage))),
         (None, Some(f)) if !f.low_emission_zone => Some(true),
-        (None, Some(f)) => zone_of(db, Some((&f.filing.county_code, true)), today)
-            .await?
-            .map(|r| r.allows(dto.fuel_type, dto.emission_stage)),
+        (None, Some(f)) => Some(
+            super::limits_service::zone_rule_for(db, &f.filing.county_code, today)
+                .await?
+                .allows(dto.fuel_type, dto.emission_stage),
+        ),
         (None, None) => None,
     };
 

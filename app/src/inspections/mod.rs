@@ -4,10 +4,12 @@
 
 pub mod compliance;
 pub mod limits;
+pub mod local_limits;
 
 pub mod api;
 pub mod limits_pages;
 pub mod pages;
+pub mod zones_pages;
 
 #[cfg(feature = "ssr")]
 pub mod limits_service;
@@ -17,6 +19,8 @@ pub mod lookup;
 pub mod rest;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod tables_service;
 
 use crate::cases::{CaseKind, CaseState};
 use crate::machines::{EmissionStage, FuelType};
@@ -148,8 +152,14 @@ pub struct Inspection {
     pub limit_k: Option<f64>,
     pub mean_k: Option<f64>,
     pub reasons: Vec<Reason>,
-    /// The limit table the verdict was computed with (the one in force at `inspected_at`).
+    /// The version of the limit table the verdict was computed with: the most specific table in
+    /// force for the site's county at `inspected_at` (versions are unique per division only).
     pub limit_table_version: String,
+    /// That table's id (`null` only for inspections recorded before tables had divisions and
+    /// whose version named no table).
+    pub limit_table_id: Option<Uuid>,
+    /// That table's division: a province or city for a local table, `null` for a national one.
+    pub limit_table_division_code: Option<String>,
     pub low_emission_zone: bool,
     /// The zone exemption the verdict was judged under (the zone's rules were not applied).
     pub zone_exemption: Option<String>,

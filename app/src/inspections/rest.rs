@@ -2,9 +2,9 @@
 //! `/machines/lookup`.
 
 use super::compliance::{EvaluateInput, Evaluation};
-use super::limits::{LimitTable, LimitTableInput, OnDate, Zone, ZoneFilter, ZoneInput};
+use super::limits::{LimitTable, LimitTableInput, OnDate, TableFilter, Zone, ZoneFilter, ZoneInput};
 use super::{Inspection, InspectionFilter, InspectionInput, LookupQuery, LookupResult, Note, NoteInput};
-use super::{limits_service, lookup, service};
+use super::{limits_service, lookup, service, tables_service};
 use crate::paging::{Page, PageQuery};
 use crate::rest::{ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
 use crate::state::AppState;
@@ -29,7 +29,9 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The compliance verdict for a machine and its readings, with the limit table in force today
-/// (the same rule inspections use; anyone may call it).
+/// for `county_code` — the one that county's inspections are judged with (city table over
+/// province table over national) — or the national table without it; the same rule inspections
+/// use; anyone may call it.
 #[utoipa::path(post, path = "/api/v1/compliance/evaluate", tag = "inspections", request_body = EvaluateInput,
     responses(
         (status = 200, body = Evaluation),
@@ -42,33 +44,44 @@ pub async fn evaluate(
     Ok(axum::Json(limits_service::evaluate(&state, &input).await?))
 }
 
-/// The limit table in force on a day (today by default); public, the phone caches it.
+/// The limit table in force on a day (today by default) for a county — the one its inspections
+/// are judged with (the inspector's phone evaluates with it) — or the national table; public.
 #[utoipa::path(get, path = "/api/v1/limit-tables/current", tag = "inspections", params(OnDate),
-    responses((status = 200, body = LimitTable), (status = 404, description = "No table in force yet on that day", body = ErrorBody)))]
+    responses(
+        (status = 200, body = LimitTable),
+        (status = 404, description = "No table in force yet on that day", body = ErrorBody),
+        (status = 422, description = "`county_code` names no division", body = ErrorBody),
+    ))]
 pub async fn current_table(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<OnDate>,
 ) -> ApiResult<axum::Json<LimitTable>> {
-    Ok(axum::Json(limits_service::current(&state, q.on).await?))
+    Ok(axum::Json(tables_service::current(&state, q.on, q.county_code.as_deref()).await?))
 }
 
-/// Every limit table version, latest effective date first (public reference data).
-#[utoipa::path(get, path = "/api/v1/limit-tables", tag = "inspections", params(PageQuery),
+/// Every limit table version, national and local, latest effective date first (public reference
+/// data); `division_code` narrows it to one province or city (`national`: the national tables).
+#[utoipa::path(get, path = "/api/v1/limit-tables", tag = "inspections", params(PageQuery, TableFilter),
     responses((status = 200, body = Page<LimitTable>)))]
 pub async fn list_tables(
     State(state): State<AppState>,
     ApiQuery(page): ApiQuery<PageQuery>,
+    ApiQuery(filter): ApiQuery<TableFilter>,
 ) -> ApiResult<axum::Json<Page<LimitTable>>> {
-    Ok(axum::Json(limits_service::list_tables(&state, &page).await?))
+    Ok(axum::Json(tables_service::list_tables(&state, &filter, &page).await?))
 }
 
-/// Adds a limit table version, in force from its date (province and city officers). Tables are
-/// never edited: a new version replaces the old one from its effective date.
+/// Publishes a limit table version, in force from its date. System administrators publish the
+/// national table (GB 36886; any date); a province or city officer a local standard for their
+/// own province or city, in force from today or later, each row equal to or stricter than the
+/// table it narrows (the table in force on that date for the division above). Tables are never
+/// edited: a new version replaces its division's table from its effective date.
 #[utoipa::path(post, path = "/api/v1/limit-tables", tag = "inspections", request_body = LimitTableInput,
     responses(
-        (status = 201, body = LimitTable), (status = 403, body = ErrorBody),
-        (status = 409, description = "`duplicate_version` or `duplicate_effective_date`", body = ErrorBody),
-        (status = 422, description = "Class I and II bands must cover every power without overlap", body = ErrorBody),
+        (status = 201, body = LimitTable),
+        (status = 403, description = "Not a system administrator or province/city officer; an officer naming another division; an administrator naming any", body = ErrorBody),
+        (status = 409, description = "`duplicate_version` or `duplicate_effective_date` within the division", body = ErrorBody),
+        (status = 422, description = "Class I and II bands must cover every power without overlap; a local table: `effective_from` `in_the_past`, `rows` `laxer_row` (naming the row's `position`) or `class_not_covered`; `division_code` `unknown_division`", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = [])))]
 pub async fn create_table(
@@ -76,7 +89,7 @@ pub async fn create_table(
     Caller(p): Caller,
     ApiJson(input): ApiJson<LimitTableInput>,
 ) -> ApiResult<(StatusCode, axum::Json<LimitTable>)> {
-    Ok((StatusCode::CREATED, axum::Json(limits_service::create_table(&state, &p, input).await?)))
+    Ok((StatusCode::CREATED, axum::Json(tables_service::create_table(&state, &p, input).await?)))
 }
 
 /// The zones of the divisions the caller administers (province and city officers).

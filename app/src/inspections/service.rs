@@ -11,7 +11,7 @@ use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
 use crate::auth::{Role, Scope};
 use crate::cases::{CaseKind, CaseState};
-use crate::db::entities::{case, case_event, inspection, inspection_note, machine, site, user};
+use crate::db::entities::{case, case_event, inspection, inspection_note, limit_table, machine, site, user};
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::machines::regcode::RegistrationCode;
 use crate::machines::{EmissionStage, FuelType};
@@ -123,6 +123,17 @@ async fn to_dtos(db: &impl ConnectionTrait, rows: Vec<inspection::Model>) -> Ser
         .into_iter()
         .map(|(id, name, code)| (id, (name, code)))
         .collect();
+    let table_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.limit_table_id).collect();
+    let table_divisions: HashMap<Uuid, Option<String>> = limit_table::Entity::find()
+        .select_only()
+        .column(limit_table::Column::Id)
+        .column(limit_table::Column::DivisionCode)
+        .filter(limit_table::Column::Id.is_in(table_ids))
+        .into_tuple::<(Uuid, Option<String>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
     let mut opened: HashMap<Uuid, Vec<OpenedCase>> = HashMap::new();
     for (id, kind, inspection_id) in case::Entity::find()
         .select_only()
@@ -195,6 +206,8 @@ async fn to_dtos(db: &impl ConnectionTrait, rows: Vec<inspection::Model>) -> Ser
                 mean_k: r.mean_k,
                 reasons: parse_json::<Vec<String>>(&r.reasons)?.iter().filter_map(|c| Reason::parse(c)).collect(),
                 limit_table_version: r.limit_table_version,
+                limit_table_division_code: r.limit_table_id.and_then(|t| table_divisions.get(&t).cloned().flatten()),
+                limit_table_id: r.limit_table_id,
                 low_emission_zone: r.low_emission_zone,
                 zone_exemption: r.zone_exemption,
                 label_present: r.label_present,
@@ -389,9 +402,10 @@ fn check_basics(state: &AppState, input: &mut InspectionInput, errors: &mut Fiel
     }
 }
 
-/// The zone rule an inspection on `site` is judged under: none off a zone; none either when the
-/// work falls under an exemption the county's zone in force lists (the claimed exemption must be
-/// one of them, and only on a zone site); else the zone's rule (the default rule without zone data).
+/// The zone rule an inspection on `site` is judged under: none off a zone (the site's
+/// membership on `day`, `sites::zone`); none either when the work falls under an exemption the
+/// county's zone in force lists (the claimed exemption must be one of them, and only on a zone
+/// site); else the zone's rule (the default rule without zone data).
 async fn zone_for_inspection(
     state: &AppState,
     site: &crate::db::entities::site::Model,
@@ -400,23 +414,20 @@ async fn zone_for_inspection(
     errors: &mut FieldErrors,
 ) -> ServiceResult<Option<compliance::ZoneRule>> {
     input.zone_exemption = trimmed(&input.zone_exemption).map(|e| e.to_lowercase());
-    if !site.low_emission_zone {
+    let membership = crate::sites::zone_service::membership(&state.db, site, day).await?;
+    if !membership.in_zone {
         if input.zone_exemption.is_some() {
             errors.add("zone_exemption", FieldError::new("not_in_zone"));
         }
         return Ok(None);
     }
-    let zone = crate::sites::service::zone_for(&state.db, &site.county_code, day).await?;
     if let Some(claimed) = &input.zone_exemption {
-        let listed = zone.as_ref().is_some_and(|z| {
-            serde_json::from_str::<Vec<String>>(&z.exemptions).is_ok_and(|codes| codes.iter().any(|c| c == claimed))
-        });
-        if listed {
+        if membership.exemptions().iter().any(|c| c == claimed) {
             return Ok(None);
         }
         errors.add("zone_exemption", FieldError::new("exemption_not_listed"));
     }
-    Ok(Some(zone.map(|z| super::limits_service::zone_rule(&z)).unwrap_or(compliance::ZoneRule::DEFAULT)))
+    Ok(membership.rule())
 }
 
 /// The case a re-inspection names: visible to the inspector, about this machine, awaiting
@@ -482,7 +493,7 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: Inspecti
     let facts = facts(machine.as_ref(), &input, &mut errors)?;
     let day = crate::dates::china_date(input.inspected_at);
     let zone = zone_for_inspection(state, &site, day, &mut input, &mut errors).await?;
-    let table = super::limits_service::table_in_force(&state.db, day).await?;
+    let table = super::tables_service::table_in_force(&state.db, Some(&site.county_code), day).await?;
     if table.is_none() {
         errors.add("inspected_at", FieldError::new("no_limit_table"));
     }
@@ -534,6 +545,7 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: Inspecti
         limit_class: Set(eval.limit_class.map(|c| c.as_str().to_owned())),
         limit_k: Set(eval.limit_k),
         limit_table_version: Set(table.version.clone()),
+        limit_table_id: Set(Some(table.id)),
         verdict: Set(eval.verdict.as_str().to_owned()),
         reasons: Set(serde_json::to_string(&reasons).map_err(ServiceError::internal)?),
         low_emission_zone: Set(eval.low_emission_zone),

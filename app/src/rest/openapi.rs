@@ -34,6 +34,8 @@ use utoipa::{Modify, OpenApi};
         crate::sites::rest::read,
         crate::sites::rest::divisions,
         crate::sites::rest::zone,
+        crate::sites::rest::decide_zone,
+        crate::sites::rest::bounds,
         crate::orgs::rest::register,
         crate::orgs::rest::mine,
         crate::orgs::rest::staff,

@@ -82,6 +82,19 @@ pub fn field_message(locale: Locale, e: &FieldError) -> String {
         "password_too_long" => td_string!(locale, errors.field.password_too_long, max = p("max")).to_string(),
         "end_before_start" => td_string!(locale, errors.field.end_before_start).to_string(),
         "outside_china" => td_string!(locale, errors.field.outside_china).to_string(),
+        "outside_county" => td_string!(locale, errors.field.outside_county).to_string(),
+        "decided_by_officials" => td_string!(locale, errors.field.decided_by_officials).to_string(),
+        "laxer_row" => td_string!(
+            locale,
+            errors.field.laxer_row,
+            position = p("position"),
+            class = p("class"),
+            k_limit = p("k_limit"),
+            ringelmann_max = p("ringelmann_max")
+        )
+        .to_string(),
+        "class_not_covered" => td_string!(locale, errors.field.class_not_covered, class = p("class")).to_string(),
+        "no_parent_table" => td_string!(locale, errors.field.no_parent_table).to_string(),
         "not_a_county" => td_string!(locale, errors.field.not_a_county).to_string(),
         "env_code_length" => td_string!(locale, errors.field.env_code_length, found = p("found")).to_string(),
         "bad_char" => td_string!(locale, errors.field.bad_char, position = p("position"), char = p("char")).to_string(),

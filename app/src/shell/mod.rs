@@ -93,6 +93,7 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/org/users") view=crate::orgs::pages::StaffPage />
                     <Route path=path!("/sites") view=crate::sites::pages::SitesPage />
                     <Route path=path!("/sites/new") view=crate::sites::pages::SiteNewPage />
+                    <Route path=path!("/sites/:id") view=crate::sites::detail::SitePage />
                     <Route path=path!("/machines") view=crate::machines::pages::MachinesPage />
                     <Route path=path!("/machines/new") view=crate::machines::pages::MachineNewPage />
                     <Route path=path!("/machines/import") view=crate::machines::import::page::ImportPage />
@@ -155,6 +156,7 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             items.push(item("/cases", |l| td_string!(l, nav.cases).to_string()));
             items.push(item("/machines", |l| td_string!(l, nav.machines).to_string()));
             items.push(item("/transfers", |l| td_string!(l, nav.transfers).to_string()));
+            items.push(item("/sites", |l| td_string!(l, nav.sites).to_string()));
             items.push(item("/audit", |l| td_string!(l, nav.audit).to_string()));
         }
         Some(r) => {
@@ -163,6 +165,9 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             items.push(item("/machines", |l| td_string!(l, nav.machines).to_string()));
             items.push(item("/inspections", |l| td_string!(l, nav.inspections).to_string()));
             items.push(item("/cases", |l| td_string!(l, nav.cases).to_string()));
+            if r == Role::CityOfficer {
+                items.push(item("/sites", |l| td_string!(l, nav.sites).to_string()));
+            }
             if matches!(r, Role::CityOfficer | Role::ProvinceOfficer) {
                 items.push(item("/limits", |l| td_string!(l, nav.limits).to_string()));
             }

@@ -1,6 +1,7 @@
 //! Server functions of the site pages.
 
-use super::{Site, SiteInput};
+use super::zone::ZoneDecisionInput;
+use super::{CountyChoice, Site, SiteInput};
 use crate::divisions::Division;
 use crate::error::AppError;
 use crate::paging::Page;
@@ -19,6 +20,27 @@ pub async fn list_sites(cursor: Option<String>) -> Result<Page<Site>, AppError> 
 pub async fn create_site(input: SiteInput) -> Result<Site, AppError> {
     let (state, p) = crate::rest::context::state_and_principal()?;
     Ok(super::service::create(&state, &p, input).await?)
+}
+
+/// One site.
+#[server(endpoint = "sites/get")]
+pub async fn get_site(id: uuid::Uuid) -> Result<Site, AppError> {
+    let (state, p) = crate::rest::context::state_and_principal()?;
+    Ok(super::service::get(&state, &p, id).await?)
+}
+
+/// Marks a site in or out of the zone (the county's inspectors, the city's officers).
+#[server(input = Json, endpoint = "sites/zone")]
+pub async fn decide_site_zone(id: uuid::Uuid, input: ZoneDecisionInput) -> Result<Site, AppError> {
+    let (state, p) = crate::rest::context::state_and_principal()?;
+    Ok(super::zone_service::decide(&state, &p, id, input).await?)
+}
+
+/// The counties under a city, each with the rough bounds a site's position must lie in.
+#[server(endpoint = "sites/counties")]
+pub async fn list_counties(city: String) -> Result<Vec<CountyChoice>, AppError> {
+    let state = crate::state::app_state()?;
+    Ok(crate::divisions::service::children_with_bounds(&state.db, &city).await?)
 }
 
 /// The divisions under `parent` (the provinces without one).

@@ -1,10 +1,11 @@
-//! The site list and the new-site form (city → county, zone prefilled from the county's data).
+//! The site list and the new-site form (city → county; the position checked against the
+//! county's rough bounds; the county's zone shown, never chosen by the unit).
 
 use super::SiteInput;
-use super::api::{CreateSite, county_zone, list_divisions, list_sites};
+use super::api::{CreateSite, county_zone, list_counties, list_divisions, list_sites};
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::i18n::*;
-use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, TextField};
+use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, TextField, use_auth};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
@@ -13,13 +14,15 @@ use leptos_router::hooks::use_navigate;
 #[component]
 pub fn SitesPage() -> impl IntoView {
     let i18n = use_i18n();
+    let auth = use_auth();
+    let contractor = move || auth.user.get().and_then(|r| r.ok()).flatten().is_some_and(|m| m.role.is_contractor());
     let sites = Resource::new(|| (), |_| list_sites(None));
     view! {
         <PageTitle text=move || td_string!(i18n.get_locale(), sites.title).to_string() />
         <section class="card">
             <div class="card-head">
                 <h1>{t!(i18n, sites.heading)}</h1>
-                <A href="/sites/new" attr:class="button primary">{t!(i18n, sites.new)}</A>
+                {move || contractor().then(|| view! { <A href="/sites/new" attr:class="button primary">{t!(i18n, sites.new)}</A> })}
             </div>
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
                 {move || {
@@ -39,15 +42,18 @@ pub fn SitesPage() -> impl IntoView {
                                             .into_iter()
                                             .map(|s| {
                                                 let file_href = format!("/filings/new?site={}", s.id);
+                                                let href = format!("/sites/{}", s.id);
+                                                let official = s.zone.decision.is_some();
                                                 view! {
                                                     <li class="item">
                                                         <div class="item-main">
-                                                            <strong>{s.name}</strong>
+                                                            <A href=href><strong>{s.name}</strong></A>
                                                             {s.low_emission_zone.then(|| view! { <span class="badge badge-warn">{td_string!(locale, sites.lez_yes)}</span> })}
+                                                            {official.then(|| view! { <span class="badge">{td_string!(locale, sites.zone_by_official)}</span> })}
                                                         </div>
                                                         <div class="muted">{s.county_name} " · " {s.address}</div>
                                                         <div class="muted">{td_string!(locale, sites.period)} ": " {s.starts_on.to_string()} " – " {s.ends_on.to_string()}</div>
-                                                        <A href=file_href>{td_string!(locale, sites.file_machines)}</A>
+                                                        {contractor().then(|| view! { <A href=file_href>{td_string!(locale, sites.file_machines)}</A> })}
                                                     </li>
                                                 }
                                             })
@@ -101,25 +107,28 @@ pub fn SiteNewPage() -> impl IntoView {
     let ends = RwSignal::new(String::new());
     let lat = RwSignal::new(String::new());
     let lng = RwSignal::new(String::new());
-    let lez = RwSignal::new(false);
     let local_errors = RwSignal::new(None::<FieldErrors>);
 
     // Shanxi's cities, then the counties of the chosen city.
     let cities = Resource::new(|| (), |_| list_divisions(Some("140000".into())));
+    // The counties come with the bounds a position must lie in (the county's, else its city's
+    // or province's), so the form checks what the server checks.
     let counties = Resource::new(
         move || city.get(),
-        |c| async move { if c.is_empty() { Ok(vec![]) } else { list_divisions(Some(c)).await } },
+        |c| async move { if c.is_empty() { Ok(vec![]) } else { list_counties(c).await } },
     );
+    let bounds = move || {
+        let code = county.get();
+        counties
+            .get()
+            .and_then(|r| r.ok())
+            .and_then(|list| list.into_iter().find(|c| c.code == code))
+            .and_then(|c| c.bounds)
+    };
     let zone = Resource::new(
         move || county.get(),
         |c| async move { if c.is_empty() { Ok(None) } else { county_zone(c).await } },
     );
-    // Prefill the zone flag whenever the county's zone data arrives; the user may change it.
-    Effect::new(move |_| {
-        if let Some(Ok(z)) = zone.get() {
-            lez.set(z.is_some());
-        }
-    });
 
     let error = Signal::derive(move || action.value().get().and_then(|r| r.err()));
     let fields = Signal::derive(move || local_errors.get().or_else(|| error.get().and_then(|e| e.fields().cloned())));
@@ -151,10 +160,10 @@ pub fn SiteNewPage() -> impl IntoView {
             ends_on,
             lat: lat_v,
             lng: lng_v,
-            low_emission_zone: Some(lez.get()),
+            low_emission_zone: None,
         };
         // The same rule the server applies, before the request.
-        for (field, errs) in super::validate(&mut input).0 {
+        for (field, errs) in super::validate(&mut input, bounds().as_ref()).0 {
             for e in errs {
                 errors.add(&field, e);
             }
@@ -225,19 +234,24 @@ pub fn SiteNewPage() -> impl IntoView {
                     <TextField id="lat" label=t(|l| td_string!(l, sites.lat)) value=lat errors=fields hint=t(|l| td_string!(l, sites.position_hint)) />
                     <TextField id="lng" label=t(|l| td_string!(l, sites.lng)) value=lng errors=fields />
                 </div>
-                <div class="field check">
-                    <label>
-                        <input type="checkbox" id="low_emission_zone" bind:checked=lez />
-                        {t!(i18n, sites.lez)}
-                    </label>
+                {move || bounds().map(|b| view! {
+                    <p class="field-hint" data-testid="county-bounds">
+                        {td_string!(i18n.get_locale(), sites.bounds_hint, lat_min = b.lat_min, lat_max = b.lat_max, lng_min = b.lng_min, lng_max = b.lng_max)}
+                    </p>
+                })}
+                <div class="field" data-testid="zone-note">
+                    <p><strong>{t!(i18n, sites.zone_heading)}</strong></p>
                     <Transition fallback=|| ()>
                         {move || {
-                            zone.get()
-                                .and_then(|r| r.ok())
-                                .flatten()
-                                .map(|z| view! { <p class="field-hint">{td_string!(i18n.get_locale(), sites.lez_prefilled, zone = z)}</p> })
+                            let locale = i18n.get_locale();
+                            match zone.get().and_then(|r| r.ok()).flatten() {
+                                Some(z) => view! { <p class="banner banner-warn">{td_string!(locale, sites.lez_from_zone, zone = z)}</p> }.into_any(),
+                                None if county.get().is_empty() => ().into_any(),
+                                None => view! { <p class="muted">{td_string!(locale, sites.lez_none)}</p> }.into_any(),
+                            }
                         }}
                     </Transition>
+                    <p class="field-hint">{t!(i18n, sites.lez_decided_by)}</p>
                 </div>
                 <button type="submit" class="button primary" disabled=move || action.pending().get()>{t!(i18n, common.save)}</button>
             </form>

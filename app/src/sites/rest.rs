@@ -1,14 +1,16 @@
-//! `/api/v1/sites*` and the division look-ups the site form needs.
+//! `/api/v1/sites*` (with officials' zone decisions) and the division look-ups the site form
+//! needs.
 
-use super::{Site, SiteInput, service};
-use crate::divisions::Division;
+use super::zone::ZoneDecisionInput;
+use super::{Site, SiteInput, service, zone_service};
+use crate::divisions::{Bounds, Division};
 use crate::paging::{Page, PageQuery};
 use crate::rest::{ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -17,13 +19,18 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/sites", get(list).post(create))
         .route("/sites/{id}", get(read))
+        .route("/sites/{id}/zone", post(decide_zone))
         .route("/divisions", get(divisions))
         .route("/divisions/{code}/zone", get(zone))
+        .route("/divisions/{code}/bounds", get(bounds))
 }
 
 /// Creates a site (construction units).
 #[utoipa::path(post, path = "/api/v1/sites", tag = "sites", request_body = SiteInput,
-    responses((status = 201, body = Site), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses(
+        (status = 201, body = Site), (status = 403, body = ErrorBody),
+        (status = 422, description = "Among others: `lat`/`lng` `outside_china` or `outside_county` (outside the rough bounds of the county, or of the nearest division above it that has bounds); `low_emission_zone` `decided_by_officials` when the body carries that field at all", body = ErrorBody),
+    ),
     security(("session" = []), ("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
@@ -53,6 +60,51 @@ pub async fn read(
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<axum::Json<Site>> {
     Ok(axum::Json(service::get(&state, &p, id).await?))
+}
+
+/// Marks a site in or out of the low-emission zone, with a reason (the county's inspectors and
+/// the officers of its city). The decision replaces the zone data for this site until another
+/// decision replaces it; it changes what later inspections, filings and look-ups judge, never a
+/// past verdict.
+#[utoipa::path(post, path = "/api/v1/sites/{id}/zone", tag = "sites", params(("id" = Uuid, Path)), request_body = ZoneDecisionInput,
+    responses(
+        (status = 200, description = "The site with its zone membership and the decision", body = Site),
+        (status = 403, description = "Not a county inspector or city officer (the site's construction unit included)", body = ErrorBody),
+        (status = 404, description = "The site is not in the caller's county or city", body = ErrorBody),
+        (status = 409, description = "`stale_version`: decided by someone else at the same moment", body = ErrorBody),
+        (status = 422, description = "`reason` required, at most 500 characters", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn decide_zone(
+    State(state): State<AppState>,
+    Caller(p): Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<ZoneDecisionInput>,
+) -> ApiResult<axum::Json<Site>> {
+    Ok(axum::Json(zone_service::decide(&state, &p, id, input).await?))
+}
+
+/// The rough bounds that apply to a division.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DivisionBounds {
+    pub code: String,
+    /// Its own bounds, else the nearest division's above it; `null` when none are known (then a
+    /// position is only checked to lie in China).
+    pub bounds: Option<Bounds>,
+}
+
+/// The rough bounds a site's position in this division must lie in (public reference data).
+#[utoipa::path(get, path = "/api/v1/divisions/{code}/bounds", tag = "sites", params(("code" = String, Path)),
+    responses((status = 200, body = DivisionBounds), (status = 404, description = "Unknown division", body = ErrorBody)))]
+pub async fn bounds(
+    State(state): State<AppState>,
+    ApiPath(code): ApiPath<String>,
+) -> ApiResult<axum::Json<DivisionBounds>> {
+    if crate::divisions::service::get(&state.db, &code).await?.is_none() {
+        return Err(crate::error::AppError::NotFound.into());
+    }
+    let bounds = crate::divisions::service::bounds_of(&state.db, &code).await?;
+    Ok(axum::Json(DivisionBounds { code, bounds }))
 }
 
 /// `?parent=` of the division list.

@@ -1,10 +1,12 @@
 //! Sites: create, read, list — a construction unit its own, officials those in their counties.
 
+use super::zone::{SiteZone, ZoneDecision, ZoneSource};
+use super::zone_service::{Membership, zones_for};
 use super::{Site, SiteInput, validate};
 use crate::audit::{self, Action, EntityKind};
 use crate::auth::Scope;
 use crate::auth::service::Principal;
-use crate::db::entities::{division, low_emission_zone, site};
+use crate::db::entities::{division, site};
 use crate::divisions::Level;
 use crate::error::{AppError, FieldError};
 use crate::paging::{Page, PageQuery, page_from};
@@ -18,68 +20,73 @@ use sea_orm::{
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// The zone in force for a county on a day, if there is one: the county's own zone, else a zone
-/// its city drew for all its counties (one query).
-pub async fn zone_for(
-    db: &impl ConnectionTrait,
-    county_code: &str,
-    on: NaiveDate,
-) -> ServiceResult<Option<low_emission_zone::Model>> {
-    use sea_orm::sea_query::{Expr, ExprTrait, Query};
-    let parent = Query::select()
-        .column(division::Column::ParentCode)
-        .from(division::Entity)
-        .and_where(Expr::col(division::Column::Code).eq(county_code))
-        .to_owned();
-    let zones = low_emission_zone::Entity::find()
-        .filter(
-            Condition::any()
-                .add(low_emission_zone::Column::DivisionCode.eq(county_code))
-                .add(low_emission_zone::Column::DivisionCode.in_subquery(parent)),
-        )
-        .filter(low_emission_zone::Column::EffectiveFrom.lte(on))
-        .filter(
-            Condition::any()
-                .add(low_emission_zone::Column::EffectiveTo.is_null())
-                .add(low_emission_zone::Column::EffectiveTo.gte(on)),
-        )
-        .order_by_desc(low_emission_zone::Column::EffectiveFrom)
-        .all(db)
-        .await?;
-    let own = zones.iter().position(|z| z.division_code == county_code);
-    Ok(match own {
-        Some(i) => zones.into_iter().nth(i),
-        None => zones.into_iter().next(),
-    })
-}
+pub use super::zone_service::zone_for;
 
-async fn county_names(db: &impl ConnectionTrait, codes: Vec<String>) -> ServiceResult<HashMap<String, String>> {
-    Ok(division::Entity::find()
-        .filter(division::Column::Code.is_in(codes))
+/// The wire form of sites, with their zone membership today (`today`, China date): a few
+/// batched queries for county names, zones in force and the officials who decided.
+pub async fn dtos(db: &impl ConnectionTrait, rows: Vec<site::Model>, today: NaiveDate) -> ServiceResult<Vec<Site>> {
+    let mut counties: Vec<String> = rows.iter().map(|s| s.county_code.clone()).collect();
+    counties.sort();
+    counties.dedup();
+    let names: HashMap<String, String> = division::Entity::find()
+        .filter(division::Column::Code.is_in(counties.clone()))
         .all(db)
         .await?
         .into_iter()
         .map(|d| (d.code, d.name))
+        .collect();
+    let zones = zones_for(db, &counties, today).await?;
+    let deciders =
+        crate::inspections::service::people(db, rows.iter().filter_map(|s| s.zone_decided_by).collect()).await?;
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let membership = Membership::of(&m, zones.get(&m.county_code).cloned());
+            let decision = match (m.zone_decision, m.zone_decided_at) {
+                (Some(in_zone), Some(decided_at)) => Some(ZoneDecision {
+                    in_zone,
+                    reason: m.zone_reason.clone().unwrap_or_default(),
+                    decided_by: m.zone_decided_by,
+                    decided_by_name: m
+                        .zone_decided_by
+                        .and_then(|u| deciders.get(&u))
+                        .map(|p| p.0.clone())
+                        .unwrap_or_default(),
+                    decided_at,
+                }),
+                _ => None,
+            };
+            let zone = SiteZone {
+                source: if decision.is_some() { ZoneSource::Official } else { ZoneSource::ZoneData },
+                zone_name: membership.zone.as_ref().map(|z| z.name.clone()),
+                rule: membership.rule(),
+                exemptions: membership.exemptions(),
+                decision,
+            };
+            Site {
+                id: m.id,
+                organization_id: m.organization_id,
+                name: m.name,
+                county_name: names.get(&m.county_code).cloned().unwrap_or_default(),
+                county_code: m.county_code,
+                address: m.address,
+                permit_no: m.permit_no,
+                starts_on: m.starts_on,
+                ends_on: m.ends_on,
+                lat: m.lat,
+                lng: m.lng,
+                low_emission_zone: membership.in_zone,
+                zone,
+                version: m.version,
+                created_at: m.created_at,
+            }
+        })
         .collect())
 }
 
-fn to_dto(m: site::Model, county_name: String) -> Site {
-    Site {
-        id: m.id,
-        organization_id: m.organization_id,
-        name: m.name,
-        county_code: m.county_code,
-        county_name,
-        address: m.address,
-        permit_no: m.permit_no,
-        starts_on: m.starts_on,
-        ends_on: m.ends_on,
-        lat: m.lat,
-        lng: m.lng,
-        low_emission_zone: m.low_emission_zone,
-        version: m.version,
-        created_at: m.created_at,
-    }
+async fn dto(state: &AppState, m: site::Model) -> ServiceResult<Site> {
+    let today = crate::dates::china_date(state.clock.now());
+    dtos(&state.db, vec![m], today).await?.pop().ok_or_else(|| AppError::NotFound.into())
 }
 
 /// A site the caller may see (404 otherwise).
@@ -100,23 +107,27 @@ fn condition(scope: &Scope) -> Condition {
     }
 }
 
-/// Creates a site for the caller's organisation.
+/// Creates a site for the caller's organisation. Its position must lie in the bounds that
+/// apply to its county; whether it lies in a zone is never the unit's to say.
 #[tracing::instrument(skip(state, input), fields(user = %principal.username))]
 pub async fn create(state: &AppState, principal: &Principal, mut input: SiteInput) -> ServiceResult<Site> {
     let org = crate::machines::service::contractor_org(principal)?;
-    let mut errors = validate(&mut input);
-    let county = division::Entity::find_by_id(input.county_code.clone()).one(&state.db).await?;
+    input.county_code = input.county_code.trim().to_owned();
+    let county = match crate::divisions::is_division_code(&input.county_code) {
+        true => division::Entity::find_by_id(input.county_code.clone()).one(&state.db).await?,
+        false => None,
+    };
+    let bounds = match &county {
+        Some(d) => crate::divisions::service::bounds_of(&state.db, &d.code).await?,
+        None => None,
+    };
+    let mut errors = validate(&mut input, bounds.as_ref());
     match &county {
         Some(d) if d.level == Level::County.as_str() => {}
         _ if errors.first("county_code").is_none() => errors.add("county_code", FieldError::new("not_a_county")),
         _ => {}
     }
     errors.into_result()?;
-    let county_name = county.map(|d| d.name).unwrap_or_default();
-    let lez = match input.low_emission_zone {
-        Some(v) => v,
-        None => zone_for(&state.db, &input.county_code, input.starts_on).await?.is_some(),
-    };
     let now = state.clock.now();
     let id = Uuid::now_v7();
     let row = site::ActiveModel {
@@ -130,7 +141,10 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: SiteInpu
         ends_on: Set(input.ends_on),
         lat: Set(input.lat),
         lng: Set(input.lng),
-        low_emission_zone: Set(lez),
+        zone_decision: Set(None),
+        zone_decided_by: Set(None),
+        zone_decided_at: Set(None),
+        zone_reason: Set(None),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -138,7 +152,7 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: SiteInpu
     let txn = state.db.begin().await?;
     site::Entity::insert(row).exec(&txn).await?;
     let stored = site::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
-    let site = to_dto(stored, county_name);
+    let site = dtos(&txn, vec![stored], crate::dates::china_date(now)).await?.pop().ok_or(AppError::NotFound)?;
     let e = audit::entry(Action::Create, EntityKind::Site)
         .by(principal)
         .id(id)
@@ -152,9 +166,7 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: SiteInpu
 /// One site.
 pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> ServiceResult<Site> {
     let m = find_visible(state, principal, id).await?;
-    let names = county_names(&state.db, vec![m.county_code.clone()]).await?;
-    let name = names.get(&m.county_code).cloned().unwrap_or_default();
-    Ok(to_dto(m, name))
+    dto(state, m).await
 }
 
 /// A page of sites, newest first.
@@ -166,17 +178,7 @@ pub async fn list(state: &AppState, principal: &Principal, page: &PageQuery) -> 
         q = q.filter(site::Column::Id.lt(after));
     }
     let rows = q.order_by_desc(site::Column::Id).limit(limit + 1).all(&state.db).await?;
-    let names = county_names(&state.db, rows.iter().map(|s| s.county_code.clone()).collect()).await?;
     let page = page_from(rows, limit, |s| s.id);
-    Ok(Page {
-        items: page
-            .items
-            .into_iter()
-            .map(|s| {
-                let n = names.get(&s.county_code).cloned().unwrap_or_default();
-                to_dto(s, n)
-            })
-            .collect(),
-        next_cursor: page.next_cursor,
-    })
+    let today = crate::dates::china_date(state.clock.now());
+    Ok(Page { items: dtos(&state.db, page.items, today).await?, next_cursor: page.next_cursor })
 }

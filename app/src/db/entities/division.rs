@@ -1,4 +1,4 @@
-//! `divisions`: province, city and county codes.
+//! `divisions`: province, city and county codes, with their rough bounds where known.
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -9,6 +9,11 @@ pub struct Model {
     pub name: String,
     pub level: String,
     pub parent_code: Option<String>,
+    /// Rough bounds (degrees); all four or none.
+    pub lat_min: Option<f64>,
+    pub lat_max: Option<f64>,
+    pub lng_min: Option<f64>,
+    pub lng_max: Option<f64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

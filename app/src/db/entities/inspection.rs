@@ -26,6 +26,8 @@ pub struct Model {
     pub limit_class: Option<String>,
     pub limit_k: Option<f64>,
     pub limit_table_version: String,
+    /// The table judged with (`None` only for rows older than tables with divisions).
+    pub limit_table_id: Option<Uuid>,
     pub verdict: String,
     pub reasons: String,
     pub low_emission_zone: bool,

@@ -1,4 +1,5 @@
-//! `limit_tables`: versions of the in-use smoke-limit table, each in force from its date.
+//! `limit_tables`: versions of the in-use smoke-limit tables, national or of a province or
+//! city, each in force from its date.
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -11,6 +12,8 @@ pub struct Model {
     pub notes: Option<String>,
     pub created_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
+    /// The province or city of a local table; `None` for a national table.
+    pub division_code: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

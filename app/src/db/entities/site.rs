@@ -15,7 +15,11 @@ pub struct Model {
     pub ends_on: Date,
     pub lat: Option<f64>,
     pub lng: Option<f64>,
-    pub low_emission_zone: bool,
+    /// An official's zone decision: `None` follows the zone data, `Some(true)` in, `Some(false)` out.
+    pub zone_decision: Option<bool>,
+    pub zone_decided_by: Option<Uuid>,
+    pub zone_decided_at: Option<DateTimeUtc>,
+    pub zone_reason: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
