@@ -23,5 +23,6 @@ mod photos;
 mod platform;
 mod public;
 mod scope;
+mod signin;
 mod sites;
 mod stats;

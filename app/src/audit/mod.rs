@@ -68,13 +68,15 @@ pub enum Action {
     SignOut,
     /// A file of records taken in as a whole (the division import's summary row).
     Import,
+    /// A credential withdrawn (an API token).
+    Revoke,
     /// The safety net: a state-changing request that wrote no row of its own.
     Request,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::Create,
         Action::Update,
         Action::Delete,
@@ -88,6 +90,7 @@ impl Action {
         Action::SignInFailed,
         Action::SignOut,
         Action::Import,
+        Action::Revoke,
         Action::Request,
     ];
 
@@ -107,6 +110,7 @@ impl Action {
             Action::SignInFailed => "sign_in_failed",
             Action::SignOut => "sign_out",
             Action::Import => "import",
+            Action::Revoke => "revoke",
             Action::Request => "request",
         }
     }

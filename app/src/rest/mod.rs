@@ -4,6 +4,7 @@
 
 pub mod context;
 pub mod openapi;
+pub mod proxy;
 
 use crate::auth::service::Principal;
 use crate::error::AppError;
