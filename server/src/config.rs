@@ -45,6 +45,9 @@ pub struct Config {
     /// attempts per account and address), `NRMM_LOGIN_DELAY_MAX_MS` (8000, the longest slow-down
     /// of an account under attack), `NRMM_LOGIN_UNKNOWN_MAX` (100 unknown user names per address).
     pub login: app::auth::throttle::Policy,
+    /// `NRMM_SQLITE_SYNCHRONOUS`: `full` (default: an acknowledged write survives a power cut)
+    /// or `normal` (faster; the last commits may be lost on a power cut).
+    pub sqlite_sync: app::db::SqliteSync,
 }
 
 /// The optional file; every key may be absent.
@@ -70,6 +73,7 @@ struct FileConfig {
     login_pair_max: Option<i64>,
     login_delay_max_ms: Option<u64>,
     login_unknown_max: Option<i64>,
+    sqlite_synchronous: Option<String>,
 }
 
 impl Config {
@@ -141,6 +145,9 @@ impl Config {
             .max(1),
             ..defaults
         };
+        let sync_raw = pick("NRMM_SQLITE_SYNCHRONOUS", file.sqlite_synchronous).unwrap_or_else(|| "full".into());
+        let sqlite_sync = app::db::SqliteSync::parse(&sync_raw)
+            .with_context(|| format!("NRMM_SQLITE_SYNCHRONOUS must be full or normal, not {sync_raw}"))?;
         Ok(Config {
             listen,
             database_url: SecretString::from(database_url),
@@ -158,6 +165,7 @@ impl Config {
             session_max_hours,
             token_days,
             login,
+            sqlite_sync,
         })
     }
 

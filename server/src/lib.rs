@@ -56,7 +56,7 @@ pub async fn connect_and_migrate(config: &Config) -> Result<DatabaseConnection> 
     if config.is_sqlite() {
         std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
     }
-    let db = app::db::connect(config.database_url.expose_secret(), config.db_pool)
+    let db = app::db::connect_with(config.database_url.expose_secret(), config.db_pool, config.sqlite_sync)
         .await
         .context("connecting to the database")?;
     Migrator::up(&db, None).await.context("applying migrations")?;

@@ -195,3 +195,32 @@ async fn demo_data_loads_twice_without_change() {
         .await;
     assert_eq!(resp.status(), 200);
 }
+
+/// SQLite commits are durable by default (`synchronous=FULL` on every pooled connection: an
+/// acknowledged write survives a power cut); `NRMM_SQLITE_SYNCHRONOUS=normal` opts out.
+#[tokio::test]
+async fn sqlite_commits_are_durable_by_default() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let pragma = |app: &TestApp| {
+        let db = app.state.db.clone();
+        async move {
+            let mut seen = Vec::new();
+            // More queries than connections, concurrently, so every pooled connection answers.
+            let all = (0..12).map(|_| {
+                let db = db.clone();
+                async move {
+                    let stmt = Statement::from_string(db.get_database_backend(), "PRAGMA synchronous");
+                    let row = db.query_one_raw(stmt).await.expect("pragma").expect("row");
+                    row.try_get_by_index::<i32>(0).expect("value")
+                }
+            });
+            seen.extend(futures::future::join_all(all).await);
+            seen
+        }
+    };
+    let app = TestApp::sqlite().await;
+    assert!(pragma(&app).await.iter().all(|v| *v == 2), "FULL is 2");
+    let fast =
+        TestApp::spawn_with(crate::helpers::Backend::Sqlite, |c| c.sqlite_sync = app::db::SqliteSync::Normal).await;
+    assert!(pragma(&fast).await.iter().all(|v| *v == 1), "NORMAL is 1");
+}
