@@ -143,6 +143,7 @@ pub fn build_app_with_outbound(
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(Arc::new(config.trust_proxy.clone()), middleware::client_ip))
         .layer(axum::middleware::from_fn(middleware::request_id_scope))
+        .layer(axum::middleware::from_fn_with_state(state.settings.secure_cookies, middleware::security_headers))
         .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(PropagateRequestIdLayer::x_request_id())

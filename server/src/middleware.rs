@@ -199,3 +199,10 @@ pub async fn audit_request(State(state): State<AppState>, req: Request, next: Ne
     }
     resp
 }
+
+/// Adds the security headers every response carries ([`app::rest::security`]).
+pub async fn security_headers(State(https): State<bool>, req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    app::rest::security::add_security_headers(resp.headers_mut(), https);
+    resp
+}

@@ -224,3 +224,40 @@ async fn sqlite_commits_are_durable_by_default() {
         TestApp::spawn_with(crate::helpers::Backend::Sqlite, |c| c.sqlite_sync = app::db::SqliteSync::Normal).await;
     assert!(pragma(&fast).await.iter().all(|v| *v == 1), "NORMAL is 1");
 }
+
+/// Every response carries the security headers; an app page's policy names the nonce its
+/// inline hydration scripts carry, and nothing inline runs without it.
+#[tokio::test]
+async fn responses_carry_security_headers() {
+    let app = TestApp::sqlite().await;
+    let page = app.get("/login").await;
+    let h = page.headers().clone();
+    let csp = h["content-security-policy"].to_str().expect("ascii").to_owned();
+    let html = page.text().await.expect("html");
+    let nonce = csp.split("'nonce-").nth(1).and_then(|r| r.split('\'').next()).expect("a nonce in the policy");
+    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the page's scripts carry the policy's nonce");
+    assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains("'unsafe-inline'"), "{csp}");
+    for resp in [page_headers(&h), page_headers(app.get("/api/v1/auth/me").await.headers())] {
+        assert_eq!(resp.0.as_deref(), Some("nosniff"));
+        assert_eq!(resp.1.as_deref(), Some("DENY"));
+        assert_eq!(resp.2.as_deref(), Some("same-origin"));
+    }
+    // Each page load gets its own nonce.
+    let again = app.get("/login").await;
+    assert_ne!(again.headers()["content-security-policy"].to_str().expect("ascii"), csp);
+    // The public label page and API answers get the policy without a nonce; no HSTS over http.
+    let public = app.get("/v/140105000000X").await;
+    let p = public.headers()["content-security-policy"].to_str().expect("ascii");
+    assert!(p.contains("script-src 'self' 'wasm-unsafe-eval';") && !p.contains("nonce"), "{p}");
+    assert!(!public.headers().contains_key("strict-transport-security"));
+    let https =
+        TestApp::spawn_with(crate::helpers::Backend::Sqlite, |c| c.public_url = "https://nrmm.example.cn".into()).await;
+    let sts = https.get("/healthz").await.headers().get("strict-transport-security").cloned();
+    assert!(sts.is_some_and(|v| v.to_str().unwrap_or_default().contains("max-age=")));
+}
+
+fn page_headers(h: &reqwest::header::HeaderMap) -> (Option<String>, Option<String>, Option<String>) {
+    let get = |k: &str| h.get(k).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    (get("x-content-type-options"), get("x-frame-options"), get("referrer-policy"))
+}

@@ -5,6 +5,7 @@
 pub mod context;
 pub mod openapi;
 pub mod proxy;
+pub mod security;
 
 use crate::auth::service::Principal;
 use crate::error::AppError;

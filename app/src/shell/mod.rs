@@ -19,6 +19,8 @@ use leptos_router::{SsrMode, path};
 
 /// The HTML document the server renders around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::rest::security::page_policy();
     view! {
         <!DOCTYPE html>
         <html>
