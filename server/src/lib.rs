@@ -59,8 +59,32 @@ pub async fn connect_and_migrate(config: &Config) -> Result<DatabaseConnection> 
     let db = app::db::connect_with(config.database_url.expose_secret(), config.db_pool, config.sqlite_sync)
         .await
         .context("connecting to the database")?;
-    Migrator::up(&db, None).await.context("applying migrations")?;
+    migrate(config, &db).await?;
     Ok(db)
+}
+
+/// The PostgreSQL advisory lock that lets one server at a time apply migrations.
+const MIGRATION_LOCK: i64 = 0x6e72_6d6d_6d69_67; // "nrmmmig"
+
+/// Applies pending migrations. On PostgreSQL several servers may start at once: each takes
+/// the migration lock on a connection of its own first, so the migrations run once and the
+/// others find them applied. (SQLite is one server's file; its writer lock serialises anyway.)
+pub async fn migrate(config: &Config, db: &DatabaseConnection) -> Result<()> {
+    if config.is_sqlite() {
+        return Migrator::up(db, None).await.context("applying migrations");
+    }
+    use sea_orm::ConnectionTrait;
+    let lock =
+        app::db::connect(config.database_url.expose_secret(), 1).await.context("connecting for the migration lock")?;
+    let backend = lock.get_database_backend();
+    let call = |f: &str| sea_orm::Statement::from_string(backend, format!("SELECT {f}({MIGRATION_LOCK})"));
+    lock.execute_raw(call("pg_advisory_lock")).await.context("taking the migration lock")?;
+    let applied = Migrator::up(db, None).await.context("applying migrations");
+    let released = lock.execute_raw(call("pg_advisory_unlock")).await;
+    lock.close().await.ok();
+    applied?;
+    released.context("releasing the migration lock")?;
+    Ok(())
 }
 
 /// The Leptos options for serving the browser bundle from `site_root`.

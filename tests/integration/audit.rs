@@ -132,6 +132,8 @@ fn id(v: &Value) -> Option<String> {
 const SERVER_FN_TWINS: &[(&str, &str)] = &[
     ("/api/auth/login", "POST /api/v1/auth/login"),
     ("/api/auth/logout", "POST /api/v1/auth/logout"),
+    ("/api/auth/tokens/create", "POST /api/v1/auth/tokens"),
+    ("/api/auth/tokens/revoke", "DELETE /api/v1/auth/tokens/{id}"),
     ("/api/machines/create", "POST /api/v1/machines"),
     ("/api/machines/update", "PATCH /api/v1/machines/{id}"),
     ("/api/machines/delete", "DELETE /api/v1/machines/{id}"),

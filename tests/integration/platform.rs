@@ -261,3 +261,43 @@ fn page_headers(h: &reqwest::header::HeaderMap) -> (Option<String>, Option<Strin
     let get = |k: &str| h.get(k).and_then(|v| v.to_str().ok()).map(str::to_owned);
     (get("x-content-type-options"), get("x-frame-options"), get("referrer-policy"))
 }
+
+/// Several servers starting at once on one PostgreSQL database apply the migrations once: each
+/// waits for the migration lock, and finds them applied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn servers_starting_together_migrate_once() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    let admin_url =
+        std::env::var("NRMM_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let admin = match app::db::connect(&admin_url, 1).await {
+        Ok(db) => db,
+        Err(e) if !ci => return eprintln!("SKIPPED (PostgreSQL not reachable at {admin_url}: {e})"),
+        Err(e) => panic!("CI=true requires PostgreSQL at {admin_url}: {e}"),
+    };
+    let schema = format!("t_mig_{}", uuid::Uuid::new_v4().simple());
+    admin.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\"")).await.expect("schema");
+    let sep = if admin_url.contains('?') { '&' } else { '?' };
+    let url = format!("{admin_url}{sep}options=-c%20search_path%3D{schema}");
+    let starts = (0..4).map(|_| {
+        let url = url.clone();
+        tokio::spawn(async move {
+            let config = server::Config::from_lookup(|k| (k == "DATABASE_URL").then(|| url.clone())).expect("config");
+            server::connect_and_migrate(&config).await.map(|_| ()).map_err(|e| format!("{e:#}"))
+        })
+    });
+    let results: Vec<_> = futures::future::join_all(starts).await.into_iter().map(|r| r.expect("task")).collect();
+    let count = admin
+        .query_one_raw(Statement::from_string(
+            admin.get_database_backend(),
+            format!("SELECT COUNT(*), COUNT(DISTINCT version) FROM \"{schema}\".seaql_migrations"),
+        ))
+        .await
+        .expect("count")
+        .expect("row");
+    let (rows, distinct): (i64, i64) = (count.try_get_by_index(0).expect("n"), count.try_get_by_index(1).expect("d"));
+    admin.execute_unprepared(&format!("DROP SCHEMA \"{schema}\" CASCADE")).await.ok();
+    assert!(results.iter().all(Result::is_ok), "every server started: {results:?}");
+    use migrations::MigratorTrait;
+    assert_eq!((rows, distinct), (migrations::Migrator::migrations().len() as i64, rows), "each migration once");
+}

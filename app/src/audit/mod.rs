@@ -218,6 +218,7 @@ pub const READ_ONLY_POSTS: &[&str] = &[
     "/api/cases/list",
     "/api/cases/get",
     "/api/auth/me",
+    "/api/auth/tokens/list",
     "/api/machines/types",
     "/api/machines/list",
     "/api/machines/get",

@@ -2,7 +2,7 @@
 //! administrator whose reach covers the owner. Only a token's SHA-256 is stored.
 
 use super::service::{Principal, digest};
-use super::tokens::{ApiTokenInfo, IssuedToken, TokenRequest};
+use super::tokens::{ApiTokenInfo, IssuedToken, TokenRequest, TokenStatus};
 use crate::admin::users::Reach;
 use crate::audit::{self, Action, EntityKind};
 use crate::db::entities::{api_token, user};
@@ -17,8 +17,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-fn info(t: api_token::Model) -> ApiTokenInfo {
+fn info(t: api_token::Model, now: DateTime<Utc>) -> ApiTokenInfo {
     ApiTokenInfo {
+        status: TokenStatus::at(now, t.expires_at, t.revoked_at),
         id: t.id,
         name: t.name,
         created_at: t.created_at,
@@ -62,18 +63,18 @@ pub async fn create(state: &AppState, principal: &Principal, mut req: TokenReque
     Ok(IssuedToken { id: model.id, name: model.name, token, created_at: now, expires_at })
 }
 
-async fn of_user(db: &impl ConnectionTrait, user_id: Uuid) -> ServiceResult<Page<ApiTokenInfo>> {
+async fn of_user(db: &impl ConnectionTrait, user_id: Uuid, now: DateTime<Utc>) -> ServiceResult<Page<ApiTokenInfo>> {
     let rows = api_token::Entity::find()
         .filter(api_token::Column::UserId.eq(user_id))
         .order_by_desc(api_token::Column::CreatedAt)
         .all(db)
         .await?;
-    Ok(Page { items: rows.into_iter().map(info).collect(), next_cursor: None })
+    Ok(Page { items: rows.into_iter().map(|t| info(t, now)).collect(), next_cursor: None })
 }
 
 /// The caller's own tokens, newest first (revoked and expired ones included, marked).
 pub async fn list_own(state: &AppState, principal: &Principal) -> ServiceResult<Page<ApiTokenInfo>> {
-    of_user(&state.db, principal.user_id).await
+    of_user(&state.db, principal.user_id, state.clock.now()).await
 }
 
 /// Revokes a token of `owner` (404 when `owner` has no such token); revoking twice keeps the
@@ -91,7 +92,7 @@ async fn revoke_of(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let before = info(found.clone());
+    let before = info(found.clone(), now);
     if found.revoked_at.is_none() {
         api_token::Entity::update_many()
             .col_expr(api_token::Column::RevokedAt, sea_orm::sea_query::Expr::value(now))
@@ -100,7 +101,7 @@ async fn revoke_of(
             .exec(&txn)
             .await?;
     }
-    let after = info(api_token::Entity::find_by_id(token_id).one(&txn).await?.ok_or(AppError::NotFound)?);
+    let after = info(api_token::Entity::find_by_id(token_id).one(&txn).await?.ok_or(AppError::NotFound)?, now);
     let e = audit::entry(Action::Revoke, EntityKind::ApiToken)
         .by(principal)
         .id(token_id)
@@ -132,7 +133,7 @@ async fn administered(state: &AppState, principal: &Principal, user_id: Uuid) ->
 /// The tokens of an account the caller administers.
 pub async fn list_of(state: &AppState, principal: &Principal, user_id: Uuid) -> ServiceResult<Page<ApiTokenInfo>> {
     let owner = administered(state, principal, user_id).await?;
-    of_user(&state.db, owner.id).await
+    of_user(&state.db, owner.id, state.clock.now()).await
 }
 
 /// Revokes a token of an account the caller administers.

@@ -51,6 +51,27 @@ pub struct IssuedToken {
     pub expires_at: DateTime<Utc>,
 }
 
+/// Whether a token works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TokenStatus {
+    Live,
+    Expired,
+    Revoked,
+}
+
+impl TokenStatus {
+    /// The status at `now` of a token expiring at `expires_at`, revoked at `revoked_at`.
+    pub fn at(now: DateTime<Utc>, expires_at: DateTime<Utc>, revoked_at: Option<DateTime<Utc>>) -> Self {
+        match revoked_at {
+            Some(_) => TokenStatus::Revoked,
+            None if now < expires_at => TokenStatus::Live,
+            None => TokenStatus::Expired,
+        }
+    }
+}
+
 /// A token on file (never its secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -61,13 +82,8 @@ pub struct ApiTokenInfo {
     pub expires_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
-}
-
-impl ApiTokenInfo {
-    /// Whether the token still works at `now`.
-    pub fn is_live(&self, now: DateTime<Utc>) -> bool {
-        self.revoked_at.is_none() && now < self.expires_at
-    }
+    /// At the time of the answer.
+    pub status: TokenStatus,
 }
 
 #[cfg(test)]
@@ -76,6 +92,15 @@ mod tests {
 
     fn req(name: &str, days: Option<i64>) -> TokenRequest {
         TokenRequest { name: name.into(), expires_in_days: days }
+    }
+
+    #[test]
+    fn status_at_an_instant() {
+        let t0 = DateTime::<Utc>::UNIX_EPOCH;
+        let later = t0 + chrono::Duration::days(1);
+        assert_eq!(TokenStatus::at(t0, later, None), TokenStatus::Live);
+        assert_eq!(TokenStatus::at(later, later, None), TokenStatus::Expired);
+        assert_eq!(TokenStatus::at(t0, later, Some(t0)), TokenStatus::Revoked);
     }
 
     #[test]

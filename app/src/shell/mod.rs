@@ -115,6 +115,7 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/admin/divisions") view=crate::admin::pages::DivisionsPage />
                     <Route path=path!("/audit") view=crate::audit::pages::AuditPage />
                     <Route path=path!("/notifications") view=crate::notifications::pages::NotificationsPage />
+                    <Route path=path!("/account") view=crate::auth::account::AccountPage />
                     <Route path=path!("/dashboard") view=crate::stats::pages::DashboardPage ssr=SsrMode::Async />
                 </Routes>
             </main>
@@ -229,7 +230,7 @@ fn Header() -> impl IntoView {
                             view! {
                                 <div class="nav-user">
                                     <NotificationBell unread />
-                                    <span class="nav-user-name" data-testid="current-user">{m.display_name.clone()}</span>
+                                    <A href="/account" attr:class="nav-user-name" attr:data-testid="current-user" attr:title=move || td_string!(i18n.get_locale(), account.title).to_string()>{m.display_name.clone()}</A>
                                     <span class="nav-user-role">{move || role_label(i18n.get_locale(), role)}</span>
                                     <A href="/logout" attr:class="nav-signout">{move || td_string!(i18n.get_locale(), nav.sign_out).to_string()}</A>
                                 </div>
