@@ -219,7 +219,7 @@ async fn bad_bodies_are_4xx_never_500(app: TestApp) {
     assert_error(post_raw(vec![0xff, 0xfe, 0x00], "application/json").await.expect("post"), 400, "malformed").await;
     assert_error(
         post_raw(br#"{"username":"a","password":"b"}"#.to_vec(), "text/plain").await.expect("post"),
-        400,
+        415,
         "unsupported_media_type",
     )
     .await;

@@ -301,3 +301,64 @@ async fn servers_starting_together_migrate_once() {
     use migrations::MigratorTrait;
     assert_eq!((rows, distinct), (migrations::Migrator::migrations().len() as i64, rows), "each migration once");
 }
+
+/// The OpenAPI document is whole: every reference resolves, and every operation lists the
+/// errors of its kind in the error format (so client generators and contract fuzzers can rely
+/// on it).
+#[tokio::test]
+async fn openapi_document_is_complete() {
+    let app = TestApp::sqlite().await;
+    let doc: serde_json::Value = app.get("/api/v1/openapi.json").await.json().await.expect("json");
+    fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    match (k.as_str(), x) {
+                        ("$ref", serde_json::Value::String(r)) => out.push(r.clone()),
+                        _ => refs(x, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(!all.is_empty());
+    let dangling: Vec<&String> = all
+        .iter()
+        .filter(|r| {
+            let name = r.trim_start_matches("#/components/schemas/");
+            !r.starts_with("#/components/schemas/") || doc["components"]["schemas"].get(name).is_none()
+        })
+        .collect();
+    assert!(dangling.is_empty(), "references to nothing: {dangling:?}");
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("item") {
+            if !["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                continue;
+            }
+            let responses = op["responses"].as_object().expect("responses");
+            let has = |s: &str| responses.contains_key(s);
+            let what = format!("{} {path}", method.to_uppercase());
+            assert!(has("400"), "{what}: 400");
+            if op.get("security").and_then(|s| s.as_array()).is_some_and(|s| !s.is_empty()) {
+                assert!(has("401") && has("403"), "{what}: 401/403");
+            }
+            if path.contains('{') {
+                assert!(has("404"), "{what}: 404");
+            }
+            if method != "get" {
+                assert!(has("409") && has("413"), "{what}: 409/413");
+            }
+            for (status, r) in responses {
+                if status.starts_with('4') {
+                    // The error format, or (a rejected import) a body that carries it with its report.
+                    let schema = r["content"]["application/json"]["schema"]["$ref"].as_str().unwrap_or_default();
+                    assert!(schema.starts_with("#/components/schemas/"), "{what} {status}: a JSON error body");
+                }
+            }
+        }
+    }
+}

@@ -14,6 +14,7 @@ pub fn error_message(locale: Locale, err: &AppError) -> String {
         AppError::Conflict { code, params, .. } => conflict_message(locale, code, params),
         AppError::Validation { .. } => td_string!(locale, errors.validation_failed).to_string(),
         AppError::PayloadTooLarge => td_string!(locale, errors.payload_too_large).to_string(),
+        AppError::UnsupportedMediaType => td_string!(locale, errors.unsupported_media_type).to_string(),
         AppError::RateLimited { retry_after_secs } => {
             td_string!(locale, errors.rate_limited, seconds = retry_after_secs).to_string()
         }
@@ -324,6 +325,7 @@ mod tests {
             AppError::conflict("x"),
             AppError::field("a", "required"),
             AppError::PayloadTooLarge,
+            AppError::UnsupportedMediaType,
             AppError::RateLimited { retry_after_secs: 30 },
             AppError::Internal { request_id: Some("abc".into()) },
             AppError::Network,
