@@ -10,6 +10,7 @@ mod auth;
 mod browser;
 mod cases;
 mod config;
+mod contract;
 mod evidence;
 mod exports;
 mod filings;
