@@ -61,6 +61,23 @@ ensure_wasm_opt() {
   fi
 }
 
+# schemathesis (PyPI) fuzzes the REST API against its OpenAPI document in the test suite; it
+# lives in a virtual environment of its own in the tools folder, at a pinned version.
+SCHEMATHESIS_VERSION="${NRMM_SCHEMATHESIS_VERSION:-4.32.5}"
+ensure_schemathesis() {
+  local venv="$TOOLS_DIR/schemathesis-$SCHEMATHESIS_VERSION"
+  if [ ! -x "$venv/bin/st" ]; then
+    if ! command -v python3 >/dev/null 2>&1 || ! python3 -m venv --help >/dev/null 2>&1; then
+      apt_install python3 python3-venv || true
+    fi
+    say "installing schemathesis $SCHEMATHESIS_VERSION from PyPI (once)"
+    rm -rf "$venv"
+    python3 -m venv "$venv" && "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" \
+      || { warn "could not install schemathesis"; return 1; }
+  fi
+  export NRMM_SCHEMATHESIS="$venv/bin/st"
+}
+
 ensure_chromium() {
   if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then return 0; fi
   apt_install chromium chromium-driver || warn "could not install chromium and chromium-driver"

@@ -8,6 +8,7 @@ cd "$ROOT"
 export NRMM_TEST_POSTGRES_URL="${NRMM_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 if [ "${CI:-}" = "true" ]; then
   ensure_chromium
+  ensure_schemathesis
   say "checking PostgreSQL at $NRMM_TEST_POSTGRES_URL"
   if command -v pg_isready >/dev/null 2>&1; then
     pg_isready -d "$NRMM_TEST_POSTGRES_URL" -t 10 >/dev/null || { echo "CI=true: PostgreSQL is not reachable at $NRMM_TEST_POSTGRES_URL" >&2; exit 1; }

@@ -126,6 +126,9 @@ pub enum AppError {
     /// The body is larger than the endpoint accepts.
     #[error("request too large")]
     PayloadTooLarge,
+    /// The body is not in a format the endpoint reads (e.g. JSON sent without its content type).
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
     /// Too many attempts; try again later.
     #[error("too many requests")]
     RateLimited { retry_after_secs: u64 },
@@ -147,6 +150,7 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Conflict { .. } => 409,
             AppError::PayloadTooLarge => 413,
+            AppError::UnsupportedMediaType => 415,
             AppError::Validation { .. } => 422,
             AppError::RateLimited { .. } => 429,
             AppError::Internal { .. } => 500,
@@ -165,6 +169,7 @@ impl AppError {
             AppError::Conflict { code, .. } => code,
             AppError::Validation { .. } => "validation_failed",
             AppError::PayloadTooLarge => "payload_too_large",
+            AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Internal { .. } => "internal",
             AppError::Network => "network",

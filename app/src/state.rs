@@ -39,12 +39,14 @@ pub struct Settings {
     pub data_dir: std::path::PathBuf,
     /// Whether cookies are marked `Secure` (the public URL is https).
     pub secure_cookies: bool,
-    /// Failed sign-ins allowed per user name within `login_window`.
-    pub login_max_failures_per_user: u64,
-    /// Failed sign-ins allowed per client address within `login_window`.
-    pub login_max_failures_per_ip: u64,
-    /// The window the sign-in limits count over.
-    pub login_window: chrono::Duration,
+    /// The sign-in throttle's limits.
+    pub login: crate::auth::throttle::Policy,
+    /// A session ends after this long without a request.
+    pub session_idle: chrono::Duration,
+    /// A session ends this long after its sign-in, however busy.
+    pub session_absolute: chrono::Duration,
+    /// The lifetime of a new API token when its owner names none.
+    pub token_default_days: i64,
     /// A case deadline this many days away (or fewer) is "near" for the deadline sweep.
     pub deadline_near_days: i64,
 }
@@ -57,9 +59,10 @@ impl Settings {
             secure_cookies: public_url.starts_with("https://"),
             public_url,
             data_dir,
-            login_max_failures_per_user: 5,
-            login_max_failures_per_ip: 20,
-            login_window: chrono::Duration::minutes(15),
+            login: crate::auth::throttle::Policy::default(),
+            session_idle: chrono::Duration::hours(2),
+            session_absolute: chrono::Duration::hours(12),
+            token_default_days: 90,
             deadline_near_days: 3,
         }
     }

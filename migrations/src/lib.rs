@@ -18,6 +18,8 @@ mod m20261206_000020_create_machine_transfers;
 mod m20261206_000030_add_division_bounds;
 mod m20261206_000031_add_site_zone_decisions;
 mod m20261206_000032_limit_tables_by_division;
+mod m20261206_000050_login_throttle;
+mod m20261206_000051_token_expiry;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -40,6 +42,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000030_add_division_bounds::Migration),
             Box::new(m20261206_000031_add_site_zone_decisions::Migration),
             Box::new(m20261206_000032_limit_tables_by_division::Migration),
+            Box::new(m20261206_000050_login_throttle::Migration),
+            Box::new(m20261206_000051_token_expiry::Migration),
         ]
     }
 }

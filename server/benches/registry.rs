@@ -5,7 +5,11 @@
 //!   `machines::import::service::import` (the work behind `POST /api/v1/machines/import`),
 //!   each run on a fresh database;
 //! - `list`: one page of 50 of a 10,000-machine fleet through `machines::service::list`
-//!   (keyset pagination, a construction unit's scope), walking every page several times.
+//!   (keyset pagination, a construction unit's scope), walking every page several times;
+//! - `writes`: machines created per second by 8 concurrent writers through
+//!   `machines::service::create` (one transaction each, as `POST /api/v1/machines`), with
+//!   SQLite's `synchronous=FULL` (the default: an acknowledged write survives a power cut) and
+//!   `synchronous=NORMAL`, alternating, on a fresh database each run.
 //!
 //! Run in release: `cargo bench -p server --bench registry` (optionally followed by `-- import`
 //! or `-- list` to run one group). Prints the median, minimum, 95th percentile and maximum.
@@ -28,12 +32,17 @@ struct Env {
 }
 
 async fn env() -> Env {
+    env_with("full").await
+}
+
+async fn env_with(sync: &str) -> Env {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.sqlite").display());
     let data = dir.path().display().to_string();
     let config = server::Config::from_lookup(|k| match k {
         "DATABASE_URL" => Some(url.clone()),
         "NRMM_DATA_DIR" => Some(data.clone()),
+        "NRMM_SQLITE_SYNCHRONOUS" => Some(sync.to_owned()),
         _ => None,
     })
     .expect("config");
@@ -221,6 +230,54 @@ async fn bench_list(walks: usize) {
     report("list: last page", last);
 }
 
+/// Machines per second created by `writers` concurrent writers, `each` machines apiece.
+async fn writes_per_second(sync: &str, writers: usize, each: usize) -> f64 {
+    let env = env_with(sync).await;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..writers {
+        let (state, principal) = (env.state.clone(), env.principal.clone());
+        tasks.push(tokio::spawn(async move {
+            for n in 0..each {
+                let i = w * each + n;
+                let mut input = app::machines::MachineInput::example();
+                input.name = format!("{i}号机");
+                input.pin = Some(format!("PIN{i:08}"));
+                input.env_code = Some(format!("CN{i:015}"));
+                input.engine_serial = Some(format!("ENG-{i:08}"));
+                app::machines::service::create(&state, &principal, input)
+                    .await
+                    .map_err(|e| format!("{e:?}"))
+                    .expect("create");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("writer");
+    }
+    (writers * each) as f64 / started.elapsed().as_secs_f64()
+}
+
+async fn bench_writes(runs: usize) {
+    let (writers, each) = (8, 250);
+    let mut full = Vec::new();
+    let mut normal = Vec::new();
+    // Alternating, so a busy moment of the machine falls on both.
+    for _ in 0..runs {
+        full.push(writes_per_second("full", writers, each).await);
+        normal.push(writes_per_second("normal", writers, each).await);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (f, n) = (median(&mut full), median(&mut normal));
+    println!("writes: {writers} writers x {each} machines, {runs} runs each (machines created per second)");
+    println!("  synchronous=FULL   median {f:>8.1}/s   runs {full:.1?}");
+    println!("  synchronous=NORMAL median {n:>8.1}/s   runs {normal:.1?}");
+    println!("  FULL / NORMAL = {:.2}", f / n);
+}
+
 fn main() {
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let wanted = |group: &str| filter.is_empty() || filter.iter().any(|f| group.contains(f.as_str()));
@@ -234,5 +291,8 @@ fn main() {
     }
     if wanted("list") {
         rt.block_on(bench_list(5));
+    }
+    if wanted("writes") {
+        rt.block_on(bench_writes(5));
     }
 }

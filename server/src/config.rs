@@ -24,8 +24,9 @@ pub struct Config {
     pub site_root: PathBuf,
     /// `NRMM_DB_POOL`: database connections, default sized for the machine.
     pub db_pool: u32,
-    /// `NRMM_TRUST_PROXY=true`: take the client address from `X-Forwarded-For`.
-    pub trust_proxy: bool,
+    /// `NRMM_TRUST_PROXY`: the reverse proxies (addresses, CIDR ranges) whose `X-Forwarded-For`
+    /// entries are believed; none by default (the peer is the client).
+    pub trust_proxy: app::rest::proxy::TrustedProxies,
     /// `NRMM_PUBLIC_RATE`: public label checks per minute per client address, default 30.
     pub public_rate_per_minute: u32,
     /// `NRMM_PUBLIC_BURST`: public label checks one address may make at once, default 20.
@@ -34,6 +35,19 @@ pub struct Config {
     pub deadline_near_days: i64,
     /// `NRMM_SWEEP_INTERVAL_SECS`: how often the deadline sweep runs, default 3600.
     pub sweep_interval_secs: u64,
+    /// `NRMM_SESSION_IDLE_MINUTES`: a session ends after this long without a request, default 120.
+    pub session_idle_minutes: i64,
+    /// `NRMM_SESSION_MAX_HOURS`: a session ends this long after its sign-in, default 12.
+    pub session_max_hours: i64,
+    /// `NRMM_TOKEN_DAYS`: the lifetime of an API token whose owner names none, default 90 (at most 365).
+    pub token_days: i64,
+    /// The sign-in throttle: `NRMM_LOGIN_WINDOW_MINUTES` (15), `NRMM_LOGIN_PAIR_MAX` (5 checked
+    /// attempts per account and address), `NRMM_LOGIN_DELAY_MAX_MS` (8000, the longest slow-down
+    /// of an account under attack), `NRMM_LOGIN_UNKNOWN_MAX` (100 unknown user names per address).
+    pub login: app::auth::throttle::Policy,
+    /// `NRMM_SQLITE_SYNCHRONOUS`: `full` (default: an acknowledged write survives a power cut)
+    /// or `normal` (faster; the last commits may be lost on a power cut).
+    pub sqlite_sync: app::db::SqliteSync,
 }
 
 /// The optional file; every key may be absent.
@@ -47,11 +61,19 @@ struct FileConfig {
     log: Option<String>,
     site_root: Option<String>,
     db_pool: Option<u32>,
-    trust_proxy: Option<bool>,
+    trust_proxy: Option<Vec<String>>,
     public_rate: Option<u32>,
     public_burst: Option<u32>,
     deadline_near_days: Option<i64>,
     sweep_interval_secs: Option<u64>,
+    session_idle_minutes: Option<i64>,
+    session_max_hours: Option<i64>,
+    token_days: Option<i64>,
+    login_window_minutes: Option<i64>,
+    login_pair_max: Option<i64>,
+    login_delay_max_ms: Option<u64>,
+    login_unknown_max: Option<i64>,
+    sqlite_synchronous: Option<String>,
 }
 
 impl Config {
@@ -91,14 +113,41 @@ impl Config {
             Some(v) => v.parse().with_context(|| format!("NRMM_DB_POOL is not a number: {v}"))?,
             None => file.db_pool.unwrap_or(default_pool),
         };
-        let trust_proxy = match env("NRMM_TRUST_PROXY") {
-            Some(v) => matches!(v.as_str(), "1" | "true" | "yes"),
-            None => file.trust_proxy.unwrap_or(false),
-        };
+        let proxies = env("NRMM_TRUST_PROXY").or_else(|| file.trust_proxy.map(|list| list.join(",")));
+        let trust_proxy = app::rest::proxy::TrustedProxies::parse(proxies.as_deref().unwrap_or(""))
+            .map_err(|e| anyhow::anyhow!("NRMM_TRUST_PROXY: {e}"))?;
         let public_rate_per_minute = number(&env, "NRMM_PUBLIC_RATE", file.public_rate, 30)?.max(1);
         let public_burst = number(&env, "NRMM_PUBLIC_BURST", file.public_burst, 20)?.max(1);
         let deadline_near_days = number(&env, "NRMM_DEADLINE_NEAR_DAYS", file.deadline_near_days, 3)?.max(0);
         let sweep_interval_secs = number(&env, "NRMM_SWEEP_INTERVAL_SECS", file.sweep_interval_secs, 3600)?.max(1);
+        let session_idle_minutes =
+            number(&env, "NRMM_SESSION_IDLE_MINUTES", file.session_idle_minutes, 120)?.clamp(1, 24 * 60);
+        let session_max_hours = number(&env, "NRMM_SESSION_MAX_HOURS", file.session_max_hours, 12)?.clamp(1, 24 * 30);
+        let token_days = number(&env, "NRMM_TOKEN_DAYS", file.token_days, 90)?.clamp(1, 365);
+        let defaults = app::auth::throttle::Policy::default();
+        let login = app::auth::throttle::Policy {
+            window: chrono::Duration::minutes(
+                number(&env, "NRMM_LOGIN_WINDOW_MINUTES", file.login_window_minutes, 15)?.clamp(1, 24 * 60),
+            ),
+            pair_max: number(&env, "NRMM_LOGIN_PAIR_MAX", file.login_pair_max, defaults.pair_max)?.max(1),
+            delay_max: std::time::Duration::from_millis(number(
+                &env,
+                "NRMM_LOGIN_DELAY_MAX_MS",
+                file.login_delay_max_ms,
+                defaults.delay_max.as_millis() as u64,
+            )?),
+            unknown_max_per_address: number(
+                &env,
+                "NRMM_LOGIN_UNKNOWN_MAX",
+                file.login_unknown_max,
+                defaults.unknown_max_per_address,
+            )?
+            .max(1),
+            ..defaults
+        };
+        let sync_raw = pick("NRMM_SQLITE_SYNCHRONOUS", file.sqlite_synchronous).unwrap_or_else(|| "full".into());
+        let sqlite_sync = app::db::SqliteSync::parse(&sync_raw)
+            .with_context(|| format!("NRMM_SQLITE_SYNCHRONOUS must be full or normal, not {sync_raw}"))?;
         Ok(Config {
             listen,
             database_url: SecretString::from(database_url),
@@ -112,6 +161,11 @@ impl Config {
             public_burst,
             deadline_near_days,
             sweep_interval_secs,
+            session_idle_minutes,
+            session_max_hours,
+            token_days,
+            login,
+            sqlite_sync,
         })
     }
 

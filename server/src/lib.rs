@@ -37,8 +37,6 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "nrmm_session";
-/// Sessions end after this long without a request.
-pub const SESSION_IDLE: time::Duration = time::Duration::hours(8);
 /// The largest JSON or form body accepted (uploads have their own limits).
 pub const BODY_LIMIT: usize = 1024 * 1024;
 /// The largest upload body (a 10 MB photo or import file, plus multipart overhead).
@@ -58,11 +56,35 @@ pub async fn connect_and_migrate(config: &Config) -> Result<DatabaseConnection> 
     if config.is_sqlite() {
         std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
     }
-    let db = app::db::connect(config.database_url.expose_secret(), config.db_pool)
+    let db = app::db::connect_with(config.database_url.expose_secret(), config.db_pool, config.sqlite_sync)
         .await
         .context("connecting to the database")?;
-    Migrator::up(&db, None).await.context("applying migrations")?;
+    migrate(config, &db).await?;
     Ok(db)
+}
+
+/// The PostgreSQL advisory lock that lets one server at a time apply migrations.
+const MIGRATION_LOCK: i64 = 0x6e72_6d6d_6d69_67; // "nrmmmig"
+
+/// Applies pending migrations. On PostgreSQL several servers may start at once: each takes
+/// the migration lock on a connection of its own first, so the migrations run once and the
+/// others find them applied. (SQLite is one server's file; its writer lock serialises anyway.)
+pub async fn migrate(config: &Config, db: &DatabaseConnection) -> Result<()> {
+    if config.is_sqlite() {
+        return Migrator::up(db, None).await.context("applying migrations");
+    }
+    use sea_orm::ConnectionTrait;
+    let lock =
+        app::db::connect(config.database_url.expose_secret(), 1).await.context("connecting for the migration lock")?;
+    let backend = lock.get_database_backend();
+    let call = |f: &str| sea_orm::Statement::from_string(backend, format!("SELECT {f}({MIGRATION_LOCK})"));
+    lock.execute_raw(call("pg_advisory_lock")).await.context("taking the migration lock")?;
+    let applied = Migrator::up(db, None).await.context("applying migrations");
+    let released = lock.execute_raw(call("pg_advisory_unlock")).await;
+    lock.close().await.ok();
+    applied?;
+    released.context("releasing the migration lock")?;
+    Ok(())
 }
 
 /// The Leptos options for serving the browser bundle from `site_root`.
@@ -89,6 +111,10 @@ pub fn build_app_with_outbound(
 ) -> Application {
     let mut settings = Settings::new(&config.public_url, config.data_dir.clone());
     settings.deadline_near_days = config.deadline_near_days;
+    settings.session_idle = chrono::Duration::minutes(config.session_idle_minutes);
+    settings.session_absolute = chrono::Duration::hours(config.session_max_hours);
+    settings.token_default_days = config.token_days;
+    settings.login = config.login;
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let state = AppState {
         db: db.clone(),
@@ -101,7 +127,7 @@ pub fn build_app_with_outbound(
         outbound,
         public_limiter: Arc::new(app::public::rest::limiter(config.public_rate_per_minute, config.public_burst)),
     };
-    let sessions = DbSessionStore::new(db, clock, chrono::Duration::seconds(SESSION_IDLE.whole_seconds()));
+    let sessions = DbSessionStore::new(db, clock, state.settings.session_idle, state.settings.session_absolute);
     let session_layer = SessionManagerLayer::new(sessions.clone())
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
@@ -109,7 +135,7 @@ pub fn build_app_with_outbound(
         .with_secure(state.settings.secure_cookies)
         .with_path("/")
         .with_always_save(true) // idle expiry: every request moves the expiry forward
-        .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(config.session_idle_minutes)));
 
     let routes = route_list();
     let api = app::rest::router().fallback(middleware::api_not_found);
@@ -139,8 +165,9 @@ pub fn build_app_with_outbound(
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::same_origin))
         .layer(axum::middleware::from_fn(middleware::early_body_limit))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(axum::middleware::from_fn_with_state(config.trust_proxy, middleware::client_ip))
+        .layer(axum::middleware::from_fn_with_state(Arc::new(config.trust_proxy.clone()), middleware::client_ip))
         .layer(axum::middleware::from_fn(middleware::request_id_scope))
+        .layer(axum::middleware::from_fn_with_state(state.settings.secure_cookies, middleware::security_headers))
         .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(PropagateRequestIdLayer::x_request_id())
@@ -205,6 +232,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let sessions = application.sessions.clone();
+    let throttle_state = application.state.clone();
     let sweeper = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
@@ -213,6 +241,12 @@ pub async fn serve(
                 Ok(n) if n > 0 => tracing::info!(deleted = n, "expired sessions removed"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+            }
+            let st = &throttle_state;
+            match app::auth::throttle::prune(&st.db, st.clock.now(), st.settings.login.window).await {
+                Ok(n) if n > 0 => tracing::info!(deleted = n, "old sign-in counters removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not remove old sign-in counters"),
             }
         }
     });

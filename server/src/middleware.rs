@@ -4,6 +4,7 @@
 
 use app::auth::service::{self, Principal};
 use app::error::AppError;
+use app::rest::proxy::TrustedProxies;
 use app::rest::{ApiError, ClientIp};
 use app::state::{AppState, REQUEST_ID};
 use axum::body::Body;
@@ -12,6 +13,7 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use tower_sessions::Session;
 
 /// The header carrying the request id (set by tower-http, echoed in the response).
@@ -23,16 +25,19 @@ pub async fn request_id_scope(req: Request, next: Next) -> Response {
     REQUEST_ID.scope(id, next.run(req)).await
 }
 
-/// Records the client address: the peer, or with `trust_proxy` the first `X-Forwarded-For` entry.
-pub async fn client_ip(State(trust_proxy): State<bool>, mut req: Request, next: Next) -> Response {
-    let forwarded = trust_proxy
-        .then(|| req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()))
-        .flatten()
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty());
-    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
-    let ip = forwarded.or(peer).unwrap_or_else(|| "unknown".into());
+/// Records the client address: the peer, or behind trusted proxies the right-most
+/// `X-Forwarded-For` entry that is not one of them ([`TrustedProxies::client`]).
+pub async fn client_ip(State(proxies): State<Arc<TrustedProxies>>, mut req: Request, next: Next) -> Response {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let ip = match peer {
+        Some(peer) if !proxies.is_empty() => {
+            let forwarded: Vec<&str> =
+                req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+            proxies.client(peer, &forwarded).to_string()
+        }
+        Some(peer) => peer.to_string(),
+        None => "unknown".into(),
+    };
     req.extensions_mut().insert(ClientIp(ip));
     next.run(req).await
 }
@@ -192,5 +197,12 @@ pub async fn audit_request(State(state): State<AppState>, req: Request, next: Ne
             tracing::error!(error = %e, "audit safety net failed");
         }
     }
+    resp
+}
+
+/// Adds the security headers every response carries ([`app::rest::security`]).
+pub async fn security_headers(State(https): State<bool>, req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    app::rest::security::add_security_headers(resp.headers_mut(), https);
     resp
 }

@@ -133,6 +133,8 @@ fn id(v: &Value) -> Option<String> {
 const SERVER_FN_TWINS: &[(&str, &str)] = &[
     ("/api/auth/login", "POST /api/v1/auth/login"),
     ("/api/auth/logout", "POST /api/v1/auth/logout"),
+    ("/api/auth/tokens/create", "POST /api/v1/auth/tokens"),
+    ("/api/auth/tokens/revoke", "DELETE /api/v1/auth/tokens/{id}"),
     ("/api/machines/create", "POST /api/v1/machines"),
     ("/api/machines/update", "PATCH /api/v1/machines/{id}"),
     ("/api/machines/delete", "DELETE /api/v1/machines/{id}"),
@@ -195,10 +197,21 @@ async fn every_mutating_route_is_audited(app: TestApp) {
     })
     .await;
     let t = "/api/v1/auth/tokens";
-    s.call(&app, &builder, Method::POST, t, t, Body::Json(json!({"name": "ci"})), |v| {
-        row("create", "api_token", id(v), false, true)
+    let token = s
+        .call(&app, &builder, Method::POST, t, t, Body::Json(json!({"name": "ci"})), |v| {
+            row("create", "api_token", id(v), false, true)
+        })
+        .await;
+    let p = format!("/api/v1/auth/tokens/{}", id_of(&token));
+    s.call(&app, &builder, Method::DELETE, "/api/v1/auth/tokens/{id}", &p, Body::None, |v| {
+        row("revoke", "api_token", id(v), true, true)
     })
     .await;
+    let builder_token = s
+        .call(&app, &builder, Method::POST, t, t, Body::Json(json!({"name": "ci 2", "expires_in_days": 30})), |v| {
+            row("create", "api_token", id(v), false, true)
+        })
+        .await;
     let sign_up = json!({
         "name": "审计示范建设有限公司", "uscc": "91350100M000100Y43", "contact_name": "王工",
         "contact_phone": "0351-1234567", "username": "audit.signup", "password": PASSWORD,
@@ -449,6 +462,11 @@ async fn every_mutating_route_is_audited(app: TestApp) {
         })
         .await;
     }
+    let p = format!("/api/v1/admin/users/{builder_id}/tokens/{}", id_of(&builder_token));
+    s.call(&app, &root, Method::DELETE, "/api/v1/admin/users/{id}/tokens/{token_id}", &p, Body::None, |v| {
+        row("revoke", "api_token", id(v), true, true)
+    })
+    .await;
     let p = format!("/api/v1/admin/users/{account_id}/password");
     s.call(&app, &root, Method::POST, "/api/v1/admin/users/{id}/password", &p, Body::Json(json!({})), |_| {
         row("update", "account", Some(account_id.clone()), false, true)
@@ -644,13 +662,19 @@ async fn sign_ins_and_failures_are_recorded_with_the_address(app: TestApp) {
     assert_eq!(after, json!({"username": "audit.signer", "reason": "invalid"}));
     assert!(!format!("{r:?}").contains("not the password"));
 
-    // An unknown user, through the sign-in page's server function (form-encoded).
-    let form = [("username", "nobody.here"), ("password", "whatever-it-is")];
+    // Through the sign-in page's server function (form-encoded): a wrong password is recorded…
+    let form = [("username", "audit.signer"), ("password", "whatever-it-is")];
     let resp = client.post(app.url("/api/auth/login")).form(&form).send().await.expect("server fn");
     assert_eq!(resp.status(), 401);
     let rows = rows_for(&app, &request_id(&resp)).await;
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!((rows[0].action.as_str(), rows[0].ip.as_deref()), ("sign_in_failed", Some("127.0.0.1")));
+    // …a name nobody has is not: strangers' guesses must not grow the append-only log (they are
+    // counted by the sign-in throttle, whose rows are pruned).
+    let form = [("username", "nobody.here"), ("password", "whatever-it-is")];
+    let resp = client.post(app.url("/api/auth/login")).form(&form).send().await.expect("server fn");
+    assert_eq!(resp.status(), 401);
+    assert!(rows_for(&app, &request_id(&resp)).await.is_empty());
 
     // An official's sign-in carries the county, so that county's search finds it.
     let county = app.signed_in("audit.county").await;

@@ -63,10 +63,10 @@ async fn session_expires_after_idle_time_and_activity_extends_it(app: TestApp) {
     app.user("li.na", Role::ProvinceOfficer, Some("140000"), None).await;
     app.login("li.na").await;
     for _ in 0..3 {
-        app.clock.advance(chrono::Duration::hours(7));
-        assert_eq!(app.get("/api/v1/auth/me").await.status(), 200, "activity within 8 h keeps the session");
+        app.clock.advance(chrono::Duration::minutes(110));
+        assert_eq!(app.get("/api/v1/auth/me").await.status(), 200, "activity within 2 h keeps the session");
     }
-    app.clock.advance(chrono::Duration::hours(8) + chrono::Duration::minutes(1));
+    app.clock.advance(chrono::Duration::hours(2) + chrono::Duration::minutes(1));
     assert_error(app.get("/api/v1/auth/me").await, 401, "unauthorized").await;
 }
 
@@ -95,14 +95,8 @@ async fn repeated_failures_are_rate_limited_per_user_name(app: TestApp) {
         let resp = app.post_json("/api/v1/auth/login", &json!({"username": "sun.tao", "password": "nope nope"})).await;
         assert_eq!(resp.status(), 401);
     }
-    // Even the right password is refused now, from any client.
-    let other = TestApp::new_client();
-    let resp = other
-        .post(app.url("/api/v1/auth/login"))
-        .json(&json!({"username": "sun.tao", "password": PASSWORD}))
-        .send()
-        .await
-        .expect("login");
+    // This account from this address is refused now, even with the right password.
+    let resp = app.post_json("/api/v1/auth/login", &json!({"username": "sun.tao", "password": PASSWORD})).await;
     assert!(resp.headers().get("retry-after").is_some());
     assert_error(resp, 429, "rate_limited").await;
     // After the window it works again.
@@ -112,14 +106,18 @@ async fn repeated_failures_are_rate_limited_per_user_name(app: TestApp) {
 
 async fn repeated_failures_are_rate_limited_per_address(app: TestApp) {
     app.user("zhou.wen", Role::Sysadmin, None, None).await;
-    for i in 0..20 {
+    // Unknown names: a much higher ceiling per address (100 by default).
+    for i in 0..100 {
         let resp = app
             .post_json("/api/v1/auth/login", &json!({"username": format!("guess{i}"), "password": "nope nope"}))
             .await;
         assert_eq!(resp.status(), 401);
     }
-    let resp = app.post_json("/api/v1/auth/login", &json!({"username": "zhou.wen", "password": PASSWORD})).await;
+    let resp = app.post_json("/api/v1/auth/login", &json!({"username": "guess100", "password": "nope nope"})).await;
     assert_error(resp, 429, "rate_limited").await;
+    // The guesser does not lock the real accounts behind the same address out.
+    let resp = app.post_json("/api/v1/auth/login", &json!({"username": "zhou.wen", "password": PASSWORD})).await;
+    assert_eq!(resp.status(), 200);
 }
 
 async fn api_tokens_are_shown_once_stored_hashed_and_work(app: TestApp) {
@@ -221,7 +219,7 @@ async fn bad_bodies_are_4xx_never_500(app: TestApp) {
     assert_error(post_raw(vec![0xff, 0xfe, 0x00], "application/json").await.expect("post"), 400, "malformed").await;
     assert_error(
         post_raw(br#"{"username":"a","password":"b"}"#.to_vec(), "text/plain").await.expect("post"),
-        400,
+        415,
         "unsupported_media_type",
     )
     .await;

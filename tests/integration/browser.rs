@@ -154,6 +154,24 @@ impl Browser {
         panic!("the page never hydrated (is target/site/pkg built? run scripts/build-site.sh)");
     }
 
+    /// Saves a screenshot as `$NRMM_SCREENSHOTS/<name>.png` when that variable names a folder
+    /// (for looking at the pages a test walks); does nothing otherwise.
+    pub async fn snap(&self, name: &str) {
+        let Some(dir) = std::env::var_os("NRMM_SCREENSHOTS") else { return };
+        let png = self.client.screenshot().await.expect("screenshot");
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).expect("write screenshot");
+    }
+
+    /// Signs in through the login page.
+    pub async fn sign_in(&self, app: &TestApp, username: &str) {
+        self.client.goto(&app.url("/login")).await.expect("goto");
+        self.wait_hydrated().await;
+        self.fill("#username", username).await;
+        self.fill("#password", PASSWORD).await;
+        self.find("form[data-testid=login-form] button[type=submit]").await.click().await.expect("submit");
+        self.find("[data-testid=current-user]").await;
+    }
+
     /// Ends the session and the driver.
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
@@ -402,6 +420,37 @@ async fn inspector_marks_a_site_out_of_the_zone_on_a_phone() {
     b.wait_text("[data-testid=zone-status]", "不在低排放区").await;
     b.wait_text("[data-testid=zone-source]", "刘洋").await;
     b.wait_text("[data-testid=zone-reason]", "建成区以外").await;
+    b.assert_no_page_errors().await;
+    b.close().await;
+}
+
+/// On a phone: issue an API token on the account page (its secret shown once), see it in the
+/// list, revoke it; the secret stops working.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_is_issued_and_revoked_on_the_account_page() {
+    let app = TestApp::sqlite().await;
+    app.user("browser.platform", Role::ProvinceOfficer, Some("140000"), None).await;
+    let Some(b) = Browser::start(360, 740).await else { return };
+    b.sign_in(&app, "browser.platform").await;
+    b.find("[data-testid=current-user]").await.click().await.expect("to the account page");
+    b.wait_hydrated().await;
+    b.wait_text("h1", "API 令牌").await;
+    b.fill("#name", "省平台").await;
+    b.fill("#expires_in_days", "30").await;
+    b.find("form button[type=submit]").await.click().await.expect("create");
+    b.wait_text("[data-testid=issued-token]", "nrmm_").await;
+    b.wait_text("[data-testid=token-list]", "有效").await;
+    b.snap("account-token-issued-360").await;
+    let secret = b.find("[data-testid=issued-token] code").await.text().await.expect("secret");
+    let me = |token: String| {
+        let url = app.url("/api/v1/auth/me");
+        async move { TestApp::new_client().get(url).bearer_auth(token).send().await.expect("me").status().as_u16() }
+    };
+    assert_eq!(me(secret.clone()).await, 200);
+    b.find("[data-testid=token-list] button").await.click().await.expect("revoke");
+    b.wait_text("[data-testid=token-list]", "已撤销").await;
+    b.snap("account-token-revoked-360").await;
+    assert_eq!(me(secret).await, 401);
     b.assert_no_page_errors().await;
     b.close().await;
 }

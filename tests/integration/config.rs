@@ -52,3 +52,30 @@ fn file_then_environment() {
     std::fs::write(&path, "no_such_key = 1\n").expect("write");
     assert!(server::Config::from_lookup(lookup(&[("NRMM_CONFIG", &p)])).is_err(), "unknown keys are refused");
 }
+
+#[test]
+fn security_lifetimes_and_throttle() {
+    let c = server::Config::from_lookup(lookup(&[])).expect("config");
+    assert!(c.trust_proxy.is_empty(), "no proxy is trusted by default");
+    assert_eq!((c.session_idle_minutes, c.session_max_hours, c.token_days), (120, 12, 90));
+    assert_eq!((c.login.pair_max, c.login.window.num_minutes(), c.login.unknown_max_per_address), (5, 15, 100));
+    let c = server::Config::from_lookup(lookup(&[
+        ("NRMM_TRUST_PROXY", "127.0.0.1, 10.0.0.0/8"),
+        ("NRMM_SESSION_IDLE_MINUTES", "30"),
+        ("NRMM_SESSION_MAX_HOURS", "8"),
+        ("NRMM_TOKEN_DAYS", "400"),
+        ("NRMM_LOGIN_PAIR_MAX", "3"),
+    ]))
+    .expect("config");
+    assert!(!c.trust_proxy.is_empty());
+    assert_eq!((c.session_idle_minutes, c.session_max_hours, c.token_days, c.login.pair_max), (30, 8, 365, 3));
+    // The old switch would trust whatever the client writes: it is refused with a message.
+    let e = server::Config::from_lookup(lookup(&[("NRMM_TRUST_PROXY", "true")])).expect_err("true is refused");
+    assert!(format!("{e:#}").contains("NRMM_TRUST_PROXY"), "{e:#}");
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("nrmm.toml");
+    std::fs::write(&path, "trust_proxy = [\"192.168.0.0/16\"]\n").expect("write");
+    let p = path.display().to_string();
+    let c = server::Config::from_lookup(lookup(&[("NRMM_CONFIG", &p)])).expect("config");
+    assert!(!c.trust_proxy.is_empty());
+}

@@ -24,6 +24,7 @@ db_tests!(
     filters_of_the_lists,
     names_and_sign_in,
     a_large_export_streams_every_row,
+    exported_text_never_runs_as_a_formula,
 );
 
 /// A file's rows (header first) and its sheet names.
@@ -371,4 +372,62 @@ async fn a_failing_batch_breaks_the_file() {
     assert!(chunks[0].is_ok() && chunks[1].is_ok());
     assert!(chunks[2].is_err());
     assert!(app::exports::xlsx::write(failing(), "机械".into()).await.is_err(), "no XLSX file from a failed read");
+}
+
+/// Names of units, sites and machines are free text: every one that a spreadsheet would run as
+/// a formula reads back as text (CSV: a leading apostrophe; XLSX: a string cell, no formula).
+async fn exported_text_never_runs_as_a_formula(app: TestApp) {
+    let unit = "=HYPERLINK(\"http://evil.example\",\"x\")";
+    let org = app.organization(unit).await;
+    app.user("formula.admin", Role::ContractorAdmin, None, Some(org)).await;
+    let builder = app.signed_in("formula.admin").await;
+    let site = create_site(&app, &builder, "+工地SUM(1)", "140105").await;
+    // (Tab and carriage return starts are covered by `exports::inert_text`'s unit test: the
+    // machine rules trim them away.)
+    let names = ["-2+3", "@SUM(A1)", "=1+1"];
+    let mut ids = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let mut m = crate::helpers::machine_input(9000 + i as u32);
+        m["name"] = json!(name);
+        m["brand"] = json!("=CMD()");
+        ids.push(expect_status(app.post_as(&builder, "/api/v1/machines", &m).await, 201).await["id"].clone());
+    }
+    let today = app.today();
+    let refs: Vec<&Value> = ids.iter().collect();
+    create_filing(&app, &builder, &site["id"], &refs, today + Duration::days(1), today + Duration::days(10)).await;
+    let county = inspector(&app, "formula.insp", "140105").await;
+
+    let dangerous = |cell: &str| cell.starts_with(app::exports::FORMULA_STARTS);
+    for dataset in ["machines", "filings"] {
+        let csv = csv_file(&app, &county, &format!("/api/v1/exports/{dataset}.csv"), None).await;
+        let cells: Vec<&String> = csv.rows.iter().skip(1).flatten().collect();
+        assert!(!cells.iter().any(|c| dangerous(c)), "{dataset}: a CSV cell starts a formula: {:?}", csv.rows);
+        let wanted: Vec<String> = if dataset == "machines" {
+            names.iter().map(|n| format!("'{n}")).chain(["'=CMD()".to_owned(), format!("'{unit}")]).collect()
+        } else {
+            vec!["'+工地SUM(1)".to_owned(), format!("'{unit}")]
+        };
+        for w in &wanted {
+            assert!(cells.iter().any(|c| *c == w), "{dataset}: {w:?} missing from {:?}", csv.rows);
+        }
+        // XLSX: the text as typed, in string cells; the sheet holds no formula at all.
+        let resp = download(&app, &county, &format!("/api/v1/exports/{dataset}.xlsx"), None).await;
+        let bytes = resp.bytes().await.expect("body").to_vec();
+        let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("an XLSX file");
+        let sheet = book.sheet_names()[0].clone();
+        let formulas = book.worksheet_formula(&sheet).expect("formulas");
+        assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()), "{dataset}: a formula in the sheet");
+        let range = book.worksheet_range(&sheet).expect("sheet");
+        let strings: Vec<String> = range
+            .used_cells()
+            .filter_map(|(_, _, d)| match d {
+                calamine::Data::String(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect();
+        for w in &wanted {
+            let raw = w.trim_start_matches('\'');
+            assert!(strings.iter().any(|s| s == raw), "{dataset}: {raw:?} is not a string cell of the XLSX");
+        }
+    }
 }

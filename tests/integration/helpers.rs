@@ -38,6 +38,29 @@ macro_rules! db_tests {
     };
 }
 
+/// Runs each named `async fn(TestApp)` once on SQLite and once on PostgreSQL, each application
+/// built with the configuration `tweak` (a `fn(&mut server::Config)`) applied.
+#[macro_export]
+macro_rules! db_tests_with {
+    ($tweak:path; $($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let app = $crate::helpers::TestApp::spawn_with($crate::helpers::Backend::Sqlite, $tweak).await;
+                    $crate::helpers::within_time_limit(super::$name(app)).await;
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(app) = $crate::helpers::TestApp::postgres_with($tweak).await {
+                        $crate::helpers::within_time_limit(super::$name(app)).await;
+                    }
+                }
+            }
+        )*
+    };
+}
+
 /// Runs a test's body, failing it when it has not finished in ten minutes (the slowest test
 /// takes well under one): a hang fails its own test instead of stalling the whole run.
 pub async fn within_time_limit(test: impl std::future::Future<Output = ()>) {
@@ -94,6 +117,11 @@ impl TestApp {
     /// On a fresh PostgreSQL schema; `None` (with the reason printed) when PostgreSQL is not
     /// reachable outside CI. Under `CI=true` an unreachable server fails the test.
     pub async fn postgres() -> Option<TestApp> {
+        Self::postgres_with(|_| {}).await
+    }
+
+    /// Like [`TestApp::postgres`], with a chance to change the configuration first.
+    pub async fn postgres_with(tweak: impl FnOnce(&mut server::Config)) -> Option<TestApp> {
         let (admin_url, ci) = postgres_url();
         let admin = match app::db::connect(&admin_url, 1).await {
             Ok(db) => db,
@@ -111,7 +139,7 @@ impl TestApp {
         use sea_orm::ConnectionTrait;
         admin.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\"")).await.expect("create schema");
         admin.close().await.ok();
-        Some(Self::spawn(Backend::Postgres { admin_url, schema }).await)
+        Some(Self::spawn_with(Backend::Postgres { admin_url, schema }, tweak).await)
     }
 
     /// Starts the application as `main` does, on port 0.

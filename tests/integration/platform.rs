@@ -195,3 +195,170 @@ async fn demo_data_loads_twice_without_change() {
         .await;
     assert_eq!(resp.status(), 200);
 }
+
+/// SQLite commits are durable by default (`synchronous=FULL` on every pooled connection: an
+/// acknowledged write survives a power cut); `NRMM_SQLITE_SYNCHRONOUS=normal` opts out.
+#[tokio::test]
+async fn sqlite_commits_are_durable_by_default() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let pragma = |app: &TestApp| {
+        let db = app.state.db.clone();
+        async move {
+            let mut seen = Vec::new();
+            // More queries than connections, concurrently, so every pooled connection answers.
+            let all = (0..12).map(|_| {
+                let db = db.clone();
+                async move {
+                    let stmt = Statement::from_string(db.get_database_backend(), "PRAGMA synchronous");
+                    let row = db.query_one_raw(stmt).await.expect("pragma").expect("row");
+                    row.try_get_by_index::<i32>(0).expect("value")
+                }
+            });
+            seen.extend(futures::future::join_all(all).await);
+            seen
+        }
+    };
+    let app = TestApp::sqlite().await;
+    assert!(pragma(&app).await.iter().all(|v| *v == 2), "FULL is 2");
+    let fast =
+        TestApp::spawn_with(crate::helpers::Backend::Sqlite, |c| c.sqlite_sync = app::db::SqliteSync::Normal).await;
+    assert!(pragma(&fast).await.iter().all(|v| *v == 1), "NORMAL is 1");
+}
+
+/// Every response carries the security headers; an app page's policy names the nonce its
+/// inline hydration scripts carry, and nothing inline runs without it.
+#[tokio::test]
+async fn responses_carry_security_headers() {
+    let app = TestApp::sqlite().await;
+    let page = app.get("/login").await;
+    let h = page.headers().clone();
+    let csp = h["content-security-policy"].to_str().expect("ascii").to_owned();
+    let html = page.text().await.expect("html");
+    let nonce = csp.split("'nonce-").nth(1).and_then(|r| r.split('\'').next()).expect("a nonce in the policy");
+    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the page's scripts carry the policy's nonce");
+    assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains("'unsafe-inline'"), "{csp}");
+    for resp in [page_headers(&h), page_headers(app.get("/api/v1/auth/me").await.headers())] {
+        assert_eq!(resp.0.as_deref(), Some("nosniff"));
+        assert_eq!(resp.1.as_deref(), Some("DENY"));
+        assert_eq!(resp.2.as_deref(), Some("same-origin"));
+    }
+    // Each page load gets its own nonce.
+    let again = app.get("/login").await;
+    assert_ne!(again.headers()["content-security-policy"].to_str().expect("ascii"), csp);
+    // The public label page and API answers get the policy without a nonce; no HSTS over http.
+    let public = app.get("/v/140105000000X").await;
+    let p = public.headers()["content-security-policy"].to_str().expect("ascii");
+    assert!(p.contains("script-src 'self' 'wasm-unsafe-eval';") && !p.contains("nonce"), "{p}");
+    assert!(!public.headers().contains_key("strict-transport-security"));
+    let https =
+        TestApp::spawn_with(crate::helpers::Backend::Sqlite, |c| c.public_url = "https://nrmm.example.cn".into()).await;
+    let sts = https.get("/healthz").await.headers().get("strict-transport-security").cloned();
+    assert!(sts.is_some_and(|v| v.to_str().unwrap_or_default().contains("max-age=")));
+}
+
+fn page_headers(h: &reqwest::header::HeaderMap) -> (Option<String>, Option<String>, Option<String>) {
+    let get = |k: &str| h.get(k).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    (get("x-content-type-options"), get("x-frame-options"), get("referrer-policy"))
+}
+
+/// Several servers starting at once on one PostgreSQL database apply the migrations once: each
+/// waits for the migration lock, and finds them applied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn servers_starting_together_migrate_once() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    let admin_url =
+        std::env::var("NRMM_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let admin = match app::db::connect(&admin_url, 1).await {
+        Ok(db) => db,
+        Err(e) if !ci => return eprintln!("SKIPPED (PostgreSQL not reachable at {admin_url}: {e})"),
+        Err(e) => panic!("CI=true requires PostgreSQL at {admin_url}: {e}"),
+    };
+    let schema = format!("t_mig_{}", uuid::Uuid::new_v4().simple());
+    admin.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\"")).await.expect("schema");
+    let sep = if admin_url.contains('?') { '&' } else { '?' };
+    let url = format!("{admin_url}{sep}options=-c%20search_path%3D{schema}");
+    let starts = (0..4).map(|_| {
+        let url = url.clone();
+        tokio::spawn(async move {
+            let config = server::Config::from_lookup(|k| (k == "DATABASE_URL").then(|| url.clone())).expect("config");
+            server::connect_and_migrate(&config).await.map(|_| ()).map_err(|e| format!("{e:#}"))
+        })
+    });
+    let results: Vec<_> = futures::future::join_all(starts).await.into_iter().map(|r| r.expect("task")).collect();
+    let count = admin
+        .query_one_raw(Statement::from_string(
+            admin.get_database_backend(),
+            format!("SELECT COUNT(*), COUNT(DISTINCT version) FROM \"{schema}\".seaql_migrations"),
+        ))
+        .await
+        .expect("count")
+        .expect("row");
+    let (rows, distinct): (i64, i64) = (count.try_get_by_index(0).expect("n"), count.try_get_by_index(1).expect("d"));
+    admin.execute_unprepared(&format!("DROP SCHEMA \"{schema}\" CASCADE")).await.ok();
+    assert!(results.iter().all(Result::is_ok), "every server started: {results:?}");
+    use migrations::MigratorTrait;
+    assert_eq!((rows, distinct), (migrations::Migrator::migrations().len() as i64, rows), "each migration once");
+}
+
+/// The OpenAPI document is whole: every reference resolves, and every operation lists the
+/// errors of its kind in the error format (so client generators and contract fuzzers can rely
+/// on it).
+#[tokio::test]
+async fn openapi_document_is_complete() {
+    let app = TestApp::sqlite().await;
+    let doc: serde_json::Value = app.get("/api/v1/openapi.json").await.json().await.expect("json");
+    fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    match (k.as_str(), x) {
+                        ("$ref", serde_json::Value::String(r)) => out.push(r.clone()),
+                        _ => refs(x, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(!all.is_empty());
+    let dangling: Vec<&String> = all
+        .iter()
+        .filter(|r| {
+            let name = r.trim_start_matches("#/components/schemas/");
+            !r.starts_with("#/components/schemas/") || doc["components"]["schemas"].get(name).is_none()
+        })
+        .collect();
+    assert!(dangling.is_empty(), "references to nothing: {dangling:?}");
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("item") {
+            if !["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                continue;
+            }
+            let responses = op["responses"].as_object().expect("responses");
+            let has = |s: &str| responses.contains_key(s);
+            let what = format!("{} {path}", method.to_uppercase());
+            assert!(has("400"), "{what}: 400");
+            if op.get("security").and_then(|s| s.as_array()).is_some_and(|s| !s.is_empty()) {
+                assert!(has("401") && has("403"), "{what}: 401/403");
+            }
+            if path.contains('{') {
+                assert!(has("404"), "{what}: 404");
+            }
+            if method != "get" {
+                assert!(has("409") && has("413"), "{what}: 409/413");
+            }
+            for (status, r) in responses {
+                if status.starts_with('4') {
+                    // The error format, or (a rejected import) a body that carries it with its report.
+                    let schema = r["content"]["application/json"]["schema"]["$ref"].as_str().unwrap_or_default();
+                    assert!(schema.starts_with("#/components/schemas/"), "{what} {status}: a JSON error body");
+                }
+            }
+        }
+    }
+}

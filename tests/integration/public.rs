@@ -231,7 +231,7 @@ async fn hammering_is_rate_limited(app: TestApp) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_address_has_its_own_allowance() {
     let app = TestApp::spawn_with(Backend::Sqlite, |c| {
-        c.trust_proxy = true;
+        c.trust_proxy = app::rest::proxy::TrustedProxies::parse("127.0.0.1").unwrap_or_default();
         c.public_burst = 3;
         c.public_rate_per_minute = 1;
     })

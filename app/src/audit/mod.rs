@@ -68,6 +68,8 @@ pub enum Action {
     SignOut,
     /// A file of records taken in as a whole (the division import's summary row).
     Import,
+    /// A credential withdrawn (an API token).
+    Revoke,
     /// The safety net: a state-changing request that wrote no row of its own.
     Request,
     /// A machine transfer accepted by the buyer.
@@ -82,7 +84,7 @@ pub enum Action {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::Create,
         Action::Update,
         Action::Delete,
@@ -96,6 +98,7 @@ impl Action {
         Action::SignInFailed,
         Action::SignOut,
         Action::Import,
+        Action::Revoke,
         Action::Request,
         Action::Accept,
         Action::Decline,
@@ -119,6 +122,7 @@ impl Action {
             Action::SignInFailed => "sign_in_failed",
             Action::SignOut => "sign_out",
             Action::Import => "import",
+            Action::Revoke => "revoke",
             Action::Request => "request",
             Action::Accept => "accept",
             Action::Decline => "decline",
@@ -234,6 +238,7 @@ pub const READ_ONLY_POSTS: &[&str] = &[
     "/api/cases/list",
     "/api/cases/get",
     "/api/auth/me",
+    "/api/auth/tokens/list",
     "/api/machines/types",
     "/api/machines/list",
     "/api/machines/get",

@@ -27,6 +27,7 @@ pub fn action_label(locale: Locale, a: Action) -> &'static str {
         Action::SignInFailed => td_string!(locale, audit.action_sign_in_failed),
         Action::SignOut => td_string!(locale, audit.action_sign_out),
         Action::Import => td_string!(locale, audit.action_import),
+        Action::Revoke => td_string!(locale, audit.action_revoke),
         Action::Request => td_string!(locale, audit.action_request),
         Action::Accept => td_string!(locale, audit.action_accept),
         Action::Decline => td_string!(locale, audit.action_decline),

@@ -1,8 +1,10 @@
 //! Accounts, roles, sign-in and the one scoping rule that decides what a user may see.
 
+pub mod account;
 mod pages;
 mod scope;
 mod server_fns;
+pub mod tokens;
 
 pub use pages::{LoginPage, LogoutPage};
 pub use scope::Scope;
@@ -16,6 +18,10 @@ pub mod rest;
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod session_store;
+#[cfg(feature = "ssr")]
+pub mod throttle;
+#[cfg(feature = "ssr")]
+pub mod token_service;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

@@ -14,7 +14,7 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
     let ip = client_ip_from_context();
     let principal = super::service::authenticate(&state, &input, &ip).await?;
     let session = session_from_context().await?;
-    super::service::start_session(&session, &principal).await?;
+    super::service::start_session(&session, &principal, state.clock.now()).await?;
     leptos_axum::redirect("/");
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use super::{LoginInput, Me, Role, passwords};
 use crate::audit::{self, Action, EntityKind};
-use crate::db::entities::{api_token, division, login_attempt, organization, user};
+use crate::db::entities::{api_token, division, organization, user};
 use crate::divisions::Level;
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::service_error::{ServiceError, ServiceResult};
@@ -20,6 +20,13 @@ use validator::Validate;
 /// Session keys.
 const SESSION_USER: &str = "uid";
 const SESSION_EPOCH: &str = "epoch";
+/// When the session was signed in (Unix seconds of the app clock): its absolute lifetime counts from here.
+const SESSION_SINCE: &str = "since";
+
+/// The sign-in instant recorded in a session's data, if any.
+pub fn session_since(data: &std::collections::HashMap<String, serde_json::Value>) -> Option<DateTime<Utc>> {
+    data.get(SESSION_SINCE).and_then(|v| v.as_i64()).and_then(|s| DateTime::from_timestamp(s, 0))
+}
 
 /// The authenticated caller of a request, resolved once by the server's middleware from the
 /// session cookie or the bearer token.
@@ -82,33 +89,59 @@ impl Principal {
     }
 }
 
-/// Checks a user name and password, enforcing the sign-in limits per user name and per client
-/// address, and records the attempt.
+/// The failed sign-ins of one account within the throttle's window that still write their own
+/// audit row; beyond it only the refusals do (once per account and address a window), so
+/// anonymous traffic cannot grow the append-only log without bound.
+const AUDITED_FAILURES_PER_ACCOUNT: i64 = 20;
+
+/// Checks a user name and password under the sign-in throttle ([`super::throttle`]) and records
+/// the outcome.
+///
+/// The attempt is counted before the password is checked (so parallel attempts cannot all pass
+/// the limit): per account and address (refused beyond the limit), per account from anywhere (a
+/// growing delay, never a refusal) and, for user names that do not exist, per address.
 #[tracing::instrument(skip(state, input), fields(username = %input.username))]
 pub async fn authenticate(state: &AppState, input: &LoginInput, ip: &str) -> ServiceResult<Principal> {
+    use super::throttle;
     input.validate().map_err(|e| AppError::Validation { fields: e.into() })?;
     let username = super::normalize_username(&input.username);
     let now = state.clock.now();
-    let since = now - state.settings.login_window;
-
-    let failures = |col: login_attempt::Column, value: String| {
-        login_attempt::Entity::find()
-            .filter(col.eq(value))
-            .filter(login_attempt::Column::Succeeded.eq(false))
-            .filter(login_attempt::Column::At.gt(since))
-            .count(&state.db)
-    };
-    let by_user = failures(login_attempt::Column::Username, username.clone()).await?;
-    let by_ip = failures(login_attempt::Column::Ip, ip.to_owned()).await?;
-    if by_user >= state.settings.login_max_failures_per_user || by_ip >= state.settings.login_max_failures_per_ip {
-        let e = audit::entry(Action::SignInFailed, EntityKind::Account)
-            .after(&serde_json::json!({"username": username, "reason": "rate_limited"}));
-        audit::record(&state.db, now, e).await?;
-        let retry_after_secs = state.settings.login_window.num_seconds().max(1) as u64;
-        return Err(AppError::RateLimited { retry_after_secs }.into());
-    }
+    let policy = state.settings.login;
 
     let found = user::Entity::find().filter(user::Column::Username.eq(username.clone())).one(&state.db).await?;
+    let pair = throttle::pair_key(&username, ip);
+    let account = throttle::account_key(&username);
+    let (refused_by, account_failures) = match &found {
+        Some(_) => {
+            let tries = throttle::bump(&state.db, &pair, now, policy.window).await?;
+            if tries > policy.pair_max {
+                (Some((pair.clone(), tries == policy.pair_max + 1)), 0)
+            } else {
+                (None, throttle::bump(&state.db, &account, now, policy.window).await?)
+            }
+        }
+        None => {
+            let key = throttle::unknown_key(ip);
+            let tries = throttle::bump(&state.db, &key, now, policy.window).await?;
+            ((tries > policy.unknown_max_per_address).then_some((key, false)), 0)
+        }
+    };
+    if let Some((key, first_refusal)) = refused_by {
+        if first_refusal {
+            let e = audit::entry(Action::SignInFailed, EntityKind::Account)
+                .after(&serde_json::json!({"username": username, "reason": "rate_limited"}));
+            audit::record(&state.db, now, e).await?;
+        }
+        tracing::warn!(username = %username, "sign-in refused by the throttle");
+        let retry_after_secs = throttle::retry_after(&state.db, &key, now, policy.window).await?;
+        return Err(AppError::RateLimited { retry_after_secs }.into());
+    }
+    // The account's earlier failures in the window (this attempt is already counted).
+    let delay = throttle::delay_for(&policy, account_failures - 1);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+
     let stored = match &found {
         Some(u) => u.password_hash.clone(),
         None => passwords::dummy_hash(&state.hashing).await?,
@@ -120,38 +153,46 @@ pub async fn authenticate(state: &AppState, input: &LoginInput, ip: &str) -> Ser
         .and_then(|u| Principal::from_user(u, None, Credential::Session));
 
     let txn = state.db.begin().await?;
-    login_attempt::ActiveModel {
-        username: Set(username.clone()),
-        ip: Set(ip.to_owned()),
-        succeeded: Set(principal.is_some()),
-        at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
     let e = match &principal {
-        Some(p) => audit::entry(Action::SignIn, EntityKind::Account)
-            .by(p)
-            .id(p.user_id)
-            .county(p.division_code.as_deref())
-            .after(&serde_json::json!({"via": "session"})),
-        None => {
-            let reason = if found.as_ref().is_some_and(|u| matches && !u.is_active) { "disabled" } else { "invalid" };
-            audit::entry(Action::SignInFailed, EntityKind::Account)
-                .after(&serde_json::json!({"username": username, "reason": reason}))
+        Some(p) => {
+            throttle::clear(&txn, &pair).await?;
+            throttle::unbump(&txn, &account).await?;
+            Some(
+                audit::entry(Action::SignIn, EntityKind::Account)
+                    .by(p)
+                    .id(p.user_id)
+                    .county(p.division_code.as_deref())
+                    .after(&serde_json::json!({"via": "session"})),
+            )
         }
+        // A name nobody has: logged, not audited (no row per stranger's guess).
+        None if found.is_none() => {
+            tracing::info!(username = %username, "sign-in with an unknown user name");
+            None
+        }
+        None if account_failures <= AUDITED_FAILURES_PER_ACCOUNT => {
+            let reason = if matches { "disabled" } else { "invalid" };
+            Some(
+                audit::entry(Action::SignInFailed, EntityKind::Account)
+                    .after(&serde_json::json!({"username": username, "reason": reason})),
+            )
+        }
+        None => None,
     };
-    audit::record(&txn, now, e).await?;
+    if let Some(e) = e {
+        audit::record(&txn, now, e).await?;
+    }
     txn.commit().await?;
 
     principal.ok_or_else(|| AppError::InvalidCredentials.into())
 }
 
-/// Starts a session for `principal` under a fresh id (no session fixation).
-pub async fn start_session(session: &Session, principal: &Principal) -> ServiceResult<()> {
+/// Starts a session for `principal` under a fresh id (no session fixation), signed in at `now`.
+pub async fn start_session(session: &Session, principal: &Principal, now: DateTime<Utc>) -> ServiceResult<()> {
     session.cycle_id().await.map_err(ServiceError::internal)?;
     session.insert(SESSION_USER, principal.user_id).await.map_err(ServiceError::internal)?;
     session.insert(SESSION_EPOCH, principal.session_epoch).await.map_err(ServiceError::internal)?;
+    session.insert(SESSION_SINCE, now.timestamp()).await.map_err(ServiceError::internal)?;
     Ok(())
 }
 
@@ -207,6 +248,15 @@ pub async fn principal_for_session(state: &AppState, session: &Session) -> Servi
         return Ok(None);
     };
     let epoch = session.get::<i32>(SESSION_EPOCH).await.map_err(ServiceError::internal)?;
+    // The absolute lifetime (the store also caps the stored expiry at it).
+    let since = session.get::<i64>(SESSION_SINCE).await.map_err(ServiceError::internal)?;
+    let fresh = since
+        .and_then(|s| DateTime::from_timestamp(s, 0))
+        .is_some_and(|s| state.clock.now() < s + state.settings.session_absolute);
+    if !fresh {
+        end_session(session).await?;
+        return Ok(None);
+    }
     let found = accounts().filter(user::Column::Id.eq(uid)).into_model::<Account>().one(&state.db).await?;
     match found {
         Some(a) if a.user.is_active && epoch == Some(a.user.session_epoch) => Ok(a.principal(Credential::Session)),
@@ -234,6 +284,7 @@ pub async fn principal_for_token(state: &AppState, token: &str) -> ServiceResult
         )
         .filter(api_token::Column::TokenHash.eq(digest(token)))
         .filter(api_token::Column::RevokedAt.is_null())
+        .filter(api_token::Column::ExpiresAt.gt(now))
         .into_model::<TokenAccount>()
         .one(&state.db)
         .await?
@@ -252,50 +303,6 @@ pub async fn principal_for_token(state: &AppState, token: &str) -> ServiceResult
             .await?;
     }
     Ok(found.account.principal(Credential::Token))
-}
-
-/// A newly issued token: its id, name, and the secret, shown once.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct IssuedToken {
-    pub id: Uuid,
-    pub name: String,
-    pub token: String,
-    pub created_at: DateTime<Utc>,
-}
-
-/// Issues an API token for the caller. Only the hash is stored.
-pub async fn create_token(state: &AppState, principal: &Principal, name: &str) -> ServiceResult<IssuedToken> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::Validation {
-            fields: FieldErrors::single("name", FieldError::new("length").with("min", 1).with("max", 100)),
-        }
-        .into());
-    }
-    let mut bytes = [0u8; 32];
-    rand::Rng::fill(&mut rand::rng(), &mut bytes);
-    let token = format!("nrmm_{}", hex::encode(bytes));
-    let now = state.clock.now();
-    let txn = state.db.begin().await?;
-    let model = api_token::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        user_id: Set(principal.user_id),
-        name: Set(name.to_owned()),
-        token_hash: Set(digest(&token)),
-        created_at: Set(now),
-        last_used_at: Set(None),
-        revoked_at: Set(None),
-    }
-    .insert(&txn)
-    .await?;
-    let e = audit::entry(Action::Create, EntityKind::ApiToken)
-        .by(principal)
-        .id(model.id)
-        .county(principal.division_code.as_deref())
-        .after(&serde_json::json!({"id": model.id, "name": model.name, "user_id": principal.user_id}));
-    audit::record(&txn, now, e).await?;
-    txn.commit().await?;
-    Ok(IssuedToken { id: model.id, name: model.name, token, created_at: now })
 }
 
 /// A user to create (from the command line, the demo seed or administration).

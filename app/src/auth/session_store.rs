@@ -1,7 +1,8 @@
 //! Browser sessions kept in the database (they survive a restart and are shared by every
 //! server instance), behind tower-sessions' `SessionStore`. Rows are keyed by the SHA-256 of
 //! the session id, so a copy of the table does not hand out live cookies. Expiry is set and
-//! judged by the application clock: every save moves it `idle` past now.
+//! judged by the application clock: every save moves it `idle` past now, but never past
+//! `absolute` after the sign-in (the session's `since`, written by `auth::service::start_session`).
 
 use crate::db::entities::session;
 use crate::state::Clock;
@@ -20,6 +21,7 @@ pub struct DbSessionStore {
     db: DatabaseConnection,
     clock: Clock,
     idle: chrono::Duration,
+    absolute: chrono::Duration,
 }
 
 impl std::fmt::Debug for DbSessionStore {
@@ -29,9 +31,19 @@ impl std::fmt::Debug for DbSessionStore {
 }
 
 impl DbSessionStore {
-    /// A store over `db`: a session expires `idle` after its last save, judged by `clock`.
-    pub fn new(db: DatabaseConnection, clock: Clock, idle: chrono::Duration) -> Self {
-        Self { db, clock, idle }
+    /// A store over `db`: a session expires `idle` after its last save and at the latest
+    /// `absolute` after its sign-in, judged by `clock`.
+    pub fn new(db: DatabaseConnection, clock: Clock, idle: chrono::Duration, absolute: chrono::Duration) -> Self {
+        Self { db, clock, idle, absolute }
+    }
+
+    /// When a session saved now expires: `idle` from now, capped at `absolute` after its sign-in.
+    fn expiry(&self, record: &Record) -> DateTime<Utc> {
+        let idle_end = self.clock.now() + self.idle;
+        match super::service::session_since(&record.data) {
+            Some(since) => idle_end.min(since + self.absolute),
+            None => idle_end,
+        }
     }
 
     fn row(&self, record: &Record) -> Result<session::ActiveModel> {
@@ -41,7 +53,7 @@ impl DbSessionStore {
             user_id: Set(user_id),
             data: Set(serde_json::to_string(&record.data).map_err(backend)?),
             // The application clock decides expiry, not the wall clock inside tower-sessions.
-            expires_at: Set(self.clock.now() + self.idle),
+            expires_at: Set(self.expiry(record)),
         })
     }
 

@@ -6,9 +6,37 @@ pub mod entities;
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, SqlErr};
 use std::time::Duration;
 
-/// Opens a pool. SQLite runs in WAL mode with a busy timeout and foreign keys on; its pool is
-/// small because SQLite has one writer. PostgreSQL gets `max_connections` connections.
+/// How SQLite makes a commit durable (PostgreSQL is unaffected).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SqliteSync {
+    /// `synchronous=FULL`: a commit is on disk before it is acknowledged, so a write the server
+    /// answered survives a power cut or an operating-system crash. The default.
+    #[default]
+    Full,
+    /// `synchronous=NORMAL`: in WAL mode the database stays consistent, but the last commits
+    /// before a power cut may be lost. Faster for many small writes.
+    Normal,
+}
+
+impl SqliteSync {
+    /// Parses `full` or `normal` (any case).
+    pub fn parse(value: &str) -> Option<Self> {
+        match value.to_ascii_lowercase().as_str() {
+            "full" => Some(SqliteSync::Full),
+            "normal" => Some(SqliteSync::Normal),
+            _ => None,
+        }
+    }
+}
+
+/// Opens a pool, with durable SQLite commits ([`SqliteSync::Full`]).
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, max_connections, SqliteSync::Full).await
+}
+
+/// Opens a pool. SQLite runs in WAL mode with a busy timeout, foreign keys on and `sync`; its
+/// pool is small because SQLite has one writer. PostgreSQL gets `max_connections` connections.
+pub async fn connect_with(url: &str, max_connections: u32, sync: SqliteSync) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(max_connections)
         .min_connections(1)
@@ -16,10 +44,14 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .acquire_timeout(Duration::from_secs(15))
         .sqlx_logging(false);
     if url.starts_with("sqlite:") {
-        opts.map_sqlx_sqlite_opts(|o| {
+        opts.map_sqlx_sqlite_opts(move |o| {
             use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+            let synchronous = match sync {
+                SqliteSync::Full => SqliteSynchronous::Full,
+                SqliteSync::Normal => SqliteSynchronous::Normal,
+            };
             o.journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(synchronous)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
                 .create_if_missing(true)

@@ -85,6 +85,17 @@ impl Format {
     }
 }
 
+/// The characters that make a spreadsheet program read a cell as a formula (or, for tab and
+/// carriage return, hide one) when they start it.
+pub const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Text for a CSV cell that no spreadsheet program runs: text starting with one of
+/// [`FORMULA_STARTS`] gets a leading apostrophe (which Excel, WPS and LibreOffice show as text
+/// and do not display). Numbers are written as numbers by the caller and never pass here.
+pub fn inert_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(FORMULA_STARTS) { format!("'{text}").into() } else { text.into() }
+}
+
 /// Splits `machines.csv` into its dataset and format.
 pub fn parse_file_name(name: &str) -> Option<(Dataset, Format)> {
     let (dataset, format) = name.split_once('.')?;
@@ -116,6 +127,17 @@ fn encode(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formula_starts_are_neutralised_and_other_text_kept() {
+        for bad in ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            let out = inert_text(bad);
+            assert_eq!(out, format!("'{bad}"), "{bad:?}");
+        }
+        for fine in ["1号挖掘机", "2026-11-29", "SY215C-10086", "", "a=b", "'quoted"] {
+            assert_eq!(inert_text(fine), fine);
+        }
+    }
 
     #[test]
     fn file_names() {

@@ -44,10 +44,11 @@ pub enum Cell {
 }
 
 impl Cell {
-    /// The value as CSV text.
+    /// The value as CSV text; text that a spreadsheet would run as a formula is made inert
+    /// ([`super::inert_text`]).
     pub fn to_text(&self) -> String {
         match self {
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) => super::inert_text(s).into_owned(),
             Cell::Number(n) => n.to_string(),
             Cell::Empty => String::new(),
         }

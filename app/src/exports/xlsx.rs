@@ -111,6 +111,7 @@ fn build(
             for (i, cell) in cells.into_iter().enumerate() {
                 let col = i as u16;
                 match cell {
+                    // A string cell: never read as a formula, whatever it starts with.
                     Cell::Text(s) => {
                         sheet.write_string(row, col, s)?;
                     }

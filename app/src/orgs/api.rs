@@ -24,7 +24,7 @@ pub async fn register_org(input: RegisterInput) -> Result<(), AppError> {
         session_epoch: 0,
     };
     let session = crate::rest::context::session_from_context().await?;
-    crate::auth::service::start_session(&session, &principal).await?;
+    crate::auth::service::start_session(&session, &principal, state.clock.now()).await?;
     leptos_axum::redirect("/");
     Ok(())
 }

@@ -4,6 +4,8 @@
 
 pub mod context;
 pub mod openapi;
+pub mod proxy;
+pub mod security;
 
 use crate::auth::service::Principal;
 use crate::error::AppError;
@@ -124,7 +126,7 @@ where
 
 fn json_rejection(r: &JsonRejection) -> AppError {
     match r {
-        JsonRejection::MissingJsonContentType(_) => AppError::BadRequest { code: "unsupported_media_type".into() },
+        JsonRejection::MissingJsonContentType(_) => AppError::UnsupportedMediaType,
         JsonRejection::BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
         _ if r.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
         _ => AppError::BadRequest { code: "malformed".into() },

@@ -14,6 +14,10 @@ use utoipa::{Modify, OpenApi};
         crate::auth::rest::logout,
         crate::auth::rest::me,
         crate::auth::rest::create_token,
+        crate::auth::rest::list_tokens,
+        crate::auth::rest::revoke_token,
+        crate::auth::rest::list_user_tokens,
+        crate::auth::rest::revoke_user_token,
         crate::machines::rest::machine_types,
         crate::machines::rest::create,
         crate::machines::rest::list,
@@ -101,8 +105,8 @@ use utoipa::{Modify, OpenApi};
         crate::transfers::rest::cancel,
         crate::transfers::rest::allow,
     ),
-    components(schemas(super::ErrorBody, super::ErrorDetail, crate::auth::Me, crate::auth::Role, crate::auth::LoginInput, crate::auth::rest::TokenRequest, crate::auth::service::IssuedToken)),
-    modifiers(&Security),
+    components(schemas(super::ErrorBody, super::ErrorDetail, crate::auth::Me, crate::auth::Role, crate::auth::LoginInput, crate::auth::tokens::TokenRequest, crate::auth::tokens::IssuedToken, crate::auth::tokens::ApiTokenInfo, crate::auth::tokens::TokenStatus, crate::machines::photos::PhotoSize, crate::transfers::Direction)),
+    modifiers(&Security, &ErrorResponses),
     tags(
         (name = "auth", description = "Sign-in, sessions and API tokens"),
         (name = "machines", description = "The machine fleet of a construction unit"),
@@ -133,6 +137,71 @@ impl Modify for Security {
         );
         components
             .add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("nrmm_session"))));
+    }
+}
+
+/// Completes every operation's list of answers with the errors the REST edge gives any
+/// operation of its kind, in the error format of API.md (an answer an operation documents
+/// itself keeps its own description):
+///
+/// - every operation: 400 (a query or body that cannot be read);
+/// - signed-in operations: 401 (no valid session or token) and 403 (a role that may not);
+/// - operations on a record (a path parameter): 404 (absent, or outside the caller's scope);
+/// - operations with a query or a body: 422 (a value that breaks a rule);
+/// - POST/PUT/PATCH/DELETE: 409 (a duplicate, a stale version, an illegal transition) and 413
+///   (a body over the limit, refused from its announced length);
+/// - operations that read a JSON body: 415 (sent without its content type).
+struct ErrorResponses;
+
+fn error_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
+        .build()
+        .into()
+}
+
+impl Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{Operation, ParameterIn};
+        let complete = |op: &mut Operation, mutating: bool| {
+            let params = op.parameters.as_deref().unwrap_or_default();
+            let has_path = params.iter().any(|p| p.parameter_in == ParameterIn::Path);
+            let has_query = params.iter().any(|p| p.parameter_in == ParameterIn::Query);
+            let json_body =
+                op.request_body.as_ref().is_some_and(|b| b.content.keys().any(|k| k.starts_with("application/json")));
+            let signed_in = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let mut wanted = vec![("400", "The request could not be read")];
+            if signed_in {
+                wanted.push(("401", "Not signed in"));
+                wanted.push(("403", "The caller's role may not do this"));
+            }
+            if has_path {
+                wanted.push(("404", "Not found, or outside the caller's scope"));
+            }
+            if has_query || op.request_body.is_some() {
+                wanted.push(("422", "A value breaks a rule; `fields` says which"));
+            }
+            if mutating {
+                wanted.push(("409", "A duplicate, a stale version or an illegal transition"));
+                wanted.push(("413", "The body is larger than the operation accepts"));
+            }
+            if json_body {
+                wanted.push(("415", "The body was not sent as JSON"));
+            }
+            for (status, description) in wanted {
+                op.responses.responses.entry(status.to_owned()).or_insert_with(|| error_response(description));
+            }
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for op in [&mut item.get, &mut item.head, &mut item.options].into_iter().flatten() {
+                complete(op, false);
+            }
+            for op in [&mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten() {
+                complete(op, true);
+            }
+        }
     }
 }
 

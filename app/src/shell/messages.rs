@@ -14,6 +14,7 @@ pub fn error_message(locale: Locale, err: &AppError) -> String {
         AppError::Conflict { code, params, .. } => conflict_message(locale, code, params),
         AppError::Validation { .. } => td_string!(locale, errors.validation_failed).to_string(),
         AppError::PayloadTooLarge => td_string!(locale, errors.payload_too_large).to_string(),
+        AppError::UnsupportedMediaType => td_string!(locale, errors.unsupported_media_type).to_string(),
         AppError::RateLimited { retry_after_secs } => {
             td_string!(locale, errors.rate_limited, seconds = retry_after_secs).to_string()
         }
@@ -99,6 +100,7 @@ pub fn field_message(locale: Locale, e: &FieldError) -> String {
         "env_code_length" => td_string!(locale, errors.field.env_code_length, found = p("found")).to_string(),
         "bad_char" => td_string!(locale, errors.field.bad_char, position = p("position"), char = p("char")).to_string(),
         "power_range" => td_string!(locale, errors.field.power_range, max = p("max")).to_string(),
+        "range" => td_string!(locale, errors.field.range, min = p("min"), max = p("max")).to_string(),
         "date_in_future" => td_string!(locale, errors.field.date_in_future).to_string(),
         "electric_mismatch" => td_string!(locale, errors.field.electric_mismatch).to_string(),
         "identifier_required" => td_string!(locale, errors.field.identifier_required).to_string(),
@@ -346,6 +348,7 @@ mod tests {
             AppError::conflict("x"),
             AppError::field("a", "required"),
             AppError::PayloadTooLarge,
+            AppError::UnsupportedMediaType,
             AppError::RateLimited { retry_after_secs: 30 },
             AppError::Internal { request_id: Some("abc".into()) },
             AppError::Network,
@@ -385,6 +388,7 @@ mod tests {
             "bad_char",
             "env_code_length",
             "power_range",
+            "range",
             "date_in_future",
             "electric_mismatch",
             "identifier_required",

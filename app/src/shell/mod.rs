@@ -19,6 +19,8 @@ use leptos_router::{SsrMode, path};
 
 /// The HTML document the server renders around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::rest::security::page_policy();
     view! {
         <!DOCTYPE html>
         <html>
@@ -114,6 +116,7 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/admin/divisions") view=crate::admin::pages::DivisionsPage />
                     <Route path=path!("/audit") view=crate::audit::pages::AuditPage />
                     <Route path=path!("/notifications") view=crate::notifications::pages::NotificationsPage />
+                    <Route path=path!("/account") view=crate::auth::account::AccountPage />
                     <Route path=path!("/dashboard") view=crate::stats::pages::DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/transfers") view=crate::transfers::pages::TransfersPage />
                     <Route path=path!("/transfers/:id") view=crate::transfers::pages::TransferPage />
@@ -236,7 +239,7 @@ fn Header() -> impl IntoView {
                             view! {
                                 <div class="nav-user">
                                     <NotificationBell unread />
-                                    <span class="nav-user-name" data-testid="current-user">{m.display_name.clone()}</span>
+                                    <A href="/account" attr:class="nav-user-name" attr:data-testid="current-user" attr:title=move || td_string!(i18n.get_locale(), account.title).to_string()>{m.display_name.clone()}</A>
                                     <span class="nav-user-role">{move || role_label(i18n.get_locale(), role)}</span>
                                     <A href="/logout" attr:class="nav-signout">{move || td_string!(i18n.get_locale(), nav.sign_out).to_string()}</A>
                                 </div>

@@ -11,6 +11,9 @@ pub struct Model {
     #[sea_orm(unique)]
     pub token_hash: String,
     pub created_at: DateTimeUtc,
+    /// The token stops working at this instant (tokens issued before lifetimes existed got one
+    /// when the migration ran).
+    pub expires_at: DateTimeUtc,
     pub last_used_at: Option<DateTimeUtc>,
     pub revoked_at: Option<DateTimeUtc>,
 }

@@ -14,7 +14,7 @@ pub mod inspection;
 pub mod inspection_note;
 pub mod limit_row;
 pub mod limit_table;
-pub mod login_attempt;
+pub mod login_throttle;
 pub mod low_emission_zone;
 pub mod machine;
 pub mod machine_movement;

@@ -87,6 +87,7 @@ pub async fn import(
         Err(ReadError::TooManyRows { .. }) => return Err(ImportError::TooManyRows),
         Err(ReadError::Unreadable) => return Err(AppError::BadRequest { code: "unreadable_file".into() }.into()),
         Err(ReadError::UnsupportedXls) => return Err(AppError::BadRequest { code: "unsupported_file".into() }.into()),
+        Err(ReadError::TooLargeUnzipped) => return Err(AppError::PayloadTooLarge.into()),
     };
     let mut report = ImportReport { mode, rows: row_count as u32, imported: 0, skipped: 0, errors: Vec::new() };
     if !header_errors.is_empty() {
