@@ -366,3 +366,48 @@ async fn inspector_on_a_phone_looks_up_a_code_and_records_a_failing_inspection()
     b.find("[data-testid=case-opened]").await;
     b.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inspector_on_a_phone_accepts_an_amendment() {
+    let app = TestApp::sqlite().await;
+    // The unit's side through REST: a registered machine and its amendment, with a photo.
+    let w = crate::inspections::world(&app).await;
+    let m = crate::inspections::registered(&app, &w, &w.zone_site, 1, serde_json::json!({})).await;
+    let changes = serde_json::json!({"emission_stage": "stage_3", "dpf_fitted": false});
+    let a = crate::amendments::pending(&app, &w.builder, &m, changes).await;
+    let Some(b) = Browser::start(360, 740).await else { return };
+
+    b.client.goto(&app.url("/login")).await.expect("goto");
+    b.wait_hydrated().await;
+    b.fill("#username", "xiaodian.i").await;
+    b.fill("#password", PASSWORD).await;
+    b.find("form[data-testid=login-form] button[type=submit]").await.click().await.expect("sign in");
+    b.wait_text("[data-testid=current-user]", "xiaodian.i").await;
+
+    // The review queue shows the pending amendment beside the filings.
+    b.client.goto(&app.url("/filings?status=submitted")).await.expect("goto");
+    b.wait_hydrated().await;
+    b.wait_text("[data-testid=pending-amendments]", "1号挖掘机").await;
+    b.find("[data-testid=pending-amendments] [data-testid=amendment-item] a").await.click().await.expect("open");
+
+    // Old and new values side by side, readable on the phone without scrolling sideways.
+    b.wait_text("[data-testid=amendment-changes] tr[data-field=emission_stage] td.old", "国四").await;
+    b.wait_text("[data-testid=amendment-changes] tr[data-field=emission_stage] td.new", "国三").await;
+    b.wait_text("[data-testid=amendment-changes] tr[data-field=dpf_fitted] td.new", "否").await;
+    b.wait_text("[data-testid=amendment-reason]", "更换发动机").await;
+    b.find("[data-testid=evidence-list] img").await;
+    let wide = b.client.execute("return document.documentElement.scrollWidth", vec![]).await.expect("script");
+    assert!(wide.as_u64().is_some_and(|w| w <= 360), "the page is {wide} px wide");
+
+    b.find("[data-testid=accept]").await.click().await.expect("accept");
+    b.wait_text("[data-testid=amendment-status]", "已通过").await;
+    b.assert_no_page_errors().await;
+    b.close().await;
+
+    let path = format!("/api/v1/amendments/{}", crate::helpers::id_of(&a));
+    let done = crate::helpers::expect_status(app.get_as(&w.builder, &path).await, 200).await;
+    assert_eq!(done["status"], "accepted");
+    let path = format!("/api/v1/machines/{}", crate::helpers::id_of(&m));
+    let now = crate::helpers::expect_status(app.get_as(&w.builder, &path).await, 200).await;
+    assert_eq!((now["emission_stage"].as_str(), now["dpf_fitted"].as_bool()), (Some("stage_3"), Some(false)));
+}

@@ -70,11 +70,13 @@ pub enum Action {
     Import,
     /// The safety net: a state-changing request that wrote no row of its own.
     Request,
+    /// A request withdrawn by whoever made it (an amendment).
+    Withdraw,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::Create,
         Action::Update,
         Action::Delete,
@@ -89,6 +91,7 @@ impl Action {
         Action::SignOut,
         Action::Import,
         Action::Request,
+        Action::Withdraw,
     ];
 
     /// The wire and database value.
@@ -108,6 +111,7 @@ impl Action {
             Action::SignOut => "sign_out",
             Action::Import => "import",
             Action::Request => "request",
+            Action::Withdraw => "withdraw",
         }
     }
 
@@ -147,11 +151,13 @@ pub enum EntityKind {
     Division,
     /// The safety net's generic rows.
     Request,
+    /// An amendment of a registered machine's facts.
+    Amendment,
 }
 
 impl EntityKind {
     /// Every kind.
-    pub const ALL: [EntityKind; 19] = [
+    pub const ALL: [EntityKind; 20] = [
         EntityKind::Account,
         EntityKind::ApiToken,
         EntityKind::Organization,
@@ -171,6 +177,7 @@ impl EntityKind {
         EntityKind::MachineType,
         EntityKind::Division,
         EntityKind::Request,
+        EntityKind::Amendment,
     ];
 
     /// The wire and database value.
@@ -195,6 +202,7 @@ impl EntityKind {
             EntityKind::MachineType => "machine_type",
             EntityKind::Division => "division",
             EntityKind::Request => "request",
+            EntityKind::Amendment => "amendment",
         }
     }
 
@@ -240,6 +248,9 @@ pub const READ_ONLY_POSTS: &[&str] = &[
     "/api/admin/divisions",
     "/api/admin/machine-types",
     "/api/stats/dashboard",
+    "/api/amendments/list",
+    "/api/amendments/get",
+    "/api/amendments/history",
 ];
 
 /// Whether the safety net writes a generic row for a finished request: a successful

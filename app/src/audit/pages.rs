@@ -28,6 +28,7 @@ pub fn action_label(locale: Locale, a: Action) -> &'static str {
         Action::SignOut => td_string!(locale, audit.action_sign_out),
         Action::Import => td_string!(locale, audit.action_import),
         Action::Request => td_string!(locale, audit.action_request),
+        Action::Withdraw => td_string!(locale, audit.action_withdraw),
     }
 }
 
@@ -53,6 +54,7 @@ pub fn entity_label(locale: Locale, k: EntityKind) -> &'static str {
         EntityKind::MachineType => td_string!(locale, audit.entity_machine_type),
         EntityKind::Division => td_string!(locale, audit.entity_division),
         EntityKind::Request => td_string!(locale, audit.entity_request),
+        EntityKind::Amendment => td_string!(locale, audit.entity_amendment),
     }
 }
 

@@ -1,8 +1,9 @@
 //! In-app notifications: a construction unit hears when a filing is accepted or returned; the
 //! unit (and, once overdue, the county's inspectors) hear when a rectification deadline is near
-//! or has passed. Each notification is also handed to the [`outbound::Outbound`] of the server
-//! (e-mail/SMS). The wording is one function, [`text`], shared by the pages and the messages
-//! sent out.
+//! or has passed; the issuing county's inspectors hear when a unit asks to amend a registered
+//! machine, and the unit hears the outcome. Each notification is also handed to the
+//! [`outbound::Outbound`] of the server (e-mail/SMS). The wording is one function, [`text`],
+//! shared by the pages and the messages sent out.
 
 pub mod api;
 pub mod pages;
@@ -33,15 +34,24 @@ pub enum NotificationKind {
     CaseDeadlineNear,
     /// A rectification deadline has passed (`params.deadline_on`).
     CaseDeadlineOverdue,
+    /// A unit asked to amend a registered machine's facts (to the issuing county's inspectors).
+    AmendmentSubmitted,
+    /// An amendment of the unit was accepted: the machine's facts changed.
+    AmendmentAccepted,
+    /// An amendment of the unit was returned (`params.reason`).
+    AmendmentReturned,
 }
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [NotificationKind; 4] = [
+    pub const ALL: [NotificationKind; 7] = [
         NotificationKind::FilingAccepted,
         NotificationKind::FilingReturned,
         NotificationKind::CaseDeadlineNear,
         NotificationKind::CaseDeadlineOverdue,
+        NotificationKind::AmendmentSubmitted,
+        NotificationKind::AmendmentAccepted,
+        NotificationKind::AmendmentReturned,
     ];
 
     /// The wire and database value.
@@ -51,6 +61,9 @@ impl NotificationKind {
             NotificationKind::FilingReturned => "filing_returned",
             NotificationKind::CaseDeadlineNear => "case_deadline_near",
             NotificationKind::CaseDeadlineOverdue => "case_deadline_overdue",
+            NotificationKind::AmendmentSubmitted => "amendment_submitted",
+            NotificationKind::AmendmentAccepted => "amendment_accepted",
+            NotificationKind::AmendmentReturned => "amendment_returned",
         }
     }
 
@@ -59,9 +72,19 @@ impl NotificationKind {
         Self::ALL.into_iter().find(|k| k.as_str() == value)
     }
 
-    /// Whether the subject is a filing (otherwise a case).
+    /// Whether the subject is a filing.
     pub fn is_filing(self) -> bool {
         matches!(self, NotificationKind::FilingAccepted | NotificationKind::FilingReturned)
+    }
+
+    /// Whether the subject is an amendment.
+    pub fn is_amendment(self) -> bool {
+        matches!(
+            self,
+            NotificationKind::AmendmentSubmitted
+                | NotificationKind::AmendmentAccepted
+                | NotificationKind::AmendmentReturned
+        )
     }
 }
 
@@ -71,12 +94,13 @@ impl NotificationKind {
 pub struct Notification {
     pub id: Uuid,
     pub kind: NotificationKind,
-    /// The filing or case it is about.
+    /// The filing, case or amendment it is about.
     pub subject_id: Uuid,
     /// The page of the subject, e.g. `/filings/{id}`.
     pub link: String,
-    /// Facts the message shows: `site_name`, `reason` (returned filings), `deadline_on`
-    /// (cases), `machine_name` (cases).
+    /// Facts the message shows: `site_name`, `reason` (returned filings and amendments),
+    /// `deadline_on` (cases), `machine_name` (cases, amendments), `registration_code` and
+    /// `organization_name` (amendments).
     pub params: BTreeMap<String, String>,
     pub read: bool,
     pub created_at: DateTime<Utc>,
@@ -99,7 +123,13 @@ pub struct MarkedRead {
 
 /// The page of a notification's subject.
 pub fn link_for(kind: NotificationKind, subject_id: Uuid) -> String {
-    if kind.is_filing() { format!("/filings/{subject_id}") } else { format!("/cases/{subject_id}") }
+    if kind.is_filing() {
+        format!("/filings/{subject_id}")
+    } else if kind.is_amendment() {
+        format!("/amendments/{subject_id}")
+    } else {
+        format!("/cases/{subject_id}")
+    }
 }
 
 /// The title and the sentence of a notification in `locale`.
@@ -137,6 +167,38 @@ pub fn text(locale: Locale, kind: NotificationKind, params: &BTreeMap<String, St
             )
             .to_string(),
         ),
+        NotificationKind::AmendmentSubmitted => (
+            td_string!(locale, notifications.amendment_submitted_title).to_string(),
+            td_string!(
+                locale,
+                notifications.amendment_submitted_body,
+                organization = p("organization_name"),
+                machine = p("machine_name"),
+                code = p("registration_code")
+            )
+            .to_string(),
+        ),
+        NotificationKind::AmendmentAccepted => (
+            td_string!(locale, notifications.amendment_accepted_title).to_string(),
+            td_string!(
+                locale,
+                notifications.amendment_accepted_body,
+                machine = p("machine_name"),
+                code = p("registration_code")
+            )
+            .to_string(),
+        ),
+        NotificationKind::AmendmentReturned => (
+            td_string!(locale, notifications.amendment_returned_title).to_string(),
+            td_string!(
+                locale,
+                notifications.amendment_returned_body,
+                machine = p("machine_name"),
+                code = p("registration_code"),
+                reason = p("reason")
+            )
+            .to_string(),
+        ),
     }
 }
 
@@ -152,6 +214,7 @@ mod tests {
         let id = Uuid::nil();
         assert_eq!(link_for(NotificationKind::FilingReturned, id), format!("/filings/{id}"));
         assert_eq!(link_for(NotificationKind::CaseDeadlineOverdue, id), format!("/cases/{id}"));
+        assert_eq!(link_for(NotificationKind::AmendmentReturned, id), format!("/amendments/{id}"));
     }
 
     #[test]

@@ -217,5 +217,6 @@ pub fn router() -> axum::Router<crate::state::AppState> {
         .merge(crate::notifications::rest::router())
         .merge(crate::exports::rest::router())
         .merge(crate::stats::rest::router())
+        .merge(crate::amendments::rest::router())
         .merge(openapi::router())
 }

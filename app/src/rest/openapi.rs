@@ -90,6 +90,15 @@ use utoipa::{Modify, OpenApi};
         crate::exports::rest::export,
         crate::stats::rest::stats,
         crate::stats::rest::ranking,
+        crate::amendments::rest::submit,
+        crate::amendments::rest::history,
+        crate::amendments::rest::list,
+        crate::amendments::rest::read,
+        crate::amendments::rest::decide,
+        crate::amendments::rest::withdraw,
+        crate::evidence::rest::list_amendment,
+        crate::evidence::rest::add_amendment,
+        crate::evidence::rest::read_amendment,
     ),
     components(schemas(super::ErrorBody, super::ErrorDetail, crate::auth::Me, crate::auth::Role, crate::auth::LoginInput, crate::auth::rest::TokenRequest, crate::auth::service::IssuedToken)),
     modifiers(&Security),
@@ -107,6 +116,7 @@ use utoipa::{Modify, OpenApi};
         (name = "notifications", description = "The caller's in-app notifications"),
         (name = "exports", description = "The lists as streamed CSV and XLSX files"),
         (name = "stats", description = "Figures of a county, a city or the province, and the county ranking"),
+        (name = "amendments", description = "Amendments of a registered machine's facts: asked by the unit, decided by the county that issued the code"),
     )
 )]
 pub struct ApiDoc;

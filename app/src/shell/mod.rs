@@ -114,6 +114,8 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/audit") view=crate::audit::pages::AuditPage />
                     <Route path=path!("/notifications") view=crate::notifications::pages::NotificationsPage />
                     <Route path=path!("/dashboard") view=crate::stats::pages::DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/amendments") view=crate::amendments::pages::AmendmentsPage />
+                    <Route path=path!("/amendments/:id") view=crate::amendments::pages::AmendmentPage />
                 </Routes>
             </main>
         </Router>
@@ -140,6 +142,7 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             items.push(item("/sites", |l| td_string!(l, nav.sites).to_string()));
             items.push(item("/filings", |l| td_string!(l, nav.filings).to_string()));
             items.push(item("/cases", |l| td_string!(l, nav.cases).to_string()));
+            items.push(item("/amendments", |l| td_string!(l, nav.amendment_requests).to_string()));
             if r == Role::ContractorAdmin {
                 items.push(item("/org/users", |l| td_string!(l, nav.staff).to_string()));
             }
@@ -148,6 +151,7 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             items.push(item("/dashboard", |l| td_string!(l, nav.dashboard).to_string()));
             items.push(item("/field", |l| td_string!(l, nav.field).to_string()));
             items.push(item("/filings?status=submitted", |l| td_string!(l, nav.review).to_string()));
+            items.push(item("/amendments?status=pending", |l| td_string!(l, nav.amendments).to_string()));
             items.push(item("/inspections", |l| td_string!(l, nav.inspections).to_string()));
             items.push(item("/cases", |l| td_string!(l, nav.cases).to_string()));
             items.push(item("/machines", |l| td_string!(l, nav.machines).to_string()));
