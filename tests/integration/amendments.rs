@@ -22,6 +22,7 @@ db_tests!(
     who_may_ask_see_decide_and_withdraw,
     bad_amendments_are_refused_and_change_nothing,
     concurrent_accepts_apply_once,
+    a_machine_changed_since_makes_it_stale,
     notifications_reach_the_right_people,
 );
 
@@ -413,6 +414,40 @@ async fn concurrent_accepts_apply_once(app: TestApp) {
         .await
         .expect("count");
     assert_eq!(updates, 1, "one machine update recorded");
+}
+
+async fn a_machine_changed_since_makes_it_stale(app: TestApp) {
+    let w = world(&app).await;
+    let m = registered(&app, &w, &w.plain_site, 1, json!({})).await;
+    // A free-text edit after asking moves the version but not the facts: still accepted.
+    let a = pending(&app, &w.builder, &m, json!({"rated_power_kw": 120})).await;
+    let path = format!("/api/v1/machines/{}", id_of(&m));
+    let renamed =
+        expect_status(app.patch_as(&w.builder, &path, &json!({"version": m["version"], "name": "改名"})).await, 200)
+            .await;
+    let done = expect_status(decide(&app, &w.xiaodian, &a, json!({"decision": "accept"})).await, 200).await;
+    assert_eq!((done["status"].as_str(), done["machine_version"].clone()), (Some("accepted"), m["version"].clone()));
+    let now = machine(&app, &w.builder, &m).await;
+    assert_eq!((now["rated_power_kw"].as_f64(), now["name"].as_str()), (Some(120.0), Some("改名")));
+    assert_eq!(now["version"].as_i64(), renamed["version"].as_i64().map(|v| v + 1));
+
+    // A registered fact that moved since (here by hand in the database) makes it stale: nothing
+    // changes and it stays pending, for the county to return.
+    let b = pending(&app, &w.builder, &m, json!({"rated_power_kw": 130})).await;
+    use app::db::entities::machine as row;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    row::Entity::update_many()
+        .col_expr(row::Column::RatedPowerKw, Expr::value(125.0))
+        .filter(row::Column::Id.eq(Uuid::parse_str(&id_of(&m)).expect("uuid")))
+        .exec(&app.state.db)
+        .await
+        .expect("update");
+    assert_error(decide(&app, &w.xiaodian, &b, json!({"decision": "accept"})).await, 409, "amendment_stale").await;
+    let still = expect_status(app.get_as(&w.builder, &format!("/api/v1/amendments/{}", id_of(&b))).await, 200).await;
+    assert_eq!(still["status"], "pending");
+    assert_eq!(machine(&app, &w.builder, &m).await["rated_power_kw"].as_f64(), Some(125.0));
+    let back = json!({"decision": "return", "reason": "登记信息已变化，请重新申请"});
+    expect_status(decide(&app, &w.xiaodian, &b, back).await, 200).await;
 }
 
 /// The caller's notifications.

@@ -45,10 +45,10 @@ pub fn AmendmentPanel(machine: Machine) -> impl IntoView {
                             {(registered && may_ask()).then(|| match pending {
                                 Some(id) => Either::Left(view! {
                                     <section class="card narrow">
-                                        <p class="banner banner-warn">
+                                        <div class="banner banner-warn" data-testid="amendment-pending">
                                             {td_string!(locale, amendments.pending_exists)} " "
                                             <A href=format!("/amendments/{id}")>{td_string!(locale, amendments.view)}</A>
-                                        </p>
+                                        </div>
                                     </section>
                                 }),
                                 None => Either::Right(view! { <RequestForm machine=machine.clone() types=type_list /> }),
@@ -105,6 +105,7 @@ fn initial(fact: RegisteredFact, m: &MachineInput) -> String {
         Value::String(s) => s,
         Value::Bool(b) => b.to_string(),
         Value::Null => String::new(),
+        Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), |f| f.to_string()),
         other => other.to_string(),
     }
 }
@@ -263,5 +264,6 @@ mod tests {
         }
         assert_eq!(typed(RegisteredFact::RatedPowerKw, "12x"), Value::String("12x".into()));
         assert_eq!(typed(RegisteredFact::EngineMaker, "  "), Value::Null);
+        assert_eq!(initial(RegisteredFact::RatedPowerKw, &m), "118");
     }
 }

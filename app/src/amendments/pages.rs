@@ -12,7 +12,7 @@ use crate::filings::{Decision, ReviewInput};
 use crate::i18n::*;
 use crate::machines::api::machine_types;
 use crate::shell::messages::amendment_status_label;
-use crate::shell::{ErrorBanner, FieldErrorText, PageTitle};
+use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, use_auth};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -28,14 +28,16 @@ pub fn AmendmentsPage() -> impl IntoView {
     let list = Resource::new(status, |status| list_amendments(AmendmentFilter { status, machine_id: None }, None));
     let tab = move |s: Option<AmendmentStatus>| {
         let href = s.map_or_else(|| "/amendments".to_owned(), |s| format!("/amendments?status={}", s.as_str()));
+        // A plain link: the router's `<A>` marks every tab current (it compares the path only).
+        let current = move || (status() == s).then_some("page");
         view! {
             <li>
-                <A href=href>
+                <a href=href aria-current=current>
                     {move || match s {
                         Some(s) => amendment_status_label(i18n.get_locale(), s),
                         None => td_string!(i18n.get_locale(), amendments.filter_all),
                     }}
-                </A>
+                </a>
             </li>
         }
     };
@@ -114,6 +116,8 @@ pub fn AmendmentPage() -> impl IntoView {
         },
     );
     let types = Resource::new(|| (), |_| machine_types());
+    let auth = use_auth();
+    let unit = move || auth.user.get().and_then(|r| r.ok()).flatten().is_some_and(|me| me.role.is_contractor());
     let type_list = Signal::derive(move || types.get().and_then(|r| r.ok()).unwrap_or_default());
     let reason = RwSignal::new(String::new());
     let local = RwSignal::new(None::<FieldErrors>);
@@ -175,10 +179,12 @@ pub fn AmendmentPage() -> impl IntoView {
                                     <div class="banner banner-warn" data-testid="return-reason"><strong>{td_string!(locale, amendments.return_reason)} ": "</strong>{r}</div>
                                 })}
                             </section>
-                            <EvidenceGallery kind=SubjectKind::Amendment id=aid />
                             {(status == AmendmentStatus::Pending && a.photo_count == 0).then(|| view! {
-                                <p class="banner banner-warn" data-testid="photos-needed">{td_string!(locale, amendments.photos_needed)}</p>
+                                <p class="banner banner-warn" data-testid="photos-needed">
+                                    {if unit() { td_string!(locale, amendments.add_photos_hint) } else { td_string!(locale, amendments.photos_needed) }}
+                                </p>
                             })}
+                            <EvidenceGallery kind=SubjectKind::Amendment id=aid />
                             {a.may_review.then(|| view! {
                                 <section class="card narrow" data-testid="review">
                                     <div class="field">

@@ -142,7 +142,7 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             items.push(item("/sites", |l| td_string!(l, nav.sites).to_string()));
             items.push(item("/filings", |l| td_string!(l, nav.filings).to_string()));
             items.push(item("/cases", |l| td_string!(l, nav.cases).to_string()));
-            items.push(item("/amendments", |l| td_string!(l, nav.amendment_requests).to_string()));
+            items.push(item("/amendments", |l| td_string!(l, nav.amendments).to_string()));
             if r == Role::ContractorAdmin {
                 items.push(item("/org/users", |l| td_string!(l, nav.staff).to_string()));
             }
@@ -151,7 +151,6 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             items.push(item("/dashboard", |l| td_string!(l, nav.dashboard).to_string()));
             items.push(item("/field", |l| td_string!(l, nav.field).to_string()));
             items.push(item("/filings?status=submitted", |l| td_string!(l, nav.review).to_string()));
-            items.push(item("/amendments?status=pending", |l| td_string!(l, nav.amendments).to_string()));
             items.push(item("/inspections", |l| td_string!(l, nav.inspections).to_string()));
             items.push(item("/cases", |l| td_string!(l, nav.cases).to_string()));
             items.push(item("/machines", |l| td_string!(l, nav.machines).to_string()));
