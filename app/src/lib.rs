@@ -7,6 +7,7 @@
 #![recursion_limit = "512"]
 
 pub mod admin;
+pub mod amendments;
 pub mod audit;
 pub mod auth;
 pub mod cases;

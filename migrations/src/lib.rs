@@ -14,6 +14,7 @@ mod m20261201_000010_exports_filing_machine_index;
 mod m20261201_000021_audit_log;
 mod m20261201_000031_public_notifications;
 mod m20261201_000041_stats_add_indexes;
+mod m20261206_000010_create_amendments;
 mod m20261206_000020_create_machine_transfers;
 mod m20261206_000030_add_division_bounds;
 mod m20261206_000031_add_site_zone_decisions;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000032_limit_tables_by_division::Migration),
             Box::new(m20261206_000050_login_throttle::Migration),
             Box::new(m20261206_000051_token_expiry::Migration),
+            Box::new(m20261206_000010_create_amendments::Migration),
         ]
     }
 }

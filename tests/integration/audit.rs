@@ -167,6 +167,9 @@ const SERVER_FN_TWINS: &[(&str, &str)] = &[
     ("/api/transfers/decline", "POST /api/v1/transfers/{id}/decline"),
     ("/api/transfers/cancel", "POST /api/v1/transfers/{id}/cancel"),
     ("/api/transfers/allow", "POST /api/v1/transfers/{id}/allow"),
+    ("/api/amendments/submit", "POST /api/v1/machines/{id}/amendments"),
+    ("/api/amendments/review", "POST /api/v1/amendments/{id}/review"),
+    ("/api/amendments/withdraw", "POST /api/v1/amendments/{id}/withdraw"),
 ];
 
 /// The state-changing operations (POST/PUT/PATCH/DELETE) of the served OpenAPI document.
@@ -330,6 +333,58 @@ async fn every_mutating_route_is_audited(app: TestApp) {
         row("create", "movement", id(v), false, true)
     })
     .await;
+
+    // Amendments of the registered machine: asked, with evidence, accepted; asked and withdrawn;
+    // asked and returned.
+    let amend = format!("/api/v1/machines/{}/amendments", id_of(&m1));
+    let t = "/api/v1/machines/{id}/amendments";
+    let ask = |changes: Value| Body::Json(json!({"changes": changes, "reason": "更换发动机"}));
+    let a1 = s
+        .call(&app, &builder, Method::POST, t, &amend, ask(json!({"engine_maker": "玉柴"})), |v| {
+            row("create", "amendment", id(v), false, true)
+        })
+        .await;
+    let part = reqwest::multipart::Part::bytes(png(48, 32)).file_name("n.png").mime_str("image/png").expect("mime");
+    let form = Body::Form(reqwest::multipart::Form::new().text("note", "新铭牌").part("file", part));
+    let ap = format!("/api/v1/amendments/{}/photos", id_of(&a1));
+    s.call(&app, &builder, Method::POST, "/api/v1/amendments/{id}/photos", &ap, form, |v| {
+        row("create", "evidence_photo", id(v), false, true)
+    })
+    .await;
+    let review_t = "/api/v1/amendments/{id}/review";
+    let ar = format!("/api/v1/amendments/{}/review", id_of(&a1));
+    s.call(&app, &xiaodian, Method::POST, review_t, &ar, Body::Json(json!({"decision": "accept"})), |v| {
+        row("review", "amendment", id(v), true, true)
+    })
+    .await;
+    let a2 = s
+        .call(&app, &builder, Method::POST, t, &amend, ask(json!({"obd_fitted": true})), |v| {
+            row("create", "amendment", id(v), false, true)
+        })
+        .await;
+    let wp = format!("/api/v1/amendments/{}/withdraw", id_of(&a2));
+    s.call(&app, &builder, Method::POST, "/api/v1/amendments/{id}/withdraw", &wp, Body::Json(json!({})), |v| {
+        row("withdraw", "amendment", id(v), true, true)
+    })
+    .await;
+    let a3 = s
+        .call(&app, &builder, Method::POST, t, &amend, ask(json!({"remote_terminal": true})), |v| {
+            row("create", "amendment", id(v), false, true)
+        })
+        .await;
+    let ar = format!("/api/v1/amendments/{}/review", id_of(&a3));
+    let ret = json!({"decision": "return", "reason": "缺少远程终端安装证明"});
+    s.call(&app, &xiaodian, Method::POST, review_t, &ar, Body::Json(ret), |v| {
+        row("review", "amendment", id(v), true, true)
+    })
+    .await;
+    let amendment_rows = audit_log::Entity::find()
+        .filter(audit_log::Column::EntityId.is_in([id_of(&a1), id_of(&a2), id_of(&a3)]))
+        .all(&app.state.db)
+        .await
+        .expect("rows");
+    assert_eq!(amendment_rows.len(), 6, "asked ×3, accepted, withdrawn, returned: {amendment_rows:?}");
+    assert!(amendment_rows.iter().all(|r| r.division_code.as_deref() == Some("140105")), "the issuing county");
 
     // Limits and zones.
     let t = "/api/v1/compliance/evaluate";

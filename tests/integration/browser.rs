@@ -22,6 +22,16 @@ impl Browser {
     /// Starts Chromium with a fresh profile at `width` × `height`; `None` (with the reason
     /// printed) when chromedriver is missing outside CI.
     pub async fn start(width: u32, height: u32) -> Option<Browser> {
+        Self::launch(width, height, false).await
+    }
+
+    /// Like [`Browser::start`], emulating a phone screen of exactly `width` × `height` CSS pixels
+    /// (a headless window cannot be narrower than about 500 px).
+    pub async fn start_phone(width: u32, height: u32) -> Option<Browser> {
+        Self::launch(width, height, true).await
+    }
+
+    async fn launch(width: u32, height: u32, phone: bool) -> Option<Browser> {
         let driver_path = std::env::var("NRMM_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let chromium = std::env::var("NRMM_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         if !std::path::Path::new(&driver_path).exists() || !std::path::Path::new(&chromium).exists() {
@@ -51,7 +61,12 @@ impl Browser {
             format!("--user-data-dir={}", profile.path().display()),
         ];
         let mut caps = serde_json::Map::new();
-        caps.insert("goog:chromeOptions".into(), serde_json::json!({"binary": chromium, "args": args}));
+        let mut options = serde_json::json!({"binary": chromium, "args": args});
+        if phone {
+            options["mobileEmulation"] =
+                serde_json::json!({"deviceMetrics": {"width": width, "height": height, "pixelRatio": 1}});
+        }
+        caps.insert("goog:chromeOptions".into(), options);
         let url = format!("http://127.0.0.1:{port}");
         let mut last_err = String::new();
         for _ in 0..50 {
@@ -453,4 +468,50 @@ async fn a_token_is_issued_and_revoked_on_the_account_page() {
     assert_eq!(me(secret).await, 401);
     b.assert_no_page_errors().await;
     b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inspector_on_a_phone_accepts_an_amendment() {
+    let app = TestApp::sqlite().await;
+    // The unit's side through REST: a registered machine and its amendment, with a photo.
+    let w = crate::inspections::world(&app).await;
+    let m = crate::inspections::registered(&app, &w, &w.zone_site, 1, serde_json::json!({})).await;
+    let changes = serde_json::json!({"emission_stage": "stage_3", "dpf_fitted": false});
+    let a = crate::amendments::pending(&app, &w.builder, &m, changes).await;
+    let Some(b) = Browser::start_phone(360, 740).await else { return };
+
+    b.client.goto(&app.url("/login")).await.expect("goto");
+    b.wait_hydrated().await;
+    b.fill("#username", "xiaodian.i").await;
+    b.fill("#password", PASSWORD).await;
+    b.find("form[data-testid=login-form] button[type=submit]").await.click().await.expect("sign in");
+    b.wait_text("[data-testid=current-user]", "xiaodian.i").await;
+
+    // The review queue shows the pending amendment beside the filings.
+    b.client.goto(&app.url("/filings?status=submitted")).await.expect("goto");
+    b.wait_hydrated().await;
+    b.wait_text("[data-testid=pending-amendments]", "1号挖掘机").await;
+    b.find("[data-testid=pending-amendments] [data-testid=amendment-item] a").await.click().await.expect("open");
+
+    // Old and new values side by side, readable on the phone without scrolling sideways.
+    b.wait_text("[data-testid=amendment-changes] tr[data-field=emission_stage] td.old", "国四").await;
+    b.wait_text("[data-testid=amendment-changes] tr[data-field=emission_stage] td.new", "国三").await;
+    b.wait_text("[data-testid=amendment-changes] tr[data-field=dpf_fitted] td.new", "否").await;
+    b.wait_text("[data-testid=amendment-reason]", "更换发动机").await;
+    b.find("[data-testid=evidence-list] img").await;
+    let script = "return [document.documentElement.clientWidth, document.documentElement.scrollWidth]";
+    let widths = b.client.execute(script, vec![]).await.expect("script");
+    assert_eq!(widths, serde_json::json!([360, 360]), "a 360 px screen, nothing wider than it");
+
+    b.find("[data-testid=accept]").await.click().await.expect("accept");
+    b.wait_text("[data-testid=amendment-status]", "已通过").await;
+    b.assert_no_page_errors().await;
+    b.close().await;
+
+    let path = format!("/api/v1/amendments/{}", crate::helpers::id_of(&a));
+    let done = crate::helpers::expect_status(app.get_as(&w.builder, &path).await, 200).await;
+    assert_eq!(done["status"], "accepted");
+    let path = format!("/api/v1/machines/{}", crate::helpers::id_of(&m));
+    let now = crate::helpers::expect_status(app.get_as(&w.builder, &path).await, 200).await;
+    assert_eq!((now["emission_stage"].as_str(), now["dpf_fitted"].as_bool()), (Some("stage_3"), Some(false)));
 }

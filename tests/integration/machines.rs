@@ -256,11 +256,11 @@ async fn registered_machines_keep_their_identifiers(app: TestApp) {
     ] {
         let err = assert_error(
             app.patch_as(&client, &path, &json!({"version": version, field: value})).await,
-            422,
-            "validation_failed",
+            409,
+            "registered_fact",
         )
         .await;
-        assert_field(&err, field, &FieldError::new("locked_after_registration"));
+        assert_field(&err, field, &FieldError::new("registered_fact"));
     }
     // Re-sending the same identifier (even in lower case) is not a change.
     let same =

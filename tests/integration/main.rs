@@ -5,6 +5,7 @@
 mod helpers;
 
 mod admin;
+mod amendments;
 mod audit;
 mod auth;
 mod browser;

@@ -80,11 +80,13 @@ pub enum Action {
     Cancel,
     /// A county allowed a transfer of a machine with an unresolved case there.
     Allow,
+    /// A request withdrawn by whoever made it (an amendment).
+    Withdraw,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 20] = [
         Action::Create,
         Action::Update,
         Action::Delete,
@@ -104,6 +106,7 @@ impl Action {
         Action::Decline,
         Action::Cancel,
         Action::Allow,
+        Action::Withdraw,
     ];
 
     /// The wire and database value.
@@ -128,6 +131,7 @@ impl Action {
             Action::Decline => "decline",
             Action::Cancel => "cancel",
             Action::Allow => "allow",
+            Action::Withdraw => "withdraw",
         }
     }
 
@@ -169,11 +173,13 @@ pub enum EntityKind {
     Request,
     /// A machine's ownership transfer between construction units.
     Transfer,
+    /// An amendment of a registered machine's facts.
+    Amendment,
 }
 
 impl EntityKind {
     /// Every kind.
-    pub const ALL: [EntityKind; 20] = [
+    pub const ALL: [EntityKind; 21] = [
         EntityKind::Account,
         EntityKind::ApiToken,
         EntityKind::Organization,
@@ -194,6 +200,7 @@ impl EntityKind {
         EntityKind::Division,
         EntityKind::Request,
         EntityKind::Transfer,
+        EntityKind::Amendment,
     ];
 
     /// The wire and database value.
@@ -219,6 +226,7 @@ impl EntityKind {
             EntityKind::Division => "division",
             EntityKind::Request => "request",
             EntityKind::Transfer => "transfer",
+            EntityKind::Amendment => "amendment",
         }
     }
 
@@ -271,6 +279,9 @@ pub const READ_ONLY_POSTS: &[&str] = &[
     "/api/sites/get",
     "/api/sites/counties",
     "/api/limits/division",
+    "/api/amendments/list",
+    "/api/amendments/get",
+    "/api/amendments/history",
 ];
 
 /// Whether the safety net writes a generic row for a finished request: a successful

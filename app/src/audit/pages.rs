@@ -33,6 +33,7 @@ pub fn action_label(locale: Locale, a: Action) -> &'static str {
         Action::Decline => td_string!(locale, audit.action_decline),
         Action::Cancel => td_string!(locale, audit.action_cancel),
         Action::Allow => td_string!(locale, audit.action_allow),
+        Action::Withdraw => td_string!(locale, audit.action_withdraw),
     }
 }
 
@@ -59,6 +60,7 @@ pub fn entity_label(locale: Locale, k: EntityKind) -> &'static str {
         EntityKind::Division => td_string!(locale, audit.entity_division),
         EntityKind::Request => td_string!(locale, audit.entity_request),
         EntityKind::Transfer => td_string!(locale, audit.entity_transfer),
+        EntityKind::Amendment => td_string!(locale, audit.entity_amendment),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Evidence photos: taken by the inspector at an inspection (the machine, its nameplate, the
 //! smoke, an unregistered machine described by hand), and attached to a case (the construction
-//! unit's rectification evidence, or the inspector's). Evidence is only ever added: nothing
+//! unit's rectification evidence, or the inspector's), and to an amendment of a registered
+//! machine's facts (e.g. the new nameplate). Evidence is only ever added: nothing
 //! replaces or deletes it. Files are checked from their bytes and stored like machine photos.
 
 pub mod api;
@@ -15,7 +16,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// The most photos one inspection or case holds.
+/// The most photos one inspection, case or amendment holds.
 pub const MAX_PER_SUBJECT: usize = 20;
 /// The longest caption.
 pub const NOTE_MAX: usize = 500;
@@ -27,6 +28,7 @@ pub const NOTE_MAX: usize = 500;
 pub enum SubjectKind {
     Inspection,
     Case,
+    Amendment,
 }
 
 impl SubjectKind {
@@ -34,6 +36,7 @@ impl SubjectKind {
         match self {
             SubjectKind::Inspection => "inspection",
             SubjectKind::Case => "case",
+            SubjectKind::Amendment => "amendment",
         }
     }
 
@@ -42,6 +45,7 @@ impl SubjectKind {
         match self {
             SubjectKind::Inspection => format!("/api/v1/inspections/{id}/photos"),
             SubjectKind::Case => format!("/api/v1/cases/{id}/evidence"),
+            SubjectKind::Amendment => format!("/api/v1/amendments/{id}/photos"),
         }
     }
 }

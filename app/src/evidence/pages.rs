@@ -22,6 +22,7 @@ pub fn EvidenceGallery(kind: SubjectKind, id: Uuid) -> impl IntoView {
                 {move || match kind {
                     SubjectKind::Inspection => td_string!(i18n.get_locale(), evidence.inspection_heading).to_string(),
                     SubjectKind::Case => td_string!(i18n.get_locale(), evidence.case_heading).to_string(),
+                    SubjectKind::Amendment => td_string!(i18n.get_locale(), evidence.amendment_heading).to_string(),
                 }}
             </h2>
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>

@@ -1,4 +1,5 @@
-//! `/api/v1/inspections/{id}/photos*` and `/api/v1/cases/{id}/evidence*`: add a photo (a
+//! `/api/v1/inspections/{id}/photos*`, `/api/v1/cases/{id}/evidence*` and
+//! `/api/v1/amendments/{id}/photos*`: add a photo (a
 //! `multipart/form-data` form with `file` and an optional `note`), list, and read one copy.
 //! Uploads have the photo body limit and are refused unread when they announce more.
 
@@ -29,6 +30,8 @@ pub fn router() -> Router<AppState> {
         .route("/inspections/{id}/photos/{photo_id}", get(read_inspection))
         .route("/cases/{id}/evidence", upload_layers(get(list_case).post(add_case)))
         .route("/cases/{id}/evidence/{photo_id}", get(read_case))
+        .route("/amendments/{id}/photos", upload_layers(get(list_amendment).post(add_amendment)))
+        .route("/amendments/{id}/photos/{photo_id}", get(read_amendment))
 }
 
 /// The form a browser (or a script) posts.
@@ -142,6 +145,56 @@ pub async fn read_case(
     read(state, p, SubjectKind::Case, (id, photo_id), q.size.unwrap_or_default(), headers).await
 }
 
+/// The evidence photos of an amendment, oldest first.
+#[utoipa::path(get, path = "/api/v1/amendments/{id}/photos", tag = "amendments", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<EvidencePhoto>), (status = 404, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn list_amendment(
+    State(state): State<AppState>,
+    Caller(p): Caller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<axum::Json<Vec<EvidencePhoto>>> {
+    Ok(axum::Json(service::list(&state, &p, SubjectKind::Amendment, id).await?))
+}
+
+/// Adds evidence to a pending amendment (e.g. the new nameplate): the unit that asked for it.
+#[utoipa::path(post, path = "/api/v1/amendments/{id}/photos", tag = "amendments", params(("id" = Uuid, Path)),
+    request_body(content = EvidenceForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, body = EvidencePhoto),
+        (status = 303, description = "Browser form post: back to the `Referer` (same origin only)"),
+        (status = 400, body = ErrorBody),
+        (status = 403, description = "Not the unit that asked, or the amendment is no longer pending", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "The amendment already holds 20 photos", body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn add_amendment(
+    State(state): State<AppState>,
+    Caller(p): Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+    form: Result<Multipart, MultipartRejection>,
+) -> ApiResult<Response> {
+    add(state, p, SubjectKind::Amendment, id, headers, form).await
+}
+
+/// One copy of an amendment's evidence photo.
+#[utoipa::path(get, path = "/api/v1/amendments/{id}/photos/{photo_id}", tag = "amendments",
+    params(("id" = Uuid, Path), ("photo_id" = Uuid, Path), PhotoQuery),
+    responses((status = 200, description = "The image"), (status = 304, description = "`If-None-Match` matched"), (status = 404, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn read_amendment(
+    State(state): State<AppState>,
+    Caller(p): Caller,
+    ApiPath((id, photo_id)): ApiPath<(Uuid, Uuid)>,
+    ApiQuery(q): ApiQuery<PhotoQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    read(state, p, SubjectKind::Amendment, (id, photo_id), q.size.unwrap_or_default(), headers).await
+}
+
 async fn add(
     state: AppState,
     p: crate::auth::service::Principal,
@@ -167,6 +220,7 @@ async fn add(
         let fallback = match kind {
             SubjectKind::Inspection => format!("/inspections/{id}"),
             SubjectKind::Case => format!("/cases/{id}"),
+            SubjectKind::Amendment => format!("/amendments/{id}"),
         };
         return Ok(see_other(&referer_path(&headers, &state.settings.public_url).unwrap_or(fallback)));
     }

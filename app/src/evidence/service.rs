@@ -1,7 +1,7 @@
 //! Adding, listing and reading evidence photos. Whoever may see an inspection or a case sees its
 //! photos; adding one is for the county inspector (inspections and cases of the county) and for
 //! the construction unit the case is about (its rectification evidence), while the case is not
-//! closed.
+//! closed; and for the unit that asked for an amendment, while it is pending.
 
 use super::{EvidencePhoto, Gallery, MAX_PER_SUBJECT, NOTE_MAX, SubjectKind};
 use crate::audit::{self, Action, EntityKind};
@@ -50,6 +50,13 @@ async fn subject(
             };
             Ok((may, case.county_code))
         }
+        SubjectKind::Amendment => {
+            let a = crate::amendments::service::find_visible(state, principal, id).await?;
+            let may = a.status == crate::amendments::AmendmentStatus::Pending.as_str()
+                && principal.role.is_contractor()
+                && principal.organization_id == Some(a.organization_id);
+            Ok((may, a.county_code))
+        }
     }
 }
 
@@ -58,6 +65,7 @@ fn to_dto(row: &evidence_photo::Model) -> ServiceResult<EvidencePhoto> {
     let subject_kind = match row.subject_kind.as_str() {
         "inspection" => SubjectKind::Inspection,
         "case" => SubjectKind::Case,
+        "amendment" => SubjectKind::Amendment,
         other => return Err(ServiceError::internal(format!("stored subject kind {other}"))),
     };
     let uploaded_by_role = Role::parse(&row.uploader_role)

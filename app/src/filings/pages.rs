@@ -91,6 +91,8 @@ pub fn FilingsPage() -> impl IntoView {
                 }}
             </Transition>
         </section>
+        // The review queue holds the pending amendments of registered machines too.
+        {move || (status() == Some(FilingStatus::Submitted)).then(|| view! { <crate::amendments::pages::PendingAmendments /> })}
     }
 }
 

@@ -1,6 +1,7 @@
 //! The machine fleet of a construction unit: the shared types and rules, the pages, and
 //! (behind `ssr`) the service and REST handlers.
 
+pub mod facts;
 pub mod import;
 pub mod regcode;
 pub mod rules;

@@ -1,7 +1,8 @@
-//! The fleet list, the machine form (new and edit, with the version it was read at), photos
-//! and labels.
+//! The fleet list, the machine form (new and edit, with the version it was read at; a
+//! registered machine's registered facts read-only), photos, labels and the amendments panel.
 
 use super::api::{CreateMachine, DeleteMachine, UpdateMachine, get_machine, list_machines, machine_types};
+use super::facts::is_registered_fact;
 use super::{EmissionStage, FuelType, Machine, MachineFilter, MachineInput, PhotoKind, rules};
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::exports::Dataset;
@@ -237,7 +238,10 @@ fn MachineForm(existing: Option<Machine>) -> impl IntoView {
     let form = Form::new(existing.as_ref().map(|m| &m.data));
     let version = RwSignal::new(existing.as_ref().map(|m| m.version));
     let id = existing.as_ref().map(|m| m.id);
+    // A registered machine's registered facts are the county's record: shown, not editable
+    // (the amendment form below the page asks for a change).
     let locked = existing.as_ref().is_some_and(|m| m.registration_code.is_some());
+    let lock = move |field: &str| locked && is_registered_fact(field);
     let create = ServerAction::<CreateMachine>::new();
     let update = ServerAction::<UpdateMachine>::new();
     let local = RwSignal::new(None::<FieldErrors>);
@@ -284,10 +288,11 @@ fn MachineForm(existing: Option<Machine>) -> impl IntoView {
         <ErrorBanner error=banner />
         {move || saved.get().then(|| view! { <div class="banner banner-ok">{td_string!(i18n.get_locale(), common.saved)}</div> })}
         <form class="form" novalidate on:submit=submit data-testid="machine-form">
+            {locked.then(|| view! { <p class="banner banner-warn small" data-testid="locked-hint">{t!(i18n, amendments.locked_hint)}</p> })}
             <h2>{t!(i18n, machines.identity)}</h2>
             <div class="field">
                 <label for="machine_type">{t!(i18n, machines.machine_type)}</label>
-                <select id="machine_type" bind:value=form.machine_type disabled=locked>
+                <select id="machine_type" bind:value=form.machine_type disabled=lock("machine_type")>
                     <option value="">{t!(i18n, common.select)}</option>
                     <Transition fallback=|| ()>
                         {move || {
@@ -315,24 +320,24 @@ fn MachineForm(existing: Option<Machine>) -> impl IntoView {
                 <TextField id="brand" label=t(|l| td_string!(l, machines.brand)) value=form.brand errors=fields />
                 <TextField id="model" label=t(|l| td_string!(l, machines.model)) value=form.model errors=fields />
             </div>
-            <TextField id="pin" label=t(|l| td_string!(l, machines.pin)) value=form.pin errors=fields />
-            <TextField id="env_code" label=t(|l| td_string!(l, machines.env_code)) value=form.env_code errors=fields hint=t(|l| td_string!(l, machines.env_code_hint)) />
+            <TextField id="pin" label=t(|l| td_string!(l, machines.pin)) value=form.pin errors=fields readonly=lock("pin") />
+            <TextField id="env_code" label=t(|l| td_string!(l, machines.env_code)) value=form.env_code errors=fields hint=t(|l| td_string!(l, machines.env_code_hint)) readonly=lock("env_code") />
             <TextField id="info_disclosure_no" label=t(|l| td_string!(l, machines.info_disclosure_no)) value=form.info_disclosure_no errors=fields />
-            <TextField id="manufactured_on" label=t(|l| td_string!(l, machines.manufactured_on)) value=form.manufactured_on errors=fields kind="date" />
+            <TextField id="manufactured_on" label=t(|l| td_string!(l, machines.manufactured_on)) value=form.manufactured_on errors=fields kind="date" readonly=lock("manufactured_on") />
             <h2>{t!(i18n, machines.engine)}</h2>
             <div class="row2">
-                <TextField id="engine_model" label=t(|l| td_string!(l, machines.engine_model)) value=form.engine_model errors=fields />
-                <TextField id="engine_serial" label=t(|l| td_string!(l, machines.engine_serial)) value=form.engine_serial errors=fields />
+                <TextField id="engine_model" label=t(|l| td_string!(l, machines.engine_model)) value=form.engine_model errors=fields readonly=lock("engine_model") />
+                <TextField id="engine_serial" label=t(|l| td_string!(l, machines.engine_serial)) value=form.engine_serial errors=fields readonly=lock("engine_serial") />
             </div>
             <div class="row2">
-                <TextField id="engine_maker" label=t(|l| td_string!(l, machines.engine_maker)) value=form.engine_maker errors=fields />
-                <TextField id="engine_approval_no" label=t(|l| td_string!(l, machines.engine_approval_no)) value=form.engine_approval_no errors=fields />
+                <TextField id="engine_maker" label=t(|l| td_string!(l, machines.engine_maker)) value=form.engine_maker errors=fields readonly=lock("engine_maker") />
+                <TextField id="engine_approval_no" label=t(|l| td_string!(l, machines.engine_approval_no)) value=form.engine_approval_no errors=fields readonly=lock("engine_approval_no") />
             </div>
             <h2>{t!(i18n, machines.emissions)}</h2>
             <div class="row2">
                 <div class="field">
                     <label for="emission_stage">{t!(i18n, machines.emission_stage)}</label>
-                    <select id="emission_stage" bind:value=form.stage>
+                    <select id="emission_stage" bind:value=form.stage disabled=lock("emission_stage")>
                         {move || {
                             let locale = i18n.get_locale();
                             EmissionStage::ALL
@@ -344,7 +349,7 @@ fn MachineForm(existing: Option<Machine>) -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="fuel_type">{t!(i18n, machines.fuel_type)}</label>
-                    <select id="fuel_type" bind:value=form.fuel aria-describedby="fuel_type-error">
+                    <select id="fuel_type" bind:value=form.fuel aria-describedby="fuel_type-error" disabled=lock("fuel_type")>
                         {move || {
                             let locale = i18n.get_locale();
                             FuelType::ALL
@@ -356,11 +361,11 @@ fn MachineForm(existing: Option<Machine>) -> impl IntoView {
                     <FieldErrorText errors=fields field="fuel_type" />
                 </div>
             </div>
-            <TextField id="rated_power_kw" label=t(|l| td_string!(l, machines.rated_power_kw)) value=form.power errors=fields kind="number" />
+            <TextField id="rated_power_kw" label=t(|l| td_string!(l, machines.rated_power_kw)) value=form.power errors=fields kind="number" readonly=lock("rated_power_kw") />
             <div class="checks">
-                <label><input type="checkbox" bind:checked=form.dpf_fitted />{t!(i18n, machines.dpf_fitted)}</label>
-                <label><input type="checkbox" bind:checked=form.obd_fitted />{t!(i18n, machines.obd_fitted)}</label>
-                <label><input type="checkbox" bind:checked=form.remote_terminal />{t!(i18n, machines.remote_terminal)}</label>
+                <label><input type="checkbox" bind:checked=form.dpf_fitted disabled=lock("dpf_fitted") />{t!(i18n, machines.dpf_fitted)}</label>
+                <label><input type="checkbox" bind:checked=form.obd_fitted disabled=lock("obd_fitted") />{t!(i18n, machines.obd_fitted)}</label>
+                <label><input type="checkbox" bind:checked=form.remote_terminal disabled=lock("remote_terminal") />{t!(i18n, machines.remote_terminal)}</label>
             </div>
             <div class="row2">
                 <TextField id="dpf_model" label=t(|l| td_string!(l, machines.dpf_model)) value=form.dpf_model errors=fields />
@@ -423,6 +428,7 @@ pub fn MachinePage() -> impl IntoView {
                             let label_href = format!("/api/v1/machines/{mid}/label.svg");
                             let print_href = format!("/labels?ids={mid}");
                             let photos = m.photos.clone();
+                            let for_amendments = m.clone();
                             Either::Right(view! {
                                 <section class="card">
                                     <div class="card-head">
@@ -457,6 +463,7 @@ pub fn MachinePage() -> impl IntoView {
                                         </button>
                                     </p>
                                 </section>
+                                <crate::amendments::machine_pages::AmendmentPanel machine=for_amendments />
                             })
                         }
                     })

@@ -329,7 +329,7 @@ fn duplicate(errors: FieldErrors) -> ServiceError {
 }
 
 /// Splits field errors into "taken identifiers" (409) and the rest (422).
-fn raise(errors: FieldErrors) -> ServiceResult<()> {
+pub fn raise(errors: FieldErrors) -> ServiceResult<()> {
     if errors.is_empty() {
         return Ok(());
     }
@@ -338,7 +338,7 @@ fn raise(errors: FieldErrors) -> ServiceResult<()> {
 }
 
 /// After a unique-constraint violation (a concurrent insert won): say which field.
-async fn duplicate_after_violation(
+pub async fn duplicate_after_violation(
     db: &impl ConnectionTrait,
     input: &MachineInput,
     except: Option<Uuid>,
@@ -362,7 +362,8 @@ pub fn new_row(id: Uuid, org: Uuid, input: &MachineInput, now: chrono::DateTime<
     row
 }
 
-fn active_from(input: &MachineInput) -> machine::ActiveModel {
+/// The columns a machine's data sets (every field of [`MachineInput`]).
+pub fn active_from(input: &MachineInput) -> machine::ActiveModel {
     machine::ActiveModel {
         machine_type: Set(input.machine_type.clone()),
         name: Set(input.name.clone()),
@@ -449,8 +450,20 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: MachineI
     Ok(m)
 }
 
-/// Fields a registered machine keeps: they identify it on its label and in the field.
-const LOCKED_AFTER_REGISTRATION: [&str; 4] = ["machine_type", "pin", "env_code", "engine_serial"];
+/// 409 `registered_fact` naming every registered fact that `after` changes: on a registered
+/// machine those are the county's record, changed only by an accepted amendment. Re-sending a
+/// fact with its current value is no change.
+pub fn refuse_registered_facts(before: &MachineInput, after: &MachineInput) -> ServiceResult<()> {
+    let changed = super::facts::changed(before, after);
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let mut fields = FieldErrors::new();
+    for fact in changed {
+        fields.add(fact.as_str(), FieldError::new("registered_fact"));
+    }
+    Err(AppError::Conflict { code: "registered_fact".into(), fields, params: BTreeMap::new() }.into())
+}
 
 /// Edits a machine with a JSON merge patch carrying the `version` the caller read. A stale
 /// version is 409 and changes nothing (the caller still has its edit to re-apply).
@@ -490,13 +503,7 @@ pub async fn update(
     let now = state.clock.now();
     let mut errors = rules::validate(&mut input, crate::dates::china_date(now));
     if current.registration_code.is_some() {
-        let after = serde_json::to_value(&input).map_err(ServiceError::internal)?;
-        let was = serde_json::to_value(&before.data).map_err(ServiceError::internal)?;
-        for field in LOCKED_AFTER_REGISTRATION {
-            if after.get(field) != was.get(field) {
-                errors.add(field, FieldError::new("locked_after_registration"));
-            }
-        }
+        refuse_registered_facts(&before.data, &input)?;
     }
     check_against_registry(&state.db, &input, Some(id), &mut errors).await?;
     raise(errors)?;

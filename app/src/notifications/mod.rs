@@ -1,8 +1,9 @@
 //! In-app notifications: a construction unit hears when a filing is accepted or returned; the
 //! unit (and, once overdue, the county's inspectors) hear when a rectification deadline is near
-//! or has passed. Each notification is also handed to the [`outbound::Outbound`] of the server
-//! (e-mail/SMS). The wording is one function, [`text`], shared by the pages and the messages
-//! sent out.
+//! or has passed; the issuing county's inspectors hear when a unit asks to amend a registered
+//! machine, and the unit hears the outcome. Each notification is also handed to the
+//! [`outbound::Outbound`] of the server (e-mail/SMS). The wording is one function, [`text`],
+//! shared by the pages and the messages sent out.
 
 pub mod api;
 pub mod pages;
@@ -46,11 +47,17 @@ pub enum NotificationKind {
     TransferDeclined,
     /// The seller withdrew a transfer (the buyer).
     TransferCancelled,
+    /// A unit asked to amend a registered machine's facts (to the issuing county's inspectors).
+    AmendmentSubmitted,
+    /// An amendment of the unit was accepted: the machine's facts changed.
+    AmendmentAccepted,
+    /// An amendment of the unit was returned (`params.reason`).
+    AmendmentReturned,
 }
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [NotificationKind; 10] = [
+    pub const ALL: [NotificationKind; 13] = [
         NotificationKind::FilingAccepted,
         NotificationKind::FilingReturned,
         NotificationKind::CaseDeadlineNear,
@@ -61,6 +68,9 @@ impl NotificationKind {
         NotificationKind::TransferAccepted,
         NotificationKind::TransferDeclined,
         NotificationKind::TransferCancelled,
+        NotificationKind::AmendmentSubmitted,
+        NotificationKind::AmendmentAccepted,
+        NotificationKind::AmendmentReturned,
     ];
 
     /// The wire and database value.
@@ -76,6 +86,9 @@ impl NotificationKind {
             NotificationKind::TransferAccepted => "transfer_accepted",
             NotificationKind::TransferDeclined => "transfer_declined",
             NotificationKind::TransferCancelled => "transfer_cancelled",
+            NotificationKind::AmendmentSubmitted => "amendment_submitted",
+            NotificationKind::AmendmentAccepted => "amendment_accepted",
+            NotificationKind::AmendmentReturned => "amendment_returned",
         }
     }
 
@@ -101,6 +114,16 @@ impl NotificationKind {
                 | NotificationKind::TransferCancelled
         )
     }
+
+    /// Whether the subject is an amendment.
+    pub fn is_amendment(self) -> bool {
+        matches!(
+            self,
+            NotificationKind::AmendmentSubmitted
+                | NotificationKind::AmendmentAccepted
+                | NotificationKind::AmendmentReturned
+        )
+    }
 }
 
 /// One notification of the signed-in user.
@@ -109,12 +132,13 @@ impl NotificationKind {
 pub struct Notification {
     pub id: Uuid,
     pub kind: NotificationKind,
-    /// The filing or case it is about.
+    /// The filing, case or amendment it is about.
     pub subject_id: Uuid,
     /// The page of the subject, e.g. `/filings/{id}`.
     pub link: String,
-    /// Facts the message shows: `site_name`, `reason` (returned filings), `deadline_on`
-    /// (cases), `machine_name` (cases).
+    /// Facts the message shows: `site_name`, `reason` (returned filings and amendments),
+    /// `deadline_on` (cases), `machine_name` (cases, amendments), `registration_code` and
+    /// `organization_name` (amendments).
     pub params: BTreeMap<String, String>,
     pub read: bool,
     pub created_at: DateTime<Utc>,
@@ -141,6 +165,8 @@ pub fn link_for(kind: NotificationKind, subject_id: Uuid) -> String {
         format!("/filings/{subject_id}")
     } else if kind.is_transfer() {
         format!("/transfers/{subject_id}")
+    } else if kind.is_amendment() {
+        format!("/amendments/{subject_id}")
     } else {
         format!("/cases/{subject_id}")
     }
@@ -178,6 +204,38 @@ pub fn text(locale: Locale, kind: NotificationKind, params: &BTreeMap<String, St
                 machine = p("machine_name"),
                 site = p("site_name"),
                 date = p("deadline_on")
+            )
+            .to_string(),
+        ),
+        NotificationKind::AmendmentSubmitted => (
+            td_string!(locale, notifications.amendment_submitted_title).to_string(),
+            td_string!(
+                locale,
+                notifications.amendment_submitted_body,
+                organization = p("organization_name"),
+                machine = p("machine_name"),
+                code = p("registration_code")
+            )
+            .to_string(),
+        ),
+        NotificationKind::AmendmentAccepted => (
+            td_string!(locale, notifications.amendment_accepted_title).to_string(),
+            td_string!(
+                locale,
+                notifications.amendment_accepted_body,
+                machine = p("machine_name"),
+                code = p("registration_code")
+            )
+            .to_string(),
+        ),
+        NotificationKind::AmendmentReturned => (
+            td_string!(locale, notifications.amendment_returned_title).to_string(),
+            td_string!(
+                locale,
+                notifications.amendment_returned_body,
+                machine = p("machine_name"),
+                code = p("registration_code"),
+                reason = p("reason")
             )
             .to_string(),
         ),
@@ -238,6 +296,7 @@ mod tests {
         assert_eq!(link_for(NotificationKind::FilingReturned, id), format!("/filings/{id}"));
         assert_eq!(link_for(NotificationKind::CaseDeadlineOverdue, id), format!("/cases/{id}"));
         assert_eq!(link_for(NotificationKind::TransferAccepted, id), format!("/transfers/{id}"));
+        assert_eq!(link_for(NotificationKind::AmendmentReturned, id), format!("/amendments/{id}"));
     }
 
     #[test]

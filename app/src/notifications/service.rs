@@ -1,6 +1,7 @@
-//! Notifications: created when a filing is reviewed (inside the review's transaction) and by the
-//! case-deadline sweep; each new one is handed to the server's [`Outbound`] after it is stored.
-//! A user reads only their own (someone else's is 404).
+//! Notifications: created when a filing is reviewed and when an amendment is submitted or
+//! decided (inside that change's transaction), and by the case-deadline sweep; each new one is
+//! handed to the server's [`Outbound`] after it is stored. A user reads only their own
+//! (someone else's is 404).
 //!
 //! [`Outbound`]: super::outbound::Outbound
 
@@ -10,7 +11,7 @@ use crate::audit::{self, Action, EntityKind};
 use crate::auth::Role;
 use crate::auth::service::Principal;
 use crate::cases::CaseState;
-use crate::db::entities::{case, filing, machine, notification, site, user};
+use crate::db::entities::{amendment, case, filing, machine, notification, organization, site, user};
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::paging::{Page, PageQuery};
@@ -187,6 +188,64 @@ pub async fn transfer_notice(
     }
     let key = format!("{}:{transfer_id}:{key_suffix}", kind.as_str());
     notify(db, &recipients, kind, transfer_id, &key, params, now).await
+}
+
+/// The facts an amendment's notifications show: the machine's name and code, the unit's name.
+async fn amendment_params(db: &impl ConnectionTrait, a: &amendment::Model) -> ServiceResult<BTreeMap<String, String>> {
+    let m = machine::Entity::find_by_id(a.machine_id).one(db).await?;
+    let org = organization::Entity::find_by_id(a.organization_id).one(db).await?;
+    let mut params = BTreeMap::new();
+    params.insert("machine_name".to_owned(), m.as_ref().map(|m| m.name.clone()).unwrap_or_default());
+    params.insert("registration_code".to_owned(), m.and_then(|m| m.registration_code).unwrap_or_default());
+    params.insert("organization_name".to_owned(), org.map(|o| o.name).unwrap_or_default());
+    Ok(params)
+}
+
+/// After an amendment is submitted (inside its transaction): the active inspectors of the
+/// county that issued the registration code hear that it waits for them.
+pub async fn amendment_submitted(
+    db: &impl ConnectionTrait,
+    a: &amendment::Model,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<notification::Model>> {
+    let recipients: BTreeSet<Uuid> = user::Entity::find()
+        .filter(user::Column::Role.eq(Role::CountyInspector.as_str()))
+        .filter(user::Column::IsActive.eq(true))
+        .filter(user::Column::DivisionCode.eq(a.county_code.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
+    let kind = NotificationKind::AmendmentSubmitted;
+    let params = amendment_params(db, a).await?;
+    notify(db, &recipients, kind, a.id, &format!("{}:{}", kind.as_str(), a.id), &params, now).await
+}
+
+/// After an amendment is decided (inside the decision's transaction): the unit's
+/// administrators and whoever submitted it hear that it was accepted or returned.
+pub async fn amendment_reviewed(
+    db: &impl ConnectionTrait,
+    a: &amendment::Model,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<notification::Model>> {
+    use crate::amendments::AmendmentStatus;
+    let kind = match AmendmentStatus::parse(&a.status) {
+        Some(AmendmentStatus::Accepted) => NotificationKind::AmendmentAccepted,
+        Some(AmendmentStatus::Returned) => NotificationKind::AmendmentReturned,
+        _ => return Ok(Vec::new()),
+    };
+    let mut recipients: BTreeSet<Uuid> =
+        org_users(db, &[a.organization_id], &[Role::ContractorAdmin]).await?.into_iter().map(|u| u.id).collect();
+    let submitter = user::Entity::find_by_id(a.submitted_by).one(db).await?;
+    if let Some(u) = submitter.filter(|u| u.is_active && u.organization_id == Some(a.organization_id)) {
+        recipients.insert(u.id);
+    }
+    let mut params = amendment_params(db, a).await?;
+    if let Some(r) = &a.return_reason {
+        params.insert("reason".to_owned(), r.clone());
+    }
+    notify(db, &recipients, kind, a.id, &format!("{}:{}", kind.as_str(), a.id), &params, now).await
 }
 
 /// The deadline sweep at `now`: every case ordered to correct whose deadline is within

@@ -220,5 +220,6 @@ pub fn router() -> axum::Router<crate::state::AppState> {
         .merge(crate::exports::rest::router())
         .merge(crate::stats::rest::router())
         .merge(crate::transfers::rest::router())
+        .merge(crate::amendments::rest::router())
         .merge(openapi::router())
 }

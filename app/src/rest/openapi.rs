@@ -104,6 +104,15 @@ use utoipa::{Modify, OpenApi};
         crate::transfers::rest::decline,
         crate::transfers::rest::cancel,
         crate::transfers::rest::allow,
+        crate::amendments::rest::submit,
+        crate::amendments::rest::history,
+        crate::amendments::rest::list,
+        crate::amendments::rest::read,
+        crate::amendments::rest::decide,
+        crate::amendments::rest::withdraw,
+        crate::evidence::rest::list_amendment,
+        crate::evidence::rest::add_amendment,
+        crate::evidence::rest::read_amendment,
     ),
     components(schemas(super::ErrorBody, super::ErrorDetail, crate::auth::Me, crate::auth::Role, crate::auth::LoginInput, crate::auth::tokens::TokenRequest, crate::auth::tokens::IssuedToken, crate::auth::tokens::ApiTokenInfo, crate::auth::tokens::TokenStatus, crate::machines::photos::PhotoSize, crate::transfers::Direction)),
     modifiers(&Security, &ErrorResponses),
@@ -122,6 +131,7 @@ use utoipa::{Modify, OpenApi};
         (name = "exports", description = "The lists as streamed CSV and XLSX files"),
         (name = "stats", description = "Figures of a county, a city or the province, and the county ranking"),
         (name = "transfers", description = "Ownership transfers of registered machines between construction units"),
+        (name = "amendments", description = "Amendments of a registered machine's facts: asked by the unit, decided by the county that issued the code"),
     )
 )]
 pub struct ApiDoc;

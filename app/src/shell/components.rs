@@ -58,6 +58,9 @@ pub fn TextField(
     #[prop(optional)] kind: Option<&'static str>,
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional, into)] hint: Option<Signal<String>>,
+    /// Shown but not editable (e.g. a registered fact of a registered machine).
+    #[prop(optional)]
+    readonly: bool,
 ) -> impl IntoView {
     let invalid = move || errors.get().is_some_and(|e| e.first(id).is_some()).to_string();
     view! {
@@ -70,6 +73,7 @@ pub fn TextField(
                 autocomplete=autocomplete.unwrap_or("off")
                 aria-invalid=invalid
                 aria-describedby=format!("{id}-error")
+                readonly=readonly
                 bind:value=value
             />
             {hint.map(|h| view! { <p class="field-hint">{h}</p> })}

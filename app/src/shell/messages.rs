@@ -64,6 +64,10 @@ fn conflict_message(locale: Locale, code: &str, params: &std::collections::BTree
         "nothing_to_allow" => td_string!(locale, errors.conflicts.nothing_to_allow).to_string(),
         "already_allowed" => td_string!(locale, errors.conflicts.already_allowed).to_string(),
         "owner_changed" => td_string!(locale, errors.conflicts.owner_changed).to_string(),
+        "registered_fact" => td_string!(locale, errors.conflicts.registered_fact).to_string(),
+        "amendment_pending" => td_string!(locale, errors.conflicts.amendment_pending).to_string(),
+        "evidence_required" => td_string!(locale, errors.conflicts.evidence_required).to_string(),
+        "amendment_stale" => td_string!(locale, errors.conflicts.amendment_stale).to_string(),
         _ => td_string!(locale, errors.conflict).to_string(),
     }
 }
@@ -105,7 +109,9 @@ pub fn field_message(locale: Locale, e: &FieldError) -> String {
         "electric_mismatch" => td_string!(locale, errors.field.electric_mismatch).to_string(),
         "identifier_required" => td_string!(locale, errors.field.identifier_required).to_string(),
         "already_registered" => td_string!(locale, errors.field.already_registered).to_string(),
-        "locked_after_registration" => td_string!(locale, errors.field.locked_after_registration).to_string(),
+        "registered_fact" => td_string!(locale, errors.field.registered_fact).to_string(),
+        "not_registered_fact" => td_string!(locale, errors.field.not_registered_fact).to_string(),
+        "no_change" => td_string!(locale, errors.field.no_change).to_string(),
         "unknown_machine_type" => td_string!(locale, errors.field.unknown_machine_type).to_string(),
         "not_in_zone" => td_string!(locale, errors.field.not_in_zone).to_string(),
         "exemption_not_listed" => td_string!(locale, errors.field.exemption_not_listed).to_string(),
@@ -321,6 +327,38 @@ pub fn exemption_label(locale: Locale, code: &str) -> String {
     }
 }
 
+/// The name of a registered fact (the machine form's label of its field).
+pub fn fact_label(locale: Locale, fact: crate::machines::facts::RegisteredFact) -> &'static str {
+    use crate::machines::facts::RegisteredFact as F;
+    match fact {
+        F::MachineType => td_string!(locale, machines.machine_type),
+        F::Pin => td_string!(locale, machines.pin),
+        F::EnvCode => td_string!(locale, machines.env_code),
+        F::EngineModel => td_string!(locale, machines.engine_model),
+        F::EngineSerial => td_string!(locale, machines.engine_serial),
+        F::EngineMaker => td_string!(locale, machines.engine_maker),
+        F::EngineApprovalNo => td_string!(locale, machines.engine_approval_no),
+        F::EmissionStage => td_string!(locale, machines.emission_stage),
+        F::FuelType => td_string!(locale, machines.fuel_type),
+        F::RatedPowerKw => td_string!(locale, machines.rated_power_kw),
+        F::ManufacturedOn => td_string!(locale, machines.manufactured_on),
+        F::DpfFitted => td_string!(locale, machines.dpf_fitted),
+        F::ObdFitted => td_string!(locale, machines.obd_fitted),
+        F::RemoteTerminal => td_string!(locale, machines.remote_terminal),
+    }
+}
+
+/// The name of an amendment's status.
+pub fn amendment_status_label(locale: Locale, status: crate::amendments::AmendmentStatus) -> &'static str {
+    use crate::amendments::AmendmentStatus as S;
+    match status {
+        S::Pending => td_string!(locale, amendment_status.pending),
+        S::Accepted => td_string!(locale, amendment_status.accepted),
+        S::Returned => td_string!(locale, amendment_status.returned),
+        S::Withdrawn => td_string!(locale, amendment_status.withdrawn),
+    }
+}
+
 /// The label of a machine field, for messages that name fields.
 pub fn field_name(locale: Locale, field: &str) -> String {
     match field {
@@ -394,7 +432,9 @@ mod tests {
             "identifier_required",
             "unknown_machine_type",
             "already_registered",
-            "locked_after_registration",
+            "registered_fact",
+            "not_registered_fact",
+            "no_change",
             "unknown_field",
             "unknown_site",
             "unknown_machine",
@@ -459,6 +499,10 @@ mod tests {
             "nothing_to_allow",
             "already_allowed",
             "owner_changed",
+            "registered_fact",
+            "amendment_pending",
+            "evidence_required",
+            "amendment_stale",
         ] {
             for locale in [Locale::zh, Locale::en] {
                 assert_ne!(error_message(locale, &AppError::conflict(code)), fallback(locale), "{code}");

@@ -120,6 +120,8 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/dashboard") view=crate::stats::pages::DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/transfers") view=crate::transfers::pages::TransfersPage />
                     <Route path=path!("/transfers/:id") view=crate::transfers::pages::TransferPage />
+                    <Route path=path!("/amendments") view=crate::amendments::pages::AmendmentsPage />
+                    <Route path=path!("/amendments/:id") view=crate::amendments::pages::AmendmentPage />
                 </Routes>
             </main>
         </Router>
@@ -147,6 +149,7 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             items.push(item("/filings", |l| td_string!(l, nav.filings).to_string()));
             items.push(item("/cases", |l| td_string!(l, nav.cases).to_string()));
             items.push(item("/transfers", |l| td_string!(l, nav.transfers).to_string()));
+            items.push(item("/amendments", |l| td_string!(l, nav.amendments).to_string()));
             if r == Role::ContractorAdmin {
                 items.push(item("/org/users", |l| td_string!(l, nav.staff).to_string()));
             }

@@ -1,6 +1,7 @@
 //! sea-orm entities: the rows as stored. They never reach the browser; each capability maps
 //! them to its own DTOs.
 
+pub mod amendment;
 pub mod api_token;
 pub mod audit_log;
 pub mod case;
