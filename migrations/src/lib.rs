@@ -14,6 +14,7 @@ mod m20261201_000010_exports_filing_machine_index;
 mod m20261201_000021_audit_log;
 mod m20261201_000031_public_notifications;
 mod m20261201_000041_stats_add_indexes;
+mod m20261206_000040_accounts_disabled_by;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000021_audit_log::Migration),
             Box::new(m20261201_000010_exports_filing_machine_index::Migration),
             Box::new(m20261201_000041_stats_add_indexes::Migration),
+            Box::new(m20261206_000040_accounts_disabled_by::Migration),
         ]
     }
 }

@@ -1,5 +1,6 @@
 //! Accounts, roles, sign-in and the one scoping rule that decides what a user may see.
 
+mod authority;
 mod pages;
 mod scope;
 mod server_fns;

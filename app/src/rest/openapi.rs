@@ -40,6 +40,7 @@ use utoipa::{Modify, OpenApi};
         crate::orgs::rest::add_staff,
         crate::orgs::rest::disable,
         crate::orgs::rest::enable,
+        crate::orgs::rest::change_role,
         crate::filings::rest::create,
         crate::filings::rest::precheck,
         crate::filings::rest::list,
