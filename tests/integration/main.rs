@@ -13,6 +13,7 @@ mod cases;
 mod config;
 mod evidence;
 mod exports;
+mod filing_form;
 mod filings;
 mod import;
 mod inspections;

@@ -43,6 +43,7 @@ use utoipa::{Modify, OpenApi};
         crate::orgs::rest::change_role,
         crate::filings::rest::create,
         crate::filings::rest::precheck,
+        crate::filings::rest::filed_overlaps,
         crate::filings::rest::list,
         crate::filings::rest::read,
         crate::filings::rest::resubmit,
