@@ -359,6 +359,6 @@ async fn pages_say_whose_decision_a_disabling_was(app: TestApp) {
     assert!(html.contains("Make administrator") && html.contains("Only this authority (System administrator)"));
 
     let html = page(&app, &browser(&app, "root", "zh").await, "/admin/users").await;
-    assert!(html.contains(&format!("{today} 由root · 系统管理员停用")), "{html}");
-    assert!(html.contains(&format!("{today} 由page.admin · 施工单位管理员停用")), "{html}");
+    assert!(html.contains(&format!("{today} 由root（系统管理员）停用")), "{html}");
+    assert!(html.contains(&format!("{today} 由page.admin（施工单位管理员）停用")), "{html}");
 }

@@ -402,7 +402,23 @@ async fn a_unit_with_120_machines_files_its_oldest_and_corrects_a_returned_filin
         .expect("site");
     let date = |d: chrono::NaiveDate| d.format("%m%d%Y").to_string();
     b.fill("#planned_entry_on", &date(day(1))).await;
+    // The page checks the shared rule before sending anything: an exit before the entry and no
+    // machine are refused beside the fields, and the messages follow the corrections.
+    b.fill("#planned_exit_on", &date(today)).await;
+    b.find("form[data-testid=filing-form] button[type=submit]").await.click().await.expect("submit");
+    b.wait_text("#planned_exit_on-error", "结束日期不能早于开始日期").await;
+    b.wait_text("#machine_ids-error", "此项必填").await;
+    let sent =
+        b.client.execute("return (window.__calls || []).filter(c => c.url.includes('/filings/create')).length", vec![]);
+    assert_eq!(sent.await.expect("script").as_u64(), Some(0), "nothing was sent");
     b.fill("#planned_exit_on", &date(day(20))).await;
+    for _ in 0..50 {
+        if b.client.find(fantoccini::Locator::Css("#planned_exit_on-error")).await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(b.client.find(fantoccini::Locator::Css("#planned_exit_on-error")).await.is_err(), "corrected");
     b.wait_text("[data-testid=picker-list]", "120号挖掘机").await;
     b.wait_text("[data-testid=picker-list]", "已报备：百台工地").await;
 
@@ -412,14 +428,16 @@ async fn a_unit_with_120_machines_files_its_oldest_and_corrects_a_returned_filin
         b.find("[data-testid=picker-next]").await.click().await.expect("next page");
         b.wait_text("[data-testid=picker-page]", page).await;
     }
-    b.find(&format!("input[value='{oldest}']")).await.click().await.expect("choose the oldest");
+    b.wait_text("[data-testid=picker-list]", "PIN-00000001").await;
+    b.find(&format!("input[data-machine='{oldest}']")).await.click().await.expect("choose the oldest");
     b.wait_text("[data-testid=chosen]", "1号挖掘机 · PIN-00000001").await;
     b.wait_text("[data-testid=chosen-count]", "已选 1 台").await;
+    assert!(b.client.find(fantoccini::Locator::Css("#machine_ids-error")).await.is_err(), "a machine is chosen");
     // A search finds it too, still chosen; the selection survives searches and pages.
     b.fill("#machine_q", "PIN-00000001").await;
     b.find("[data-testid=picker-search]").await.click().await.expect("search");
     b.wait_text("[data-testid=picker-page]", "第 1 页").await;
-    let found = b.find(&format!("input[value='{oldest}']")).await;
+    let found = b.find(&format!("input[data-machine='{oldest}']")).await;
     assert!(found.is_selected().await.expect("checked"), "still chosen after a search");
     b.wait_text("[data-testid=chosen-count]", "已选 1 台").await;
     b.assert_no_page_errors().await;
@@ -442,7 +460,8 @@ async fn a_unit_with_120_machines_files_its_oldest_and_corrects_a_returned_filin
     let second = id_of(&machines[1]);
     b.fill("#machine_q", "PIN-00000002").await;
     b.find("[data-testid=picker-search]").await.click().await.expect("search");
-    b.find(&format!("input[value='{second}']")).await.click().await.expect("choose the second");
+    b.wait_text("[data-testid=picker-list]", "PIN-00000002").await;
+    b.find(&format!("input[data-machine='{second}']")).await.click().await.expect("choose the second");
     b.wait_text("[data-testid=chosen]", "2号挖掘机").await;
     b.find("[data-testid=chosen] li:first-child button").await.click().await.expect("remove the first");
     b.wait_text("[data-testid=chosen-count]", "已选 1 台").await;

@@ -236,7 +236,8 @@ fn UserItem(
         (!active).then(|| {
             let locale = i18n.get_locale();
             let who = match &disabled_by {
-                Some(name) => format!("{name} · {}", role_label(locale, authority)),
+                Some(name) if locale == Locale::zh => format!("{name}（{}）", role_label(locale, authority)),
+                Some(name) => format!("{name} ({})", role_label(locale, authority)),
                 None => role_label(locale, authority),
             };
             view! { <div class="muted" data-testid="disabled-by">{td_string!(locale, staff.disabled_by, date = disabled_on.clone(), who = who)}</div> }

@@ -189,13 +189,32 @@ pub fn FilingNewPage() -> impl IntoView {
     let entry = RwSignal::new(String::new());
     let exit = RwSignal::new(String::new());
     let chosen = RwSignal::new(Vec::<Chosen>::new());
-    let local = RwSignal::new(None::<FieldErrors>);
+    // Once the unit has tried to send the form, the shared rule re-checks it as it is edited.
+    let attempted = RwSignal::new(false);
     let sites = Resource::new(|| (), |_| list_sites(None));
     let precheck = ServerAction::<PrecheckFiling>::new();
     let create = ServerAction::<CreateFiling>::new();
     let error = Signal::derive(move || {
         create.value().get().and_then(|r| r.err()).or_else(|| precheck.value().get().and_then(|r| r.err()))
     });
+    // The chosen site's period, kept by an effect (the site list is a resource, read only in its
+    // Transition or an effect).
+    let period = RwSignal::new(None::<SiteDates>);
+    Effect::new(move |_| {
+        let id = Uuid::parse_str(&site.get()).ok();
+        let found = sites.get().and_then(|r| r.ok()).and_then(|list| {
+            list.items
+                .iter()
+                .find(|s| Some(s.id) == id)
+                .map(|s| SiteDates { starts_on: s.starts_on, ends_on: s.ends_on })
+        });
+        period.set(found);
+    });
+    let check = move || {
+        let site_id = Uuid::parse_str(&site.get()).ok();
+        checked_input(site_id, period.get(), &entry.get(), &exit.get(), &chosen.get())
+    };
+    let local = Signal::derive(move || if attempted.get() { check().err() } else { None });
     let fields = Signal::derive(move || local.get().or_else(|| error.get().and_then(|e| e.fields().cloned())));
     let banner = Signal::derive(move || error.get().filter(|e: &AppError| e.fields().is_none()));
     let navigate = use_navigate();
@@ -206,21 +225,8 @@ pub fn FilingNewPage() -> impl IntoView {
     });
     let dates = Signal::derive(move || typed_dates(&entry.get(), &exit.get()));
     let input = move || -> Option<FilingInput> {
-        let site_id = Uuid::parse_str(&site.get()).ok();
-        let period = site_id.and_then(|id| {
-            let list = sites.get_untracked().and_then(|r| r.ok())?;
-            list.items.iter().find(|s| s.id == id).map(|s| SiteDates { starts_on: s.starts_on, ends_on: s.ends_on })
-        });
-        match checked_input(site_id, period, &entry.get(), &exit.get(), &chosen.get()) {
-            Ok(i) => {
-                local.set(None);
-                Some(i)
-            }
-            Err(errors) => {
-                local.set(Some(errors));
-                None
-            }
-        }
+        attempted.set(true);
+        check().ok()
     };
     let run_precheck = move |_| {
         if let Some(i) = input() {

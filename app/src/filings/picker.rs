@@ -64,6 +64,11 @@ fn overlap_badges(locale: Locale, found: &[FiledMachineOverlap], id: Uuid) -> im
 
 /// The picker. `dates` are the planned days once both are set (they decide which filings
 /// overlap); `exclude` is the filing being corrected, whose own machines are no clash.
+///
+/// It is built in the browser once the page has hydrated (choosing needs the page live anyway):
+/// its list, a Transition over a resource inside a form that may itself sit in a Transition,
+/// did not always come back from hydration (seen in Chromium: neither the list nor the
+/// fallback), while one built on the live page always loads.
 #[component]
 pub fn MachinePicker(
     chosen: RwSignal<Vec<Chosen>>,
@@ -72,28 +77,59 @@ pub fn MachinePicker(
     #[prop(into)] errors: Signal<Option<FieldErrors>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let live = RwSignal::new(false);
+    Effect::new(move |_| live.set(true));
+    move || {
+        if live.get() {
+            Either::Left(view! { <PickerBody chosen dates exclude errors /> })
+        } else {
+            Either::Right(view! {
+                <p class="muted" data-testid="machine-picker">{move || td_string!(i18n.get_locale(), common.loading)}</p>
+                <FieldErrorText errors field="machine_ids" />
+            })
+        }
+    }
+}
+
+#[component]
+fn PickerBody(
+    chosen: RwSignal<Vec<Chosen>>,
+    dates: Signal<Option<(NaiveDate, NaiveDate)>>,
+    exclude: Option<Uuid>,
+    errors: Signal<Option<FieldErrors>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
     let query = RwSignal::new(String::new());
     let kind = RwSignal::new(String::new());
     let applied = RwSignal::new((String::new(), String::new()));
-    let cursor = RwSignal::new(None::<String>);
-    // The cursors of the pages before the current one, for "previous".
-    let back = RwSignal::new(Vec::<Option<String>>::new());
+    // The cursors of the pages walked through, the current one last (`None`: the first page).
+    // A loaded page comes back with the trail it was asked with, so its number and its
+    // "previous" / "next" always match what is shown, however fast the buttons are pressed.
+    let trail = RwSignal::new(vec![None::<String>]);
+    let pending = RwSignal::new(false);
     let types = Resource::new(|| (), |_| machine_types());
     let page = Resource::new(
-        move || (applied.get(), cursor.get()),
-        |((q, t), c)| async move {
+        move || (applied.get(), trail.get()),
+        |((q, t), trail)| async move {
             let filter = MachineFilter {
                 q: (!q.is_empty()).then_some(q),
                 machine_type: (!t.is_empty()).then_some(t),
                 ..Default::default()
             };
-            list_machines(filter, c).await
+            let cursor = trail.last().cloned().flatten();
+            list_machines(filter, cursor).await.map(|p| (trail, p))
         },
     );
+    // The machines on the page shown (kept by an effect: the page is read in its Transition).
+    let shown = RwSignal::new(Vec::<Uuid>::new());
+    Effect::new(move |_| {
+        if let Some(Ok((_, p))) = page.get() {
+            shown.set(p.items.iter().map(|m| m.id).collect());
+        }
+    });
     // Asked from the browser only (a hint beside the list), for the machines shown and chosen.
     let overlaps = LocalResource::new(move || {
-        let mut ids: Vec<Uuid> =
-            page.get().and_then(|r| r.ok()).map(|p| p.items.iter().map(|m| m.id).collect()).unwrap_or_default();
+        let mut ids = shown.get();
         chosen.with(|c| ids.extend(c.iter().map(|c| c.id)));
         ids.sort();
         ids.dedup();
@@ -109,8 +145,7 @@ pub fn MachinePicker(
     });
     let found = move || overlaps.get().unwrap_or_default();
     let apply = move || {
-        back.set(vec![]);
-        cursor.set(None);
+        trail.set(vec![None]);
         applied.set((query.get_untracked().trim().to_owned(), kind.get_untracked()));
     };
     let toggle = move |m: &Machine, on: bool| {
@@ -146,13 +181,17 @@ pub fn MachinePicker(
                     on:change=move |_| apply()
                 >
                     <option value="">{move || td_string!(i18n.get_locale(), filing_form.all_types)}</option>
-                    {move || {
-                        let locale = i18n.get_locale();
-                        types.get().and_then(|r| r.ok()).unwrap_or_default().into_iter().map(|t| {
-                            let name = type_name(locale, std::slice::from_ref(&t), &t.code);
-                            view! { <option value=t.code>{name}</option> }
-                        }).collect_view()
-                    }}
+                    <Transition fallback=|| ()>
+                        {move || {
+                            let locale = i18n.get_locale();
+                            types.get().and_then(|r| r.ok()).map(|list| {
+                                list.into_iter().map(|t| {
+                                    let name = type_name(locale, std::slice::from_ref(&t), &t.code);
+                                    view! { <option value=t.code>{name}</option> }
+                                }).collect_view()
+                            })
+                        }}
+                    </Transition>
                 </select>
                 <button type="button" class="button" data-testid="picker-search" on:click=move |_| apply()>
                     {move || td_string!(i18n.get_locale(), common.search)}
@@ -160,15 +199,21 @@ pub fn MachinePicker(
             </div>
             <ChosenList chosen />
             <FieldErrorText errors field="machine_ids" />
-            <Transition fallback=move || view! { <p class="muted">{move || td_string!(i18n.get_locale(), common.loading)}</p> }>
+            <Transition
+                fallback=move || view! { <p class="muted">{move || td_string!(i18n.get_locale(), common.loading)}</p> }
+                set_pending=pending.write_only()
+            >
                 {move || {
                     let locale = i18n.get_locale();
                     let kinds = types.get().and_then(|r| r.ok()).unwrap_or_default();
                     page.get().map(|r| match r {
                         Err(e) => Either::Left(view! { <p class="banner banner-error">{e.message(locale)}</p> }),
-                        Ok(p) => {
+                        Ok((walked, p)) => {
+                            let number = walked.len();
                             let next = p.next_cursor.clone();
                             let last_page = next.is_none();
+                            let first_page = number <= 1;
+                            let forward = walked.clone();
                             Either::Right(view! {
                                 {p.items.is_empty().then(|| view! { <p class="muted">{td_string!(locale, filing_form.none_found)}</p> })}
                                 <ul class="picks" data-testid="picker-list">
@@ -189,10 +234,11 @@ pub fn MachinePicker(
                                                     <input
                                                         type="checkbox"
                                                         value=id.to_string()
+                                                        data-machine=id.to_string()
                                                         prop:checked=move || chosen.with(|c| c.iter().any(|x| x.id == id))
                                                         on:change=move |ev| toggle(&m, event_target_checked(&ev))
                                                     />
-                                                    <span><strong>{name}</strong> <span class="muted">{line}</span></span>
+                                                    <span><strong>{name}</strong> <span class="muted pick-line">{line}</span></span>
                                                 </label>
                                                 {move || overlap_badges(i18n.get_locale(), &found(), id)}
                                             </li>
@@ -201,24 +247,23 @@ pub fn MachinePicker(
                                 </ul>
                                 <div class="pager">
                                     <button type="button" class="button" data-testid="picker-prev"
-                                        disabled=move || back.with(Vec::is_empty)
+                                        disabled=move || first_page || pending.get()
                                         on:click=move |_| {
-                                            let mut stack = back.get_untracked();
-                                            if let Some(previous) = stack.pop() {
-                                                back.set(stack);
-                                                cursor.set(previous);
+                                            let mut back = walked.clone();
+                                            back.pop();
+                                            if !back.is_empty() {
+                                                trail.set(back);
                                             }
                                         }>
                                         {td_string!(locale, filing_form.prev)}
                                     </button>
-                                    <span class="muted" data-testid="picker-page">{move || td_string!(i18n.get_locale(), filing_form.page, page = back.with(Vec::len) + 1)}</span>
+                                    <span class="muted" data-testid="picker-page">{td_string!(locale, filing_form.page, page = number)}</span>
                                     <button type="button" class="button" data-testid="picker-next"
-                                        disabled=last_page
+                                        disabled=move || last_page || pending.get()
                                         on:click=move |_| {
-                                            if let Some(c) = next.clone() {
-                                                back.update(|b| b.push(cursor.get_untracked()));
-                                                cursor.set(Some(c));
-                                            }
+                                            let mut on = forward.clone();
+                                            on.push(next.clone());
+                                            trail.set(on);
                                         }>
                                         {td_string!(locale, filing_form.next)}
                                     </button>
