@@ -20,6 +20,7 @@ db_tests!(
     unit_admins_demoting_each_other_at_once_leave_one,
     unit_admins_disabling_each_other_at_once_leave_one,
     pages_say_whose_decision_a_disabling_was,
+    accounts_disabled_before_the_record_take_it_from_the_audit_log,
 );
 
 async fn login_status(app: &TestApp, username: &str) -> u16 {
@@ -361,4 +362,48 @@ async fn pages_say_whose_decision_a_disabling_was(app: TestApp) {
     let html = page(&app, &browser(&app, "root", "zh").await, "/admin/users").await;
     assert!(html.contains(&format!("{today} 由root（系统管理员）停用")), "{html}");
     assert!(html.contains(&format!("{today} 由page.admin（施工单位管理员）停用")), "{html}");
+}
+
+async fn accounts_disabled_before_the_record_take_it_from_the_audit_log(app: TestApp) {
+    use app::db::entities::user;
+    use migrations::MigratorTrait;
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+    let root = app.user("root", Role::Sysadmin, None, None).await;
+    let by_api = app.user("old.insp", Role::CountyInspector, Some("140105"), None).await;
+    let unrecorded = app.user("older.insp", Role::CountyInspector, Some("140105"), None).await;
+    let client = app.signed_in("root").await;
+    expect_status(app.post_as(&client, &admin_path(&by_api.to_string(), "disable"), &json!({})).await, 200).await;
+    app::auth::service::set_active(&app.state.db, unrecorded, false, app.clock.now()).await.expect("disable");
+    // As before the columns existed: nothing recorded on the accounts, the migration not applied.
+    let db = &app.state.db;
+    user::Entity::update_many()
+        .col_expr(user::Column::DisabledBy, Expr::value(None::<uuid::Uuid>))
+        .col_expr(user::Column::DisabledByRole, Expr::value(None::<String>))
+        .col_expr(user::Column::DisabledAt, Expr::value(None::<chrono::DateTime<chrono::Utc>>))
+        .exec(db)
+        .await
+        .expect("clear");
+    let forget = Query::delete()
+        .from_table(Alias::new("seaql_migrations"))
+        .and_where(Expr::col(Alias::new("version")).eq("m20261206_000040_accounts_disabled_by"))
+        .to_owned();
+    db.execute(&forget).await.expect("forget the migration");
+    migrations::Migrator::up(db, None).await.expect("migrate again");
+
+    let found = user::Entity::find().filter(user::Column::Id.eq(by_api)).one(db).await.expect("query").expect("user");
+    assert_eq!((found.disabled_by, found.disabled_by_role.as_deref()), (Some(root), Some("sysadmin")));
+    assert!(found.disabled_at.is_some());
+    let none =
+        user::Entity::find().filter(user::Column::Id.eq(unrecorded)).one(db).await.expect("query").expect("user");
+    assert_eq!((none.disabled_by, none.disabled_by_role, none.disabled_at), (None, None, None));
+    // Unrecorded: only a system administrator enables it again; recorded: the same here.
+    let prov = {
+        app.user("shanxi.prov", Role::ProvinceOfficer, Some("140000"), None).await;
+        app.signed_in("shanxi.prov").await
+    };
+    for id in [by_api, unrecorded] {
+        let path = admin_path(&id.to_string(), "enable");
+        assert_error(app.post_as(&prov, &path, &json!({})).await, 409, "disabled_by_authority").await;
+    }
 }
