@@ -19,6 +19,7 @@ mod m20261206_000020_create_machine_transfers;
 mod m20261206_000030_add_division_bounds;
 mod m20261206_000031_add_site_zone_decisions;
 mod m20261206_000032_limit_tables_by_division;
+mod m20261206_000040_accounts_disabled_by;
 mod m20261206_000050_login_throttle;
 mod m20261206_000051_token_expiry;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000050_login_throttle::Migration),
             Box::new(m20261206_000051_token_expiry::Migration),
             Box::new(m20261206_000010_create_amendments::Migration),
+            Box::new(m20261206_000040_accounts_disabled_by::Migration),
         ]
     }
 }

@@ -141,6 +141,7 @@ const SERVER_FN_TWINS: &[(&str, &str)] = &[
     ("/api/orgs/register", "POST /api/v1/organizations/register"),
     ("/api/orgs/staff/add", "POST /api/v1/organizations/users"),
     ("/api/orgs/staff/active", "POST /api/v1/organizations/users/{id}/disable"),
+    ("/api/orgs/staff/role", "POST /api/v1/organizations/users/{id}/role"),
     ("/api/sites/create", "POST /api/v1/sites"),
     ("/api/sites/zone", "POST /api/v1/sites/{id}/zone"),
     ("/api/filings/create", "POST /api/v1/filings"),
@@ -237,6 +238,12 @@ async fn every_mutating_route_is_audited(app: TestApp) {
         })
         .await;
     }
+    let p = format!("/api/v1/organizations/users/{}/role", id_of(&added));
+    let promote = Body::Json(json!({"role": "contractor_admin"}));
+    s.call(&app, &builder, Method::POST, "/api/v1/organizations/users/{id}/role", &p, promote, |v| {
+        row("update", "account", id(v), true, true)
+    })
+    .await;
 
     // Machines, photos, import.
     let m1 = s

@@ -515,3 +515,112 @@ async fn inspector_on_a_phone_accepts_an_amendment() {
     let now = crate::helpers::expect_status(app.get_as(&w.builder, &path).await, 200).await;
     assert_eq!((now["emission_stage"].as_str(), now["dpf_fitted"].as_bool()), (Some("stage_3"), Some(false)));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_unit_with_120_machines_files_its_oldest_and_corrects_a_returned_filing_from_the_page() {
+    use crate::helpers::{create_filing, create_machine, create_site, expect_status, id_of, inspector};
+    let app = TestApp::sqlite().await;
+    let org = app.organization("百台机械建设有限公司").await;
+    app.user("fleet.admin", Role::ContractorAdmin, None, Some(org)).await;
+    let rest = app.signed_in("fleet.admin").await;
+    let site = create_site(&app, &rest, "百台工地", "140105").await;
+    // One at a time, so the first is the oldest: the list shows the newest first, 50 a page.
+    let mut machines = Vec::new();
+    for n in 1..=120 {
+        machines.push(create_machine(&app, &rest, n).await);
+    }
+    let today = app.today();
+    let day = |n: i64| today + chrono::Duration::days(n);
+    // The newest is already filed for these days: the picker says so beside it.
+    create_filing(&app, &rest, &site["id"], &[&machines[119]["id"]], day(1), day(30)).await;
+    let Some(b) = Browser::start(1280, 900).await else { return };
+
+    b.client.goto(&app.url("/login")).await.expect("goto");
+    b.wait_hydrated().await;
+    b.fill("#username", "fleet.admin").await;
+    b.fill("#password", PASSWORD).await;
+    b.find("form[data-testid=login-form] button[type=submit]").await.click().await.expect("sign in");
+    b.wait_text("[data-testid=current-user]", "fleet.admin").await;
+
+    b.client.goto(&app.url("/filings/new")).await.expect("goto");
+    b.wait_hydrated().await;
+    b.find(&format!("#site_id option[value='{}']", site["id"].as_str().expect("id")))
+        .await
+        .click()
+        .await
+        .expect("site");
+    let date = |d: chrono::NaiveDate| d.format("%m%d%Y").to_string();
+    b.fill("#planned_entry_on", &date(day(1))).await;
+    // The page checks the shared rule before sending anything: an exit before the entry and no
+    // machine are refused beside the fields, and the messages follow the corrections.
+    b.fill("#planned_exit_on", &date(today)).await;
+    b.find("form[data-testid=filing-form] button[type=submit]").await.click().await.expect("submit");
+    b.wait_text("#planned_exit_on-error", "结束日期不能早于开始日期").await;
+    b.wait_text("#machine_ids-error", "此项必填").await;
+    let sent =
+        b.client.execute("return (window.__calls || []).filter(c => c.url.includes('/filings/create')).length", vec![]);
+    assert_eq!(sent.await.expect("script").as_u64(), Some(0), "nothing was sent");
+    b.fill("#planned_exit_on", &date(day(20))).await;
+    for _ in 0..50 {
+        if b.client.find(fantoccini::Locator::Css("#planned_exit_on-error")).await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(b.client.find(fantoccini::Locator::Css("#planned_exit_on-error")).await.is_err(), "corrected");
+    b.wait_text("[data-testid=picker-list]", "120号挖掘机").await;
+    b.wait_text("[data-testid=picker-list]", "已报备：百台工地").await;
+
+    // Page to the oldest machine (page 3) and choose it.
+    let oldest = id_of(&machines[0]);
+    for page in ["第 2 页", "第 3 页"] {
+        b.find("[data-testid=picker-next]").await.click().await.expect("next page");
+        b.wait_text("[data-testid=picker-page]", page).await;
+    }
+    b.wait_text("[data-testid=picker-list]", "PIN-00000001").await;
+    b.find(&format!("input[data-machine='{oldest}']")).await.click().await.expect("choose the oldest");
+    b.wait_text("[data-testid=chosen]", "1号挖掘机 · PIN-00000001").await;
+    b.wait_text("[data-testid=chosen-count]", "已选 1 台").await;
+    assert!(b.client.find(fantoccini::Locator::Css("#machine_ids-error")).await.is_err(), "a machine is chosen");
+    // A search finds it too, still chosen; the selection survives searches and pages.
+    b.fill("#machine_q", "PIN-00000001").await;
+    b.find("[data-testid=picker-search]").await.click().await.expect("search");
+    b.wait_text("[data-testid=picker-page]", "第 1 页").await;
+    let found = b.find(&format!("input[data-machine='{oldest}']")).await;
+    assert!(found.is_selected().await.expect("checked"), "still chosen after a search");
+    b.wait_text("[data-testid=chosen-count]", "已选 1 台").await;
+    b.assert_no_page_errors().await;
+    b.find("form[data-testid=filing-form] button[type=submit]").await.click().await.expect("submit");
+    b.wait_text("[data-testid=filing-status]", "已提交").await;
+    let url = b.client.current_url().await.expect("url");
+    let filing_id = url.path().rsplit('/').next().expect("id").to_owned();
+    let filing = expect_status(app.get_as(&rest, &format!("/api/v1/filings/{filing_id}")).await, 200).await;
+    let filed: Vec<String> = filing["machines"].as_array().expect("machines").iter().map(id_of).collect();
+    assert_eq!(filed, vec![oldest.clone()], "the filing holds exactly the oldest machine");
+
+    // Returned by the county; corrected on the page: another machine instead, a later exit.
+    let county = inspector(&app, "fleet.insp", "140105").await;
+    let body = serde_json::json!({"decision": "return", "reason": "请改报2号挖掘机"});
+    let review = format!("/api/v1/filings/{filing_id}/review");
+    expect_status(app.post_as(&county, &review, &body).await, 200).await;
+    b.client.goto(url.as_ref()).await.expect("goto");
+    b.wait_hydrated().await;
+    b.wait_text("[data-testid=correct-filing] [data-testid=chosen]", "1号挖掘机").await;
+    let second = id_of(&machines[1]);
+    b.fill("#machine_q", "PIN-00000002").await;
+    b.find("[data-testid=picker-search]").await.click().await.expect("search");
+    b.wait_text("[data-testid=picker-list]", "PIN-00000002").await;
+    b.find(&format!("input[data-machine='{second}']")).await.click().await.expect("choose the second");
+    b.wait_text("[data-testid=chosen]", "2号挖掘机").await;
+    b.find("[data-testid=chosen] li:first-child button").await.click().await.expect("remove the first");
+    b.wait_text("[data-testid=chosen-count]", "已选 1 台").await;
+    b.fill("#planned_exit_on", &date(day(25))).await;
+    b.find("[data-testid=resubmit]").await.click().await.expect("resubmit");
+    b.wait_text("[data-testid=filing-status]", "已提交").await;
+    b.assert_no_page_errors().await;
+    let filing = expect_status(app.get_as(&rest, &format!("/api/v1/filings/{filing_id}")).await, 200).await;
+    let filed: Vec<String> = filing["machines"].as_array().expect("machines").iter().map(id_of).collect();
+    assert_eq!(filed, vec![second], "corrected to the second machine");
+    assert_eq!(filing["planned_exit_on"], serde_json::json!(day(25)));
+    b.close().await;
+}

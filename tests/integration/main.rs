@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod accounts;
 mod admin;
 mod amendments;
 mod audit;
@@ -14,6 +15,7 @@ mod config;
 mod contract;
 mod evidence;
 mod exports;
+mod filing_form;
 mod filings;
 mod import;
 mod inspections;

@@ -34,6 +34,17 @@ pub struct AdminUser {
     pub organization_name: Option<String>,
     pub phone: Option<String>,
     pub is_active: bool,
+    /// While disabled: the role of whoever disabled the account (its authority; absent when it
+    /// was never recorded, which counts as a system administrator's). Only an administrator of
+    /// at least that authority enables it again ([`crate::auth::Role::may_undo_disabling`]).
+    #[serde(default)]
+    pub disabled_by_role: Option<Role>,
+    /// While disabled: the user name of whoever disabled it.
+    #[serde(default)]
+    pub disabled_by_username: Option<String>,
+    /// While disabled: since when.
+    #[serde(default)]
+    pub disabled_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 

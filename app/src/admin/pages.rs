@@ -170,7 +170,7 @@ pub fn AdminUsersPage() -> impl IntoView {
                         <ul class="cards" data-testid="user-list">
                             {items
                                 .into_iter()
-                                .map(|u| view! { <UserItem user=u places=places.clone() grantable=grantable() toggle change reset /> })
+                                .map(|u| view! { <UserItem user=u places=places.clone() grantable=grantable() my_role=role.get() toggle change reset /> })
                                 .collect_view()}
                         </ul>
                         {has_more.then(|| view! {
@@ -190,6 +190,8 @@ fn UserItem(
     user: AdminUser,
     places: Vec<Division>,
     grantable: Vec<Role>,
+    /// The signed-in administrator's role (decides whether a disabling may be undone).
+    my_role: Option<Role>,
     toggle: ServerAction<SetAdminUserActive>,
     change: ServerAction<ChangeAdminUserRole>,
     reset: ServerAction<ResetAdminUserPassword>,
@@ -225,6 +227,22 @@ fn UserItem(
         new_password.set(String::new());
     };
     let role = user.role;
+    // The rule the server applies: a disabling is undone only with at least its authority.
+    let may_toggle = active || my_role.is_some_and(|r| r.may_undo_disabling(user.disabled_by_role));
+    let authority = user.disabled_by_role.unwrap_or(Role::Sysadmin);
+    let disabled_by = user.disabled_by_username.clone();
+    let disabled_on = user.disabled_at.map(|at| crate::dates::china_date(at).to_string()).unwrap_or_else(|| "—".into());
+    let disabled_line = move || {
+        (!active).then(|| {
+            let locale = i18n.get_locale();
+            let who = match &disabled_by {
+                Some(name) if locale == Locale::zh => format!("{name}（{}）", role_label(locale, authority)),
+                Some(name) => format!("{name} ({})", role_label(locale, authority)),
+                None => role_label(locale, authority),
+            };
+            view! { <div class="muted" data-testid="disabled-by">{td_string!(locale, staff.disabled_by, date = disabled_on.clone(), who = who)}</div> }
+        })
+    };
     view! {
         <li class="item" data-testid="user-item">
             <div class="item-main">
@@ -241,12 +259,23 @@ fn UserItem(
             <div class="muted">
                 <span class="code">{user.username.clone()}</span> " · " {move || role_label(i18n.get_locale(), role)} {place}
             </div>
+            {disabled_line}
             <details>
                 <summary>{t!(i18n, common.actions)}</summary>
                 <div class="actions">
-                    <button type="button" class="button" on:click=move |_| { toggle.dispatch(SetAdminUserActive { user_id: id, active: !active }); }>
-                        {move || if active { td_string!(i18n.get_locale(), staff.disable) } else { td_string!(i18n.get_locale(), staff.enable) }}
-                    </button>
+                    {if may_toggle {
+                        Either::Left(view! {
+                            <button type="button" class="button" on:click=move |_| { toggle.dispatch(SetAdminUserActive { user_id: id, active: !active }); }>
+                                {move || if active { td_string!(i18n.get_locale(), staff.disable) } else { td_string!(i18n.get_locale(), staff.enable) }}
+                            </button>
+                        })
+                    } else {
+                        Either::Right(view! {
+                            <p class="field-hint" data-testid="authority-hint">
+                                {move || td_string!(i18n.get_locale(), staff.authority_hint, role = role_label(i18n.get_locale(), authority))}
+                            </p>
+                        })
+                    }}
                 </div>
                 <form class="form" on:submit=save_role>
                     <div class="row2">

@@ -66,7 +66,7 @@ pub async fn create_user(
 /// Disables an account: its sessions end and its API tokens are revoked.
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/disable", tag = "admin", params(("id" = Uuid, Path)),
     responses((status = 200, body = AdminUser), (status = 404, description = "No such account within reach", body = ErrorBody),
-        (status = 409, description = "`cannot_disable_self` or `last_sysadmin`", body = ErrorBody)),
+        (status = 409, description = "`cannot_disable_self`, `last_sysadmin`, or `disabled_by_authority` (already disabled by a higher authority, `details.role`)", body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
 pub async fn disable_user(
     State(state): State<AppState>,
@@ -76,9 +76,12 @@ pub async fn disable_user(
     Ok(axum::Json(users::set_user_active(&state, &p, id, false).await?))
 }
 
-/// Re-enables an account (its old tokens stay revoked).
+/// Re-enables an account (its old tokens stay revoked). An account disabled by a higher
+/// authority than the caller's (a province officer's decision for a city officer, a system
+/// administrator's for anyone else) is 409 `disabled_by_authority`, `details.role` naming it.
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/enable", tag = "admin", params(("id" = Uuid, Path)),
-    responses((status = 200, body = AdminUser), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = AdminUser), (status = 404, body = ErrorBody),
+        (status = 409, description = "`cannot_disable_self` or `disabled_by_authority`", body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
 pub async fn enable_user(
     State(state): State<AppState>,

@@ -3,11 +3,20 @@
 //! ([`Role::grantable_roles`]) at its own division or under it (everything for a system
 //! administrator). An account outside the reach is "not found"; giving a role above one's own,
 //! or a division outside one's own, is "not allowed".
+//!
+//! A disabling carries the authority of whoever made it: an account disabled by a province
+//! officer is not enabled again by a city officer, nor one disabled by a system administrator by
+//! anyone else (409 `disabled_by_authority`, [`Role::may_undo_disabling`]). The one-active-
+//! administrator rule of a construction unit (`orgs::service`) binds the unit's own
+//! administrators only: disabling or demoting a unit's last administrator from here is an
+//! enforcement decision a system administrator may take.
 
 use super::{AdminUser, NewUserInput, PasswordReset, PasswordResetDone, RoleChange, UserFilter};
 use crate::audit::{self, Action, EntityKind};
 use crate::auth::Role;
-use crate::auth::service::{NewUser, Principal, check_assignment, create_user_in, end_credentials, set_active};
+use crate::auth::service::{
+    NewUser, Principal, check_assignment, check_may_undo_disabling, create_user_in, end_credentials, set_active_by,
+};
 use crate::db::entities::{division, organization, user};
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::paging::{Page, PageQuery, page_from};
@@ -94,6 +103,18 @@ impl Reach {
 async fn to_dtos(db: &impl ConnectionTrait, rows: Vec<user::Model>) -> ServiceResult<Vec<AdminUser>> {
     let codes: Vec<String> = rows.iter().filter_map(|u| u.division_code.clone()).collect();
     let orgs: Vec<Uuid> = rows.iter().filter_map(|u| u.organization_id).collect();
+    let disablers: Vec<Uuid> = rows.iter().filter(|u| !u.is_active).filter_map(|u| u.disabled_by).collect();
+    let disabler_names: HashMap<Uuid, String> = if disablers.is_empty() {
+        HashMap::new()
+    } else {
+        user::Entity::find()
+            .filter(user::Column::Id.is_in(disablers))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.username))
+            .collect()
+    };
     let division_names: HashMap<String, String> = if codes.is_empty() {
         HashMap::new()
     } else {
@@ -119,8 +140,15 @@ async fn to_dtos(db: &impl ConnectionTrait, rows: Vec<user::Model>) -> ServiceRe
     Ok(rows
         .into_iter()
         .filter_map(|u| {
+            let disabled = !u.is_active;
             Some(AdminUser {
                 role: Role::parse(&u.role)?,
+                disabled_by_role: u.disabled_by_role.as_deref().filter(|_| disabled).and_then(Role::parse),
+                disabled_by_username: u
+                    .disabled_by
+                    .filter(|_| disabled)
+                    .and_then(|by| disabler_names.get(&by).cloned()),
+                disabled_at: u.disabled_at.filter(|_| disabled),
                 division_name: u.division_code.as_ref().and_then(|c| division_names.get(c).cloned()),
                 organization_name: u.organization_id.and_then(|o| org_names.get(&o).cloned()),
                 id: u.id,
@@ -277,9 +305,17 @@ pub async fn set_user_active(
     if !active {
         keep_a_sysadmin(&txn, &u).await?;
     }
+    // Whether the caller may undo the account's disabling is decided on the account as committed
+    // now: read again under a row lock on PostgreSQL (SQLite holds its write lock already).
+    let mut again = user::Entity::find_by_id(id);
+    if !crate::db::is_sqlite(&txn) {
+        again = again.lock_exclusive();
+    }
+    let u = again.one(&txn).await?.ok_or(AppError::NotFound)?;
+    check_may_undo_disabling(principal, &u)?;
     let before = one_dto(&txn, id).await?;
     let now = state.clock.now();
-    set_active(&txn, u.id, active, now).await?;
+    set_active_by(&txn, u.id, active, principal, now).await?;
     let after = one_dto(&txn, id).await?;
     let action = if active { Action::Enable } else { Action::Disable };
     let e = audit::entry(action, EntityKind::Account).by(principal).id(id).county(after.division_code.as_deref());

@@ -257,6 +257,7 @@ pub const READ_ONLY_POSTS: &[&str] = &[
     "/api/filings/list",
     "/api/filings/get",
     "/api/filings/precheck",
+    "/api/filings/overlaps",
     "/api/filings/movements",
     "/api/inspections/limit-table",
     "/api/inspections/evaluate",

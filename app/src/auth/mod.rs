@@ -1,6 +1,7 @@
 //! Accounts, roles, sign-in and the one scoping rule that decides what a user may see.
 
 pub mod account;
+mod authority;
 mod pages;
 mod scope;
 mod server_fns;

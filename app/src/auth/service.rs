@@ -362,6 +362,9 @@ pub async fn create_user_in(
         phone: Set(new.phone),
         is_active: Set(true),
         session_epoch: Set(0),
+        disabled_by: Set(None),
+        disabled_by_role: Set(None),
+        disabled_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -418,13 +421,53 @@ pub async fn check_assignment(
     Ok(())
 }
 
-/// Enables or disables an account. Disabling ends everything the account had signed in with:
-/// its sessions (the epoch moves on, and the stored rows are deleted) and its API tokens
-/// (revoked, so re-enabling the account does not bring them back).
+/// Enables or disables an account without naming who did it (tests, the command line): such a
+/// disabling counts as a system administrator's. Services call [`set_active_by`].
 pub async fn set_active(
     db: &impl sea_orm::ConnectionTrait,
     user_id: Uuid,
     active: bool,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    write_active(db, user_id, active, None, now).await
+}
+
+/// Enables or disables an account on `by`'s authority. Disabling records who did it, with what
+/// role and when (cleared again by enabling), and ends everything the account had signed in
+/// with: its sessions (the epoch moves on, and the stored rows are deleted) and its API tokens
+/// (revoked, so re-enabling the account does not bring them back). Whether `by` may do it is the
+/// caller's check ([`Role::may_undo_disabling`] and the reach of each capability).
+pub async fn set_active_by(
+    db: &impl sea_orm::ConnectionTrait,
+    user_id: Uuid,
+    active: bool,
+    by: &Principal,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    write_active(db, user_id, active, Some(by), now).await
+}
+
+/// Refuses (409 `disabled_by_authority`, naming the role that disabled it) when `target` is
+/// disabled on an authority above the caller's: enabling it again, or disabling it anew, is
+/// then for an administrator of at least that authority ([`Role::may_undo_disabling`]).
+pub fn check_may_undo_disabling(principal: &Principal, target: &user::Model) -> ServiceResult<()> {
+    if target.is_active {
+        return Ok(());
+    }
+    let by = target.disabled_by_role.as_deref().and_then(Role::parse);
+    if principal.role.may_undo_disabling(by) {
+        return Ok(());
+    }
+    let mut params = std::collections::BTreeMap::new();
+    params.insert("role".to_owned(), by.unwrap_or(Role::Sysadmin).as_str().to_owned());
+    Err(AppError::Conflict { code: "disabled_by_authority".into(), fields: FieldErrors::new(), params }.into())
+}
+
+async fn write_active(
+    db: &impl sea_orm::ConnectionTrait,
+    user_id: Uuid,
+    active: bool,
+    by: Option<&Principal>,
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
     let Some(u) = user::Entity::find_by_id(user_id).one(db).await? else {
@@ -432,6 +475,9 @@ pub async fn set_active(
     };
     let mut m: user::ActiveModel = u.into();
     m.is_active = Set(active);
+    m.disabled_by = Set(if active { None } else { by.map(|p| p.user_id) });
+    m.disabled_by_role = Set(if active { None } else { by.map(|p| p.role.as_str().to_owned()) });
+    m.disabled_at = Set(if active { None } else { Some(now) });
     m.updated_at = Set(now);
     m.update(db).await?;
     if !active {

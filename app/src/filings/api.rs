@@ -1,6 +1,9 @@
 //! Server functions of the filing pages.
 
-use super::{Filing, FilingCorrection, FilingFilter, FilingInput, Movement, MovementInput, Precheck, ReviewInput};
+use super::{
+    FiledMachineOverlap, Filing, FilingCorrection, FilingFilter, FilingInput, Movement, MovementInput, Precheck,
+    ReviewInput,
+};
 use crate::error::AppError;
 use crate::paging::Page;
 use leptos::prelude::*;
@@ -26,6 +29,19 @@ pub async fn get_filing(id: Uuid) -> Result<Filing, AppError> {
 pub async fn precheck_filing(input: FilingInput) -> Result<Vec<Precheck>, AppError> {
     let (state, p) = crate::rest::context::state_and_principal()?;
     Ok(super::service::precheck(&state, &p, &input).await?)
+}
+
+/// Which of these machines are already filed (submitted or accepted) for days in `from..=to`;
+/// `exclude` leaves out the filing being corrected.
+#[server(input = Json, endpoint = "filings/overlaps")]
+pub async fn filed_overlaps(
+    machine_ids: Vec<Uuid>,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    exclude: Option<Uuid>,
+) -> Result<Vec<FiledMachineOverlap>, AppError> {
+    let (state, p) = crate::rest::context::state_and_principal()?;
+    Ok(super::overlaps::filed_for(&state, &p, &machine_ids, from, to, exclude).await?)
 }
 
 /// Submits a filing.

@@ -3,10 +3,15 @@
 //! issues registration codes. Then the site records each machine's entry and exit.
 
 pub mod precheck;
+pub mod rules;
 
 pub mod api;
+mod correct;
 pub mod pages;
+mod picker;
 
+#[cfg(feature = "ssr")]
+pub mod overlaps;
 #[cfg(feature = "ssr")]
 pub mod rest;
 #[cfg(feature = "ssr")]
@@ -18,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub use precheck::{Precheck, PrecheckCode};
+pub use rules::{MAX_MACHINES, SiteDates, validate};
 
 /// Where a filing stands (wire values of API.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -104,6 +110,10 @@ pub struct Filing {
     pub organization_name: String,
     pub site_id: Uuid,
     pub site_name: String,
+    /// The site's period, which the planned dates must lie within (the form checks a correction
+    /// against it).
+    pub site_starts_on: NaiveDate,
+    pub site_ends_on: NaiveDate,
     /// The county the filing was routed to (the site's).
     pub county_code: String,
     pub status: FilingStatus,
@@ -186,4 +196,34 @@ pub struct Movement {
 pub struct FilingFilter {
     pub status: Option<FilingStatus>,
     pub site_id: Option<Uuid>,
+}
+
+/// A machine on a submitted or accepted filing of the caller's scope whose planned dates
+/// overlap the dates asked about: what the filing form shows beside the machines it offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct FiledMachineOverlap {
+    pub machine_id: Uuid,
+    pub filing_id: Uuid,
+    pub site_id: Uuid,
+    pub site_name: String,
+    /// `submitted` or `accepted`.
+    pub status: FilingStatus,
+    pub planned_entry_on: NaiveDate,
+    pub planned_exit_on: NaiveDate,
+}
+
+/// `GET /filings/overlaps`: which of these machines are already filed for days in `from..=to`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+pub struct OverlapQuery {
+    /// Machine ids, separated by commas (at most 500).
+    pub machine_ids: String,
+    /// The first planned day.
+    pub from: NaiveDate,
+    /// The last planned day.
+    pub to: NaiveDate,
+    /// A filing to leave out (the returned filing being corrected).
+    #[serde(default)]
+    pub exclude: Option<Uuid>,
 }

@@ -5,20 +5,21 @@ use super::api::{
     CloseFiling, CreateFiling, PrecheckFiling, RecordMovement, ResubmitFiling, ReviewFiling, get_filing, list_filings,
     list_movements,
 };
+use super::correct::CorrectFiling;
+use super::picker::{Chosen, MachinePicker};
 use super::{
-    Decision, Filing, FilingCorrection, FilingFilter, FilingInput, FilingStatus, MovementInput, MovementKind, Precheck,
-    ReviewInput,
+    Decision, Filing, FilingFilter, FilingInput, FilingStatus, MovementInput, MovementKind, Precheck, ReviewInput,
+    SiteDates,
 };
 use crate::auth::Role;
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::exports::Dataset;
 use crate::exports::pages::ExportLinks;
 use crate::i18n::*;
-use crate::machines::MachineFilter;
-use crate::machines::api::list_machines;
 use crate::shell::messages::{precheck_message, stage_label, status_label};
-use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, TextField, use_auth};
+use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, TextField, browser_today, use_auth};
 use crate::sites::api::list_sites;
+use chrono::NaiveDate;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -139,6 +140,48 @@ fn parse_date(field: &str, raw: &str, errors: &mut FieldErrors) -> Option<chrono
         .ok()
 }
 
+/// Both planned days, once both are typed.
+pub(super) fn typed_dates(entry: &str, exit: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let mut ignored = FieldErrors::new();
+    Some((parse_date("", entry, &mut ignored)?, parse_date("", exit, &mut ignored)?))
+}
+
+/// The filing as the form holds it, checked by the shared rule ([`super::validate`], with the
+/// site's period when known and the browser's today): the input to send, or every problem by
+/// field. The server checks it all again, and what needs the database besides.
+pub(super) fn checked_input(
+    site_id: Option<Uuid>,
+    site: Option<SiteDates>,
+    entry: &str,
+    exit: &str,
+    chosen: &[Chosen],
+) -> Result<FilingInput, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    if site_id.is_none() {
+        errors.add("site_id", FieldError::new("required"));
+    }
+    let e = parse_date("planned_entry_on", entry, &mut errors);
+    let x = parse_date("planned_exit_on", exit, &mut errors);
+    let today = browser_today();
+    let any = SiteDates { starts_on: NaiveDate::MIN, ends_on: NaiveDate::MAX };
+    let input = FilingInput {
+        site_id: site_id.unwrap_or_default(),
+        machine_ids: chosen.iter().map(|c| c.id).collect(),
+        planned_entry_on: e.unwrap_or(today),
+        planned_exit_on: x.unwrap_or(today),
+    };
+    let found = super::validate(&input, site.unwrap_or(any), today);
+    for (field, errs) in found.0 {
+        // Without both days only the machines can be judged.
+        if field == "machine_ids" || (e.is_some() && x.is_some()) {
+            for err in errs {
+                errors.add(&field, err);
+            }
+        }
+    }
+    if errors.is_empty() { Ok(input) } else { Err(errors) }
+}
+
 /// `/filings/new?site=<id>`
 #[component]
 pub fn FilingNewPage() -> impl IntoView {
@@ -147,15 +190,33 @@ pub fn FilingNewPage() -> impl IntoView {
     let site = RwSignal::new(query.with_untracked(|q| q.get("site")).unwrap_or_default());
     let entry = RwSignal::new(String::new());
     let exit = RwSignal::new(String::new());
-    let chosen = RwSignal::new(Vec::<Uuid>::new());
-    let local = RwSignal::new(None::<FieldErrors>);
+    let chosen = RwSignal::new(Vec::<Chosen>::new());
+    // Once the unit has tried to send the form, the shared rule re-checks it as it is edited.
+    let attempted = RwSignal::new(false);
     let sites = Resource::new(|| (), |_| list_sites(None));
-    let machines = Resource::new(|| (), |_| list_machines(MachineFilter::default(), None));
     let precheck = ServerAction::<PrecheckFiling>::new();
     let create = ServerAction::<CreateFiling>::new();
     let error = Signal::derive(move || {
         create.value().get().and_then(|r| r.err()).or_else(|| precheck.value().get().and_then(|r| r.err()))
     });
+    // The chosen site's period, kept by an effect (the site list is a resource, read only in its
+    // Transition or an effect).
+    let period = RwSignal::new(None::<SiteDates>);
+    Effect::new(move |_| {
+        let id = Uuid::parse_str(&site.get()).ok();
+        let found = sites.get().and_then(|r| r.ok()).and_then(|list| {
+            list.items
+                .iter()
+                .find(|s| Some(s.id) == id)
+                .map(|s| SiteDates { starts_on: s.starts_on, ends_on: s.ends_on })
+        });
+        period.set(found);
+    });
+    let check = move || {
+        let site_id = Uuid::parse_str(&site.get()).ok();
+        checked_input(site_id, period.get(), &entry.get(), &exit.get(), &chosen.get())
+    };
+    let local = Signal::derive(move || if attempted.get() { check().err() } else { None });
     let fields = Signal::derive(move || local.get().or_else(|| error.get().and_then(|e| e.fields().cloned())));
     let banner = Signal::derive(move || error.get().filter(|e: &AppError| e.fields().is_none()));
     let navigate = use_navigate();
@@ -164,24 +225,10 @@ pub fn FilingNewPage() -> impl IntoView {
             navigate(&format!("/filings/{}", f.id), Default::default());
         }
     });
+    let dates = Signal::derive(move || typed_dates(&entry.get(), &exit.get()));
     let input = move || -> Option<FilingInput> {
-        let mut errors = FieldErrors::new();
-        let site_id = Uuid::parse_str(&site.get()).map_err(|_| errors.add("site_id", FieldError::new("required"))).ok();
-        let e = parse_date("planned_entry_on", &entry.get(), &mut errors);
-        let x = parse_date("planned_exit_on", &exit.get(), &mut errors);
-        if chosen.get().is_empty() {
-            errors.add("machine_ids", FieldError::new("required"));
-        }
-        match (site_id, e, x) {
-            (Some(site_id), Some(e), Some(x)) if errors.is_empty() => {
-                local.set(None);
-                Some(FilingInput { site_id, machine_ids: chosen.get(), planned_entry_on: e, planned_exit_on: x })
-            }
-            _ => {
-                local.set(Some(errors));
-                None
-            }
-        }
+        attempted.set(true);
+        check().ok()
     };
     let run_precheck = move |_| {
         if let Some(i) = input() {
@@ -229,42 +276,8 @@ pub fn FilingNewPage() -> impl IntoView {
                 </div>
                 <fieldset class="field">
                     <legend>{t!(i18n, filings.choose_machines)}</legend>
-                    <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
-                        {move || {
-                            let locale = i18n.get_locale();
-                            machines.get().and_then(|r| r.ok()).map(|p| {
-                                if p.items.is_empty() {
-                                    return Either::Left(view! {
-                                        <p class="muted">{td_string!(locale, filings.no_machines)} " " <A href="/machines/new">{td_string!(locale, machines.new)}</A></p>
-                                    });
-                                }
-                                Either::Right(
-                                    p.items
-                                        .into_iter()
-                                        .map(|m| {
-                                            let id = m.id;
-                                            let toggle = move |ev: leptos::ev::Event| {
-                                                let on = event_target_checked(&ev);
-                                                chosen.update(|c| {
-                                                    c.retain(|x| *x != id);
-                                                    if on {
-                                                        c.push(id);
-                                                    }
-                                                });
-                                            };
-                                            view! {
-                                                <label class="pick">
-                                                    <input type="checkbox" value=id.to_string() on:change=toggle />
-                                                    <span>{m.data.name.clone()} " · " {stage_label(locale, m.data.emission_stage)} " · " {format!("{} kW", m.data.rated_power_kw)}</span>
-                                                </label>
-                                            }
-                                        })
-                                        .collect_view(),
-                                )
-                            })
-                        }}
-                    </Transition>
-                    <FieldErrorText errors=fields field="machine_ids" />
+                    <MachinePicker chosen dates errors=fields />
+                    <p class="muted"><A href="/machines/new">{t!(i18n, machines.new)}</A></p>
                 </fieldset>
                 <div class="actions">
                     <button type="button" class="button" on:click=run_precheck data-testid="run-precheck">{t!(i18n, filings.precheck_run)}</button>
@@ -331,8 +344,6 @@ pub fn FilingPage() -> impl IntoView {
                         Ok(f) => {
                             let fid = f.id;
                             let status = f.status;
-                            let version = f.version;
-                            let machine_ids: Vec<Uuid> = f.machines.iter().map(|m| m.id).collect();
                             let (entry, exit) = (f.planned_entry_on, f.planned_exit_on);
                             let machines_for_log = f.machines.clone();
                             Either::Right(view! {
@@ -388,14 +399,7 @@ pub fn FilingPage() -> impl IntoView {
                                     </section>
                                 })}
                                 {(status == FilingStatus::Returned && role.is_some_and(|r| r.is_contractor())).then(|| {
-                                    let ids = machine_ids.clone();
-                                    view! {
-                                        <section class="card narrow">
-                                            <button type="button" class="button primary" data-testid="resubmit" on:click=move |_| {
-                                                resubmit.dispatch(ResubmitFiling { id: fid, input: FilingCorrection { machine_ids: ids.clone(), planned_entry_on: entry, planned_exit_on: exit, version } });
-                                            }>{td_string!(locale, filings.resubmit)}</button>
-                                        </section>
-                                    }
+                                    view! { <CorrectFiling filing=f.clone() resubmit /> }
                                 })}
                                 {(status == FilingStatus::Accepted || status == FilingStatus::Closed).then(|| {
                                     let log_machines = machines_for_log.clone();

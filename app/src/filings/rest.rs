@@ -1,7 +1,8 @@
 //! `/api/v1/filings*`.
 
 use super::{
-    Filing, FilingCorrection, FilingFilter, FilingInput, Movement, MovementInput, Precheck, ReviewInput, service,
+    FiledMachineOverlap, Filing, FilingCorrection, FilingFilter, FilingInput, Movement, MovementInput, OverlapQuery,
+    Precheck, ReviewInput, overlaps, service,
 };
 use crate::paging::{Page, PageQuery};
 use crate::rest::{ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
@@ -17,6 +18,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/filings", get(list).post(create))
         .route("/filings/precheck", post(precheck))
+        .route("/filings/overlaps", get(filed_overlaps))
         .route("/filings/{id}", get(read).put(resubmit))
         .route("/filings/{id}/review", post(review))
         .route("/filings/{id}/close", post(close))
@@ -140,4 +142,20 @@ pub async fn record_movement(
     ApiJson(input): ApiJson<MovementInput>,
 ) -> ApiResult<(StatusCode, axum::Json<Movement>)> {
     Ok((StatusCode::CREATED, axum::Json(service::record_movement(&state, &p, id, input).await?)))
+}
+
+/// Which of these machines are already on a submitted or accepted filing (in the caller's
+/// scope: a unit's own) whose planned dates overlap `from..=to`, with that filing's site,
+/// status and dates — what the filing form shows beside each machine it offers.
+#[utoipa::path(get, path = "/api/v1/filings/overlaps", tag = "filings", params(OverlapQuery),
+    responses((status = 200, body = Vec<FiledMachineOverlap>),
+        (status = 400, description = "An id that is no UUID, or a date that does not parse (`malformed_query`)", body = ErrorBody),
+        (status = 422, description = "More than 500 machines, or `to` before `from`", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn filed_overlaps(
+    State(state): State<AppState>,
+    Caller(p): Caller,
+    ApiQuery(query): ApiQuery<OverlapQuery>,
+) -> ApiResult<axum::Json<Vec<FiledMachineOverlap>>> {
+    Ok(axum::Json(overlaps::filed_for_query(&state, &p, &query).await?))
 }

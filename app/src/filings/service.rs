@@ -4,7 +4,7 @@
 use super::precheck::{self, MachineFacts};
 use super::{
     Decision, FiledMachine, Filing, FilingCorrection, FilingFilter, FilingInput, FilingStatus, Movement, MovementInput,
-    MovementKind, Precheck, ReviewInput,
+    MovementKind, Precheck, ReviewInput, SiteDates,
 };
 use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
@@ -28,8 +28,7 @@ use sea_orm::{
 use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
 
-/// The most machines one filing may carry.
-pub const MAX_MACHINES: usize = 500;
+pub use super::MAX_MACHINES;
 
 fn condition(scope: &Scope) -> Condition {
     match scope {
@@ -125,6 +124,8 @@ async fn to_dto(state: &AppState, f: filing::Model) -> ServiceResult<Filing> {
         organization_name: org.map(|o| o.name).unwrap_or_default(),
         site_id: f.site_id,
         site_name: site.name,
+        site_starts_on: site.starts_on,
+        site_ends_on: site.ends_on,
         county_code: f.county_code,
         status: FilingStatus::parse(&f.status).ok_or_else(|| ServiceError::internal("stored status"))?,
         planned_entry_on: f.planned_entry_on,
@@ -211,55 +212,44 @@ pub async fn list(
     Ok(Page { items, next_cursor: page.next_cursor })
 }
 
-/// Checks the parts of a filing that do not depend on its status; returns the site and machines.
+/// Checks the parts of a filing that do not depend on its status: the shared rule
+/// ([`super::validate`], with the site's period and today) and what needs the database (the
+/// caller's own site and machines). Returns the site and machines.
 async fn check_input(
     state: &AppState,
     principal: &Principal,
     org: Uuid,
-    site_id: Uuid,
-    machine_ids: &[Uuid],
-    entry: NaiveDate,
-    exit: NaiveDate,
+    input: &FilingInput,
 ) -> ServiceResult<(site::Model, Vec<machine::Model>)> {
-    let mut errors = FieldErrors::new();
-    let site = crate::sites::service::find_visible(state, principal, site_id).await.map_err(|e| match e {
+    let site = crate::sites::service::find_visible(state, principal, input.site_id).await.map_err(|e| match e {
         ServiceError::Client(AppError::NotFound) => ServiceError::from(AppError::Validation {
             fields: FieldErrors::single("site_id", FieldError::new("unknown_site")),
         }),
         other => other,
     })?;
+    let today = crate::dates::china_date(state.clock.now());
+    let dates = SiteDates { starts_on: site.starts_on, ends_on: site.ends_on };
+    let mut errors = super::validate(input, dates, today);
     if site.organization_id != org {
         errors.add("site_id", FieldError::new("unknown_site"));
     }
-    let unique: HashSet<Uuid> = machine_ids.iter().copied().collect();
-    if machine_ids.is_empty() {
-        errors.add("machine_ids", FieldError::new("required"));
-    } else if machine_ids.len() > MAX_MACHINES {
-        errors.add("machine_ids", FieldError::new("too_many").with("max", MAX_MACHINES));
-    } else if unique.len() != machine_ids.len() {
-        errors.add("machine_ids", FieldError::new("duplicate_machine"));
-    }
-    let machines = machine::Entity::find()
-        .filter(machine::Column::Id.is_in(unique.iter().copied()))
-        .filter(machine::Column::OrganizationId.eq(org))
-        .order_by_asc(machine::Column::Name)
-        .order_by_asc(machine::Column::Id)
-        .all(&state.db)
-        .await?;
-    if machines.len() != unique.len() && !machine_ids.is_empty() {
+    // Whose machines they are: not asked for a list over the limit (refused anyway, and too long
+    // for one query).
+    let ids = &input.machine_ids;
+    let unique: HashSet<Uuid> = ids.iter().copied().collect();
+    let machines = if ids.is_empty() || ids.len() > MAX_MACHINES {
+        vec![]
+    } else {
+        machine::Entity::find()
+            .filter(machine::Column::Id.is_in(unique.iter().copied()))
+            .filter(machine::Column::OrganizationId.eq(org))
+            .order_by_asc(machine::Column::Name)
+            .order_by_asc(machine::Column::Id)
+            .all(&state.db)
+            .await?
+    };
+    if machines.len() != unique.len() && !ids.is_empty() && ids.len() <= MAX_MACHINES {
         errors.add("machine_ids", FieldError::new("unknown_machine"));
-    }
-    if exit < entry {
-        errors.add("planned_exit_on", FieldError::new("end_before_start"));
-    }
-    if entry < site.starts_on || exit > site.ends_on {
-        errors.add(
-            "planned_entry_on",
-            FieldError::new("outside_site_dates").with("from", site.starts_on).with("to", site.ends_on),
-        );
-    }
-    if exit < crate::dates::china_date(state.clock.now()) {
-        errors.add("planned_exit_on", FieldError::new("in_the_past"));
     }
     errors.into_result()?;
     Ok((site, machines))
@@ -320,16 +310,7 @@ async fn check_overlap(
 /// The pre-checks for a filing that is about to be submitted (nothing is stored).
 pub async fn precheck(state: &AppState, principal: &Principal, input: &FilingInput) -> ServiceResult<Vec<Precheck>> {
     let org = contractor_org(principal)?;
-    let (site, machines) = check_input(
-        state,
-        principal,
-        org,
-        input.site_id,
-        &input.machine_ids,
-        input.planned_entry_on,
-        input.planned_exit_on,
-    )
-    .await?;
+    let (site, machines) = check_input(state, principal, org, input).await?;
     let today = crate::dates::china_date(state.clock.now());
     let min = zone_min_stage(&state.db, &site, Ord::max(input.planned_entry_on, today)).await?;
     Ok(precheck::run(min, &facts(&state.db, machines).await?))
@@ -339,16 +320,7 @@ pub async fn precheck(state: &AppState, principal: &Principal, input: &FilingInp
 #[tracing::instrument(skip(state, input), fields(user = %principal.username))]
 pub async fn create(state: &AppState, principal: &Principal, input: FilingInput) -> ServiceResult<Filing> {
     let org = contractor_org(principal)?;
-    let (site, _) = check_input(
-        state,
-        principal,
-        org,
-        input.site_id,
-        &input.machine_ids,
-        input.planned_entry_on,
-        input.planned_exit_on,
-    )
-    .await?;
+    let (site, _) = check_input(state, principal, org, &input).await?;
     check_overlap(&state.db, None, site.id, &input.machine_ids, input.planned_entry_on, input.planned_exit_on).await?;
     let now = state.clock.now();
     let id = Uuid::now_v7();
@@ -410,16 +382,13 @@ pub async fn resubmit(
     if current.status != FilingStatus::Returned.as_str() {
         return Err(illegal_transition(&current.status, "submitted"));
     }
-    check_input(
-        state,
-        principal,
-        org,
-        current.site_id,
-        &input.machine_ids,
-        input.planned_entry_on,
-        input.planned_exit_on,
-    )
-    .await?;
+    let corrected = FilingInput {
+        site_id: current.site_id,
+        machine_ids: input.machine_ids.clone(),
+        planned_entry_on: input.planned_entry_on,
+        planned_exit_on: input.planned_exit_on,
+    };
+    check_input(state, principal, org, &corrected).await?;
     check_overlap(
         &state.db,
         Some(id),

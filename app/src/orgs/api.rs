@@ -1,6 +1,6 @@
 //! Server functions of the sign-up and staff pages.
 
-use super::{RegisterInput, StaffInput, StaffUser};
+use super::{RegisterInput, StaffInput, StaffRoleChange, StaffUser};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -48,4 +48,11 @@ pub async fn add_staff(input: StaffInput) -> Result<StaffUser, AppError> {
 pub async fn set_staff_active(user_id: Uuid, active: bool) -> Result<StaffUser, AppError> {
     let (state, p) = crate::rest::context::state_and_principal()?;
     Ok(super::service::set_staff_active(&state, &p, user_id, active).await?)
+}
+
+/// Promotes a user of the unit to administrator or demotes one to staff.
+#[server(input = Json, endpoint = "orgs/staff/role")]
+pub async fn change_staff_role(user_id: Uuid, change: StaffRoleChange) -> Result<StaffUser, AppError> {
+    let (state, p) = crate::rest::context::state_and_principal()?;
+    Ok(super::service::change_staff_role(&state, &p, user_id, change).await?)
 }

@@ -61,6 +61,29 @@ pub struct StaffUser {
     pub display_name: String,
     pub role: crate::auth::Role,
     pub is_active: bool,
+    /// While disabled: the role of whoever disabled the account (its authority; absent when it
+    /// was never recorded, which counts as a system administrator's). Only an administrator of
+    /// at least that authority enables it again ([`crate::auth::Role::may_undo_disabling`]).
+    #[serde(default)]
+    pub disabled_by_role: Option<crate::auth::Role>,
+    /// While disabled by someone of the unit: that person's name (an official's is not shown).
+    #[serde(default)]
+    pub disabled_by_name: Option<String>,
+    /// While disabled: since when.
+    #[serde(default)]
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+/// The roles a unit's administrator gives within its unit: promote staff to administrator,
+/// demote an administrator to staff.
+pub const UNIT_ROLES: [crate::auth::Role; 2] = [crate::auth::Role::ContractorAdmin, crate::auth::Role::ContractorStaff];
+
+/// A change of role within the unit (`POST /organizations/users/{id}/role`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct StaffRoleChange {
+    /// `contractor_admin` or `contractor_staff`.
+    pub role: crate::auth::Role,
 }
 
 /// A phone number: 7–20 of digits, spaces, `+`, `-`, with at least 7 digits.

@@ -1,10 +1,12 @@
 //! The sign-up page (with the credit-code check as you type) and the staff page.
 
-use super::api::{AddStaff, RegisterOrg, SetStaffActive, list_staff};
-use super::{RegisterInput, StaffInput, Uscc};
+use super::api::{AddStaff, ChangeStaffRole, RegisterOrg, SetStaffActive, list_staff};
+use super::{RegisterInput, StaffInput, StaffRoleChange, StaffUser, Uscc};
+use crate::auth::Role;
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, TextField, role_label};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -105,19 +107,27 @@ pub fn SignupPage() -> impl IntoView {
     }
 }
 
-/// `/org/users`: the administrator's list of staff, with add and disable.
+/// `/org/users`: the administrator's list of the unit's people, with add, disable/enable and
+/// promote/demote. An account an official disabled shows whose decision it is instead of the
+/// "enable" button (the same rule the server applies).
 #[component]
 pub fn StaffPage() -> impl IntoView {
     let i18n = use_i18n();
     let add = ServerAction::<AddStaff>::new();
     let toggle = ServerAction::<SetStaffActive>::new();
-    let staff = Resource::new(move || (add.version().get(), toggle.version().get()), |_| list_staff());
+    let change = ServerAction::<ChangeStaffRole>::new();
+    let staff =
+        Resource::new(move || (add.version().get(), toggle.version().get(), change.version().get()), |_| list_staff());
     let display_name = RwSignal::new(String::new());
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let phone = RwSignal::new(String::new());
     let error = Signal::derive(move || {
-        add.value().get().and_then(|r| r.err()).or_else(|| toggle.value().get().and_then(|r| r.err()))
+        add.value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| toggle.value().get().and_then(|r| r.err()))
+            .or_else(|| change.value().get().and_then(|r| r.err()))
     });
     let fields = Signal::derive(move || add.value().get().and_then(|r| r.err()).and_then(|e| e.fields().cloned()));
     let banner = Signal::derive(move || error.get().filter(|e| e.fields().is_none()));
@@ -141,6 +151,7 @@ pub fn StaffPage() -> impl IntoView {
             },
         });
     };
+    let me = move || crate::shell::use_auth().user.get().and_then(|r| r.ok()).flatten();
     let t = move |f: fn(Locale) -> &'static str| Signal::derive(move || f(i18n.get_locale()).to_owned());
     view! {
         <PageTitle text=move || td_string!(i18n.get_locale(), staff.title).to_string() />
@@ -150,66 +161,23 @@ pub fn StaffPage() -> impl IntoView {
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
                 {move || {
                     let locale = i18n.get_locale();
+                    let me = me();
                     staff
                         .get()
                         .map(|r| match r {
-                            Err(e) => view! { <p class="banner banner-error">{e.message(locale)}</p> }.into_any(),
-                            Ok(users) => {
-                                view! {
-                                    <div class="table-wrap">
-                                        <table>
-                                            <thead>
-                                                <tr>
-                                                    <th>{td_string!(locale, staff.display_name)}</th>
-                                                    <th>{td_string!(locale, staff.username)}</th>
-                                                    <th>{td_string!(locale, staff.role)}</th>
-                                                    <th>{td_string!(locale, staff.status)}</th>
-                                                    <th>{td_string!(locale, common.actions)}</th>
-                                                </tr>
-                                            </thead>
-                                            <tbody>
-                                                {users
-                                                    .into_iter()
-                                                    .map(|u| {
-                                                        let id = u.id;
-                                                        let active = u.is_active;
-                                                        view! {
-                                                            <tr>
-                                                                <td>{u.display_name}</td>
-                                                                <td>{u.username}</td>
-                                                                <td>{role_label(locale, u.role)}</td>
-                                                                <td>
-                                                                    {if active {
-                                                                        td_string!(locale, staff.active)
-                                                                    } else {
-                                                                        td_string!(locale, staff.disabled)
-                                                                    }}
-                                                                </td>
-                                                                <td>
-                                                                    <button
-                                                                        type="button"
-                                                                        class="button"
-                                                                        on:click=move |_| {
-                                                                            toggle.dispatch(SetStaffActive { user_id: id, active: !active });
-                                                                        }
-                                                                    >
-                                                                        {if active {
-                                                                            td_string!(locale, staff.disable)
-                                                                        } else {
-                                                                            td_string!(locale, staff.enable)
-                                                                        }}
-                                                                    </button>
-                                                                </td>
-                                                            </tr>
-                                                        }
-                                                    })
-                                                    .collect_view()}
-                                            </tbody>
-                                        </table>
-                                    </div>
-                                }
-                                    .into_any()
-                            }
+                            Err(e) => Either::Left(view! { <p class="banner banner-error">{e.message(locale)}</p> }),
+                            Ok(users) => Either::Right(view! {
+                                <ul class="cards" data-testid="staff-list">
+                                    {users
+                                        .into_iter()
+                                        .map(|u| {
+                                            let own = me.as_ref().is_some_and(|m| m.id == u.id);
+                                            let my_role = me.as_ref().map(|m| m.role);
+                                            view! { <StaffItem user=u own my_role toggle change /> }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            }),
                         })
                 }}
             </Transition>
@@ -224,5 +192,73 @@ pub fn StaffPage() -> impl IntoView {
                 <button type="submit" class="button primary" disabled=move || add.pending().get()>{t!(i18n, staff.add)}</button>
             </form>
         </section>
+    }
+}
+
+/// One person of the unit: status (and who disabled the account), and the actions the
+/// administrator may take on it.
+#[component]
+fn StaffItem(
+    user: StaffUser,
+    /// The signed-in administrator's own account (no actions on it).
+    own: bool,
+    my_role: Option<Role>,
+    toggle: ServerAction<SetStaffActive>,
+    change: ServerAction<ChangeStaffRole>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale();
+    let id = user.id;
+    let active = user.is_active;
+    // The rule the server applies: a disabling is undone only with at least its authority.
+    let may_toggle = active || my_role.is_some_and(|r| r.may_undo_disabling(user.disabled_by_role));
+    let authority = user.disabled_by_role.unwrap_or(Role::Sysadmin);
+    let disabled_line = (!active).then(|| {
+        let who = match &user.disabled_by_name {
+            Some(name) if locale == Locale::zh => format!("{name}（{}）", role_label(locale, authority)),
+            Some(name) => format!("{name} ({})", role_label(locale, authority)),
+            None => role_label(locale, authority),
+        };
+        let date = user.disabled_at.map(|at| crate::dates::china_date(at).to_string()).unwrap_or_else(|| "—".into());
+        view! { <div class="muted" data-testid="disabled-by">{td_string!(locale, staff.disabled_by, date = date, who = who)}</div> }
+    });
+    let to_role = if user.role == Role::ContractorAdmin { Role::ContractorStaff } else { Role::ContractorAdmin };
+    view! {
+        <li class="item" data-testid="staff-item">
+            <div class="item-main">
+                <strong>{user.display_name.clone()}</strong>
+                {if active {
+                    Either::Left(view! { <span class="badge badge-ok">{td_string!(locale, staff.active)}</span> })
+                } else {
+                    Either::Right(view! { <span class="badge badge-bad">{td_string!(locale, staff.disabled)}</span> })
+                }}
+            </div>
+            <div class="muted"><span class="code">{user.username.clone()}</span> " · " {role_label(locale, user.role)}</div>
+            {disabled_line}
+            {(!own).then(|| view! {
+                <div class="actions">
+                    {if may_toggle {
+                        Either::Left(view! {
+                            <button type="button" class="button" data-testid="toggle-active" on:click=move |_| {
+                                toggle.dispatch(SetStaffActive { user_id: id, active: !active });
+                            }>
+                                {if active { td_string!(locale, staff.disable) } else { td_string!(locale, staff.enable) }}
+                            </button>
+                        })
+                    } else {
+                        Either::Right(view! {
+                            <p class="field-hint" data-testid="authority-hint">
+                                {td_string!(locale, staff.authority_hint, role = role_label(locale, authority))}
+                            </p>
+                        })
+                    }}
+                    <button type="button" class="button" data-testid="change-role" on:click=move |_| {
+                        change.dispatch(ChangeStaffRole { user_id: id, change: StaffRoleChange { role: to_role } });
+                    }>
+                        {if to_role == Role::ContractorAdmin { td_string!(locale, staff.make_admin) } else { td_string!(locale, staff.make_staff) }}
+                    </button>
+                </div>
+            })}
+        </li>
     }
 }

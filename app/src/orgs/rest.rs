@@ -1,6 +1,6 @@
 //! `/api/v1/organizations/*`: sign-up, the caller's organisation, its staff.
 
-use super::{Organization, RegisterInput, StaffInput, StaffUser, service};
+use super::{Organization, RegisterInput, StaffInput, StaffRoleChange, StaffUser, service};
 use crate::auth::Me;
 use crate::rest::{ApiJson, ApiPath, ApiResult, Caller, ErrorBody};
 use crate::state::AppState;
@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
         .route("/organizations/users", get(staff).post(add_staff))
         .route("/organizations/users/{id}/disable", post(disable))
         .route("/organizations/users/{id}/enable", post(enable))
+        .route("/organizations/users/{id}/role", post(change_role))
 }
 
 /// What sign-up answers.
@@ -70,9 +71,11 @@ pub async fn add_staff(
     Ok((StatusCode::CREATED, axum::Json(service::add_staff(&state, &p, input).await?)))
 }
 
-/// Disables a staff user (their sessions end).
+/// Disables a user of the unit (their sessions end and their tokens are revoked).
 #[utoipa::path(post, path = "/api/v1/organizations/users/{id}/disable", tag = "organizations", params(("id" = Uuid, Path)),
-    responses((status = 200, body = StaffUser), (status = 404, body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, body = StaffUser), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "`cannot_disable_self`; `last_unit_admin` (the unit's last active administrator); `disabled_by_authority` (already disabled by an official or a system administrator, `details.role`)", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn disable(
     State(state): State<AppState>,
     Caller(p): Caller,
@@ -81,13 +84,34 @@ pub async fn disable(
     Ok(axum::Json(service::set_staff_active(&state, &p, id, false).await?))
 }
 
-/// Re-enables a staff user.
+/// Re-enables a user of the unit that the unit itself disabled. An account disabled by an
+/// official or a system administrator is theirs to enable again: 409 `disabled_by_authority`
+/// (`details.role` names the authority).
 #[utoipa::path(post, path = "/api/v1/organizations/users/{id}/enable", tag = "organizations", params(("id" = Uuid, Path)),
-    responses((status = 200, body = StaffUser), (status = 404, body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
+    responses((status = 200, body = StaffUser), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "`cannot_disable_self` or `disabled_by_authority`", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn enable(
     State(state): State<AppState>,
     Caller(p): Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<axum::Json<StaffUser>> {
     Ok(axum::Json(service::set_staff_active(&state, &p, id, true).await?))
+}
+
+/// Promotes a user of the unit to administrator, or demotes an administrator to staff.
+#[utoipa::path(post, path = "/api/v1/organizations/users/{id}/role", tag = "organizations", params(("id" = Uuid, Path)),
+    request_body = StaffRoleChange,
+    responses((status = 200, body = StaffUser),
+        (status = 403, description = "Not the unit's administrator, or a role other than `contractor_admin` / `contractor_staff`", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`cannot_change_own_role`, or `last_unit_admin` (the unit's last active administrator)", body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn change_role(
+    State(state): State<AppState>,
+    Caller(p): Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(change): ApiJson<StaffRoleChange>,
+) -> ApiResult<axum::Json<StaffUser>> {
+    Ok(axum::Json(service::change_staff_role(&state, &p, id, change).await?))
 }

@@ -1,6 +1,6 @@
 //! Sign-up of construction units and the management of their staff.
 
-use super::{Organization, RegisterInput, StaffInput, StaffUser, validate_register};
+use super::{Organization, RegisterInput, StaffInput, StaffRoleChange, StaffUser, UNIT_ROLES, validate_register};
 use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::{NewUser, Principal, create_user_in};
 use crate::auth::{Me, Role};
@@ -8,8 +8,11 @@ use crate::db::entities::{organization, user};
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::service_error::ServiceResult;
 use crate::state::AppState;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
-use std::collections::BTreeMap;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
+};
+use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 fn to_dto(m: organization::Model) -> Organization {
@@ -80,7 +83,7 @@ pub async fn register(state: &AppState, mut input: RegisterInput) -> ServiceResu
     .await?;
     let org = organization::Entity::find_by_id(org_id).one(&txn).await?.ok_or(AppError::NotFound)?;
     let org = to_dto(org);
-    let admin = user::Entity::find_by_id(user_id).one(&txn).await?.and_then(staff_dto).ok_or(AppError::NotFound)?;
+    let admin = one_staff(&txn, org_id, user_id).await?;
     audit::record(&txn, now, audit::entry(Action::Create, EntityKind::Organization).id(org_id).after(&org)).await?;
     let e = audit::entry(Action::Create, EntityKind::Account).id(user_id).after(&admin);
     audit::record(&txn, now, e).await?;
@@ -100,27 +103,62 @@ fn admin_org(principal: &Principal) -> ServiceResult<Uuid> {
     principal.organization_id.ok_or_else(|| AppError::Forbidden.into())
 }
 
-fn staff_dto(u: user::Model) -> Option<StaffUser> {
+fn staff_dto(u: user::Model, names: &HashMap<Uuid, String>) -> Option<StaffUser> {
+    let disabled = !u.is_active;
     Some(StaffUser {
         id: u.id,
         role: Role::parse(&u.role)?,
+        disabled_by_role: u.disabled_by_role.as_deref().filter(|_| disabled).and_then(Role::parse),
+        disabled_by_name: u.disabled_by.filter(|_| disabled).and_then(|by| names.get(&by).cloned()),
+        disabled_at: u.disabled_at.filter(|_| disabled),
         username: u.username,
         display_name: u.display_name,
         is_active: u.is_active,
     })
 }
 
+/// Wire views of users of the unit `org`, with the name of whoever disabled one when that was
+/// someone of the unit (an official's name is not the unit's to see, only the authority).
+async fn staff_dtos(db: &impl ConnectionTrait, org: Uuid, rows: Vec<user::Model>) -> ServiceResult<Vec<StaffUser>> {
+    let disablers: Vec<Uuid> = rows.iter().filter(|u| !u.is_active).filter_map(|u| u.disabled_by).collect();
+    let names: HashMap<Uuid, String> = if disablers.is_empty() {
+        HashMap::new()
+    } else {
+        user::Entity::find()
+            .filter(user::Column::Id.is_in(disablers))
+            .filter(user::Column::OrganizationId.eq(org))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.display_name))
+            .collect()
+    };
+    Ok(rows.into_iter().filter_map(|u| staff_dto(u, &names)).collect())
+}
+
+async fn one_staff(db: &impl ConnectionTrait, org: Uuid, id: Uuid) -> ServiceResult<StaffUser> {
+    let u = unit_member(db, org, id).await?;
+    staff_dtos(db, org, vec![u]).await?.pop().ok_or_else(|| AppError::NotFound.into())
+}
+
+/// A user of the unit `org`, or 404.
+async fn unit_member(db: &impl ConnectionTrait, org: Uuid, id: Uuid) -> ServiceResult<user::Model> {
+    user::Entity::find_by_id(id)
+        .filter(user::Column::OrganizationId.eq(org))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound.into())
+}
+
 /// The users of the caller's organisation (administrators only).
 pub async fn staff(state: &AppState, principal: &Principal) -> ServiceResult<Vec<StaffUser>> {
     let org = admin_org(principal)?;
-    Ok(user::Entity::find()
+    let rows = user::Entity::find()
         .filter(user::Column::OrganizationId.eq(org))
         .order_by_asc(user::Column::Username)
         .all(&state.db)
-        .await?
-        .into_iter()
-        .filter_map(staff_dto)
-        .collect())
+        .await?;
+    staff_dtos(&state.db, org, rows).await
 }
 
 /// Adds a staff user to the caller's organisation (administrators only).
@@ -155,13 +193,58 @@ pub async fn add_staff(state: &AppState, principal: &Principal, input: StaffInpu
         },
     )
     .await?;
-    let u = user::Entity::find_by_id(id).one(&txn).await?.and_then(staff_dto).ok_or(AppError::NotFound)?;
+    let u = one_staff(&txn, org, id).await?;
     audit::record(&txn, now, audit::entry(Action::Create, EntityKind::Account).by(principal).id(id).after(&u)).await?;
     txn.commit().await?;
     Ok(u)
 }
 
-/// Disables or re-enables a user of the caller's organisation (not oneself).
+/// Takes, before the first read of a change to a unit's accounts, the locks that make its checks
+/// hold until it commits: on SQLite the one write lock (a statement that changes nothing); on
+/// PostgreSQL every account of the unit, in id order. Two changes to one unit's administrators
+/// (two administrators demoting each other) then queue, and the second sees the first.
+async fn lock_unit(db: &impl ConnectionTrait, org: Uuid, target: Uuid) -> ServiceResult<()> {
+    use sea_orm::sea_query::Expr;
+    if crate::db::is_sqlite(db) {
+        user::Entity::update_many()
+            .col_expr(user::Column::Id, Expr::col(user::Column::Id))
+            .filter(user::Column::Id.eq(target))
+            .exec(db)
+            .await?;
+    } else {
+        user::Entity::find()
+            .filter(user::Column::OrganizationId.eq(org))
+            .order_by_asc(user::Column::Id)
+            .lock_exclusive()
+            .all(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Refuses (409 `last_unit_admin`) to leave a unit without an active administrator: `target`,
+/// about to be disabled or demoted by the unit's administrator, must not be its last active
+/// one. Read under [`lock_unit`]. (Officials with reach over the account are not held to this:
+/// disabling a unit's last administrator is theirs to decide, see `admin::users`.)
+async fn keep_a_unit_admin(db: &impl ConnectionTrait, org: Uuid, target: &user::Model) -> ServiceResult<()> {
+    if target.role != Role::ContractorAdmin.as_str() || !target.is_active {
+        return Ok(());
+    }
+    let others = user::Entity::find()
+        .filter(user::Column::OrganizationId.eq(org))
+        .filter(user::Column::Role.eq(Role::ContractorAdmin.as_str()))
+        .filter(user::Column::IsActive.eq(true))
+        .filter(user::Column::Id.ne(target.id))
+        .count(db)
+        .await?;
+    if others == 0 { Err(AppError::conflict("last_unit_admin").into()) } else { Ok(()) }
+}
+
+/// Disables or re-enables a user of the caller's organisation (not oneself). An account
+/// disabled by an official or a system administrator stays theirs to enable (409
+/// `disabled_by_authority`), and the unit keeps at least one active administrator (409
+/// `last_unit_admin`).
+#[tracing::instrument(skip(state, principal), fields(user = %principal.username))]
 pub async fn set_staff_active(
     state: &AppState,
     principal: &Principal,
@@ -169,24 +252,61 @@ pub async fn set_staff_active(
     active: bool,
 ) -> ServiceResult<StaffUser> {
     let org = admin_org(principal)?;
-    let target = user::Entity::find_by_id(user_id)
-        .filter(user::Column::OrganizationId.eq(org))
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    lock_unit(&txn, org, user_id).await?;
+    let target = unit_member(&txn, org, user_id).await?;
     if target.id == principal.user_id {
         return Err(AppError::conflict("cannot_disable_self").into());
     }
-    let before = staff_dto(target.clone()).ok_or(AppError::NotFound)?;
-    let now = state.clock.now();
-    let txn = state.db.begin().await?;
-    crate::auth::service::set_active(&txn, target.id, active, now).await?;
-    let u = user::Entity::find_by_id(user_id).one(&txn).await?.and_then(staff_dto).ok_or(AppError::NotFound)?;
+    crate::auth::service::check_may_undo_disabling(principal, &target)?;
+    if !active {
+        keep_a_unit_admin(&txn, org, &target).await?;
+    }
+    let before = one_staff(&txn, org, user_id).await?;
+    crate::auth::service::set_active_by(&txn, target.id, active, principal, now).await?;
+    let u = one_staff(&txn, org, user_id).await?;
     let action = if active { Action::Enable } else { Action::Disable };
     let e = audit::entry(action, EntityKind::Account).by(principal).id(user_id).before(&before).after(&u);
     audit::record(&txn, now, e).await?;
     txn.commit().await?;
     Ok(u)
+}
+
+/// Promotes a user of the caller's organisation to administrator or demotes one to staff (not
+/// oneself: 409 `cannot_change_own_role`); no other role (403). The unit keeps at least one
+/// active administrator (409 `last_unit_admin`).
+#[tracing::instrument(skip(state, principal), fields(user = %principal.username))]
+pub async fn change_staff_role(
+    state: &AppState,
+    principal: &Principal,
+    user_id: Uuid,
+    change: StaffRoleChange,
+) -> ServiceResult<StaffUser> {
+    let org = admin_org(principal)?;
+    if !UNIT_ROLES.contains(&change.role) {
+        return Err(AppError::Forbidden.into());
+    }
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    lock_unit(&txn, org, user_id).await?;
+    let target = unit_member(&txn, org, user_id).await?;
+    if target.id == principal.user_id {
+        return Err(AppError::conflict("cannot_change_own_role").into());
+    }
+    if change.role != Role::ContractorAdmin {
+        keep_a_unit_admin(&txn, org, &target).await?;
+    }
+    let before = one_staff(&txn, org, user_id).await?;
+    let mut m: user::ActiveModel = target.into();
+    m.role = Set(change.role.as_str().to_owned());
+    m.updated_at = Set(now);
+    m.update(&txn).await?;
+    let after = one_staff(&txn, org, user_id).await?;
+    let e = audit::entry(Action::Update, EntityKind::Account).by(principal).id(user_id).before(&before).after(&after);
+    audit::record(&txn, now, e).await?;
+    txn.commit().await?;
+    Ok(after)
 }
 
 /// The new user's wire view after sign-up.

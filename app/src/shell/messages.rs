@@ -54,6 +54,12 @@ fn conflict_message(locale: Locale, code: &str, params: &std::collections::BTree
         "not_registered" => td_string!(locale, errors.conflicts.not_registered).to_string(),
         "cannot_change_own_role" => td_string!(locale, errors.conflicts.cannot_change_own_role).to_string(),
         "last_sysadmin" => td_string!(locale, errors.conflicts.last_sysadmin).to_string(),
+        "last_unit_admin" => td_string!(locale, errors.conflicts.last_unit_admin).to_string(),
+        "disabled_by_authority" => {
+            let role = crate::auth::Role::parse(&p("role")).unwrap_or(crate::auth::Role::Sysadmin);
+            td_string!(locale, errors.conflicts.disabled_by_authority, role = super::role_label(locale, role))
+                .to_string()
+        }
         "duplicate_machine_type" => td_string!(locale, errors.conflicts.duplicate_machine_type).to_string(),
         "evidence_full" => td_string!(locale, errors.conflicts.evidence_full, max = p("max")).to_string(),
         "transfer_pending" => td_string!(locale, errors.conflicts.transfer_pending).to_string(),
@@ -519,6 +525,20 @@ mod tests {
         }
         assert_eq!(exemption_label(Locale::en, "emergency_rescue"), "Emergency rescue");
         assert_eq!(exemption_label(Locale::en, "night_work"), "night_work");
+    }
+
+    #[test]
+    fn account_conflicts_name_the_authority() {
+        let fallback = |l| error_message(l, &AppError::conflict("no_such_code"));
+        let mut params = std::collections::BTreeMap::new();
+        params.insert("role".to_owned(), "province_officer".to_owned());
+        let by_province =
+            AppError::Conflict { code: "disabled_by_authority".into(), fields: Default::default(), params };
+        for locale in [Locale::zh, Locale::en] {
+            assert_ne!(error_message(locale, &AppError::conflict("last_unit_admin")), fallback(locale));
+            let text = error_message(locale, &by_province);
+            assert!(text.contains(&super::super::role_label(locale, crate::auth::Role::ProvinceOfficer)), "{text}");
+        }
     }
 
     #[test]

@@ -17,6 +17,13 @@ pub struct Model {
     pub is_active: bool,
     /// Bumped when a password is reset or the account disabled: older sessions stop working.
     pub session_epoch: i32,
+    /// The account that disabled this one (while disabled).
+    pub disabled_by: Option<Uuid>,
+    /// That account's role when it disabled this one: the authority a re-enabling must match
+    /// (`crate::auth::Role::may_undo_disabling`). Empty on a disabled account: unknown, the highest.
+    pub disabled_by_role: Option<String>,
+    /// When it was disabled (while disabled).
+    pub disabled_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
