@@ -9,10 +9,16 @@
 //! - `writes`: machines created per second by 8 concurrent writers through
 //!   `machines::service::create` (one transaction each, as `POST /api/v1/machines`), with
 //!   SQLite's `synchronous=FULL` (the default: an acknowledged write survives a power cut) and
-//!   `synchronous=NORMAL`, alternating, on a fresh database each run.
+//!   `synchronous=NORMAL`, alternating, on a fresh database each run;
+//! - `memory-import` / `memory-bomb` (run one per process, they report the process's peak
+//!   resident memory): a 5,000-row XLSX imported, against a 256 MiB zip bomb with forged sizes
+//!   refused by the same import.
 //!
 //! Run in release: `cargo bench -p server --bench registry` (optionally followed by `-- import`
 //! or `-- list` to run one group). Prints the median, minimum, 95th percentile and maximum.
+
+#[path = "../../tests/support/zip_bomb.rs"]
+mod zip_bomb;
 
 use app::auth::Role;
 use app::auth::service::{Credential, NewUser, Principal, create_user};
@@ -278,6 +284,35 @@ async fn bench_writes(runs: usize) {
     println!("  FULL / NORMAL = {:.2}", f / n);
 }
 
+/// The peak resident memory of this process so far (`VmHWM`), in MiB.
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0.0);
+    kib / 1024.0
+}
+
+/// One upload through the import service in a process of its own: the peak memory it took.
+async fn bench_memory(file: Vec<u8>, label: &str) {
+    let env = env().await;
+    let before = peak_rss_mib();
+    let started = Instant::now();
+    let outcome = import(&env.state, &env.principal, file, ImportMode::AllOrNothing, app::i18n::Locale::en).await;
+    let took = started.elapsed();
+    let outcome = match outcome {
+        Ok(r) => format!("imported {}", r.imported),
+        Err(e) => format!("refused ({e:?})"),
+    };
+    println!(
+        "{label:<34} {outcome}, {:.0} ms; peak resident memory {:.1} MiB (before the upload {before:.1} MiB)",
+        took.as_secs_f64() * 1000.0,
+        peak_rss_mib()
+    );
+}
+
 fn main() {
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let wanted = |group: &str| filter.is_empty() || filter.iter().any(|f| group.contains(f.as_str()));
@@ -294,5 +329,12 @@ fn main() {
     }
     if wanted("writes") {
         rt.block_on(bench_writes(5));
+    }
+    // Memory groups only when asked by name: a process's peak is only its own figure alone.
+    if filter.iter().any(|f| f == "memory-import") {
+        rt.block_on(bench_memory(xlsx(0..5_000), "memory: import 5,000 rows (XLSX)"));
+    }
+    if filter.iter().any(|f| f == "memory-bomb") {
+        rt.block_on(bench_memory(zip_bomb::zip_bomb(256 << 20, true), "memory: 256 MiB zip bomb (forged)"));
     }
 }

@@ -3,6 +3,8 @@
 //! test; plus a real headless Chromium for the browser flows.
 
 mod helpers;
+#[path = "../support/zip_bomb.rs"]
+mod zip_bomb;
 
 mod accounts;
 mod admin;
