@@ -64,7 +64,7 @@ pub async fn connect_and_migrate(config: &Config) -> Result<DatabaseConnection> 
 }
 
 /// The PostgreSQL advisory lock that lets one server at a time apply migrations.
-const MIGRATION_LOCK: i64 = 0x6e72_6d6d_6d69_67; // "nrmmmig"
+const MIGRATION_LOCK: i64 = 0x006e_726d_6d6d_6967; // "nrmmmig"
 
 /// Applies pending migrations. On PostgreSQL several servers may start at once: each takes
 /// the migration lock on a connection of its own first, so the migrations run once and the

@@ -408,7 +408,7 @@ async fn exported_text_never_runs_as_a_formula(app: TestApp) {
             vec!["'+工地SUM(1)".to_owned(), format!("'{unit}")]
         };
         for w in &wanted {
-            assert!(cells.iter().any(|c| *c == w), "{dataset}: {w:?} missing from {:?}", csv.rows);
+            assert!(cells.contains(&w), "{dataset}: {w:?} missing from {:?}", csv.rows);
         }
         // XLSX: the text as typed, in string cells; the sheet holds no formula at all.
         let resp = download(&app, &county, &format!("/api/v1/exports/{dataset}.xlsx"), None).await;

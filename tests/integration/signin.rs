@@ -284,14 +284,14 @@ async fn administrators_revoke_tokens_within_their_reach(app: TestApp) {
     // Another city's inspector is outside the reach: 404, and the token keeps working.
     let far_path = format!("/api/v1/admin/users/{far}/tokens/{}", far_token["id"].as_str().expect("id"));
     assert_error(app.delete_as(&boss, &far_path).await, 404, "not_found").await;
-    assert_eq!(bearer(&app, far_token["token"].as_str().expect("token")).await, 200);
+    assert_eq!(bearer(app, far_token["token"].as_str().expect("token")).await, 200);
     // A construction unit administers nobody.
     let builder = app.signed_in("token.builder").await;
     let near_path = format!("/api/v1/admin/users/{insp}/tokens/{}", near_token["id"].as_str().expect("id"));
     assert_error(app.delete_as(&builder, &near_path).await, 403, "forbidden").await;
     // Within reach: revoked.
     expect_status(app.delete_as(&boss, &near_path).await, 200).await;
-    assert_eq!(bearer(&app, near_token["token"].as_str().expect("token")).await, 401);
+    assert_eq!(bearer(app, near_token["token"].as_str().expect("token")).await, 401);
     // A token id of another account under this account's path is not found.
     let wrong = format!("/api/v1/admin/users/{insp}/tokens/{}", far_token["id"].as_str().expect("id"));
     assert_error(app.delete_as(&boss, &wrong).await, 404, "not_found").await;
