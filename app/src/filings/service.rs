@@ -460,10 +460,7 @@ pub async fn resubmit(
 }
 
 fn illegal_transition(from: &str, to: &str) -> ServiceError {
-    let mut params = BTreeMap::new();
-    params.insert("from".to_owned(), from.to_owned());
-    params.insert("to".to_owned(), to.to_owned());
-    AppError::Conflict { code: "illegal_transition".into(), fields: FieldErrors::new(), params }.into()
+    AppError::illegal_transition(from, Some(to)).into()
 }
 
 /// The next registration-code sequence number of a county: one atomic upsert, so concurrent

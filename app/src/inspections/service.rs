@@ -52,16 +52,7 @@ pub async fn people(db: &impl ConnectionTrait, ids: Vec<Uuid>) -> ServiceResult<
 
 /// A note's body, trimmed: required, at most 2,000 characters.
 pub fn check_note(input: &NoteInput) -> Result<String, AppError> {
-    let body = input.body.trim().to_owned();
-    if body.is_empty() {
-        return Err(AppError::field("body", "required"));
-    }
-    if body.chars().count() > NOTE_MAX {
-        return Err(AppError::Validation {
-            fields: FieldErrors::single("body", FieldError::new("length").with("min", 1).with("max", NOTE_MAX)),
-        });
-    }
-    Ok(body)
+    crate::error::required_text("body", &input.body, NOTE_MAX).map_err(|fields| AppError::Validation { fields })
 }
 
 /// The scope as a condition on inspections: officials by county; a construction unit those of

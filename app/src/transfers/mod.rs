@@ -115,14 +115,7 @@ pub fn validate(input: &TransferInput, today: NaiveDate) -> Result<CheckedTransf
 
 /// A reason (declining, allowing): trimmed, required, at most [`TEXT_MAX`] characters.
 pub fn check_reason(raw: &str) -> Result<String, FieldErrors> {
-    let reason = raw.trim();
-    if reason.is_empty() {
-        return Err(FieldErrors::single("reason", FieldError::new("required")));
-    }
-    if reason.chars().count() > TEXT_MAX {
-        return Err(FieldErrors::single("reason", FieldError::new("length").with("min", 1).with("max", TEXT_MAX)));
-    }
-    Ok(reason.to_owned())
+    crate::error::required_text("reason", raw, TEXT_MAX)
 }
 
 /// Whether a transfer handed over on `transfer_on` may be accepted on the China day `today`.

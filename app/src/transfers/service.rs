@@ -337,9 +337,7 @@ pub(super) fn reason_error(fields: FieldErrors) -> ServiceError {
 
 /// 409 for a step the transfer's status does not allow.
 pub(super) fn illegal_transition(from: &str) -> ServiceError {
-    let mut params = BTreeMap::new();
-    params.insert("from".to_owned(), from.to_owned());
-    AppError::Conflict { code: "illegal_transition".into(), fields: FieldErrors::new(), params }.into()
+    AppError::illegal_transition(from, None).into()
 }
 
 /// 409 `unresolved_case`, naming the counties whose permission is missing.
