@@ -30,6 +30,7 @@ pub fn status_label(locale: Locale, s: TransferStatus) -> &'static str {
         TransferStatus::Accepted => td_string!(locale, transfers.status_accepted),
         TransferStatus::Declined => td_string!(locale, transfers.status_declined),
         TransferStatus::Cancelled => td_string!(locale, transfers.status_cancelled),
+        TransferStatus::Void => td_string!(locale, transfers.status_void),
     }
 }
 
