@@ -69,6 +69,19 @@ impl FieldErrors {
     }
 }
 
+/// A required free text of `field` (a reason, a note): trimmed, not empty, at most `max`
+/// characters.
+pub fn required_text(field: &str, raw: &str, max: usize) -> Result<String, FieldErrors> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err(FieldErrors::single(field, FieldError::new("required")));
+    }
+    if text.chars().count() > max {
+        return Err(FieldErrors::single(field, FieldError::new("length").with("min", 1).with("max", max)));
+    }
+    Ok(text.to_owned())
+}
+
 impl From<validator::ValidationErrors> for FieldErrors {
     fn from(errors: validator::ValidationErrors) -> Self {
         let mut out = FieldErrors::new();
@@ -193,6 +206,17 @@ impl AppError {
     /// A validation error on a single field.
     pub fn field(field: &str, code: &str) -> Self {
         AppError::Validation { fields: FieldErrors::single(field, FieldError::new(code)) }
+    }
+
+    /// 409 `illegal_transition`: a record in state `from` cannot take this step (to `to`, when
+    /// the step names one).
+    pub fn illegal_transition(from: &str, to: Option<&str>) -> Self {
+        let mut params = BTreeMap::new();
+        params.insert("from".to_owned(), from.to_owned());
+        if let Some(to) = to {
+            params.insert("to".to_owned(), to.to_owned());
+        }
+        AppError::Conflict { code: "illegal_transition".into(), fields: FieldErrors::new(), params }
     }
 
     /// The sentence shown to a person, in `locale`.

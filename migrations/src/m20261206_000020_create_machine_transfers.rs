@@ -17,6 +17,9 @@ enum MachineTransfers {
     Table,
     Id,
     MachineId,
+    /// The machine's name when the transfer started (what both sides agreed on; a later rename
+    /// by the new owner is not shown to the seller).
+    MachineName,
     /// The owner that started it (the seller or lessor).
     FromOrganizationId,
     /// The unit named by its credit code (the buyer or lessee).
@@ -54,6 +57,9 @@ enum TransferPermissions {
 enum FilingMachines {
     Table,
     LeftOn,
+    /// The instant the machine left (the transfer's acceptance): an entry recorded for an earlier
+    /// time that day is still allowed.
+    LeftAt,
 }
 
 fn fk(from: (impl IntoTableRef, impl IntoIden), to: (impl IntoTableRef, impl IntoIden)) -> ForeignKeyCreateStatement {
@@ -80,6 +86,7 @@ impl MigrationTrait for Migration {
                     .if_not_exists()
                     .col(pk_uuid(T::Id))
                     .col(uuid(T::MachineId))
+                    .col(string_len(T::MachineName, 100))
                     .col(uuid(T::FromOrganizationId))
                     .col(uuid(T::ToOrganizationId))
                     .col(string_len(T::CountyCode, 6))
@@ -97,6 +104,7 @@ impl MigrationTrait for Migration {
                     .foreign_key(&mut fk((T::Table, T::FromOrganizationId), (Organizations::Table, Organizations::Id)))
                     .foreign_key(&mut fk((T::Table, T::ToOrganizationId), (Organizations::Table, Organizations::Id)))
                     .foreign_key(&mut fk((T::Table, T::StartedBy), (Users::Table, Users::Id)))
+                    .foreign_key(&mut fk((T::Table, T::DecidedBy), (Users::Table, Users::Id)))
                     .to_owned(),
             )
             .await?;
@@ -144,6 +152,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
 
+        // One column per statement: SQLite adds a single column per ALTER TABLE.
         if !manager.has_column("filing_machines", "left_on").await? {
             manager
                 .alter_table(
@@ -154,16 +163,26 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
+        if !manager.has_column("filing_machines", "left_at").await? {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(FilingMachines::Table)
+                        .add_column(timestamp_with_time_zone_null(FilingMachines::LeftAt))
+                        .to_owned(),
+                )
+                .await?;
+        }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_table(Table::drop().table(TransferPermissions::Table).if_exists().to_owned()).await?;
         manager.drop_table(Table::drop().table(MachineTransfers::Table).if_exists().to_owned()).await?;
-        if manager.has_column("filing_machines", "left_on").await? {
-            manager
-                .alter_table(Table::alter().table(FilingMachines::Table).drop_column(FilingMachines::LeftOn).to_owned())
-                .await?;
+        for (name, col) in [("left_at", FilingMachines::LeftAt), ("left_on", FilingMachines::LeftOn)] {
+            if manager.has_column("filing_machines", name).await? {
+                manager.alter_table(Table::alter().table(FilingMachines::Table).drop_column(col).to_owned()).await?;
+            }
         }
         Ok(())
     }

@@ -205,6 +205,7 @@ async fn seed(state: &AppState) -> Uuid {
                 filing_id: Set(*f),
                 machine_id: Set(*m),
                 left_on: Set(None),
+                left_at: Set(None),
             })
             .collect(),
     )

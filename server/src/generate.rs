@@ -189,6 +189,7 @@ pub async fn generate_with(state: &AppState, machines: usize, county: &str, regi
                     filing_id: Set(filing_id),
                     machine_id: Set(*m),
                     left_on: Set(None),
+                    left_at: Set(None),
                 });
                 filing_machine::Entity::insert_many(rows).exec(&txn).await.context("linking machines")?;
             }

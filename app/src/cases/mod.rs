@@ -13,7 +13,6 @@ pub mod service;
 use crate::error::{AppError, FieldError, FieldErrors};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// The legal basis recorded with a penalty unless another is given.
@@ -140,10 +139,7 @@ pub struct Planned {
 
 /// 409 `illegal_transition` naming both states.
 pub fn illegal_transition(from: CaseState, to: CaseState) -> AppError {
-    let mut params = BTreeMap::new();
-    params.insert("from".to_owned(), from.as_str().to_owned());
-    params.insert("to".to_owned(), to.as_str().to_owned());
-    AppError::Conflict { code: "illegal_transition".into(), fields: FieldErrors::new(), params }
+    AppError::illegal_transition(from.as_str(), Some(to.as_str()))
 }
 
 fn trimmed(s: &Option<String>) -> Option<String> {

@@ -14,29 +14,25 @@ use crate::inspections::{Note, NoteInput};
 use crate::paging::{Page, PageQuery, page_from};
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
-use chrono::NaiveDate;
+use crate::transfers::history::UnitHistory;
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     Select, TransactionTrait,
 };
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 /// The scope as a condition on cases: officials by county; a construction unit those of its
-/// machines (opened while it owned them, all of those it owns now, those before it handed one
-/// over: `transfers::history`) and of its sites.
-fn condition(scope: &Scope) -> Condition {
+/// machines (opened while it owned them, all of those it received and owns now, those before it
+/// handed one over: `history`) and of its sites. Every branch is a plain indexed test.
+fn condition(scope: &Scope, history: &UnitHistory) -> Condition {
     match scope {
         Scope::Organization(org) => Condition::any()
             .add(case::Column::OrganizationId.eq(*org))
             .add(case::Column::SiteOrganizationId.eq(*org))
-            .add(crate::transfers::history::unit_sees(
-                *org,
-                case::Entity,
-                case::Column::MachineId,
-                case::Column::OpenedAt,
-            )),
+            .add(history.condition(case::Column::MachineId, case::Column::OpenedAt)),
         other => other.condition(Some(case::Column::CountyCode), None),
     }
 }
@@ -44,8 +40,9 @@ fn condition(scope: &Scope) -> Condition {
 /// A case the caller may see (404 otherwise).
 pub async fn find_visible(state: &AppState, principal: &Principal, id: Uuid) -> ServiceResult<case::Model> {
     let scope = Scope::resolve(&state.db, principal).await?;
+    let history = UnitHistory::resolve(&state.db, &scope).await?;
     case::Entity::find_by_id(id)
-        .filter(condition(&scope))
+        .filter(condition(&scope, &history))
         .one(&state.db)
         .await?
         .ok_or_else(|| AppError::NotFound.into())
@@ -177,10 +174,11 @@ pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> ServiceRe
     detail(state, c).await
 }
 
-/// The cases in `scope` that `filter` selects on the China day `today` (for `overdue`): the one
-/// rule of the list and the export.
-pub fn filtered(scope: &Scope, filter: &CaseFilter, today: NaiveDate) -> Select<case::Entity> {
-    let mut q = case::Entity::find().filter(condition(scope));
+/// The cases in `scope` (with a unit's transfer `history`, [`UnitHistory::resolve`]) that
+/// `filter` selects on the China day `today` (for `overdue`): the one rule of the list and the
+/// export.
+pub fn filtered(scope: &Scope, history: &UnitHistory, filter: &CaseFilter, today: NaiveDate) -> Select<case::Entity> {
+    let mut q = case::Entity::find().filter(condition(scope, history));
     if let Some(s) = filter.state {
         q = q.filter(case::Column::State.eq(s.as_str()));
     }
@@ -213,9 +211,10 @@ pub async fn list(
     page: &PageQuery,
 ) -> ServiceResult<Page<Case>> {
     let scope = Scope::resolve(&state.db, principal).await?;
+    let history = UnitHistory::resolve(&state.db, &scope).await?;
     let today = crate::dates::china_date(state.clock.now());
     let limit = page.limit();
-    let mut q = filtered(&scope, filter, today);
+    let mut q = filtered(&scope, &history, filter, today);
     if let Some(after) = page.after()? {
         q = q.filter(case::Column::Id.lt(after));
     }
@@ -336,6 +335,43 @@ pub async fn add_note(state: &AppState, principal: &Principal, id: Uuid, input: 
 /// The cases not yet resolved (in a state of `CaseState::UNRESOLVED`).
 pub fn unresolved() -> Condition {
     Condition::all().add(case::Column::State.is_in(CaseState::UNRESOLVED.iter().map(|s| s.as_str())))
+}
+
+/// A county where a machine has unresolved cases, and when the newest of them opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnresolvedCounty {
+    pub machine_id: Uuid,
+    pub county_code: String,
+    pub last_opened_at: DateTime<Utc>,
+}
+
+/// The counties where each of `machine_ids` has unresolved cases (by machine, then county).
+pub async fn unresolved_counties(
+    db: &impl ConnectionTrait,
+    machine_ids: &[Uuid],
+) -> ServiceResult<Vec<UnresolvedCounty>> {
+    if machine_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = case::Entity::find()
+        .select_only()
+        .column(case::Column::MachineId)
+        .column(case::Column::CountyCode)
+        .column(case::Column::OpenedAt)
+        .filter(case::Column::MachineId.is_in(machine_ids.iter().copied()))
+        .filter(unresolved())
+        .into_tuple::<(Uuid, String, DateTime<Utc>)>()
+        .all(db)
+        .await?;
+    let mut newest: BTreeMap<(Uuid, String), DateTime<Utc>> = BTreeMap::new();
+    for (machine_id, county, opened_at) in rows {
+        let at = newest.entry((machine_id, county)).or_insert(opened_at);
+        *at = Ord::max(*at, opened_at);
+    }
+    Ok(newest
+        .into_iter()
+        .map(|((machine_id, county_code), last_opened_at)| UnresolvedCounty { machine_id, county_code, last_opened_at })
+        .collect())
 }
 
 /// For the field look-up: a machine's unresolved cases in any county, oldest first.

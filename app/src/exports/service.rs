@@ -21,6 +21,7 @@ use crate::shell::messages::{
     case_kind_label, case_state_label, fuel_label, reason_message, stage_label, status_label, verdict_label,
 };
 use crate::state::AppState;
+use crate::transfers::history::UnitHistory;
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::stream::{self, BoxStream, StreamExt};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -409,6 +410,8 @@ async fn render_filings(db: DatabaseConnection, locale: Locale, batch: Vec<filin
         .column(filing_machine::Column::FilingId)
         .column_as(Expr::col(filing_machine::Column::MachineId).count(), "n")
         .filter(filing_machine::Column::FilingId.is_in(batch.iter().map(|f| f.id)))
+        // A machine that left the filing (transferred to another unit) is no longer on it.
+        .filter(filing_machine::Column::LeftOn.is_null())
         .group_by(filing_machine::Column::FilingId)
         .into_model::<MachineCount>()
         .all(&db)
@@ -450,7 +453,8 @@ pub async fn inspections(
 ) -> ServiceResult<Export> {
     check(principal, Dataset::Inspections)?;
     let scope = Scope::resolve(&state.db, principal).await?;
-    let base = crate::inspections::service::filtered(&scope, filter);
+    let history = UnitHistory::resolve(&state.db, &scope).await?;
+    let base = crate::inspections::service::filtered(&scope, &history, filter);
     let db = state.db.clone();
     let rows = keyset(
         state.db.clone(),
@@ -561,8 +565,9 @@ pub async fn cases(
 ) -> ServiceResult<Export> {
     check(principal, Dataset::Cases)?;
     let scope = Scope::resolve(&state.db, principal).await?;
+    let history = UnitHistory::resolve(&state.db, &scope).await?;
     let today = crate::dates::china_date(state.clock.now());
-    let base = crate::cases::service::filtered(&scope, filter, today);
+    let base = crate::cases::service::filtered(&scope, &history, filter, today);
     let db = state.db.clone();
     let rows = keyset(
         state.db.clone(),

@@ -17,7 +17,9 @@ pub fn CorrectFiling(filing: Filing, resubmit: ServerAction<ResubmitFiling>) -> 
     let i18n = use_i18n();
     let entry = RwSignal::new(filing.planned_entry_on.to_string());
     let exit = RwSignal::new(filing.planned_exit_on.to_string());
-    let filed = filing.machines.iter().map(|m| {
+    // A machine that left the filing (transferred away) is no longer the unit's to file: the
+    // filing page lists it as left, the correction starts without it.
+    let filed = filing.machines.iter().filter(|m| m.left_on.is_none()).map(|m| {
         let label = match &m.registration_code {
             Some(code) => format!("{} · {code}", m.name),
             None => m.name.clone(),

@@ -99,6 +99,16 @@ pub struct FiledMachine {
     /// only on the days before.
     #[serde(default)]
     pub left_on: Option<NaiveDate>,
+    /// The instant it left (the transfer's acceptance): no entry from then on ([`left_filing`]).
+    #[serde(default)]
+    pub left_at: Option<DateTime<Utc>>,
+}
+
+/// Whether a machine that left a filing at `left_at` (transferred to another unit) had left it
+/// at `at`: it may still be recorded leaving the site, but never entering it from that moment on
+/// (an entry earlier that day, recorded late, is still taken).
+pub fn left_filing(left_at: Option<DateTime<Utc>>, at: DateTime<Utc>) -> bool {
+    left_at.is_some_and(|left| at >= left)
 }
 
 /// A filing as stored and shown.
@@ -226,4 +236,19 @@ pub struct OverlapQuery {
     /// A filing to leave out (the returned filing being corrected).
     #[serde(default)]
     pub exclude: Option<Uuid>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_machine_that_left_enters_only_before_it_left() {
+        let left = DateTime::parse_from_rfc3339("2026-12-06T07:00:00Z").map(|d| d.with_timezone(&Utc)).unwrap();
+        let morning = DateTime::parse_from_rfc3339("2026-12-06T01:00:00Z").map(|d| d.with_timezone(&Utc)).unwrap();
+        assert!(!left_filing(None, left));
+        assert!(!left_filing(Some(left), morning), "09:00 China time, before the 15:00 acceptance");
+        assert!(left_filing(Some(left), left));
+        assert!(left_filing(Some(left), left + chrono::Duration::minutes(1)));
+    }
 }

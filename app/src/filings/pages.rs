@@ -9,7 +9,7 @@ use super::correct::CorrectFiling;
 use super::picker::{Chosen, MachinePicker};
 use super::{
     Decision, Filing, FilingFilter, FilingInput, FilingStatus, MovementInput, MovementKind, Precheck, ReviewInput,
-    SiteDates,
+    SiteDates, left_filing,
 };
 use crate::auth::Role;
 use crate::error::{AppError, FieldError, FieldErrors};
@@ -289,6 +289,12 @@ pub fn FilingNewPage() -> impl IntoView {
     }
 }
 
+/// A time typed in a `datetime-local` field, read as China time.
+fn typed_instant(raw: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let local = chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M").ok()?;
+    Some(local.and_local_timezone(crate::dates::china()).single()?.with_timezone(&chrono::Utc))
+}
+
 /// `/filings/:id`
 #[component]
 pub fn FilingPage() -> impl IntoView {
@@ -373,6 +379,7 @@ pub fn FilingPage() -> impl IntoView {
                                                             <td>{stage_label(locale, m.emission_stage)}</td>
                                                             <td>{format!("{} kW", m.rated_power_kw)}</td>
                                                             <td class="code">{m.registration_code.unwrap_or_default()}</td>
+                                                            <td>{m.left_on.map(|d| view! { <span class="badge" data-testid="left-on">{td_string!(locale, filings.left_on, date = d.to_string()).to_string()}</span> })}</td>
                                                         </tr>
                                                     }
                                                 }).collect_view()}
@@ -427,19 +434,24 @@ pub fn FilingPage() -> impl IntoView {
                                             </Transition>
                                             {(status == FilingStatus::Accepted && role.is_some_and(|r| r.is_contractor())).then(|| {
                                                 let options = machines_for_log.clone();
+                                                // Entering is not offered for a machine that had left by the time typed
+                                                // (by now, before a time is typed): the rule the server applies.
+                                                let offered = move || {
+                                                    let entering = move_kind.get() != "exit";
+                                                    let at = typed_instant(&move_at.get()).unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+                                                    options.iter().filter(|m| !entering || !left_filing(m.left_at, at)).cloned().collect::<Vec<_>>()
+                                                };
                                                 view! {
                                                     <form class="form inline" on:submit=move |ev: leptos::ev::SubmitEvent| {
                                                         ev.prevent_default();
                                                         let Ok(machine_id) = Uuid::parse_str(&move_machine.get()) else { return };
-                                                        let local = chrono::NaiveDateTime::parse_from_str(&move_at.get(), "%Y-%m-%dT%H:%M");
-                                                        let Ok(local) = local else { return };
-                                                        let Some(at) = local.and_local_timezone(crate::dates::china()).single() else { return };
+                                                        let Some(at) = typed_instant(&move_at.get()) else { return };
                                                         let kind = if move_kind.get() == "exit" { MovementKind::Exit } else { MovementKind::Enter };
-                                                        record.dispatch(RecordMovement { id: fid, input: MovementInput { machine_id, kind, at: at.with_timezone(&chrono::Utc) } });
+                                                        record.dispatch(RecordMovement { id: fid, input: MovementInput { machine_id, kind, at } });
                                                     }>
                                                         <select bind:value=move_machine aria-label=td_string!(locale, filings.machines)>
                                                             <option value="">{td_string!(locale, common.select)}</option>
-                                                            {options.into_iter().map(|m| view! { <option value=m.id.to_string()>{m.name}</option> }).collect_view()}
+                                                            {move || offered().into_iter().map(|m| view! { <option value=m.id.to_string()>{m.name}</option> }).collect_view()}
                                                         </select>
                                                         <select bind:value=move_kind aria-label=td_string!(locale, filings.movements)>
                                                             <option value="enter">{td_string!(locale, filings.enter)}</option>

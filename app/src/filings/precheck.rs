@@ -97,6 +97,7 @@ mod tests {
                 registration_code: None,
                 photos,
                 left_on: None,
+                left_at: None,
             },
             fuel_is_diesel: diesel,
             has_env_code: true,

@@ -29,7 +29,7 @@ pub fn router() -> Router<AppState> {
 #[utoipa::path(post, path = "/api/v1/filings", tag = "filings", request_body = FilingInput,
     responses(
         (status = 201, description = "`status: submitted`, `county_code` of the site", body = Filing),
-        (status = 409, description = "A machine is on an accepted filing at another site with overlapping dates (`details.other_site`)", body = ErrorBody),
+        (status = 409, description = "`machine_overlap`: a machine is on an accepted filing at another site with overlapping dates (`details.other_site` and dates only for the unit's own filing); `owner_changed`: a machine changed owner meanwhile", body = ErrorBody),
         (status = 422, body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = [])))]
@@ -77,7 +77,7 @@ pub async fn read(
 
 /// Corrects a returned filing and submits it again.
 #[utoipa::path(put, path = "/api/v1/filings/{id}", tag = "filings", params(("id" = Uuid, Path)), request_body = FilingCorrection,
-    responses((status = 200, body = Filing), (status = 409, description = "Not returned, or stale version", body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 200, body = Filing), (status = 409, description = "Not returned, stale version, or `owner_changed`", body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
 pub async fn resubmit(
     State(state): State<AppState>,

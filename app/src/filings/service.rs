@@ -19,11 +19,11 @@ use crate::machines::{EmissionStage, FuelType};
 use crate::paging::{Page, PageQuery, page_from};
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, TransactionTrait,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
@@ -81,27 +81,35 @@ async fn facts(db: &impl ConnectionTrait, machines: Vec<machine::Model>) -> Serv
                     rated_power_kw: m.rated_power_kw,
                     registration_code: m.registration_code,
                     left_on: None,
+                    left_at: None,
                 },
             })
         })
         .collect()
 }
 
-/// The machines of a filing, and the day each that left it (a transfer) did so.
+/// When a machine left a filing (a transfer): the day and the instant.
+type Left = (NaiveDate, Option<DateTime<Utc>>);
+
+/// The machines of a filing, and when each that left it (a transfer) did so.
 async fn machines_of(
     db: &impl ConnectionTrait,
     filing_id: Uuid,
-) -> ServiceResult<(Vec<machine::Model>, HashMap<Uuid, NaiveDate>)> {
+) -> ServiceResult<(Vec<machine::Model>, HashMap<Uuid, Left>)> {
     let links = filing_machine::Entity::find().filter(filing_machine::Column::FilingId.eq(filing_id)).all(db).await?;
-    let left: HashMap<Uuid, NaiveDate> = links.iter().filter_map(|l| Some((l.machine_id, l.left_on?))).collect();
-    let ids: Vec<Uuid> = links.into_iter().map(|fm| fm.machine_id).collect();
+    let ids: Vec<Uuid> = links.iter().map(|fm| fm.machine_id).collect();
     let machines = machine::Entity::find()
         .filter(machine::Column::Id.is_in(ids))
         .order_by_asc(machine::Column::Name)
         .order_by_asc(machine::Column::Id)
         .all(db)
         .await?;
-    Ok((machines, left))
+    Ok((machines, left_of(&links)))
+}
+
+/// The machines of `links` that left their filing, and when.
+fn left_of(links: &[filing_machine::Model]) -> HashMap<Uuid, Left> {
+    links.iter().filter_map(|l| Some((l.machine_id, (l.left_on?, l.left_at)))).collect()
 }
 
 async fn to_dto(state: &AppState, f: filing::Model) -> ServiceResult<Filing> {
@@ -114,10 +122,14 @@ async fn to_dto(state: &AppState, f: filing::Model) -> ServiceResult<Filing> {
     let (machines, left) = machines_of(db, f.id).await?;
     let mut facts = facts(db, machines).await?;
     for x in &mut facts {
-        x.machine.left_on = left.get(&x.machine.id).copied();
+        if let Some((day, at)) = left.get(&x.machine.id) {
+            (x.machine.left_on, x.machine.left_at) = (Some(*day), *at);
+        }
     }
     let today = crate::dates::china_date(state.clock.now());
-    let prechecks = precheck::run(zone_min_stage(db, &site, Ord::max(f.planned_entry_on, today)).await?, &facts);
+    // A machine that left the filing (a transfer) is no longer the unit's to correct.
+    let staying: Vec<MachineFacts> = facts.iter().filter(|x| x.machine.left_on.is_none()).cloned().collect();
+    let prechecks = precheck::run(zone_min_stage(db, &site, Ord::max(f.planned_entry_on, today)).await?, &staying);
     Ok(Filing {
         id: f.id,
         organization_id: f.organization_id,
@@ -251,20 +263,41 @@ async fn check_input(
     if machines.len() != unique.len() && !ids.is_empty() && ids.len() <= MAX_MACHINES {
         errors.add("machine_ids", FieldError::new("unknown_machine"));
     }
+    // A machine the unit received by a transfer is its to file from the day it took it over,
+    // never for days before (those belong to the former owner's filings).
+    let since = crate::transfers::history::owned_since(&state.db, org, &machines).await?;
+    let entry = input.planned_entry_on;
+    if let Some((m, day)) = machines.iter().filter_map(|m| Some((m, *since.get(&m.id)?))).find(|(_, d)| entry < *d) {
+        errors.add("planned_entry_on", FieldError::new("before_ownership").with("machine", &m.name).with("from", day));
+    }
     errors.into_result()?;
     Ok((site, machines))
 }
 
 /// 409 when one of `machine_ids` is on another accepted filing at another site with dates
-/// overlapping `entry..=exit`; the conflict names the other site and the machine.
+/// overlapping `entry..=exit` (a machine that left that filing after a transfer only on the days
+/// before it left). The conflict names the machine, and the other site, filing and dates only
+/// when that filing is the unit's own (`unit`; an official reviewing passes `None`): another
+/// unit's filings are not the caller's to see.
 async fn check_overlap(
     db: &impl ConnectionTrait,
     filing_id: Option<Uuid>,
     site_id: Uuid,
     machine_ids: &[Uuid],
-    entry: NaiveDate,
-    exit: NaiveDate,
+    (entry, exit): (NaiveDate, NaiveDate),
+    unit: Option<Uuid>,
 ) -> ServiceResult<()> {
+    // The machine was on the other filing on some day of this one: it had not left it by this
+    // filing's first day, nor by the other's.
+    let on_it = || {
+        Condition::all()
+            .add(
+                Expr::col((filing_machine::Entity, filing_machine::Column::MachineId))
+                    .is_in(machine_ids.iter().copied()),
+            )
+            .add(not_left_by(entry))
+            .add(left_after_entry())
+    };
     let mut q = filing::Entity::find()
         .filter(filing::Column::Status.eq(FilingStatus::Accepted.as_str()))
         .filter(filing::Column::SiteId.ne(site_id))
@@ -273,11 +306,9 @@ async fn check_overlap(
         .filter(
             filing::Column::Id.in_subquery(
                 Query::select()
-                    .column(filing_machine::Column::FilingId)
+                    .column((filing_machine::Entity, filing_machine::Column::FilingId))
                     .from(filing_machine::Entity)
-                    .and_where(Expr::col(filing_machine::Column::MachineId).is_in(machine_ids.iter().copied()))
-                    // A machine that left that filing (a transfer) is on it only before it left.
-                    .and_where(not_left_by(entry))
+                    .cond_where(on_it())
                     .to_owned(),
             ),
         );
@@ -285,25 +316,29 @@ async fn check_overlap(
         q = q.filter(filing::Column::Id.ne(id));
     }
     let Some(other) = q.one(db).await? else { return Ok(()) };
-    let other_site = site::Entity::find_by_id(other.site_id).one(db).await?;
-    let on_other: HashSet<Uuid> = filing_machine::Entity::find()
+    let clash: Option<Uuid> = filing_machine::Entity::find()
+        .select_only()
+        .column(filing_machine::Column::MachineId)
         .filter(filing_machine::Column::FilingId.eq(other.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|fm| fm.machine_id)
-        .collect();
-    let clash = machine_ids.iter().find(|id| on_other.contains(id));
+        .filter(filing_machine::Column::MachineId.is_in(machine_ids.iter().copied()))
+        .filter(not_left_by(Ord::max(entry, other.planned_entry_on)))
+        .order_by_asc(filing_machine::Column::MachineId)
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?;
     let machine_name = match clash {
-        Some(id) => machine::Entity::find_by_id(*id).one(db).await?.map(|m| m.name).unwrap_or_default(),
+        Some(id) => machine::Entity::find_by_id(id).one(db).await?.map(|m| m.name).unwrap_or_default(),
         None => String::new(),
     };
     let mut params = BTreeMap::new();
-    params.insert("other_site".to_owned(), other_site.map(|s| s.name).unwrap_or_default());
-    params.insert("other_filing_id".to_owned(), other.id.to_string());
     params.insert("machine".to_owned(), machine_name);
-    params.insert("from".to_owned(), other.planned_entry_on.to_string());
-    params.insert("to".to_owned(), other.planned_exit_on.to_string());
+    if unit.is_none_or(|u| u == other.organization_id) {
+        let other_site = site::Entity::find_by_id(other.site_id).one(db).await?;
+        params.insert("other_site".to_owned(), other_site.map(|s| s.name).unwrap_or_default());
+        params.insert("other_filing_id".to_owned(), other.id.to_string());
+        params.insert("from".to_owned(), other.planned_entry_on.to_string());
+        params.insert("to".to_owned(), other.planned_exit_on.to_string());
+    }
     Err(AppError::Conflict { code: "machine_overlap".into(), fields: FieldErrors::new(), params }.into())
 }
 
@@ -321,7 +356,8 @@ pub async fn precheck(state: &AppState, principal: &Principal, input: &FilingInp
 pub async fn create(state: &AppState, principal: &Principal, input: FilingInput) -> ServiceResult<Filing> {
     let org = contractor_org(principal)?;
     let (site, _) = check_input(state, principal, org, &input).await?;
-    check_overlap(&state.db, None, site.id, &input.machine_ids, input.planned_entry_on, input.planned_exit_on).await?;
+    let dates = (input.planned_entry_on, input.planned_exit_on);
+    check_overlap(&state.db, None, site.id, &input.machine_ids, dates, Some(org)).await?;
     let now = state.clock.now();
     let id = Uuid::now_v7();
     let txn = state.db.begin().await?;
@@ -344,7 +380,7 @@ pub async fn create(state: &AppState, principal: &Principal, input: FilingInput)
     })
     .exec(&txn)
     .await?;
-    insert_machines(&txn, id, &input.machine_ids).await?;
+    set_machines(&txn, id, org, &input.machine_ids).await?;
     let after = audit_record(&txn, id).await?;
     let e = audit::entry(Action::Create, EntityKind::Filing).by(principal).id(id).county(Some(&site.county_code));
     audit::record(&txn, now, e.after(&after)).await?;
@@ -352,16 +388,48 @@ pub async fn create(state: &AppState, principal: &Principal, input: FilingInput)
     get(state, principal, id).await
 }
 
-async fn insert_machines(db: &impl ConnectionTrait, filing_id: Uuid, machine_ids: &[Uuid]) -> ServiceResult<()> {
+/// Sets the machines of a filing to `machine_ids`, inside the filing's transaction after its
+/// first write (a new filing, or a resubmission). The machines are read again under a shared
+/// lock (in id order; SQLite already holds its write lock), before any link is touched, and must
+/// still be the unit's (409 `owner_changed`): a transfer accepted since they were checked either
+/// finished first or waits for this filing, and then ends the machine on it. A machine that had
+/// left the filing before keeps the day and instant it left (a resubmission never drops them).
+async fn set_machines(
+    txn: &DatabaseTransaction,
+    filing_id: Uuid,
+    org: Uuid,
+    machine_ids: &[Uuid],
+) -> ServiceResult<()> {
+    if !machine_ids.is_empty() {
+        let q = machine::Entity::find()
+            .select_only()
+            .column(machine::Column::OrganizationId)
+            .filter(machine::Column::Id.is_in(machine_ids.iter().copied()))
+            .order_by_asc(machine::Column::Id);
+        let q = if crate::db::is_sqlite(txn) { q } else { q.lock_shared() };
+        let owners: Vec<Uuid> = q.into_tuple::<Uuid>().all(txn).await?;
+        if owners.len() != machine_ids.len() || owners.iter().any(|o| *o != org) {
+            return Err(AppError::conflict("owner_changed").into());
+        }
+    }
+    let links = filing_machine::Entity::find().filter(filing_machine::Column::FilingId.eq(filing_id)).all(txn).await?;
+    let carried = left_of(&links);
+    if !links.is_empty() {
+        filing_machine::Entity::delete_many().filter(filing_machine::Column::FilingId.eq(filing_id)).exec(txn).await?;
+    }
     if machine_ids.is_empty() {
         return Ok(());
     }
-    filing_machine::Entity::insert_many(machine_ids.iter().map(|m| filing_machine::ActiveModel {
-        filing_id: Set(filing_id),
-        machine_id: Set(*m),
-        left_on: Set(None),
+    filing_machine::Entity::insert_many(machine_ids.iter().map(|m| {
+        let left = carried.get(m);
+        filing_machine::ActiveModel {
+            filing_id: Set(filing_id),
+            machine_id: Set(*m),
+            left_on: Set(left.map(|l| l.0)),
+            left_at: Set(left.and_then(|l| l.1)),
+        }
     }))
-    .exec(db)
+    .exec(txn)
     .await?;
     Ok(())
 }
@@ -389,15 +457,8 @@ pub async fn resubmit(
         planned_exit_on: input.planned_exit_on,
     };
     check_input(state, principal, org, &corrected).await?;
-    check_overlap(
-        &state.db,
-        Some(id),
-        current.site_id,
-        &input.machine_ids,
-        input.planned_entry_on,
-        input.planned_exit_on,
-    )
-    .await?;
+    let dates = (input.planned_entry_on, input.planned_exit_on);
+    check_overlap(&state.db, Some(id), current.site_id, &input.machine_ids, dates, Some(org)).await?;
     let now = state.clock.now();
     // Read before the transaction: on SQLite its first statement must be the write.
     let before = audit_record(&state.db, id).await?;
@@ -417,8 +478,7 @@ pub async fn resubmit(
     if updated.rows_affected == 0 {
         return Err(crate::machines::service::stale(current.version));
     }
-    filing_machine::Entity::delete_many().filter(filing_machine::Column::FilingId.eq(id)).exec(&txn).await?;
-    insert_machines(&txn, id, &input.machine_ids).await?;
+    set_machines(&txn, id, org, &input.machine_ids).await?;
     let after = audit_record(&txn, id).await?;
     let e = audit::entry(Action::Resubmit, EntityKind::Filing).by(principal).id(id).county(Some(&current.county_code));
     audit::record(&txn, now, e.before(&before).after(&after)).await?;
@@ -427,10 +487,7 @@ pub async fn resubmit(
 }
 
 fn illegal_transition(from: &str, to: &str) -> ServiceError {
-    let mut params = BTreeMap::new();
-    params.insert("from".to_owned(), from.to_owned());
-    params.insert("to".to_owned(), to.to_owned());
-    AppError::Conflict { code: "illegal_transition".into(), fields: FieldErrors::new(), params }.into()
+    AppError::illegal_transition(from, Some(to)).into()
 }
 
 /// The next registration-code sequence number of a county: one atomic upsert, so concurrent
@@ -501,8 +558,8 @@ pub async fn review(state: &AppState, principal: &Principal, id: Uuid, input: Re
     }
     let mut issued = Vec::new();
     if to == FilingStatus::Accepted {
-        let links = filing_machine::Entity::find().filter(filing_machine::Column::FilingId.eq(id)).all(&txn).await?;
-        let machine_ids: Vec<Uuid> = links.iter().map(|fm| fm.machine_id).collect();
+        let links_of = || filing_machine::Entity::find().filter(filing_machine::Column::FilingId.eq(id));
+        let machine_ids: Vec<Uuid> = links_of().all(&txn).await?.iter().map(|fm| fm.machine_id).collect();
         // Two filings of one machine for different sites, accepted at once, must not both pass
         // the overlap check: lock the machines first, in id order (SQLite already holds its one
         // write lock since the first statement).
@@ -514,14 +571,16 @@ pub async fn review(state: &AppState, principal: &Principal, id: Uuid, input: Re
                 .all(&txn)
                 .await?;
         }
+        // Read under the locks: a transfer accepted while this waited has ended its machine here.
+        let links = links_of().all(&txn).await?;
         // Each machine is checked over the days it is on this filing (one that left it after a
         // transfer, only before it left).
         let (entry, exit) = (current.planned_entry_on, current.planned_exit_on);
         let stayed: Vec<Uuid> = links.iter().filter(|l| l.left_on.is_none()).map(|l| l.machine_id).collect();
-        check_overlap(&txn, Some(id), current.site_id, &stayed, entry, exit).await?;
+        check_overlap(&txn, Some(id), current.site_id, &stayed, (entry, exit), None).await?;
         for l in links.iter().filter(|l| l.left_on.is_some_and(|d| d > entry)) {
             let last = l.left_on.and_then(|d| d.pred_opt()).map_or(exit, |d| Ord::min(d, exit));
-            check_overlap(&txn, Some(id), current.site_id, &[l.machine_id], entry, last).await?;
+            check_overlap(&txn, Some(id), current.site_id, &[l.machine_id], (entry, last), None).await?;
         }
         let unregistered = machine::Entity::find()
             .filter(machine::Column::Id.is_in(machine_ids))
@@ -642,10 +701,8 @@ pub async fn record_movement(
     else {
         return Err(AppError::field("machine_id", "not_on_filing").into());
     };
-    // A machine transferred away may still be seen leaving, never entering again.
-    if input.kind == MovementKind::Enter
-        && on_filing.left_on.is_some_and(|left| crate::dates::china_date(input.at) >= left)
-    {
+    // A machine transferred away may still be seen leaving, never entering after it left.
+    if input.kind == MovementKind::Enter && super::left_filing(on_filing.left_at, input.at) {
         return Err(AppError::field("machine_id", "left_filing").into());
     }
     let now = state.clock.now();
@@ -720,18 +777,19 @@ pub fn left_after_entry() -> Expr {
     left_on.clone().is_null().or(left_on.gt(Expr::col((filing::Entity, filing::Column::PlannedEntryOn))))
 }
 
-/// A transfer's acceptance (inside its transaction): `machine_id` leaves, on `day`, every filing
-/// of its former owner `org` that is not closed and still runs on or after that day. The filing
-/// keeps its other machines and its own dates; for this machine it covers only the days before.
-/// Writes an audit row per filing.
+/// A transfer's acceptance at `now` (inside its transaction): `machine_id` leaves, that China
+/// day, every filing of its former owner `org` that is not closed and still runs on or after it.
+/// The filing keeps its other machines and its own dates; for this machine it covers only the
+/// days before (and the entry log takes no entry from the moment of acceptance). Writes an audit
+/// row per filing.
 pub async fn machine_leaves(
     db: &impl ConnectionTrait,
     principal: &Principal,
     machine_id: Uuid,
     org: Uuid,
-    day: NaiveDate,
-    now: chrono::DateTime<chrono::Utc>,
-) -> ServiceResult<Vec<Uuid>> {
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let day = crate::dates::china_date(now);
     let open = [FilingStatus::Draft, FilingStatus::Submitted, FilingStatus::Returned, FilingStatus::Accepted];
     let filings = filing::Entity::find()
         .filter(filing::Column::OrganizationId.eq(org))
@@ -749,14 +807,14 @@ pub async fn machine_leaves(
         )
         .all(db)
         .await?;
-    let ids: Vec<Uuid> = filings.iter().map(|f| f.id).collect();
-    if ids.is_empty() {
-        return Ok(ids);
+    if filings.is_empty() {
+        return Ok(());
     }
     filing_machine::Entity::update_many()
         .col_expr(filing_machine::Column::LeftOn, Expr::value(Some(day)))
+        .col_expr(filing_machine::Column::LeftAt, Expr::value(Some(now)))
         .filter(filing_machine::Column::MachineId.eq(machine_id))
-        .filter(filing_machine::Column::FilingId.is_in(ids.iter().copied()))
+        .filter(filing_machine::Column::FilingId.is_in(filings.iter().map(|f| f.id)))
         .filter(filing_machine::Column::LeftOn.is_null())
         .exec(db)
         .await?;
@@ -764,7 +822,9 @@ pub async fn machine_leaves(
         .iter()
         .map(|f| {
             let before = serde_json::json!({"machine_id": machine_id, "left_on": null});
-            let after = serde_json::json!({"machine_id": machine_id, "left_on": day, "reason": "transferred"});
+            let after = serde_json::json!({
+                "machine_id": machine_id, "left_on": day, "left_at": now, "reason": "transferred",
+            });
             audit::entry(Action::Update, EntityKind::Filing)
                 .by(principal)
                 .id(f.id)
@@ -774,7 +834,7 @@ pub async fn machine_leaves(
         })
         .collect();
     audit::service::record_many(db, now, entries).await?;
-    Ok(ids)
+    Ok(())
 }
 
 /// For look-ups: the accepted filings (with sites) that cover each machine on `day`.

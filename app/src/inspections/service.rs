@@ -18,6 +18,7 @@ use crate::machines::{EmissionStage, FuelType};
 use crate::paging::{Page, PageQuery, page_from};
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
+use crate::transfers::history::UnitHistory;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -52,32 +53,18 @@ pub async fn people(db: &impl ConnectionTrait, ids: Vec<Uuid>) -> ServiceResult<
 
 /// A note's body, trimmed: required, at most 2,000 characters.
 pub fn check_note(input: &NoteInput) -> Result<String, AppError> {
-    let body = input.body.trim().to_owned();
-    if body.is_empty() {
-        return Err(AppError::field("body", "required"));
-    }
-    if body.chars().count() > NOTE_MAX {
-        return Err(AppError::Validation {
-            fields: FieldErrors::single("body", FieldError::new("length").with("min", 1).with("max", NOTE_MAX)),
-        });
-    }
-    Ok(body)
+    crate::error::required_text("body", &input.body, NOTE_MAX).map_err(|fields| AppError::Validation { fields })
 }
 
 /// The scope as a condition on inspections: officials by county; a construction unit those of
-/// its machines (recorded while it owned them, all of those it owns now, those before it handed
-/// one over: `transfers::history`) and of its sites.
-fn condition(scope: &Scope) -> Condition {
+/// its machines (recorded while it owned them, all of those it received and owns now, those
+/// before it handed one over: `history`) and of its sites. Every branch is a plain indexed test.
+fn condition(scope: &Scope, history: &UnitHistory) -> Condition {
     match scope {
         Scope::Organization(org) => Condition::any()
             .add(inspection::Column::OrganizationId.eq(*org))
             .add(inspection::Column::SiteOrganizationId.eq(*org))
-            .add(crate::transfers::history::unit_sees(
-                *org,
-                inspection::Entity,
-                inspection::Column::MachineId,
-                inspection::Column::CreatedAt,
-            )),
+            .add(history.condition(inspection::Column::MachineId, inspection::Column::InspectedAt)),
         other => other.condition(Some(inspection::Column::CountyCode), None),
     }
 }
@@ -85,8 +72,9 @@ fn condition(scope: &Scope) -> Condition {
 /// An inspection the caller may see (404 otherwise).
 pub async fn find_visible(state: &AppState, principal: &Principal, id: Uuid) -> ServiceResult<inspection::Model> {
     let scope = Scope::resolve(&state.db, principal).await?;
+    let history = UnitHistory::resolve(&state.db, &scope).await?;
     inspection::Entity::find_by_id(id)
-        .filter(condition(&scope))
+        .filter(condition(&scope, &history))
         .one(&state.db)
         .await?
         .ok_or_else(|| AppError::NotFound.into())
@@ -228,9 +216,10 @@ pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> ServiceRe
     to_dtos(&state.db, vec![row]).await?.pop().ok_or_else(|| AppError::NotFound.into())
 }
 
-/// The inspections in `scope` that `filter` selects: the one rule of the list and the export.
-pub fn filtered(scope: &Scope, filter: &InspectionFilter) -> Select<inspection::Entity> {
-    let mut q = inspection::Entity::find().filter(condition(scope));
+/// The inspections in `scope` (with a unit's transfer `history`, [`UnitHistory::resolve`]) that
+/// `filter` selects: the one rule of the list and the export.
+pub fn filtered(scope: &Scope, history: &UnitHistory, filter: &InspectionFilter) -> Select<inspection::Entity> {
+    let mut q = inspection::Entity::find().filter(condition(scope, history));
     if let Some(site) = filter.site_id {
         q = q.filter(inspection::Column::SiteId.eq(site));
     }
@@ -251,8 +240,9 @@ pub async fn list(
     page: &PageQuery,
 ) -> ServiceResult<Page<Inspection>> {
     let scope = Scope::resolve(&state.db, principal).await?;
+    let history = UnitHistory::resolve(&state.db, &scope).await?;
     let limit = page.limit();
-    let mut q = filtered(&scope, filter);
+    let mut q = filtered(&scope, &history, filter);
     if let Some(after) = page.after()? {
         q = q.filter(inspection::Column::Id.lt(after));
     }
@@ -557,6 +547,28 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: Inspecti
     })
     .exec(&txn)
     .await?;
+    // The owner at the time of the test, read again under the machine's lock (shared on
+    // PostgreSQL; SQLite holds its write lock since the insert): an acceptance of a transfer
+    // either finished before (the buyer owns it from then on) or waits for this inspection and
+    // its cases (and then sees them). A test made before a handover stays the seller's record.
+    let owner = match &machine {
+        None => None,
+        Some(m) => {
+            let q = machine::Entity::find_by_id(m.id);
+            let locked =
+                if crate::db::is_sqlite(&txn) { q.one(&txn).await? } else { q.lock_shared().one(&txn).await? };
+            let locked = locked.ok_or_else(|| ServiceError::internal("inspected machine vanished"))?;
+            let owner = crate::transfers::history::owner_at(&txn, &locked, input.inspected_at).await?;
+            if owner != m.organization_id {
+                inspection::Entity::update_many()
+                    .col_expr(inspection::Column::OrganizationId, Expr::value(Some(owner)))
+                    .filter(inspection::Column::Id.eq(id))
+                    .exec(&txn)
+                    .await?;
+            }
+            Some(owner)
+        }
+    };
 
     let mut reinspection = None;
     if let (Some(c), Some(kind)) = (&reinspected, reinspected_kind) {
@@ -593,7 +605,14 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: Inspecti
         audit::record(&txn, now, e.before(&before).after(&after)).await?;
     }
 
-    for kind in found.into_iter().filter(|k| Some(*k) != reinspected_kind) {
+    let opened: Vec<CaseKind> = found.into_iter().filter(|k| Some(*k) != reinspected_kind).collect();
+    // A case opened on a machine with a pending transfer: the county's permission is needed
+    // (again), and its inspectors hear of it.
+    let notices = match (&machine, opened.is_empty()) {
+        (Some(m), false) => crate::transfers::service::case_opened(&txn, m.id, &site.county_code, id, now).await?,
+        _ => Vec::new(),
+    };
+    for kind in opened {
         let case_id = Uuid::now_v7();
         case::Entity::insert(case::ActiveModel {
             id: Set(case_id),
@@ -601,7 +620,7 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: Inspecti
             kind: Set(kind.as_str().to_owned()),
             state: Set(CaseState::Open.as_str().to_owned()),
             machine_id: Set(machine.as_ref().map(|m| m.id)),
-            organization_id: Set(machine.as_ref().map(|m| m.organization_id)),
+            organization_id: Set(owner),
             site_organization_id: Set(site.organization_id),
             site_id: Set(site.id),
             inspection_id: Set(id),
@@ -632,6 +651,7 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: Inspecti
     let e = audit::entry(Action::Create, EntityKind::Inspection).by(principal).id(id).county(Some(&site.county_code));
     audit::record(&txn, now, e.after(&dto)).await?;
     txn.commit().await?;
+    crate::notifications::service::send_out(state, &notices).await;
     Ok(dto)
 }
 

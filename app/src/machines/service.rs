@@ -585,3 +585,35 @@ pub async fn forget_files(state: &AppState, keys: &[String]) {
         }
     }
 }
+
+/// A transfer's acceptance, inside its transaction (`current` read under the machine's lock):
+/// the machine passes to the unit `to` and its version moves on, with one audit row holding the
+/// owner before and after. 409 `owner_changed` when the row changed owner meanwhile.
+pub async fn change_owner(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    current: &machine::Model,
+    to: Uuid,
+    transfer_id: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ServiceResult<()> {
+    let moved = machine::Entity::update_many()
+        .col_expr(machine::Column::OrganizationId, Expr::value(to))
+        .col_expr(machine::Column::Version, Expr::col(machine::Column::Version).add(1))
+        .col_expr(machine::Column::UpdatedAt, Expr::value(now))
+        .filter(machine::Column::Id.eq(current.id))
+        .filter(machine::Column::OrganizationId.eq(current.organization_id))
+        .exec(db)
+        .await?;
+    if moved.rows_affected == 0 {
+        return Err(AppError::conflict("owner_changed").into());
+    }
+    let before = serde_json::json!({"organization_id": current.organization_id, "version": current.version});
+    let after = serde_json::json!({
+        "organization_id": to, "version": current.version + 1, "transfer_id": transfer_id,
+        "effective_on": crate::dates::china_date(now),
+    });
+    let e = audit::entry(Action::Update, EntityKind::Machine).by(principal).id(current.id);
+    audit::record(db, now, e.before(&before).after(&after)).await?;
+    Ok(())
+}

@@ -130,6 +130,19 @@ async fn org_users(db: &impl ConnectionTrait, orgs: &[Uuid], roles: &[Role]) -> 
         .await?)
 }
 
+/// Active county inspectors of `counties`.
+async fn county_inspectors(
+    db: &impl ConnectionTrait,
+    counties: impl IntoIterator<Item = String>,
+) -> ServiceResult<Vec<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Role.eq(Role::CountyInspector.as_str()))
+        .filter(user::Column::IsActive.eq(true))
+        .filter(user::Column::DivisionCode.is_in(counties))
+        .all(db)
+        .await?)
+}
+
 /// After a review (inside its transaction): the unit's administrators and the user who
 /// submitted the filing hear that it was accepted or returned. `reviewed` is the filing as
 /// updated (its version makes a second review of a resubmission a new notification).
@@ -178,13 +191,7 @@ pub async fn transfer_notice(
         recipients.extend(org_users(db, orgs, &[Role::ContractorAdmin]).await?.into_iter().map(|u| u.id));
     }
     if !counties.is_empty() {
-        let inspectors = user::Entity::find()
-            .filter(user::Column::Role.eq(Role::CountyInspector.as_str()))
-            .filter(user::Column::IsActive.eq(true))
-            .filter(user::Column::DivisionCode.is_in(counties.iter().cloned()))
-            .all(db)
-            .await?;
-        recipients.extend(inspectors.into_iter().map(|u| u.id));
+        recipients.extend(county_inspectors(db, counties.iter().cloned()).await?.into_iter().map(|u| u.id));
     }
     let key = format!("{}:{transfer_id}:{key_suffix}", kind.as_str());
     notify(db, &recipients, kind, transfer_id, &key, params, now).await
@@ -283,13 +290,7 @@ pub async fn sweep_deadlines(state: &AppState, now: DateTime<Utc>) -> ServiceRes
     }
     let counties: HashSet<String> = due.iter().map(|c| c.county_code.clone()).collect();
     let mut inspectors: HashMap<String, Vec<Uuid>> = HashMap::new();
-    for u in user::Entity::find()
-        .filter(user::Column::Role.eq(Role::CountyInspector.as_str()))
-        .filter(user::Column::IsActive.eq(true))
-        .filter(user::Column::DivisionCode.is_in(counties))
-        .all(db)
-        .await?
-    {
+    for u in county_inspectors(db, counties).await? {
         if let Some(d) = u.division_code.clone() {
             inspectors.entry(d).or_default().push(u.id);
         }

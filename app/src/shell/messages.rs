@@ -32,6 +32,10 @@ fn conflict_message(locale: Locale, code: &str, params: &std::collections::BTree
         "duplicate_identifier" => td_string!(locale, errors.conflicts.duplicate_identifier).to_string(),
         "stale_version" => td_string!(locale, errors.conflicts.stale_version).to_string(),
         "machine_in_use" => td_string!(locale, errors.conflicts.machine_in_use).to_string(),
+        // Another unit's filing is not named (its site and dates are not the caller's to see).
+        "machine_overlap" if !params.contains_key("other_site") => {
+            td_string!(locale, errors.conflicts.machine_overlap_elsewhere, machine = p("machine")).to_string()
+        }
         "machine_overlap" => td_string!(
             locale,
             errors.conflicts.machine_overlap,
@@ -191,6 +195,9 @@ pub fn field_message(locale: Locale, e: &FieldError) -> String {
         "range_too_long" => td_string!(locale, errors.field.range_too_long, max = p("max")).to_string(),
         "own_organization" => td_string!(locale, errors.field.own_organization).to_string(),
         "left_filing" => td_string!(locale, errors.field.left_filing).to_string(),
+        "before_ownership" => {
+            td_string!(locale, errors.field.before_ownership, machine = p("machine"), from = p("from")).to_string()
+        }
         _ => td_string!(locale, errors.field.invalid).to_string(),
     }
 }
@@ -475,6 +482,7 @@ mod tests {
             "penalty_range",
             "own_organization",
             "left_filing",
+            "before_ownership",
         ];
         let fallback = |l| field_message(l, &FieldError::new("no_such_code"));
         let mut seen = std::collections::HashSet::new();

@@ -1,26 +1,26 @@
 //! The decisions on a pending transfer: the buyer accepts (the machine changes owner and the
 //! seller's filings stop covering it) or declines, the seller cancels, the county of an
-//! unresolved case allows it. Each is one transaction whose first statement is the conditional
-//! status update, so a second, concurrent decision changes nothing.
+//! unresolved case allows it. Each is one transaction whose first write is conditional on the
+//! transfer being pending, so a second, concurrent decision changes nothing. An acceptance locks
+//! the machine before anything else on PostgreSQL (as a start does), and finds a transfer whose
+//! seller no longer owns the machine void.
 
 use super::service::{
-    allowed_counties, dto, find_visible, illegal_transition, notice_params, reason_error, unresolved_case,
-    unresolved_counties,
+    dto, find_visible, illegal_transition, machine_for_update, missing_permissions, notice_params, permissions_of,
+    reason_error, unresolved_case,
 };
 use super::{ALLOWERS, DECIDERS, ReasonInput, Transfer, TransferStatus, awaiting_permission, check_reason, due};
 use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
-use crate::db::entities::{machine, machine_transfer, transfer_permission};
+use crate::db::entities::{machine_transfer, transfer_permission};
 use crate::error::{AppError, FieldErrors};
 use crate::notifications::NotificationKind;
 use crate::notifications::service::{send_out, transfer_notice as notice};
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
-};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -54,7 +54,7 @@ async fn pending_for(
     Ok(t)
 }
 
-/// Moves a pending transfer to `to` (the first statement of `txn`); 409 when it is no longer
+/// Moves a pending transfer to `to` (the first write of `txn`); 409 when it is no longer
 /// pending (a concurrent decision won).
 async fn settle(
     txn: &DatabaseTransaction,
@@ -78,9 +78,34 @@ async fn settle(
         .exec(txn)
         .await?;
     if updated.rows_affected == 0 {
-        return Err(illegal_transition(&t.status));
+        return Err(still_pending_or(txn, t).await);
     }
     Ok(())
+}
+
+/// Claims a pending transfer for a step that keeps it pending (a permission; SQLite's acceptance
+/// before it reads the machine): a conditional write, so the step fails (409) once a decision won.
+async fn claim(txn: &DatabaseTransaction, t: &machine_transfer::Model, now: DateTime<Utc>) -> ServiceResult<()> {
+    use machine_transfer::Column as C;
+    let updated = machine_transfer::Entity::update_many()
+        .col_expr(C::UpdatedAt, Expr::value(now))
+        .filter(C::Id.eq(t.id))
+        .filter(C::Status.eq(TransferStatus::Pending.as_str()))
+        .exec(txn)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(still_pending_or(txn, t).await);
+    }
+    Ok(())
+}
+
+/// 409 `illegal_transition` naming the status a concurrent decision left the transfer in.
+async fn still_pending_or(txn: &DatabaseTransaction, t: &machine_transfer::Model) -> ServiceError {
+    match machine_transfer::Entity::find_by_id(t.id).one(txn).await {
+        Ok(Some(now)) => illegal_transition(&now.status),
+        Ok(None) => AppError::NotFound.into(),
+        Err(e) => e.into(),
+    }
 }
 
 /// Writes the decision's audit row and notifications, commits, and sends them out.
@@ -120,39 +145,30 @@ pub async fn accept(state: &AppState, principal: &Principal, id: Uuid) -> Servic
         return Err(AppError::Conflict { code: "transfer_not_due".into(), fields: FieldErrors::new(), params }.into());
     }
     let txn = state.db.begin().await?;
+    // PostgreSQL: the machine is locked first (a start and an inspection's case wait for it).
+    // SQLite: the first statement writes, taking the one write lock, before the machine is read.
+    if crate::db::is_sqlite(&txn) {
+        claim(&txn, &t, now).await?;
+    }
+    let current = machine_for_update(&txn, t.machine_id).await?;
+    if current.organization_id != t.from_organization_id {
+        // The seller no longer owns it (it moved by another transfer first): the transfer is
+        // void, which frees the machine for its real owner's transfers.
+        settle(&txn, principal, &t, TransferStatus::Void, now, None).await?;
+        let after = dto(&txn, t.id).await?;
+        let e = audit::entry(Action::Update, EntityKind::Transfer).by(principal).id(t.id).county(Some(&t.county_code));
+        let before = serde_json::json!({"status": t.status});
+        audit::record(&txn, now, e.before(&before).after(&after)).await?;
+        txn.commit().await?;
+        return Err(AppError::conflict("owner_changed").into());
+    }
     settle(&txn, principal, &t, TransferStatus::Accepted, now, None).await?;
-    let machine_row = machine::Entity::find_by_id(t.machine_id);
-    let current = if crate::db::is_sqlite(&txn) {
-        machine_row.one(&txn).await?
-    } else {
-        machine_row.lock_exclusive().one(&txn).await?
-    };
-    let current = current.ok_or_else(|| ServiceError::internal("transfer without machine"))?;
-    let missing = awaiting_permission(
-        unresolved_counties(&txn, t.machine_id).await?.iter().map(String::as_str),
-        allowed_counties(&txn, t.id).await?.iter().map(String::as_str),
-    );
+    let missing = missing_permissions(&txn, t.id, t.machine_id).await?;
     if !missing.is_empty() {
         return Err(unresolved_case(&missing));
     }
-    let moved = machine::Entity::update_many()
-        .col_expr(machine::Column::OrganizationId, Expr::value(t.to_organization_id))
-        .col_expr(machine::Column::Version, Expr::col(machine::Column::Version).add(1))
-        .col_expr(machine::Column::UpdatedAt, Expr::value(now))
-        .filter(machine::Column::Id.eq(t.machine_id))
-        .filter(machine::Column::OrganizationId.eq(t.from_organization_id))
-        .exec(&txn)
-        .await?;
-    if moved.rows_affected == 0 {
-        return Err(AppError::conflict("owner_changed").into());
-    }
-    let before = serde_json::json!({"organization_id": current.organization_id, "version": current.version});
-    let after = serde_json::json!({
-        "organization_id": t.to_organization_id, "version": current.version + 1, "transfer_id": t.id, "effective_on": today,
-    });
-    let e = audit::entry(Action::Update, EntityKind::Machine).by(principal).id(t.machine_id);
-    audit::record(&txn, now, e.before(&before).after(&after)).await?;
-    crate::filings::service::machine_leaves(&txn, principal, t.machine_id, t.from_organization_id, today, now).await?;
+    crate::machines::service::change_owner(&txn, principal, &current, t.to_organization_id, t.id, now).await?;
+    crate::filings::service::machine_leaves(&txn, principal, t.machine_id, t.from_organization_id, now).await?;
     let notify = (
         NotificationKind::TransferAccepted,
         vec![t.from_organization_id, t.to_organization_id],
@@ -185,8 +201,9 @@ pub async fn cancel(state: &AppState, principal: &Principal, id: Uuid) -> Servic
 }
 
 /// An inspector of a county where the machine has an unresolved case allows the transfer, with a
-/// reason (once per county; 409 `already_allowed`, or `nothing_to_allow` for a county without
-/// such a case). Both units hear of it.
+/// reason (409 `nothing_to_allow` for a county without such a case). A permission covers the
+/// county's cases open when it is given: once a newer case opens there it must allow again
+/// (`already_allowed` while its permission still covers every case). Both units hear of it.
 #[tracing::instrument(skip(state, input), fields(user = %principal.username))]
 pub async fn allow(state: &AppState, principal: &Principal, id: Uuid, input: ReasonInput) -> ServiceResult<Transfer> {
     let t = find_visible(state, principal, id).await?;
@@ -196,28 +213,52 @@ pub async fn allow(state: &AppState, principal: &Principal, id: Uuid, input: Rea
     if t.status != TransferStatus::Pending.as_str() {
         return Err(illegal_transition(&t.status));
     }
-    let unresolved = unresolved_counties(&state.db, t.machine_id).await?;
-    if !unresolved.contains(&county) {
-        return Err(AppError::conflict("nothing_to_allow").into());
-    }
-    let allowed = allowed_counties(&state.db, t.id).await?;
-    let awaiting = awaiting_permission(unresolved.iter().map(String::as_str), allowed.iter().map(String::as_str));
     let now = state.clock.now();
     let txn = state.db.begin().await?;
-    let row = transfer_permission::ActiveModel {
-        transfer_id: Set(t.id),
-        county_code: Set(county.clone()),
-        reason: Set(reason.clone()),
-        allowed_by: Set(principal.user_id),
-        allowed_at: Set(now),
+    // The first statement: the transfer must still be pending (a concurrent acceptance or
+    // decline wins, or waits for this one on PostgreSQL's row lock).
+    claim(&txn, &t, now).await?;
+    let unresolved = crate::cases::service::unresolved_counties(&txn, &[t.machine_id]).await?;
+    let Some(newest) = unresolved.iter().find(|u| u.county_code == county).map(|u| u.last_opened_at) else {
+        return Err(AppError::conflict("nothing_to_allow").into());
     };
-    match transfer_permission::Entity::insert(row).exec(&txn).await {
-        Ok(_) => {}
-        Err(e) if crate::db::is_unique_violation(&e) => {
-            drop(txn);
+    let allowed = permissions_of(&txn, t.id).await?;
+    let awaiting = awaiting_permission(
+        unresolved.iter().map(|u| (u.county_code.as_str(), u.last_opened_at)),
+        allowed.iter().map(|(c, at)| (c.as_str(), *at)),
+    );
+    if !awaiting.contains(&county) {
+        return Err(AppError::conflict("already_allowed").into());
+    }
+    let stale = allowed.iter().any(|(c, _)| *c == county);
+    if stale {
+        // It allowed before a newer case opened there: the permission is given anew.
+        use transfer_permission::Column as P;
+        let refreshed = transfer_permission::Entity::update_many()
+            .col_expr(P::Reason, Expr::value(reason.clone()))
+            .col_expr(P::AllowedBy, Expr::value(principal.user_id))
+            .col_expr(P::AllowedAt, Expr::value(now))
+            .filter(P::TransferId.eq(t.id))
+            .filter(P::CountyCode.eq(county.clone()))
+            .filter(P::AllowedAt.lt(newest))
+            .exec(&txn)
+            .await?;
+        if refreshed.rows_affected == 0 {
             return Err(AppError::conflict("already_allowed").into());
         }
-        Err(e) => return Err(e.into()),
+    } else {
+        let row = transfer_permission::ActiveModel {
+            transfer_id: Set(t.id),
+            county_code: Set(county.clone()),
+            reason: Set(reason.clone()),
+            allowed_by: Set(principal.user_id),
+            allowed_at: Set(now),
+        };
+        match transfer_permission::Entity::insert(row).exec(&txn).await {
+            Ok(_) => {}
+            Err(e) if crate::db::is_unique_violation(&e) => return Err(AppError::conflict("already_allowed").into()),
+            Err(e) => return Err(e.into()),
+        }
     }
     let after = dto(&txn, t.id).await?;
     let e = audit::entry(Action::Allow, EntityKind::Transfer).by(principal).id(t.id).county(Some(&county));
@@ -229,7 +270,9 @@ pub async fn allow(state: &AppState, principal: &Principal, id: Uuid, input: Rea
     let mut params = notice_params(&after);
     params.insert("county".to_owned(), county.clone());
     let parties = [t.from_organization_id, t.to_organization_id];
-    let notices = notice(&txn, NotificationKind::TransferAllowed, t.id, &parties, &[], &county, &params, now).await?;
+    // A county allowing again (after a newer case) is news again: the key names the moment.
+    let key = format!("{county}:{}", now.timestamp_millis());
+    let notices = notice(&txn, NotificationKind::TransferAllowed, t.id, &parties, &[], &key, &params, now).await?;
     txn.commit().await?;
     send_out(state, &notices).await;
     Ok(after)

@@ -24,7 +24,7 @@ use crate::error::{FieldError, FieldErrors};
 use crate::orgs::Uscc;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Who starts, accepts, declines and cancels transfers: a unit's administrator (a transfer gives
@@ -44,12 +44,19 @@ pub enum TransferStatus {
     Accepted,
     Declined,
     Cancelled,
+    /// Found void when the buyer tried to accept it: the seller no longer owned the machine.
+    Void,
 }
 
 impl TransferStatus {
     /// Every status.
-    pub const ALL: [TransferStatus; 4] =
-        [TransferStatus::Pending, TransferStatus::Accepted, TransferStatus::Declined, TransferStatus::Cancelled];
+    pub const ALL: [TransferStatus; 5] = [
+        TransferStatus::Pending,
+        TransferStatus::Accepted,
+        TransferStatus::Declined,
+        TransferStatus::Cancelled,
+        TransferStatus::Void,
+    ];
 
     /// The wire and database value.
     pub fn as_str(self) -> &'static str {
@@ -58,6 +65,7 @@ impl TransferStatus {
             TransferStatus::Accepted => "accepted",
             TransferStatus::Declined => "declined",
             TransferStatus::Cancelled => "cancelled",
+            TransferStatus::Void => "void",
         }
     }
 
@@ -115,14 +123,7 @@ pub fn validate(input: &TransferInput, today: NaiveDate) -> Result<CheckedTransf
 
 /// A reason (declining, allowing): trimmed, required, at most [`TEXT_MAX`] characters.
 pub fn check_reason(raw: &str) -> Result<String, FieldErrors> {
-    let reason = raw.trim();
-    if reason.is_empty() {
-        return Err(FieldErrors::single("reason", FieldError::new("required")));
-    }
-    if reason.chars().count() > TEXT_MAX {
-        return Err(FieldErrors::single("reason", FieldError::new("length").with("min", 1).with("max", TEXT_MAX)));
-    }
-    Ok(reason.to_owned())
+    crate::error::required_text("reason", raw, TEXT_MAX)
 }
 
 /// Whether a transfer handed over on `transfer_on` may be accepted on the China day `today`.
@@ -130,15 +131,25 @@ pub fn due(transfer_on: NaiveDate, today: NaiveDate) -> bool {
     today >= transfer_on
 }
 
-/// The counties whose permission a transfer still lacks: those of the machine's unresolved cases
-/// that have not allowed it (sorted, once each).
+/// The counties whose permission a transfer still lacks: those with an unresolved case of the
+/// machine (`unresolved`: a county and when one of its cases opened) that have not allowed it
+/// since their newest such case opened (`allowed`: a county and when it allowed). A permission
+/// covers the cases open when it was given, never one opened later. Sorted, once each.
 pub fn awaiting_permission<'a>(
-    unresolved_case_counties: impl IntoIterator<Item = &'a str>,
-    allowed: impl IntoIterator<Item = &'a str>,
+    unresolved: impl IntoIterator<Item = (&'a str, DateTime<Utc>)>,
+    allowed: impl IntoIterator<Item = (&'a str, DateTime<Utc>)>,
 ) -> Vec<String> {
-    let allowed: BTreeSet<&str> = allowed.into_iter().collect();
-    let needed: BTreeSet<&str> = unresolved_case_counties.into_iter().filter(|c| !allowed.contains(c)).collect();
-    needed.into_iter().map(str::to_owned).collect()
+    let mut newest: BTreeMap<&str, DateTime<Utc>> = BTreeMap::new();
+    for (county, opened_at) in unresolved {
+        let at = newest.entry(county).or_insert(opened_at);
+        *at = Ord::max(*at, opened_at);
+    }
+    let allowed: BTreeMap<&str, DateTime<Utc>> = allowed.into_iter().collect();
+    newest
+        .into_iter()
+        .filter(|(county, opened_at)| allowed.get(county).is_none_or(|at| at < opened_at))
+        .map(|(county, _)| county.to_owned())
+        .collect()
 }
 
 /// `POST /transfers/{id}/decline` and `/allow`.
@@ -283,11 +294,15 @@ mod tests {
 
     #[test]
     fn permission_is_awaited_from_each_county_with_an_unresolved_case() {
-        let cases = ["140121", "140105", "140121"];
+        let at =
+            |h: u32| DateTime::<Utc>::from_naive_utc_and_offset(day("2026-12-06").and_hms_opt(h, 0, 0).unwrap(), Utc);
+        let cases = [("140121", at(1)), ("140105", at(2)), ("140121", at(3))];
         assert_eq!(awaiting_permission(cases, []), vec!["140105".to_owned(), "140121".to_owned()]);
-        assert_eq!(awaiting_permission(cases, ["140121"]), vec!["140105".to_owned()]);
-        assert!(awaiting_permission(cases, ["140105", "140121"]).is_empty());
-        assert!(awaiting_permission([], ["140105"]).is_empty());
+        assert_eq!(awaiting_permission(cases, [("140121", at(3))]), vec!["140105".to_owned()]);
+        assert!(awaiting_permission(cases, [("140105", at(2)), ("140121", at(4))]).is_empty());
+        assert!(awaiting_permission([], [("140105", at(1))]).is_empty());
+        // A permission given before the county's newest case opened does not cover it.
+        assert_eq!(awaiting_permission(cases, [("140105", at(5)), ("140121", at(2))]), vec!["140121".to_owned()]);
     }
 
     #[test]

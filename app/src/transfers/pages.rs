@@ -7,10 +7,11 @@ use super::api::{
     machine_owners,
 };
 use super::{
-    Direction, ReasonInput, Transfer, TransferFilter, TransferInput, TransferStatus, check_reason, due, validate,
+    ALLOWERS, DECIDERS, Direction, ReasonInput, Transfer, TransferFilter, TransferInput, TransferStatus, check_reason,
+    due, validate,
 };
-use crate::auth::{Me, Role};
-use crate::error::{AppError, FieldErrors};
+use crate::auth::Me;
+use crate::error::{AppError, FieldError, FieldErrors};
 use crate::i18n::*;
 use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, TextField, browser_today, use_auth};
 use leptos::either::Either;
@@ -30,6 +31,7 @@ pub fn status_label(locale: Locale, s: TransferStatus) -> &'static str {
         TransferStatus::Accepted => td_string!(locale, transfers.status_accepted),
         TransferStatus::Declined => td_string!(locale, transfers.status_declined),
         TransferStatus::Cancelled => td_string!(locale, transfers.status_cancelled),
+        TransferStatus::Void => td_string!(locale, transfers.status_void),
     }
 }
 
@@ -156,10 +158,10 @@ pub fn TransferPage() -> impl IntoView {
                     Ok(t) => {
                         let tid = t.id;
                         let pending = t.status == TransferStatus::Pending;
-                        let admin_of = |org: Uuid| me.as_ref().is_some_and(|m| m.role == Role::ContractorAdmin && m.organization_id == Some(org));
+                        let admin_of = |org: Uuid| me.as_ref().is_some_and(|m| DECIDERS.contains(&m.role) && m.organization_id == Some(org));
                         let buyer = pending && admin_of(t.to.id);
                         let seller = pending && admin_of(t.from.id);
-                        let county = me.as_ref().filter(|m| m.role == Role::CountyInspector).and_then(|m| m.division_code.clone());
+                        let county = me.as_ref().filter(|m| ALLOWERS.contains(&m.role)).and_then(|m| m.division_code.clone());
                         let may_allow = pending && county.is_some_and(|c| t.awaiting_permission_from.contains(&c));
                         let is_due = due(t.transfer_on, browser_today());
                         let blocked = !t.awaiting_permission_from.is_empty();
@@ -263,21 +265,28 @@ pub fn MachineTransfers(machine: Uuid, registered: bool) -> impl IntoView {
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let transfer_on = match date.get().trim() {
-            "" => None,
-            raw => chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok(),
+        // A date that does not parse is said so, never taken as "today".
+        let (transfer_on, bad_date) = match date.get().trim() {
+            "" => (None, false),
+            raw => match chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+                Ok(d) => (Some(d), false),
+                Err(_) => (None, true),
+            },
         };
         let input = TransferInput { buyer_uscc: buyer.get(), transfer_on, note: Some(note.get()) };
-        match validate(&input, browser_today()) {
-            Err(errors) => local.set(Some(errors)),
-            Ok(_) => {
-                local.set(None);
-                start.dispatch(StartTransfer { machine_id: machine, input });
-            }
+        let mut errors = validate(&input, browser_today()).err().unwrap_or_default();
+        if bad_date {
+            errors.add("transfer_on", FieldError::new("bad_date"));
+        }
+        if errors.is_empty() {
+            local.set(None);
+            start.dispatch(StartTransfer { machine_id: machine, input });
+        } else {
+            local.set(Some(errors));
         }
     };
     let t = move |f: fn(Locale) -> &'static str| Signal::derive(move || f(i18n.get_locale()).to_owned());
-    let is_admin = move || me().is_some_and(|m| m.role == Role::ContractorAdmin);
+    let is_admin = move || me().is_some_and(|m| DECIDERS.contains(&m.role));
     view! {
         <section class="card narrow" data-testid="machine-transfers">
             <h2>{t!(i18n, transfers.owners_heading)}</h2>

@@ -31,7 +31,7 @@ pub fn router() -> Router<AppState> {
         (status = 201, description = "Pending; `awaiting_permission_from` lists the counties of unresolved cases that must allow it", body = Transfer),
         (status = 403, description = "Not the unit's administrator", body = ErrorBody),
         (status = 404, description = "Not a machine of the caller's unit", body = ErrorBody),
-        (status = 409, description = "`not_registered`, or `transfer_pending` (one pending transfer per machine)", body = ErrorBody),
+        (status = 409, description = "`not_registered`, `transfer_pending` (one pending transfer per machine), or `owner_changed` (the machine changed owner meanwhile)", body = ErrorBody),
         (status = 422, description = "`buyer_uscc` invalid, unknown or the caller's own; `transfer_on` in the past", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = [])))]
@@ -86,7 +86,7 @@ pub async fn read(
         (status = 200, body = Transfer),
         (status = 403, description = "Not the buyer's administrator", body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "`illegal_transition` (not pending), `transfer_not_due`, `unresolved_case` (a county has not allowed it)", body = ErrorBody),
+        (status = 409, description = "`illegal_transition` (not pending), `transfer_not_due`, `unresolved_case` (a county has not allowed it since its newest case opened), `owner_changed` (the seller no longer owns the machine: the transfer is now `void`)", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = [])))]
 pub async fn accept(
@@ -136,7 +136,7 @@ pub async fn cancel(
         (status = 200, body = Transfer),
         (status = 403, description = "Not a county inspector", body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "`illegal_transition`, `nothing_to_allow` (no unresolved case in the county), `already_allowed`", body = ErrorBody),
+        (status = 409, description = "`illegal_transition`, `nothing_to_allow` (no unresolved case in the county), `already_allowed` (its permission covers every case open there; a newer case needs a new one)", body = ErrorBody),
         (status = 422, description = "No reason", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = [])))]

@@ -14,10 +14,11 @@ use crate::notifications::NotificationKind;
 use crate::paging::{Page, PageQuery, page_from};
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, TransactionTrait,
 };
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -56,29 +57,41 @@ pub async fn find_visible(state: &AppState, principal: &Principal, id: Uuid) -> 
         .ok_or_else(|| AppError::NotFound.into())
 }
 
-/// The counties of a machine's unresolved cases (each once, sorted).
-pub(super) async fn unresolved_counties(db: &impl ConnectionTrait, machine_id: Uuid) -> ServiceResult<Vec<String>> {
-    Ok(case::Entity::find()
+/// The counties that allowed a transfer, with when each did.
+pub(super) async fn permissions_of(
+    db: &impl ConnectionTrait,
+    transfer_id: Uuid,
+) -> ServiceResult<Vec<(String, DateTime<Utc>)>> {
+    Ok(transfer_permission::Entity::find()
         .select_only()
-        .column(case::Column::CountyCode)
-        .distinct()
-        .filter(case::Column::MachineId.eq(machine_id))
-        .filter(crate::cases::service::unresolved())
-        .order_by_asc(case::Column::CountyCode)
-        .into_tuple::<String>()
+        .column(transfer_permission::Column::CountyCode)
+        .column(transfer_permission::Column::AllowedAt)
+        .filter(transfer_permission::Column::TransferId.eq(transfer_id))
+        .into_tuple::<(String, DateTime<Utc>)>()
         .all(db)
         .await?)
 }
 
-/// The counties that allowed a transfer.
-pub(super) async fn allowed_counties(db: &impl ConnectionTrait, transfer_id: Uuid) -> ServiceResult<Vec<String>> {
-    Ok(transfer_permission::Entity::find()
-        .select_only()
-        .column(transfer_permission::Column::CountyCode)
-        .filter(transfer_permission::Column::TransferId.eq(transfer_id))
-        .into_tuple::<String>()
-        .all(db)
-        .await?)
+/// The counties whose permission the transfer of `machine_id` still lacks, read on `db`.
+pub(super) async fn missing_permissions(
+    db: &impl ConnectionTrait,
+    transfer_id: Uuid,
+    machine_id: Uuid,
+) -> ServiceResult<Vec<String>> {
+    let unresolved = crate::cases::service::unresolved_counties(db, &[machine_id]).await?;
+    let allowed = permissions_of(db, transfer_id).await?;
+    Ok(awaiting_permission(
+        unresolved.iter().map(|u| (u.county_code.as_str(), u.last_opened_at)),
+        allowed.iter().map(|(c, at)| (c.as_str(), *at)),
+    ))
+}
+
+/// The machine row inside a change's transaction: locked for update on PostgreSQL (SQLite's
+/// transaction already holds the one write lock once it has written).
+pub(super) async fn machine_for_update(txn: &DatabaseTransaction, machine_id: Uuid) -> ServiceResult<machine::Model> {
+    let q = machine::Entity::find_by_id(machine_id);
+    let row = if crate::db::is_sqlite(txn) { q.one(txn).await? } else { q.lock_exclusive().one(txn).await? };
+    row.ok_or_else(|| ServiceError::internal("transfer without machine"))
 }
 
 /// Maps rows to the wire type with a few batched queries (machines, units, permissions and, for
@@ -120,20 +133,9 @@ pub(super) async fn to_dtos(
     }
     let pending_machines: Vec<Uuid> =
         rows.iter().filter(|t| t.status == TransferStatus::Pending.as_str()).map(|t| t.machine_id).collect();
-    let mut case_counties: HashMap<Uuid, Vec<String>> = HashMap::new();
-    if !pending_machines.is_empty() {
-        for (m, county) in case::Entity::find()
-            .select_only()
-            .column(case::Column::MachineId)
-            .column(case::Column::CountyCode)
-            .filter(case::Column::MachineId.is_in(pending_machines))
-            .filter(crate::cases::service::unresolved())
-            .into_tuple::<(Uuid, String)>()
-            .all(db)
-            .await?
-        {
-            case_counties.entry(m).or_default().push(county);
-        }
+    let mut case_counties: HashMap<Uuid, Vec<(String, DateTime<Utc>)>> = HashMap::new();
+    for u in crate::cases::service::unresolved_counties(db, &pending_machines).await? {
+        case_counties.entry(u.machine_id).or_default().push((u.county_code, u.last_opened_at));
     }
     let party = |id: Uuid| {
         let o = orgs.get(&id);
@@ -151,8 +153,8 @@ pub(super) async fn to_dtos(
             let permissions = permissions.remove(&t.id).unwrap_or_default();
             let awaiting_permission_from = match status {
                 TransferStatus::Pending => awaiting_permission(
-                    case_counties.get(&t.machine_id).into_iter().flatten().map(String::as_str),
-                    permissions.iter().map(|p| p.county_code.as_str()),
+                    case_counties.get(&t.machine_id).into_iter().flatten().map(|(c, at)| (c.as_str(), *at)),
+                    permissions.iter().map(|p| (p.county_code.as_str(), p.allowed_at)),
                 ),
                 _ => Vec::new(),
             };
@@ -160,7 +162,9 @@ pub(super) async fn to_dtos(
                 id: t.id,
                 machine: TransferMachine {
                     id: m.id,
-                    name: m.name.clone(),
+                    // The name both sides saw when it started (a later rename by the new owner is
+                    // not the seller's business).
+                    name: t.machine_name,
                     machine_type: m.machine_type.clone(),
                     registration_code: m.registration_code.clone(),
                 },
@@ -286,13 +290,11 @@ pub async fn start(
     if pending.is_some() {
         return Err(already_pending());
     }
-    // A pending amendment of the machine's registered facts would be refused here (409
-    // `amendment_pending`), with the amendments capability's own check.
     let id = Uuid::now_v7();
-    let txn = state.db.begin().await?;
     let row = machine_transfer::ActiveModel {
         id: Set(id),
         machine_id: Set(m.id),
+        machine_name: Set(m.name.clone()),
         from_organization_id: Set(org),
         to_organization_id: Set(buyer.id),
         county_code: Set(county.clone()),
@@ -307,13 +309,22 @@ pub async fn start(
         created_at: Set(now),
         updated_at: Set(now),
     };
-    match machine_transfer::Entity::insert(row).exec(&txn).await {
-        Ok(_) => {}
-        Err(e) if crate::db::is_unique_violation(&e) => {
-            drop(txn);
-            return Err(already_pending());
-        }
-        Err(e) => return Err(e.into()),
+    // What was read above may be stale by now (an acceptance of an earlier transfer may have moved
+    // the machine): inside the transaction the machine is read again under its lock, owner and
+    // code re-checked, before the transfer exists. PostgreSQL locks the row first (an acceptance
+    // locks it first too, so the two run one after the other); SQLite writes first, which takes
+    // its one write lock, and reads after.
+    let txn = state.db.begin().await?;
+    let sqlite = crate::db::is_sqlite(&txn);
+    if sqlite {
+        insert_pending(&txn, row.clone()).await?;
+    }
+    let current = machine_for_update(&txn, m.id).await?;
+    if current.organization_id != org || current.registration_code != m.registration_code {
+        return Err(AppError::conflict("owner_changed").into());
+    }
+    if !sqlite {
+        insert_pending(&txn, row).await?;
     }
     let t = dto(&txn, id).await?;
     let e = audit::entry(Action::Create, EntityKind::Transfer).by(principal).id(id).county(Some(&county));
@@ -330,6 +341,39 @@ pub async fn start(
     Ok(t)
 }
 
+/// An inspection at a site in `county` opened a case on `machine_id` (inside its transaction):
+/// when the machine has a pending transfer, that county's permission is needed for it (again),
+/// and the county's inspectors are told. Returns the notifications to send once committed.
+pub async fn case_opened(
+    db: &impl ConnectionTrait,
+    machine_id: Uuid,
+    county: &str,
+    inspection_id: Uuid,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<crate::db::entities::notification::Model>> {
+    let pending = machine_transfer::Entity::find()
+        .filter(machine_transfer::Column::MachineId.eq(machine_id))
+        .filter(machine_transfer::Column::Status.eq(TransferStatus::Pending.as_str()))
+        .one(db)
+        .await?;
+    let Some(t) = pending else { return Ok(Vec::new()) };
+    let t = dto(db, t.id).await?;
+    let kind = NotificationKind::TransferNeedsPermission;
+    let key = format!("{county}:{inspection_id}");
+    let counties = [county.to_owned()];
+    crate::notifications::service::transfer_notice(db, kind, t.id, &[], &counties, &key, &notice_params(&t), now).await
+}
+
+/// Inserts a new pending transfer; 409 `transfer_pending` when the machine has one already (the
+/// partial unique index decides between two starts at once).
+async fn insert_pending(txn: &DatabaseTransaction, row: machine_transfer::ActiveModel) -> ServiceResult<()> {
+    match machine_transfer::Entity::insert(row).exec(txn).await {
+        Ok(_) => Ok(()),
+        Err(e) if crate::db::is_unique_violation(&e) => Err(already_pending()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A field error for a decision's reason.
 pub(super) fn reason_error(fields: FieldErrors) -> ServiceError {
     AppError::Validation { fields }.into()
@@ -337,9 +381,7 @@ pub(super) fn reason_error(fields: FieldErrors) -> ServiceError {
 
 /// 409 for a step the transfer's status does not allow.
 pub(super) fn illegal_transition(from: &str) -> ServiceError {
-    let mut params = BTreeMap::new();
-    params.insert("from".to_owned(), from.to_owned());
-    AppError::Conflict { code: "illegal_transition".into(), fields: FieldErrors::new(), params }.into()
+    AppError::illegal_transition(from, None).into()
 }
 
 /// 409 `unresolved_case`, naming the counties whose permission is missing.

@@ -11,6 +11,8 @@ pub struct Model {
     /// The day the machine left this filing (a transfer to another unit): the filing covers it
     /// only on the days before. `None`: the filing's own dates.
     pub left_on: Option<Date>,
+    /// The instant it left (the transfer's acceptance); set with `left_on`.
+    pub left_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

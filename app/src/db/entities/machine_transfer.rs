@@ -7,6 +7,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub machine_id: Uuid,
+    /// The machine's name when the transfer started.
+    pub machine_name: String,
     pub from_organization_id: Uuid,
     pub to_organization_id: Uuid,
     pub county_code: String,

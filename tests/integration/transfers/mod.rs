@@ -1,7 +1,13 @@
 //! Ownership transfers: the buyer's administrator accepts and nobody else can; what each unit
 //! sees before and after; the seller's filings stop covering the machine (the field look-up no
 //! longer shows them); a machine with an unresolved case moves only once its county allows it;
-//! notifications, audit rows and every kind of bad input.
+//! notifications, audit rows and every kind of bad input. `races` runs the decisions against
+//! each other and against inspections and filings; `history` what each owner sees afterwards.
+
+mod filed;
+mod gate;
+mod history;
+mod races;
 
 use crate::db_tests;
 use crate::helpers::{
@@ -28,23 +34,24 @@ db_tests!(
     a_case_opened_after_the_start_is_checked_at_acceptance,
     notifications_reach_both_units_and_the_county,
     concurrent_accepts_move_the_machine_once,
+    two_counties_allow_in_turn_and_again_after_a_newer_case,
 );
 
 /// A seller (the world's builder) with a registered machine, a buyer unit and a third unit.
-struct Deal {
-    w: World,
-    machine: Value,
-    buyer: reqwest::Client,
-    buyer_org: Uuid,
-    buyer_uscc: String,
-    third: reqwest::Client,
+pub(super) struct Deal {
+    pub(super) w: World,
+    pub(super) machine: Value,
+    pub(super) buyer: reqwest::Client,
+    pub(super) buyer_org: Uuid,
+    pub(super) buyer_uscc: String,
+    pub(super) third: reqwest::Client,
 }
 
-async fn uscc_of(app: &TestApp, org: Uuid) -> String {
+pub(super) async fn uscc_of(app: &TestApp, org: Uuid) -> String {
     organization::Entity::find_by_id(org).one(&app.state.db).await.expect("db").expect("organization").uscc
 }
 
-async fn deal(app: &TestApp) -> Deal {
+pub(super) async fn deal(app: &TestApp) -> Deal {
     let w = world(app).await;
     let machine = registered(app, &w, &w.plain_site, 1, json!({})).await;
     let (buyer_org, buyer) = contractor(app, "buyer.admin").await;
@@ -52,20 +59,26 @@ async fn deal(app: &TestApp) -> Deal {
     Deal { buyer_uscc: uscc_of(app, buyer_org).await, w, machine, buyer, buyer_org, third }
 }
 
-fn machine_path(m: &Value) -> String {
+pub(super) fn machine_path(m: &Value) -> String {
     format!("/api/v1/machines/{}", id_of(m))
 }
 
 /// Starts a transfer of `m` with the seller's client (201 expected).
-async fn start(app: &TestApp, seller: &reqwest::Client, m: &Value, body: Value) -> Value {
+pub(super) async fn start(app: &TestApp, seller: &reqwest::Client, m: &Value, body: Value) -> Value {
     expect_status(app.post_as(seller, &format!("{}/transfers", machine_path(m)), &body).await, 201).await
 }
 
-async fn act(app: &TestApp, client: &reqwest::Client, t: &Value, verb: &str, body: Value) -> reqwest::Response {
+pub(super) async fn act(
+    app: &TestApp,
+    client: &reqwest::Client,
+    t: &Value,
+    verb: &str,
+    body: Value,
+) -> reqwest::Response {
     app.post_as(client, &format!("/api/v1/transfers/{}/{verb}", id_of(t)), &body).await
 }
 
-fn ids(page: &Value) -> Vec<String> {
+pub(super) fn ids(page: &Value) -> Vec<String> {
     page["items"].as_array().expect("items").iter().map(id_of).collect()
 }
 
@@ -282,6 +295,7 @@ async fn scopes_before_and_after(app: TestApp) {
     .await;
     let failed = inspect(&app, &d.w.xiaodian, &inspection(&app, &buyer_site, &d.machine, &[2.0, 2.0, 2.0])).await;
     let case_after = failed["opened_cases"][0]["id"].as_str().expect("case").to_owned();
+    let at_sellers_site = inspect(&app, &d.w.xiaodian, &inspection(&app, site, &d.machine, &[0.5, 0.5, 0.5])).await;
     let mid = id_of(&d.machine);
     let list = |client: &reqwest::Client, what: &str| {
         let path = format!("/api/v1/{what}?machine_id={mid}");
@@ -289,10 +303,11 @@ async fn scopes_before_and_after(app: TestApp) {
         let app = &app;
         async move { ids(&expect_status(app.get_as(&client, &path).await, 200).await) }
     };
-    // The buyer sees the machine's whole record; the seller only what came before.
-    assert_eq!(list(&d.buyer, "inspections").await, vec![id_of(&failed), id_of(&before)]);
+    // The buyer sees the machine's whole record; the seller what came before, and what happens
+    // on its own site afterwards (as for any machine there).
+    assert_eq!(list(&d.buyer, "inspections").await, vec![id_of(&at_sellers_site), id_of(&failed), id_of(&before)]);
     assert_eq!(list(&d.buyer, "cases").await, vec![case_after.clone()]);
-    assert_eq!(list(&d.w.builder, "inspections").await, vec![id_of(&before)]);
+    assert_eq!(list(&d.w.builder, "inspections").await, vec![id_of(&at_sellers_site), id_of(&before)]);
     assert!(list(&d.w.builder, "cases").await.is_empty());
     expect_status(app.get_as(&d.buyer, &format!("/api/v1/inspections/{}", id_of(&before))).await, 200).await;
     assert_error(app.get_as(&d.w.builder, &format!("/api/v1/inspections/{}", id_of(&failed))).await, 404, "not_found")
@@ -315,8 +330,23 @@ async fn the_sellers_filings_end_on_the_transfer_date(app: TestApp) {
     let seen = expect_status(app.get_as(&d.w.xiaodian, &lookup).await, 200).await;
     assert_eq!(seen["status"], "registered_filed_here");
     let seller_filing = seen["current_filing"]["id"].as_str().expect("filing").to_owned();
-    // A later filing of the seller at another site, and one closed long ago are not touched alike.
+    let public = format!("/api/v1/public/machines/{code}");
+    assert_eq!(expect_status(app.get(&public).await, 200).await["status"], "registered_on_site");
+    // A later filing of the seller at another site loses the machine too; a closed one does not.
     let other_site = crate::helpers::create_site(&app, &d.w.builder, "甲方二号工地", "140121").await;
+    let done = create_filing(
+        &app,
+        &d.w.builder,
+        &other_site["id"],
+        &[&d.machine["id"]],
+        today + Duration::days(60),
+        today + Duration::days(70),
+    )
+    .await;
+    let review = format!("/api/v1/filings/{}/review", id_of(&done));
+    expect_status(app.post_as(&d.w.qingxu, &review, &json!({"decision": "accept"})).await, 200).await;
+    let close = format!("/api/v1/filings/{}/close", id_of(&done));
+    assert_eq!(expect_status(app.post_as(&d.w.builder, &close, &json!({})).await, 200).await["status"], "closed");
     let later = create_filing(
         &app,
         &d.w.builder,
@@ -337,8 +367,16 @@ async fn the_sellers_filings_end_on_the_transfer_date(app: TestApp) {
     assert_eq!(seen["status"], "registered_not_filed_here");
     assert_eq!(seen["current_filing"], Value::Null);
     assert_eq!(seen["owner"]["uscc"], json!(d.buyer_uscc));
-    let public = expect_status(app.get(&format!("/api/v1/public/machines/{code}")).await, 200).await;
-    assert_eq!(public["status"], "registered");
+    assert_eq!(expect_status(app.get(&public).await, 200).await["status"], "registered");
+    let closed = expect_status(app.get_as(&d.w.builder, &format!("/api/v1/filings/{}", id_of(&done))).await, 200).await;
+    assert_eq!((closed["status"].as_str(), &closed["machines"][0]["left_on"]), (Some("closed"), &Value::Null));
+    let untouched = audit_log::Entity::find()
+        .filter(audit_log::Column::EntityId.eq(id_of(&done)))
+        .filter(audit_log::Column::Action.eq("update"))
+        .all(&app.state.db)
+        .await
+        .expect("rows");
+    assert!(untouched.is_empty(), "no audit row for the closed filing");
     // Both filings show the day the machine left them; the filing itself is unchanged.
     for id in [seller_filing.clone(), id_of(&later)] {
         let f = expect_status(app.get_as(&d.w.builder, &format!("/api/v1/filings/{id}")).await, 200).await;
@@ -372,7 +410,7 @@ async fn the_sellers_filings_end_on_the_transfer_date(app: TestApp) {
 }
 
 /// A failing inspection of the deal's machine at the world's plain site: the case it opened.
-async fn open_case(app: &TestApp, d: &Deal) -> String {
+pub(super) async fn open_case(app: &TestApp, d: &Deal) -> String {
     let failed = inspect(app, &d.w.xiaodian, &inspection(app, &d.w.plain_site, &d.machine, &[2.0, 2.0, 2.0])).await;
     failed["opened_cases"][0]["id"].as_str().expect("case").to_owned()
 }
@@ -414,7 +452,10 @@ async fn a_case_opened_after_the_start_is_checked_at_acceptance(app: TestApp) {
     assert_eq!(t["awaiting_permission_from"], json!([]));
     // The issuing county has nothing to allow while no case is open.
     assert_error(act(&app, &d.w.xiaodian, &t, "allow", json!({"reason": "x"})).await, 409, "nothing_to_allow").await;
+    assert!(!kinds(&app, &d.w.xiaodian).await.contains(&"transfer_needs_permission".to_owned()));
     open_case(&app, &d).await;
+    // The county whose first case opened after the start hears that its permission is needed.
+    assert!(kinds(&app, &d.w.xiaodian).await.contains(&"transfer_needs_permission".to_owned()));
     assert_error(act(&app, &d.buyer, &t, "accept", json!({})).await, 409, "unresolved_case").await;
     let t = expect_status(app.get_as(&d.buyer, &format!("/api/v1/transfers/{}", id_of(&t))).await, 200).await;
     assert_eq!((t["status"].as_str(), t["awaiting_permission_from"].clone()), (Some("pending"), json!(["140105"])));
@@ -424,7 +465,7 @@ async fn a_case_opened_after_the_start_is_checked_at_acceptance(app: TestApp) {
 }
 
 /// The kinds of the notifications a client has.
-async fn kinds(app: &TestApp, client: &reqwest::Client) -> Vec<String> {
+pub(super) async fn kinds(app: &TestApp, client: &reqwest::Client) -> Vec<String> {
     let page = expect_status(app.get_as(client, "/api/v1/notifications").await, 200).await;
     page["items"].as_array().expect("items").iter().map(|n| n["kind"].as_str().expect("kind").to_owned()).collect()
 }
@@ -476,4 +517,42 @@ async fn concurrent_accepts_move_the_machine_once(app: TestApp) {
     assert_eq!(rows.len(), 1);
     let m = expect_status(app.get_as(&d.buyer, &machine_path(&d.machine)).await, 200).await;
     assert_eq!(m["version"], json!(d.machine["version"].as_i64().expect("version") + 1));
+}
+
+async fn two_counties_allow_in_turn_and_again_after_a_newer_case(app: TestApp) {
+    let d = deal(&app).await;
+    open_case(&app, &d).await;
+    let qingxu_site = crate::helpers::create_site(&app, &d.w.builder, "甲方清徐工地", "140121").await;
+    inspect(&app, &d.w.qingxu, &inspection(&app, &qingxu_site, &d.machine, &[2.0, 2.0, 2.0])).await;
+    let t = start(&app, &d.w.builder, &d.machine, json!({"buyer_uscc": d.buyer_uscc})).await;
+    assert_eq!(t["awaiting_permission_from"], json!(["140105", "140121"]));
+    assert!(kinds(&app, &d.w.qingxu).await.contains(&"transfer_needs_permission".to_owned()));
+    let first = expect_status(act(&app, &d.w.xiaodian, &t, "allow", json!({"reason": "同意"})).await, 200).await;
+    assert_eq!(first["awaiting_permission_from"], json!(["140121"]));
+    let refused = assert_error(act(&app, &d.buyer, &t, "accept", json!({})).await, 409, "unresolved_case").await;
+    assert_eq!(refused["error"]["details"]["counties"], "140121");
+    let second = expect_status(act(&app, &d.w.qingxu, &t, "allow", json!({"reason": "同意"})).await, 200).await;
+    assert_eq!(second["awaiting_permission_from"], json!([]));
+    assert_error(act(&app, &d.w.qingxu, &t, "allow", json!({"reason": "再次"})).await, 409, "already_allowed").await;
+    // A newer case in 小店区: its permission covered only the cases open then. Its inspectors hear
+    // of it (the county had allowed, so this is news), and must allow again.
+    app.clock.advance(Duration::minutes(1));
+    let xiaodian_before = kinds(&app, &d.w.xiaodian).await.iter().filter(|k| *k == "transfer_needs_permission").count();
+    open_case(&app, &d).await;
+    let xiaodian_after = kinds(&app, &d.w.xiaodian).await.iter().filter(|k| *k == "transfer_needs_permission").count();
+    assert_eq!(xiaodian_after, xiaodian_before + 1);
+    let path = format!("/api/v1/transfers/{}", id_of(&t));
+    assert_eq!(
+        expect_status(app.get_as(&d.buyer, &path).await, 200).await["awaiting_permission_from"],
+        json!(["140105"])
+    );
+    assert_error(act(&app, &d.buyer, &t, "accept", json!({})).await, 409, "unresolved_case").await;
+    app.clock.advance(Duration::minutes(1));
+    let again =
+        expect_status(act(&app, &d.w.xiaodian, &t, "allow", json!({"reason": "新案件已知悉"})).await, 200).await;
+    assert_eq!(again["awaiting_permission_from"], json!([]));
+    let reasons: Vec<&str> =
+        again["permissions"].as_array().expect("permissions").iter().filter_map(|p| p["reason"].as_str()).collect();
+    assert!(reasons.contains(&"新案件已知悉"), "{reasons:?}");
+    expect_status(act(&app, &d.buyer, &t, "accept", json!({})).await, 200).await;
 }
