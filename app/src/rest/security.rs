@@ -61,7 +61,7 @@ mod tests {
         let p = content_security_policy(Some("abc"));
         assert!(p.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval';"), "{p}");
         assert!(p.contains("style-src 'self';") && p.contains("frame-ancestors 'none'"), "{p}");
-        assert!(!p.contains("unsafe-inline") && !p.contains("unsafe-eval'"), "{p}");
+        assert!(!p.contains("unsafe-inline") && !p.contains("'unsafe-eval'"), "{p}");
         let plain = content_security_policy(None);
         assert!(plain.contains("script-src 'self' 'wasm-unsafe-eval';") && !plain.contains("nonce"), "{plain}");
     }
