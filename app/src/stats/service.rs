@@ -59,6 +59,18 @@ fn dto(m: division::Model) -> Option<Division> {
     Some(Division { level: Level::parse(&m.level)?, code: m.code, name: m.name, parent_code: m.parent_code })
 }
 
+/// A system administrator's default division: the first top-level division with counties
+/// under it (a province imported without its counties, e.g. a neighbour's code list in progress,
+/// has no figures to show).
+async fn default_root(db: &impl sea_orm::ConnectionTrait) -> ServiceResult<String> {
+    for root in crate::divisions::service::children_or_roots(db, None).await? {
+        if !crate::divisions::service::counties_under(db, &root.code).await?.is_empty() {
+            return Ok(root.code);
+        }
+    }
+    Err(AppError::NotFound.into())
+}
+
 /// The division asked for (default: the caller's own; the province for system administrators),
 /// when every county under it is in the caller's scope; 404 otherwise (unknown or outside).
 async fn area(state: &AppState, principal: &Principal, code: Option<&str>) -> ServiceResult<(Scope, Area)> {
@@ -74,12 +86,7 @@ async fn area(state: &AppState, principal: &Principal, code: Option<&str>) -> Se
         }
         None => match &principal.division_code {
             Some(c) => c.clone(),
-            None => crate::divisions::service::children_or_roots(db, None)
-                .await?
-                .into_iter()
-                .next()
-                .map(|d| d.code)
-                .ok_or(AppError::NotFound)?,
+            None => default_root(db).await?,
         },
     };
     let division = crate::divisions::service::get(db, &code).await?.ok_or(AppError::NotFound)?;
