@@ -403,6 +403,13 @@ async fn nobody_disables_or_demotes_themselves(app: TestApp) {
         "cannot_disable_self",
     )
     .await;
+    assert_error(
+        app.post_as(&root, &format!("/api/v1/admin/users/{root_id}/password"), &json!({})).await,
+        409,
+        "cannot_reset_own_password",
+    )
+    .await;
+    app.get_as(&root, "/api/v1/auth/me").await.error_for_status().expect("still signed in after the refused reset");
     let demote = json!({"role": "province_officer", "division_code": "140000"});
     assert_error(
         app.post_as(&root, &format!("/api/v1/admin/users/{root_id}/role"), &demote).await,

@@ -96,6 +96,7 @@ pub async fn enable_user(
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/password", tag = "admin", params(("id" = Uuid, Path)),
     request_body = PasswordReset,
     responses((status = 200, body = PasswordResetDone), (status = 404, body = ErrorBody),
+        (status = 409, description = "`cannot_reset_own_password` (one's own account)", body = ErrorBody),
         (status = 422, description = "Password too short or too long", body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
 pub async fn reset_password(

@@ -347,6 +347,12 @@ pub async fn reset_password(
 ) -> ServiceResult<PasswordResetDone> {
     let reach = Reach::of(&state.db, principal).await?;
     let u = target(&state.db, &reach, id).await?;
+    // A reset ends every credential of the account, the caller's own session and token
+    // included, and hands out a password nobody chose: for oneself that is a lock-out, not a
+    // change of password: another administrator resets it.
+    if u.id == principal.user_id {
+        return Err(AppError::conflict("cannot_reset_own_password").into());
+    }
     let (password, generated) = match input.password.filter(|p| !p.is_empty()) {
         Some(p) => {
             crate::auth::validate_new_password(&p)

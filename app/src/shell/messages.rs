@@ -57,6 +57,7 @@ fn conflict_message(locale: Locale, code: &str, params: &std::collections::BTree
         }
         "not_registered" => td_string!(locale, errors.conflicts.not_registered).to_string(),
         "cannot_change_own_role" => td_string!(locale, errors.conflicts.cannot_change_own_role).to_string(),
+        "cannot_reset_own_password" => td_string!(locale, errors.conflicts.cannot_reset_own_password).to_string(),
         "last_sysadmin" => td_string!(locale, errors.conflicts.last_sysadmin).to_string(),
         "last_unit_admin" => td_string!(locale, errors.conflicts.last_unit_admin).to_string(),
         "disabled_by_authority" => {
