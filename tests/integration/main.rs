@@ -24,6 +24,7 @@ mod inspections;
 mod labels;
 mod local_limits;
 mod machines;
+mod matrix;
 mod notifications;
 mod orgs;
 mod photos;
