@@ -69,6 +69,7 @@ pub struct NewUserInput {
     #[serde(default)]
     pub display_name: Option<String>,
     /// The initial password (at least 10 characters).
+    #[cfg_attr(feature = "ssr", schema(min_length = 10, max_length = 256))]
     pub password: String,
     pub role: Option<Role>,
     /// Required for official roles: a county for inspectors, a city for city officers, a
@@ -129,6 +130,7 @@ pub struct MachineTypeEntry {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewMachineType {
+    #[cfg_attr(feature = "ssr", schema(pattern = "^[a-z][a-z0-9_]{1,39}$"))]
     pub code: String,
     pub name_zh: String,
     pub name_en: String,

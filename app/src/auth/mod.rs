@@ -150,8 +150,10 @@ pub const PASSWORD_MIN: u64 = 10;
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LoginInput {
     #[validate(length(min = 1, max = 64, code = "required"))]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 64))]
     pub username: String,
     #[validate(length(min = 1, max = 256, code = "required"))]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 256))]
     pub password: String,
 }
 

@@ -112,6 +112,7 @@ impl ZoneRule {
 pub struct EvaluateInput {
     pub emission_stage: EmissionStage,
     pub fuel_type: FuelType,
+    #[cfg_attr(feature = "ssr", schema(exclusive_minimum = 0.0, maximum = 10000.0))]
     pub rated_power_kw: f64,
     /// Opacity readings k (m⁻¹) in the order taken; the mean of the last three is judged.
     #[serde(default)]

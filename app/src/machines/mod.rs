@@ -207,6 +207,7 @@ pub struct MachineInput {
     pub engine_approval_no: Option<String>,
     pub emission_stage: EmissionStage,
     pub fuel_type: FuelType,
+    #[cfg_attr(feature = "ssr", schema(exclusive_minimum = 0.0, maximum = 10000.0))]
     pub rated_power_kw: f64,
     #[serde(default)]
     pub manufactured_on: Option<NaiveDate>,

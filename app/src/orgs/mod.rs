@@ -26,6 +26,7 @@ pub struct RegisterInput {
     pub contact_name: String,
     pub contact_phone: String,
     pub username: String,
+    #[cfg_attr(feature = "ssr", schema(min_length = 10, max_length = 256))]
     pub password: String,
 }
 
@@ -47,6 +48,7 @@ pub struct Organization {
 pub struct StaffInput {
     pub username: String,
     pub display_name: String,
+    #[cfg_attr(feature = "ssr", schema(min_length = 10, max_length = 256))]
     pub password: String,
     #[serde(default)]
     pub phone: Option<String>,
