@@ -821,6 +821,10 @@ async fn admin_pages_render_on_the_server(app: TestApp) {
     let html = page(&app, &zh, "/admin/users").await;
     assert!(html.contains("账号管理") && html.contains("xiaodian.insp") && html.contains("小店区"), "{html}");
     assert!(html.contains("data-testid=\"user-item\""), "the list itself is rendered on the server");
+    // Every account but one's own offers a password reset (the server refuses resetting one's own).
+    let (items, resets) =
+        (html.matches("data-testid=\"user-item\"").count(), html.matches("data-testid=\"reset-password\"").count());
+    assert_eq!((items, resets), (2, 1), "root and xiaodian.insp listed, a reset form for the other only");
     assert!(html.contains("新增账号"));
     let html = page(&app, &en, "/admin/users").await;
     assert!(html.contains("Accounts") && html.contains("Add an account"));

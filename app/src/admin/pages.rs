@@ -23,6 +23,12 @@ fn my_role() -> Signal<Option<Role>> {
     Signal::derive(move || auth.user.get().and_then(|r| r.ok()).flatten().map(|m| m.role))
 }
 
+/// The signed-in user's id, once known.
+fn my_id() -> Signal<Option<Uuid>> {
+    let auth = use_auth();
+    Signal::derive(move || auth.user.get().and_then(|r| r.ok()).flatten().map(|m| m.id))
+}
+
 /// `/admin`: the administration menu, by role.
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -102,6 +108,7 @@ pub fn AdminUsersPage() -> impl IntoView {
     });
     let divisions = Resource::new(|| (), |_| admin_divisions());
     let role = my_role();
+    let me = my_id();
     let error = Signal::derive(move || {
         toggle
             .value()
@@ -170,7 +177,10 @@ pub fn AdminUsersPage() -> impl IntoView {
                         <ul class="cards" data-testid="user-list">
                             {items
                                 .into_iter()
-                                .map(|u| view! { <UserItem user=u places=places.clone() grantable=grantable() my_role=role.get() toggle change reset /> })
+                                .map(|u| {
+                                    let mine = me.get() == Some(u.id);
+                                    view! { <UserItem user=u places=places.clone() grantable=grantable() my_role=role.get() mine toggle change reset /> }
+                                })
                                 .collect_view()}
                         </ul>
                         {has_more.then(|| view! {
@@ -192,6 +202,8 @@ fn UserItem(
     grantable: Vec<Role>,
     /// The signed-in administrator's role (decides whether a disabling may be undone).
     my_role: Option<Role>,
+    /// The signed-in administrator's own account: no password reset (the server refuses it).
+    mine: bool,
     toggle: ServerAction<SetAdminUserActive>,
     change: ServerAction<ChangeAdminUserRole>,
     reset: ServerAction<ResetAdminUserPassword>,
@@ -308,14 +320,16 @@ fn UserItem(
                     </div>
                     <button type="submit" class="button">{t!(i18n, admin.change_role)}</button>
                 </form>
-                <form class="form" on:submit=do_reset>
-                    <div class="field">
-                        <label for=format!("password-{id}")>{t!(i18n, admin.new_password)}</label>
-                        <input id=format!("password-{id}") type="password" autocomplete="new-password" bind:value=new_password />
-                        <p class="field-hint">{t!(i18n, admin.new_password_hint)}</p>
-                    </div>
-                    <button type="submit" class="button">{t!(i18n, admin.reset_password)}</button>
-                </form>
+                {(!mine).then(|| view! {
+                    <form class="form" on:submit=do_reset data-testid="reset-password">
+                        <div class="field">
+                            <label for=format!("password-{id}")>{t!(i18n, admin.new_password)}</label>
+                            <input id=format!("password-{id}") type="password" autocomplete="new-password" bind:value=new_password />
+                            <p class="field-hint">{t!(i18n, admin.new_password_hint)}</p>
+                        </div>
+                        <button type="submit" class="button">{t!(i18n, admin.reset_password)}</button>
+                    </form>
+                })}
             </details>
         </li>
     }
