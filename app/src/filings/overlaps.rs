@@ -72,6 +72,10 @@ pub async fn filed_for(
                     .column(filing_machine::Column::FilingId)
                     .from(filing_machine::Entity)
                     .and_where(Expr::col(filing_machine::Column::MachineId).is_in(machine_ids.iter().copied()))
+                    // A machine that left the filing (handed over) before the days asked about,
+                    // or before the filing began, is not on it then: the rule acceptance applies.
+                    .and_where(super::service::not_left_by(from))
+                    .and_where(super::service::left_after_entry())
                     .to_owned(),
             ),
         );

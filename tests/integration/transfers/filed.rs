@@ -19,6 +19,7 @@ db_tests!(
     a_resubmission_keeps_the_day_a_machine_left,
     an_entry_before_the_acceptance_is_still_recorded,
     the_transfer_keeps_the_name_it_was_offered_under,
+    a_machine_handed_back_is_not_filed_where_it_left,
 );
 
 /// Sets the app clock to `at` (or a moment after: the clock keeps whole milliseconds).
@@ -218,4 +219,46 @@ async fn the_transfer_keeps_the_name_it_was_offered_under(app: TestApp) {
     assert_eq!(list["items"][0]["machine"]["name"], name, "the seller never learns the new name");
     let one = expect_status(app.get_as(&d.buyer, &format!("/api/v1/transfers/{}", id_of(&t))).await, 200).await;
     assert_eq!(one["machine"]["name"], name);
+}
+
+/// Handed to the buyer today and back again: the seller's old filing, which the machine left
+/// today, is no overlap for the days after (the filing form would otherwise warn of a clash the
+/// acceptance does not make).
+async fn a_machine_handed_back_is_not_filed_where_it_left(app: TestApp) {
+    let d = deal(&app).await;
+    let seller = &d.w.builder;
+    let today = app.today();
+    let overlaps = |from: chrono::NaiveDate, to: chrono::NaiveDate| {
+        format!("/api/v1/filings/overlaps?machine_ids={}&from={from}&to={to}", id_of(&d.machine))
+    };
+    let before =
+        expect_status(app.get_as(seller, &overlaps(today + Duration::days(1), today + Duration::days(9))).await, 200)
+            .await;
+    assert_eq!(before.as_array().map(Vec::len), Some(1), "the accepted filing overlaps: {before}");
+    let t = start(&app, seller, &d.machine, json!({"buyer_uscc": d.buyer_uscc})).await;
+    expect_status(act(&app, &d.buyer, &t, "accept", json!({})).await, 200).await;
+    let me = expect_status(app.get_as(seller, "/api/v1/organizations/me").await, 200).await;
+    let back = start(&app, &d.buyer, &d.machine, json!({"buyer_uscc": me["uscc"]})).await;
+    expect_status(act(&app, seller, &back, "accept", json!({})).await, 200).await;
+    let after =
+        expect_status(app.get_as(seller, &overlaps(today + Duration::days(1), today + Duration::days(9))).await, 200)
+            .await;
+    assert_eq!(after, json!([]), "the machine left that filing today");
+    // It was on the filing before today: a range reaching back still finds it.
+    let earlier =
+        expect_status(app.get_as(seller, &overlaps(today - Duration::days(1), today + Duration::days(9))).await, 200)
+            .await;
+    assert_eq!(earlier.as_array().map(Vec::len), Some(1), "{earlier}");
+    // And the form's own check agrees with the acceptance: a new filing from tomorrow is accepted.
+    let f = create_filing(
+        &app,
+        seller,
+        &d.w.plain_site["id"],
+        &[&d.machine["id"]],
+        today + Duration::days(1),
+        today + Duration::days(9),
+    )
+    .await;
+    let review = format!("/api/v1/filings/{}/review", id_of(&f));
+    expect_status(app.post_as(&d.w.xiaodian, &review, &json!({"decision": "accept"})).await, 200).await;
 }
