@@ -60,6 +60,17 @@ fn class(status: u16) -> char {
     }
 }
 
+/// Fails naming the `what` that have no row in `rows`, and the rows that name none of them.
+fn every_one_has_a_row(what: &str, existing: BTreeSet<String>, rows: &[(&str, &str)]) {
+    let listed: BTreeSet<String> = rows.iter().map(|(op, _)| (*op).to_owned()).collect();
+    let missing: Vec<_> = existing.difference(&listed).collect();
+    let stale: Vec<_> = listed.difference(&existing).collect();
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "{what} without a row in tests/integration/matrix/table.rs: {missing:?}; rows naming none: {stale:?}"
+    );
+}
+
 async fn every_operation_answers_each_role_as_the_matrix_says(app: TestApp) {
     let fx = requests::Fixture::new(app).await;
 
@@ -73,21 +84,9 @@ async fn every_operation_answers_each_role_as_the_matrix_says(app: TestApp) {
             }
         }
     }
-    let listed: BTreeSet<String> = table::REST.iter().map(|(op, _)| (*op).to_owned()).collect();
-    let missing: Vec<_> = documented.difference(&listed).collect();
-    let stale: Vec<_> = listed.difference(&documented).collect();
-    assert!(
-        missing.is_empty() && stale.is_empty(),
-        "operations without a row in tests/integration/matrix/table.rs: {missing:?}; rows of no operation: {stale:?}"
-    );
+    every_one_has_a_row("operations", documented, table::REST);
     let functions: BTreeSet<String> = app::audit::service::server_function_paths().into_iter().collect();
-    let listed: BTreeSet<String> = table::SERVER_FNS.iter().map(|(p, _)| (*p).to_owned()).collect();
-    let missing: Vec<_> = functions.difference(&listed).collect();
-    let stale: Vec<_> = listed.difference(&functions).collect();
-    assert!(
-        missing.is_empty() && stale.is_empty(),
-        "server functions without a row in tests/integration/matrix/table.rs: {missing:?}; rows of none: {stale:?}"
-    );
+    every_one_has_a_row("server functions", functions, table::SERVER_FNS);
 
     let mut wrong = Vec::new();
     let mut observed = Vec::new();

@@ -2,6 +2,7 @@
 //! and server function. A call that changes a record gets a fresh record for every caller.
 
 use super::CALLERS;
+use crate::amendments::png;
 use crate::helpers::{
     PASSWORD, TestApp, create_filing, create_machine, create_site, expect_status, id_of, machine_input,
 };
@@ -59,16 +60,6 @@ fn url_encode(pairs: &[(&str, &str)]) -> String {
         })
         .collect::<Vec<_>>()
         .join("&")
-}
-
-fn png() -> Vec<u8> {
-    use image::ImageEncoder;
-    let img = image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([(x * 5) as u8, (y * 7) as u8, 60]));
-    let mut out = Vec::new();
-    image::codecs::png::PngEncoder::new(&mut out)
-        .write_image(img.as_raw(), 40, 30, image::ExtendedColorType::Rgb8)
-        .expect("png");
-    out
 }
 
 /// Two units, eleven callers and the records of unit A the rows call against.
