@@ -471,6 +471,43 @@ async fn a_token_is_issued_and_revoked_on_the_account_page() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_on_a_phone_resets_another_accounts_password_not_its_own() {
+    let app = TestApp::sqlite().await;
+    app.user("browser.root", Role::Sysadmin, None, None).await;
+    app.user("browser.insp", Role::CountyInspector, Some("140105"), None).await;
+    let Some(b) = Browser::start_phone(360, 740).await else { return };
+    b.sign_in(&app, "browser.root").await;
+    b.client.goto(&app.url("/admin/users")).await.expect("goto");
+    b.wait_hydrated().await;
+    b.wait_text("[data-testid=user-list]", "browser.insp").await;
+    // Which accounts offer a reset, once the page runs: every one but one's own.
+    let script = "return Array.from(document.querySelectorAll('[data-testid=user-item]')).map(li => \
+        [li.textContent.includes('browser.root'), !!li.querySelector('[data-testid=reset-password]')])";
+    let offers = b.client.execute(script, vec![]).await.expect("script");
+    let mut offers: Vec<(bool, bool)> = serde_json::from_value(offers).expect("pairs");
+    offers.sort();
+    assert_eq!(offers, vec![(false, true), (true, false)], "(own account, reset offered) per account");
+    let widths = b
+        .client
+        .execute("return [document.documentElement.clientWidth, document.documentElement.scrollWidth]", vec![])
+        .await
+        .expect("script");
+    assert_eq!(widths, serde_json::json!([360, 360]), "nothing wider than the screen");
+    // The other account's reset works and shows the generated password once.
+    let other = "[data-testid=user-item]:has([data-testid=reset-password])";
+    b.find(&format!("{other} summary")).await.click().await.expect("open the actions");
+    b.snap("admin-users-actions-360").await;
+    b.find(&format!("{other} [data-testid=reset-password] button[type=submit]")).await.click().await.expect("reset");
+    let shown = b.find("[data-testid=generated-password] strong").await.text().await.expect("password");
+    assert!(shown.len() >= 10, "a generated password: {shown:?}");
+    let login = serde_json::json!({"username": "browser.insp", "password": shown});
+    assert_eq!(app.post_json("/api/v1/auth/login", &login).await.status().as_u16(), 200, "the shown password works");
+    b.snap("admin-users-reset-360").await;
+    b.assert_no_page_errors().await;
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inspector_on_a_phone_accepts_an_amendment() {
     let app = TestApp::sqlite().await;
     // The unit's side through REST: a registered machine and its amendment, with a photo.

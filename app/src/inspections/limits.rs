@@ -54,6 +54,7 @@ pub struct LimitTableInput {
     /// administrators publish national tables only and leave it out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub division_code: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 40))]
     pub version: String,
     pub effective_from: NaiveDate,
     #[serde(default)]
@@ -181,6 +182,7 @@ pub struct Zone {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ZoneInput {
     pub division_code: String,
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 200))]
     pub name: String,
     pub min_diesel_stage: EmissionStage,
     pub required_class: LimitClass,

@@ -21,8 +21,10 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RegisterInput {
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 200))]
     pub name: String,
     pub uscc: String,
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100))]
     pub contact_name: String,
     pub contact_phone: String,
     pub username: String,

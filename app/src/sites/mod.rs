@@ -27,8 +27,10 @@ pub const CHINA_LNG: (f64, f64) = (Bounds::CHINA.lng_min, Bounds::CHINA.lng_max)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SiteInput {
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 200))]
     pub name: String,
     pub county_code: String,
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 300))]
     pub address: String,
     #[serde(default)]
     pub permit_no: Option<String>,

@@ -72,6 +72,7 @@ pub struct SiteZone {
 pub struct ZoneDecisionInput {
     pub in_zone: bool,
     /// Why (required): e.g. "outside the built-up area named in the city's notice".
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 500))]
     pub reason: String,
 }
 
