@@ -24,6 +24,7 @@ db_tests!(
     concurrent_accepts_apply_once,
     a_machine_changed_since_makes_it_stale,
     notifications_reach_the_right_people,
+    an_amendment_and_a_transfer_wait_for_each_other,
 );
 
 /// A small PNG (evidence photo).
@@ -498,4 +499,39 @@ async fn notifications_reach_the_right_people(app: TestApp) {
     assert!(of_kind(&kinds(&app, &staff).await, "amendment_returned").is_empty());
     let last = app.outbox.sent().last().cloned().expect("sent");
     assert!(last.body.contains("缺少OBD安装证明") && last.body.contains(&format!("/amendments/{}", id_of(&b))));
+}
+
+/// A machine is amended or handed over, one at a time: a pending amendment stops a transfer
+/// from starting, a pending transfer stops an amendment, and an amendment of an owner who no
+/// longer has the machine (a transfer accepted in a race, put here directly) is not accepted.
+async fn an_amendment_and_a_transfer_wait_for_each_other(app: TestApp) {
+    let w = world(&app).await;
+    let m = registered(&app, &w, &w.plain_site, 1, json!({})).await;
+    let (buyer_org, buyer) = contractor(&app, "amend.buyer").await;
+    let me = expect_status(app.get_as(&buyer, "/api/v1/organizations/me").await, 200).await;
+    let offer = json!({"buyer_uscc": me["uscc"]});
+    let start = format!("/api/v1/machines/{}/transfers", id_of(&m));
+    let a = pending(&app, &w.builder, &m, json!({"engine_maker": "玉柴"})).await;
+    assert_error(app.post_as(&w.builder, &start, &offer).await, 409, "amendment_pending").await;
+    let withdraw = format!("/api/v1/amendments/{}/withdraw", id_of(&a));
+    expect_status(app.post_as(&w.builder, &withdraw, &json!({})).await, 200).await;
+    let t = expect_status(app.post_as(&w.builder, &start, &offer).await, 201).await;
+    assert_error(ask(&app, &w.builder, &m, json!({"engine_maker": "玉柴"})).await, 409, "transfer_pending").await;
+    let cancel = format!("/api/v1/transfers/{}/cancel", id_of(&t));
+    expect_status(app.post_as(&w.builder, &cancel, &json!({})).await, 200).await;
+    let a = pending(&app, &w.builder, &m, json!({"engine_maker": "玉柴"})).await;
+    // The machine moves to the buyer while the amendment waits (as a race with an acceptance
+    // would leave it): the county cannot accept the former owner's amendment.
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+    let id = Uuid::parse_str(&id_of(&m)).expect("id");
+    let row =
+        app::db::entities::machine::Entity::find_by_id(id).one(&app.state.db).await.expect("db").expect("machine");
+    let mut row: app::db::entities::machine::ActiveModel = row.into();
+    row.organization_id = Set(buyer_org);
+    row.update(&app.state.db).await.expect("hand over");
+    assert_error(decide(&app, &w.xiaodian, &a, json!({"decision": "accept"})).await, 409, "owner_changed").await;
+    let still = expect_status(app.get_as(&w.xiaodian, &format!("/api/v1/amendments/{}", id_of(&a))).await, 200).await;
+    assert_eq!(still["status"], "pending", "nothing changed");
+    let facts = expect_status(app.get_as(&w.xiaodian, &format!("/api/v1/machines/{}", id_of(&m))).await, 200).await;
+    assert_eq!(facts["engine_maker"], m["engine_maker"], "the machine keeps its facts");
 }

@@ -31,7 +31,7 @@ pub fn router() -> Router<AppState> {
         (status = 201, description = "`status: pending`, routed to the county that issued the code", body = Amendment),
         (status = 403, description = "Not a construction unit", body = ErrorBody),
         (status = 404, description = "No such machine in the caller's unit", body = ErrorBody),
-        (status = 409, description = "`not_registered` (edit the machine directly), `amendment_pending` (one at a time), or `duplicate_identifier`", body = ErrorBody),
+        (status = 409, description = "`not_registered` (edit the machine directly), `amendment_pending` (one at a time), `transfer_pending` (the machine is being handed over), or `duplicate_identifier`", body = ErrorBody),
         (status = 422, description = "`fields`: a key that is no registered fact (`not_registered_fact`), a value the machine rules refuse, `changes: no_change`, `reason`", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = [])))]
@@ -91,7 +91,7 @@ pub async fn read(
         (status = 200, body = Amendment),
         (status = 403, description = "Not an inspector of the issuing county", body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "`illegal_transition` (not pending), `evidence_required` (no photo yet), `amendment_stale` (the machine's facts moved since), `duplicate_identifier`", body = ErrorBody),
+        (status = 409, description = "`illegal_transition` (not pending), `evidence_required` (no photo yet), `amendment_stale` (the machine's facts moved since), `owner_changed` (the machine changed owner since it was asked), `duplicate_identifier`", body = ErrorBody),
         (status = 422, description = "Return without a reason, or a value today's rules refuse", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = [])))]

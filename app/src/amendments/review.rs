@@ -27,7 +27,8 @@ use uuid::Uuid;
 /// Accepts or returns a pending amendment. 404 outside the caller's scope, 403 for anyone but
 /// an inspector of the issuing county, 422 for a return without a reason, 409 when it is no
 /// longer pending (`illegal_transition`), has no evidence photo yet (`evidence_required`), or
-/// the machine's facts moved since it was asked (`amendment_stale`).
+/// the machine's facts moved since it was asked (`amendment_stale`), or the machine changed owner
+/// since (`owner_changed`).
 #[tracing::instrument(skip(state, input), fields(user = %principal.username))]
 pub async fn review(state: &AppState, principal: &Principal, id: Uuid, input: ReviewInput) -> ServiceResult<Amendment> {
     let a = find_visible(state, principal, id).await?;
@@ -109,6 +110,11 @@ async fn apply(
         q = q.lock_exclusive();
     }
     let m = q.one(txn).await?.ok_or_else(|| ServiceError::internal("amended machine vanished"))?;
+    // Read under the machine's lock: a unit that no longer owns the machine (a transfer accepted
+    // meanwhile) no longer speaks for its facts.
+    if m.organization_id != a.organization_id {
+        return Err(AppError::conflict("owner_changed").into());
+    }
     let kinds = photo_kinds(txn, &[m.id]).await?.remove(&m.id).unwrap_or_default();
     let before = to_dto(m.clone(), kinds.clone())?;
     let changes = changes_of(a)?;

@@ -236,10 +236,16 @@ pub async fn history(
     Ok(Page { items: to_dtos(&state.db, principal, page.items).await?, next_cursor: page.next_cursor })
 }
 
+/// Whether `machine_id` has an amendment waiting for review.
+pub async fn pending_for(db: &impl sea_orm::ConnectionTrait, machine_id: Uuid) -> ServiceResult<bool> {
+    let found = amendment::Entity::find().filter(amendment::Column::PendingMachineId.eq(machine_id)).one(db).await?;
+    Ok(found.is_some())
+}
+
 /// Asks for an amendment of a registered machine of the caller's unit: the new values are
 /// checked with the machine rules and the registry (as if the machine were edited), at least
 /// one must differ, and the machine may have one pending amendment at a time (409
-/// `amendment_pending`). The issuing county's inspectors are notified.
+/// `amendment_pending`) and none while a transfer of it is pending (409 `transfer_pending`). The issuing county's inspectors are notified.
 #[tracing::instrument(skip(state, input), fields(user = %principal.username))]
 pub async fn submit(
     state: &AppState,
@@ -271,9 +277,12 @@ pub async fn submit(
     let mut errors = FieldErrors::new();
     check_against_registry(&state.db, &after, Some(m.id), &mut errors).await?;
     raise(errors)?;
-    let pending = amendment::Entity::find().filter(amendment::Column::PendingMachineId.eq(m.id)).one(&state.db).await?;
-    if pending.is_some() {
+    if pending_for(&state.db, m.id).await? {
         return Err(AppError::conflict("amendment_pending").into());
+    }
+    // A machine being handed over keeps its facts until the buyer has it or the offer ends.
+    if crate::transfers::service::pending_for(&state.db, m.id).await? {
+        return Err(AppError::conflict("transfer_pending").into());
     }
     let row = amendment::Model {
         id: Uuid::now_v7(),

@@ -31,7 +31,7 @@ pub fn router() -> Router<AppState> {
         (status = 201, description = "Pending; `awaiting_permission_from` lists the counties of unresolved cases that must allow it", body = Transfer),
         (status = 403, description = "Not the unit's administrator", body = ErrorBody),
         (status = 404, description = "Not a machine of the caller's unit", body = ErrorBody),
-        (status = 409, description = "`not_registered`, `transfer_pending` (one pending transfer per machine), or `owner_changed` (the machine changed owner meanwhile)", body = ErrorBody),
+        (status = 409, description = "`not_registered`, `transfer_pending` (one pending transfer per machine), `amendment_pending` (the unit's amendment of the machine awaits review), or `owner_changed` (the machine changed owner meanwhile)", body = ErrorBody),
         (status = 422, description = "`buyer_uscc` invalid, unknown or the caller's own; `transfer_on` in the past", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = [])))]

@@ -234,6 +234,16 @@ pub async fn list(
 }
 
 /// 409 when the machine already has a pending transfer.
+/// Whether `machine_id` has a pending transfer.
+pub async fn pending_for(db: &impl sea_orm::ConnectionTrait, machine_id: Uuid) -> ServiceResult<bool> {
+    let found = machine_transfer::Entity::find()
+        .filter(machine_transfer::Column::MachineId.eq(machine_id))
+        .filter(machine_transfer::Column::Status.eq(TransferStatus::Pending.as_str()))
+        .one(db)
+        .await?;
+    Ok(found.is_some())
+}
+
 fn already_pending() -> ServiceError {
     AppError::conflict("transfer_pending").into()
 }
@@ -282,13 +292,13 @@ pub async fn start(
         .map_err(|_| ServiceError::internal("stored registration code"))?
         .county()
         .to_owned();
-    let pending = machine_transfer::Entity::find()
-        .filter(machine_transfer::Column::MachineId.eq(m.id))
-        .filter(machine_transfer::Column::Status.eq(TransferStatus::Pending.as_str()))
-        .one(&state.db)
-        .await?;
-    if pending.is_some() {
+    if pending_for(&state.db, m.id).await? {
         return Err(already_pending());
+    }
+    // The seller's amendment of the machine's facts is decided (or withdrawn) first: the county
+    // reviews what the owner asked, and the buyer takes the machine as registered.
+    if crate::amendments::service::pending_for(&state.db, m.id).await? {
+        return Err(AppError::conflict("amendment_pending").into());
     }
     let id = Uuid::now_v7();
     let row = machine_transfer::ActiveModel {
