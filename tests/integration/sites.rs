@@ -17,6 +17,7 @@ db_tests!(
     positions_lie_in_the_county_bounds,
     sites_are_seen_by_their_unit_and_their_county,
     site_list_pages,
+    a_zone_decision_on_an_older_reading_is_refused,
 );
 
 /// Marks `site` in or out of the zone as `client` (an official of its county or city): 200.
@@ -325,4 +326,29 @@ async fn site_list_pages(app: TestApp) {
     assert_eq!(seen, created, "newest first, each once");
     let err = assert_error(app.get_as(&client, "/api/v1/sites?cursor=garbage").await, 422, "validation_failed").await;
     assert_field(&err, "cursor", &FieldError::new("invalid"));
+}
+
+/// Two officials read the site; the first decides, the second decides on what it had read: 409
+/// `stale_version` naming the current version, and the first decision stands. With the version
+/// read again the second decision applies.
+async fn a_zone_decision_on_an_older_reading_is_refused(app: TestApp) {
+    let (_org, unit) = contractor(&app, "zone.reading").await;
+    let site =
+        expect_status(app.post_as(&unit, "/api/v1/sites", &site_input(&app, "复核工地", "140105")).await, 201).await;
+    let county = inspector(&app, "zone.county", "140105").await;
+    app.user("zone.city", Role::CityOfficer, Some("140100"), None).await;
+    let city = app.signed_in("zone.city").await;
+    let path = format!("/api/v1/sites/{}/zone", id_of(&site));
+    let read = site["version"].clone();
+    let first = json!({"in_zone": false, "reason": "位于建成区外", "version": read});
+    let decided = expect_status(app.post_as(&county, &path, &first).await, 200).await;
+    assert_eq!(decided["low_emission_zone"], false);
+    let second = json!({"in_zone": true, "reason": "位于城区建成区内", "version": read});
+    let refused = assert_error(app.post_as(&city, &path, &second).await, 409, "stale_version").await;
+    assert_eq!(refused["error"]["details"]["current_version"], json!(decided["version"].to_string()), "{refused}");
+    let now = expect_status(app.get_as(&city, &format!("/api/v1/sites/{}", id_of(&site))).await, 200).await;
+    assert_eq!((now["low_emission_zone"].clone(), now["version"].clone()), (json!(false), decided["version"].clone()));
+    let again = json!({"in_zone": true, "reason": "位于城区建成区内", "version": now["version"]});
+    let after = expect_status(app.post_as(&city, &path, &again).await, 200).await;
+    assert_eq!(after["low_emission_zone"], true);
 }

@@ -78,7 +78,9 @@ pub fn SitePage() -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(id) = id() else { return };
-        let mut input = ZoneDecisionInput { in_zone: in_zone.get() == "in", reason: reason.get() };
+        // The version the official is looking at: a decision on an older reading is refused.
+        let version = site.get_untracked().and_then(Result::ok).map(|s| s.version);
+        let mut input = ZoneDecisionInput { in_zone: in_zone.get() == "in", reason: reason.get(), version };
         let errors = validate_decision(&mut input);
         if !errors.is_empty() {
             local.set(Some(errors));

@@ -71,7 +71,7 @@ pub async fn read(
         (status = 200, description = "The site with its zone membership and the decision", body = Site),
         (status = 403, description = "Not a county inspector or city officer (the site's construction unit included)", body = ErrorBody),
         (status = 404, description = "The site is not in the caller's county or city", body = ErrorBody),
-        (status = 409, description = "`stale_version`: decided by someone else at the same moment", body = ErrorBody),
+        (status = 409, description = "`stale_version`: the site changed since the `version` sent was read (another official decided), or at the same moment", body = ErrorBody),
         (status = 422, description = "`reason` required, at most 500 characters", body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = [])))]

@@ -74,6 +74,11 @@ pub struct ZoneDecisionInput {
     /// Why (required): e.g. "outside the built-up area named in the city's notice".
     #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 500))]
     pub reason: String,
+    /// The site's `version` as the official read it: a decision made on an older reading (the
+    /// site changed, or another official decided since) is 409 `stale_version`. The page always
+    /// sends it; without it the decision applies to the site as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i32>,
 }
 
 /// Normalises a decision in place and returns every broken rule.
@@ -120,7 +125,7 @@ mod tests {
 
     #[test]
     fn a_reason_is_required() {
-        let mut d = ZoneDecisionInput { in_zone: false, reason: "  ".into() };
+        let mut d = ZoneDecisionInput { in_zone: false, reason: "  ".into(), version: None };
         assert_eq!(validate_decision(&mut d).first("reason").map(|e| e.code.as_str()), Some("required"));
         d.reason = "x".repeat(REASON_MAX + 1);
         assert_eq!(validate_decision(&mut d).first("reason").map(|e| e.code.as_str()), Some("length"));

@@ -163,6 +163,9 @@ pub async fn decide(
     principal.require(&ZONE_DECIDERS)?;
     let current = super::service::find_visible(state, principal, id).await?;
     validate_decision(&mut input).into_result()?;
+    if input.version.is_some_and(|read| read != current.version) {
+        return Err(crate::machines::service::stale(current.version));
+    }
     let now = state.clock.now();
     let today = crate::dates::china_date(now);
     let txn = state.db.begin().await?;
