@@ -6,6 +6,7 @@ use crate::db_tests;
 use crate::helpers::{
     PASSWORD, TestApp, assert_error, assert_field, contractor, expect_status, id_of, inspector, machine_input,
 };
+use crate::helpers::{page_html as page, signed_in_with_language as browser};
 use app::auth::Role;
 use app::auth::service::{Credential, Principal};
 use app::error::{AppError, FieldError};
@@ -792,22 +793,6 @@ async fn division_import_is_for_sysadmins_and_readable_files(app: TestApp) {
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} missing from the OpenAPI document");
     }
-}
-
-/// A client signed in as `username` that asks for pages in `lang` (the language cookie).
-async fn browser(app: &TestApp, username: &str, lang: &str) -> reqwest::Client {
-    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-    jar.add_cookie_str(&format!("nrmm_lang={lang}; Path=/"), &app.url("/").parse().expect("url"));
-    let client = TestApp::client_builder().cookie_provider(jar).build().expect("client");
-    let resp = app.post_as(&client, "/api/v1/auth/login", &json!({"username": username, "password": PASSWORD})).await;
-    assert_eq!(resp.status().as_u16(), 200, "login {username}");
-    client
-}
-
-async fn page(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
-    let resp = app.get_as(client, path).await;
-    assert_eq!(resp.status().as_u16(), 200, "{path}");
-    resp.text().await.expect("html")
 }
 
 async fn admin_pages_render_on_the_server(app: TestApp) {

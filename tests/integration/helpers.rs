@@ -391,6 +391,23 @@ pub async fn raw_request(addr: SocketAddr, head: &str, body_prefix: &[u8]) -> St
     String::from_utf8_lossy(&buf[..n]).into_owned()
 }
 
+/// A client signed in as `username` that asks for pages in `lang` (the language cookie).
+pub async fn signed_in_with_language(app: &TestApp, username: &str, lang: &str) -> reqwest::Client {
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    jar.add_cookie_str(&format!("nrmm_lang={lang}; Path=/"), &app.url("/").parse().expect("url"));
+    let client = TestApp::client_builder().cookie_provider(jar).build().expect("client");
+    let resp = app.post_as(&client, "/api/v1/auth/login", &j!({"username": username, "password": PASSWORD})).await;
+    assert_eq!(resp.status().as_u16(), 200, "login {username}");
+    client
+}
+
+/// The HTML of the page at `path` as `client` sees it (200 expected).
+pub async fn page_html(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
+    let resp = app.get_as(client, path).await;
+    assert_eq!(resp.status().as_u16(), 200, "{path}");
+    resp.text().await.expect("html")
+}
+
 /// Reads a JSON body.
 pub async fn json(resp: reqwest::Response) -> Value {
     let text = resp.text().await.expect("body");
