@@ -22,6 +22,7 @@ mod m20261206_000032_limit_tables_by_division;
 mod m20261206_000040_accounts_disabled_by;
 mod m20261206_000050_login_throttle;
 mod m20261206_000051_token_expiry;
+mod m20261206_000060_decider_references;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000051_token_expiry::Migration),
             Box::new(m20261206_000010_create_amendments::Migration),
             Box::new(m20261206_000040_accounts_disabled_by::Migration),
+            Box::new(m20261206_000060_decider_references::Migration),
         ]
     }
 }

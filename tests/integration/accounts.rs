@@ -238,22 +238,26 @@ async fn a_unit_keeps_an_active_administrator(app: TestApp) {
     // Staff are no administrators: disabling them never touches the rule.
     expect_status(app.post_as(&a_client, &unit_path(&worker.to_string(), "disable"), &json!({})).await, 200).await;
 
-    // A request of an administrator whose own account was disabled meanwhile (the race the rule
-    // guards) cannot disable or demote the one active administrator left.
+    // A request of an administrator whose own account was disabled meanwhile (read before the
+    // unit's lock) cannot disable or demote the one active administrator left: under the lock
+    // the caller is no administrator any more (403).
     app::auth::service::set_active(&app.state.db, a_id, false, app.clock.now()).await.expect("disable a");
     let stale = principal(a_id, "keep.a", Role::ContractorAdmin, Some(org));
     let err = app::orgs::service::set_staff_active(&app.state, &stale, b, false).await.map_err(AppError::from);
-    assert_eq!(err.err().map(|e| e.code().to_owned()), Some("last_unit_admin".into()));
+    assert_eq!(err.err().map(|e| e.code().to_owned()), Some("forbidden".into()));
     let demote = app::orgs::StaffRoleChange { role: Role::ContractorStaff };
     let err = app::orgs::service::change_staff_role(&app.state, &stale, b, demote).await.map_err(AppError::from);
-    assert_eq!(err.err().map(|e| e.code().to_owned()), Some("last_unit_admin".into()));
+    assert_eq!(err.err().map(|e| e.code().to_owned()), Some("forbidden".into()));
     assert_eq!(login_status(&app, "keep.b").await, 200, "still an active administrator");
     let b_client = app.signed_in("keep.b").await;
     let b_view = staff_entry(&app, &b_client, "keep.b").await;
     assert_eq!((b_view["role"].as_str(), b_view["is_active"].as_bool()), (Some("contractor_admin"), Some(true)));
-    // Promoting is always possible, the last administrator or not.
+    // Nor promote anyone: a caller who is no administrator any more changes nothing.
     let promote = app::orgs::StaffRoleChange { role: Role::ContractorAdmin };
-    app::orgs::service::change_staff_role(&app.state, &stale, b, promote).await.expect("promote");
+    let err = app::orgs::service::change_staff_role(&app.state, &stale, worker, promote).await.map_err(AppError::from);
+    assert_eq!(err.err().map(|e| e.code().to_owned()), Some("forbidden".into()));
+    let worker_view = staff_entry(&app, &b_client, "keep.staff").await;
+    assert_eq!(worker_view["role"].as_str(), Some("contractor_staff"));
 
     // An official with reach over the account may disable a unit's last administrator: an
     // enforcement decision, which the unit cannot undo.
@@ -315,8 +319,9 @@ async fn unit_admins_disabling_each_other_at_once_leave_one(app: TestApp) {
         let (ra, rb) = tokio::join!(app.post_as(&ca, &path_b, &empty), app.post_as(&cb, &path_a, &empty));
         let mut statuses = [ra.status().as_u16(), rb.status().as_u16()];
         statuses.sort();
-        // The loser is refused as the last administrator, or was signed out by the winner first.
-        assert!(statuses == [200, 409] || statuses == [200, 401], "round {round}: {statuses:?}");
+        // The loser is refused as the last administrator, was signed out by the winner first, or
+        // was disabled by the winner while its request waited for the unit's lock.
+        assert!(matches!(statuses, [200, 409] | [200, 401] | [200, 403]), "round {round}: {statuses:?}");
         let left = active_admins(&app).await;
         assert_eq!(left.len(), 1, "round {round}: {left:?}");
         let (winner, loser) = if left[0] == "race.a" { ("race.a", b) } else { ("race.b", a) };

@@ -129,6 +129,27 @@ async fn local_tables_are_checked(app: TestApp) {
     no_three["rows"].as_array_mut().expect("rows").retain(|r| r["class"] != "III");
     let err = assert_error(publish(&app, &taiyuan, &no_three).await, 422, "validation_failed").await;
     assert_field(&err, "rows", &FieldError::new("class_not_covered").with("class", "III"));
+    // A row the parent lacks is held to the row the parent judges with: nationally a zone
+    // machine below 37 kW is judged with class II, so a class III row for it may not be laxer.
+    let mut extra_three = table(&base, "TY-X3", today, 0.8);
+    let small_two = base["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["class"] == "II" && r["power_max_kw"] == 37.0)
+        .cloned()
+        .expect("class II, 19-37 kW");
+    let rows = extra_three["rows"].as_array_mut().expect("rows");
+    rows.push(json!({"class": "III", "power_min_kw": null, "power_max_kw": 37.0,
+        "k_limit": small_two["k_limit"].as_f64().expect("k") + 0.5, "ringelmann_max": 1}));
+    let position = rows.len();
+    let err = assert_error(publish(&app, &taiyuan, &extra_three).await, 422, "validation_failed").await;
+    let expected = FieldError::new("laxer_row")
+        .with("position", position)
+        .with("class", "III")
+        .with("k_limit", small_two["k_limit"].as_f64().expect("k"))
+        .with("ringelmann_max", small_two["ringelmann_max"].as_i64().expect("level"));
+    assert_field(&err, "rows", &expected);
     // Not in the past.
     let err = assert_error(
         publish(&app, &taiyuan, &table(&base, "TY-OLD", today - Duration::days(1), 0.7)).await,

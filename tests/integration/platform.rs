@@ -5,7 +5,12 @@ use crate::db_tests;
 use crate::helpers::{TestApp, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-db_tests!(health_and_readiness, request_ids_are_returned, pages_render_in_chinese_by_default_and_english_on_request);
+db_tests!(
+    health_and_readiness,
+    request_ids_are_returned,
+    pages_render_in_chinese_by_default_and_english_on_request,
+    who_decided_is_always_an_account
+);
 
 async fn health_and_readiness(app: TestApp) {
     let resp = app.get("/healthz").await;
@@ -358,6 +363,41 @@ async fn openapi_document_is_complete() {
                     let schema = r["content"]["application/json"]["schema"]["$ref"].as_str().unwrap_or_default();
                     assert!(schema.starts_with("#/components/schemas/"), "{what} {status}: a JSON error body");
                 }
+            }
+        }
+    }
+}
+
+/// `sites.zone_decided_by` and `users.disabled_by` name an account or nothing: the database
+/// refuses any other value (foreign keys to `users`, on both databases).
+async fn who_decided_is_always_an_account(app: TestApp) {
+    use app::db::entities::{site, user};
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let (org, builder) = crate::helpers::contractor(&app, "decider.fk").await;
+    let site = crate::helpers::create_site(&app, &builder, "FK 工地", "140105").await;
+    let site_id: uuid::Uuid = site["id"].as_str().and_then(|s| s.parse().ok()).expect("site id");
+    let staff = app.user("decider.staff", app::auth::Role::ContractorStaff, None, Some(org)).await;
+    let inspector = app.user("decider.inspector", app::auth::Role::CountyInspector, Some("140105"), None).await;
+    let db = &app.state.db;
+    for who in [uuid::Uuid::now_v7(), inspector] {
+        let on_site = site::Entity::update_many()
+            .col_expr(site::Column::ZoneDecidedBy, Expr::value(who))
+            .filter(site::Column::Id.eq(site_id))
+            .exec(db)
+            .await;
+        let on_user = user::Entity::update_many()
+            .col_expr(user::Column::DisabledBy, Expr::value(who))
+            .filter(user::Column::Id.eq(staff))
+            .exec(db)
+            .await;
+        if who == inspector {
+            assert_eq!(on_site.expect("an account is accepted").rows_affected, 1);
+            assert_eq!(on_user.expect("an account is accepted").rows_affected, 1);
+        } else {
+            for refused in [on_site.map(|_| ()), on_user.map(|_| ())] {
+                let e = refused.expect_err("an unknown account is refused");
+                assert!(e.to_string().to_lowercase().contains("foreign key"), "{e}");
             }
         }
     }

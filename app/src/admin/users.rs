@@ -251,22 +251,6 @@ pub async fn create(state: &AppState, principal: &Principal, input: NewUserInput
     Ok(created)
 }
 
-/// On SQLite, takes the one writer lock before the first read of a change, so two concurrent
-/// changes queue instead of the later failing at commit (the statement changes nothing).
-/// PostgreSQL needs nothing here: [`keep_a_sysadmin`] locks the rows that matter, in id order.
-async fn lock_for_change(db: &impl ConnectionTrait, id: Uuid) -> ServiceResult<()> {
-    use sea_orm::sea_query::Expr;
-    if !crate::db::is_sqlite(db) {
-        return Ok(());
-    }
-    user::Entity::update_many()
-        .col_expr(user::Column::Id, Expr::col(user::Column::Id))
-        .filter(user::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
 /// Refuses to leave the system without an active administrator: `target` (an active system
 /// administrator about to be disabled or demoted) must not be the last. The active system
 /// administrators are locked first on PostgreSQL, so two such changes cannot both pass.
@@ -297,7 +281,7 @@ pub async fn set_user_active(
 ) -> ServiceResult<AdminUser> {
     let reach = Reach::of(&state.db, principal).await?;
     let txn = state.db.begin().await?;
-    lock_for_change(&txn, id).await?;
+    crate::db::sqlite_write_lock(&txn).await?;
     let u = target(&txn, &reach, id).await?;
     if u.id == principal.user_id {
         return Err(AppError::conflict("cannot_disable_self").into());
@@ -391,7 +375,7 @@ pub async fn change_role(
     let reach = Reach::of(&state.db, principal).await?;
     let division = change.division_code.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty());
     let txn = state.db.begin().await?;
-    lock_for_change(&txn, id).await?;
+    crate::db::sqlite_write_lock(&txn).await?;
     let u = target(&txn, &reach, id).await?;
     if u.id == principal.user_id {
         return Err(AppError::conflict("cannot_change_own_role").into());

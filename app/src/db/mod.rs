@@ -69,3 +69,27 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
 pub fn is_sqlite(db: &impl sea_orm::ConnectionTrait) -> bool {
     db.get_database_backend() == DbBackend::Sqlite
 }
+
+/// On SQLite, takes the database's one write lock now, before the first read of a change, so
+/// that two concurrent changes queue instead of the later failing at commit (SQLite
+/// transactions begin deferred; the statement changes nothing). Nothing on PostgreSQL, where
+/// callers lock the rows that matter.
+pub async fn sqlite_write_lock(db: &impl sea_orm::ConnectionTrait) -> Result<(), DbErr> {
+    if is_sqlite(db) {
+        db.execute_unprepared("UPDATE divisions SET code = code WHERE 1 = 0").await?;
+    }
+    Ok(())
+}
+
+/// Makes a transaction the only writer of `table` until it ends, before its first read, so
+/// that what it checks cannot change under it: on PostgreSQL an `EXCLUSIVE` table lock (reads
+/// go on, other writers of the table wait); on SQLite the one write lock
+/// ([`sqlite_write_lock`]). For rare changes checked against other rows of the same table,
+/// such as publishing a limit table. `table` is a name from the schema, never input.
+pub async fn lock_table_for_writes(db: &impl sea_orm::ConnectionTrait, table: &'static str) -> Result<(), DbErr> {
+    if is_sqlite(db) {
+        return sqlite_write_lock(db).await;
+    }
+    db.execute_unprepared(&format!("LOCK TABLE {table} IN EXCLUSIVE MODE")).await?;
+    Ok(())
+}

@@ -264,12 +264,13 @@ pub fn check_readings(readings: Readings<'_>) -> FieldErrors {
     errors
 }
 
-/// The class judged: outside a zone the machine's own; inside, the zone's required class where
-/// the table has a row of it for the power, else the next laxer class that has one (never laxer
-/// than the machine's own): class III for P ≥ 37 kW, class II below.
-fn judged_class(table: &[LimitRow], own: LimitClass, zone: Option<&ZoneRule>, power: f64) -> LimitClass {
-    let Some(zone) = zone else { return own };
-    let mut class = Ord::max(own, zone.required_class);
+/// The class judged: outside a zone (`required` is `None`) the machine's own; inside, the
+/// zone's required class where the table has a row of it for the power, else the next laxer
+/// class that has one (never laxer than the machine's own): class III for P ≥ 37 kW, class II
+/// below.
+fn judged_class(table: &[LimitRow], own: LimitClass, required: Option<LimitClass>, power: f64) -> LimitClass {
+    let Some(required) = required else { return own };
+    let mut class = Ord::max(own, required);
     while class > own && row_for(table, class, power).is_none() {
         match class.laxer() {
             Some(next) => class = next,
@@ -277,6 +278,19 @@ fn judged_class(table: &[LimitRow], own: LimitClass, zone: Option<&ZoneRule>, po
         }
     }
     class
+}
+
+/// The row of `table` (with its index) that judges a machine of class `own` and power
+/// `power_kw`, inside a zone requiring `required` when that is `Some`: the one rule of
+/// [`evaluate`], also used to hold a local table against the table it narrows.
+pub fn judged_row(
+    table: &[LimitRow],
+    own: LimitClass,
+    required: Option<LimitClass>,
+    power_kw: f64,
+) -> Option<(usize, &LimitRow)> {
+    let class = judged_class(table, own, required, power_kw);
+    table.iter().enumerate().find(|(_, r)| r.class == class && r.covers(power_kw))
 }
 
 /// The verdict for a machine and its readings against `table`, inside the zone `zone` when it
@@ -329,8 +343,10 @@ pub fn evaluate(
     }
 
     let power = machine.rated_power_kw;
-    let class = judged_class(table, LimitClass::for_stage(machine.emission_stage), zone.as_ref(), power);
-    let Some(row) = row_for(table, class, power) else {
+    let own = LimitClass::for_stage(machine.emission_stage);
+    let required = zone.map(|z| z.required_class);
+    let Some((_, row)) = judged_row(table, own, required, power) else {
+        let class = judged_class(table, own, required, power);
         return Err(FieldErrors::single(
             "rated_power_kw",
             FieldError::new("no_limit_row").with("class", class.as_str()),
@@ -352,7 +368,7 @@ pub fn evaluate(
     }
     Ok(Evaluation {
         verdict: if reasons.is_empty() { Verdict::Pass } else { Verdict::Fail },
-        limit_class: Some(class),
+        limit_class: Some(row.class),
         limit_k: Some(row.k_limit),
         mean_k,
         ringelmann_max: Some(row.ringelmann_max),

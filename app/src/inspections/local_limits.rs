@@ -13,9 +13,10 @@
 //! The chosen table is therefore never laxer than a table above it that it was not checked
 //! against.
 
-use super::compliance::{LimitClass, LimitRow};
+use super::compliance::{LimitClass, LimitRow, judged_row};
 use crate::error::{FieldError, FieldErrors};
 use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// When a table took effect and when it was published: what [`pick_in_force`] compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,53 +41,69 @@ pub fn pick_in_force(levels: &[Option<TableStamp>]) -> Option<usize> {
     chosen.map(|(i, _)| i)
 }
 
-fn band(r: &LimitRow) -> (f64, f64) {
-    (r.power_min_kw.unwrap_or(0.0), r.power_max_kw.unwrap_or(f64::INFINITY))
-}
-
-fn overlaps(a: (f64, f64), b: (f64, f64)) -> bool {
-    a.0 < b.1 && b.0 < a.1
-}
-
-/// Whether `bands` (of one class) together cover `wanted` without a gap.
-fn covers(mut bands: Vec<(f64, f64)>, wanted: (f64, f64)) -> bool {
-    bands.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut reached = wanted.0;
-    for (start, end) in bands {
-        if start <= reached && end > reached {
-            reached = end;
-        }
+/// The powers at which two tables can judge differently: every band edge of either, a power
+/// inside each stretch between two edges, and one above the last edge (bands are
+/// `[min, max)`, so nothing changes between these).
+fn probe_powers(a: &[LimitRow], b: &[LimitRow]) -> Vec<f64> {
+    let mut edges: Vec<f64> = vec![0.0];
+    edges.extend(a.iter().chain(b).flat_map(|r| [r.power_min_kw, r.power_max_kw]).flatten());
+    edges.retain(|e| e.is_finite() && *e >= 0.0);
+    edges.sort_by(f64::total_cmp);
+    edges.dedup();
+    let mut probes = Vec::with_capacity(edges.len() * 2);
+    for pair in edges.windows(2) {
+        probes.push(pair[0]);
+        probes.push((pair[0] + pair[1]) / 2.0);
     }
-    reached >= wanted.1
+    if let Some(last) = edges.last() {
+        probes.push(*last);
+        probes.push(last + 1.0);
+    }
+    probes
 }
 
-/// The rows of a local table that are laxer than the table it narrows: every row must have a
-/// k limit and a Ringelmann maximum not higher than those of each row of `parent` of the same
-/// class whose power band it overlaps (`laxer_row`, naming the row's `position` and the
-/// parent's limits), and every band the parent has limits for must keep limits of that class
-/// (`class_not_covered`) — a missing class III row would judge a zone machine with class II.
+/// The rows of a local table that would judge some machine more leniently than the table it
+/// narrows. For every power, every class a machine has outside a zone (I and II) and every
+/// class a zone may require, the row the local table judges with ([`judged_row`], the rule of
+/// the verdict) is held against the row the parent judges with: where the parent has one, the
+/// local table must judge with a class at least as strict (`class_not_covered`, naming the
+/// class — a missing class III row would judge a zone machine with class II) and with a k
+/// limit and a Ringelmann maximum not higher (`laxer_row`, naming the row's `position` and the
+/// parent's limits). Each row and class is named once, rows in order.
 pub fn narrowing_errors(rows: &[LimitRow], parent: &[LimitRow]) -> FieldErrors {
-    let mut errors = FieldErrors::new();
-    for (i, row) in rows.iter().enumerate() {
-        let laxer = parent.iter().find(|p| {
-            p.class == row.class
-                && overlaps(band(p), band(row))
-                && (row.k_limit > p.k_limit || row.ringelmann_max > p.ringelmann_max)
-        });
-        if let Some(p) = laxer {
-            let e = FieldError::new("laxer_row")
-                .with("position", i + 1)
-                .with("class", row.class.as_str())
-                .with("k_limit", p.k_limit)
-                .with("ringelmann_max", p.ringelmann_max);
-            errors.add("rows", e);
+    const OWN: [LimitClass; 2] = [LimitClass::I, LimitClass::II];
+    let zone_classes = [None, Some(LimitClass::I), Some(LimitClass::II), Some(LimitClass::III)];
+    let mut laxer: BTreeMap<usize, FieldError> = BTreeMap::new();
+    let mut uncovered: BTreeSet<LimitClass> = BTreeSet::new();
+    for power in probe_powers(rows, parent) {
+        for own in OWN {
+            for required in zone_classes {
+                let Some((_, p)) = judged_row(parent, own, required, power) else { continue };
+                match judged_row(rows, own, required, power) {
+                    Some((_, mine)) if mine.class < p.class => {
+                        uncovered.insert(p.class);
+                    }
+                    None => {
+                        uncovered.insert(p.class);
+                    }
+                    Some((i, mine)) if mine.k_limit > p.k_limit || mine.ringelmann_max > p.ringelmann_max => {
+                        laxer.entry(i).or_insert_with(|| {
+                            FieldError::new("laxer_row")
+                                .with("position", i + 1)
+                                .with("class", mine.class.as_str())
+                                .with("k_limit", p.k_limit)
+                                .with("ringelmann_max", p.ringelmann_max)
+                        });
+                    }
+                    Some(_) => {}
+                }
+            }
         }
     }
-    for class in LimitClass::ALL {
-        let mine: Vec<(f64, f64)> = rows.iter().filter(|r| r.class == class).map(band).collect();
-        if parent.iter().filter(|p| p.class == class).any(|p| !covers(mine.clone(), band(p))) {
-            errors.add("rows", FieldError::new("class_not_covered").with("class", class.as_str()));
-        }
+    let mut errors = FieldErrors::new();
+    laxer.into_values().for_each(|e| errors.add("rows", e));
+    for class in uncovered {
+        errors.add("rows", FieldError::new("class_not_covered").with("class", class.as_str()));
     }
     errors
 }
@@ -168,5 +185,41 @@ mod tests {
             ringelmann_max: 1,
         });
         assert!(narrowing_errors(&more, &national).is_empty());
+    }
+
+    #[test]
+    fn a_row_the_parent_lacks_is_held_to_the_row_the_parent_judges_with() {
+        // Nationally a zone machine below 37 kW is judged with class II (no class III row
+        // there); a local class III row for it must not be laxer than that class II row.
+        let national = gb36886_2018();
+        let class_two_small = national.iter().find(|r| r.class == LimitClass::II && r.covers(20.0)).copied().unwrap();
+        let mut lax_three = national.clone();
+        lax_three.push(LimitRow {
+            class: LimitClass::III,
+            power_min_kw: None,
+            power_max_kw: Some(37.0),
+            k_limit: class_two_small.k_limit + 1.0,
+            ringelmann_max: 1,
+        });
+        let e = narrowing_errors(&lax_three, &national);
+        let found: Vec<(String, String)> =
+            e.0["rows"].iter().map(|e| (e.code.clone(), e.params["position"].clone())).collect();
+        assert_eq!(found, vec![("laxer_row".to_owned(), lax_three.len().to_string())]);
+        assert_eq!(e.0["rows"][0].params["k_limit"], class_two_small.k_limit.to_string());
+    }
+
+    #[test]
+    fn overlapping_rows_are_judged_as_the_verdict_would_use_them() {
+        // Two class II rows for 50 kW: the first one judges; a strict second row does not make
+        // a lax first one acceptable, and a lax row that never judges is harmless.
+        let national = gb36886_2018();
+        let big = national.iter().position(|r| r.class == LimitClass::II && r.covers(50.0)).unwrap();
+        let mut shadowed = national.clone();
+        shadowed.push(LimitRow { k_limit: 9.0, ..national[big] });
+        assert!(narrowing_errors(&shadowed, &national).is_empty(), "the pushed row never judges");
+        let mut lax_first = national.clone();
+        lax_first.insert(0, LimitRow { k_limit: 9.0, ..national[big] });
+        let e = narrowing_errors(&lax_first, &national);
+        assert_eq!(e.0["rows"].iter().map(|e| e.params["position"].as_str()).collect::<Vec<_>>(), vec!["1"]);
     }
 }

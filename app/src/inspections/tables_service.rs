@@ -237,18 +237,24 @@ pub async fn publishing_division(
 
 /// A local table's own rules: in force from today (China) or later, and no row laxer than the
 /// table it narrows (the choice of its parent chain on its effective date).
-async fn check_local(state: &AppState, division_code: &str, input: &LimitTableInput) -> ServiceResult<()> {
-    let today = crate::dates::china_date(state.clock.now());
+/// Read inside the publishing transaction, after [`crate::db::lock_table_for_writes`], so a
+/// parent table published at the same moment is either seen here or published after this one
+/// (and then supersedes it, see `local_limits`).
+async fn check_local(
+    db: &impl ConnectionTrait,
+    today: NaiveDate,
+    division_code: &str,
+    input: &LimitTableInput,
+) -> ServiceResult<()> {
     if input.effective_from < today {
         return Err(AppError::field("effective_from", "in_the_past").into());
     }
-    let mut levels = levels_of(&state.db, Some(division_code)).await?;
+    let mut levels = levels_of(db, Some(division_code)).await?;
     levels.pop();
-    let Some(parent) = choose(&state.db, &levels, input.effective_from).await? else {
+    let Some(parent) = choose(db, &levels, input.effective_from).await? else {
         return Err(AppError::field("effective_from", "no_parent_table").into());
     };
-    let parent =
-        with_rows(&state.db, vec![parent]).await?.pop().ok_or_else(|| ServiceError::internal("table vanished"))?;
+    let parent = with_rows(db, vec![parent]).await?.pop().ok_or_else(|| ServiceError::internal("table vanished"))?;
     narrowing_errors(&input.rows, &parent.rows).into_result()?;
     Ok(())
 }
@@ -265,12 +271,13 @@ pub async fn create_table(
 ) -> ServiceResult<LimitTable> {
     let division_code = table_division(&state.db, principal, input.division_code.as_deref()).await?;
     validate_table(&mut input).into_result()?;
-    if let Some(code) = &division_code {
-        check_local(state, code, &input).await?;
-    }
     let now = state.clock.now();
     let id = Uuid::now_v7();
     let txn = state.db.begin().await?;
+    crate::db::lock_table_for_writes(&txn, "limit_tables").await?;
+    if let Some(code) = &division_code {
+        check_local(&txn, crate::dates::china_date(now), code, &input).await?;
+    }
     let inserted = limit_table::Entity::insert(limit_table::ActiveModel {
         id: Set(id),
         version: Set(input.version.clone()),

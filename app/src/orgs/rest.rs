@@ -74,7 +74,7 @@ pub async fn add_staff(
 /// Disables a user of the unit (their sessions end and their tokens are revoked).
 #[utoipa::path(post, path = "/api/v1/organizations/users/{id}/disable", tag = "organizations", params(("id" = Uuid, Path)),
     responses((status = 200, body = StaffUser), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, description = "`cannot_disable_self`; `last_unit_admin` (the unit's last active administrator); `disabled_by_authority` (already disabled by an official or a system administrator, `details.role`)", body = ErrorBody)),
+        (status = 409, description = "`cannot_disable_self`; `disabled_by_authority` (already disabled by an official or a system administrator, `details.role`)", body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
 pub async fn disable(
     State(state): State<AppState>,
@@ -105,7 +105,7 @@ pub async fn enable(
     responses((status = 200, body = StaffUser),
         (status = 403, description = "Not the unit's administrator, or a role other than `contractor_admin` / `contractor_staff`", body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "`cannot_change_own_role`, or `last_unit_admin` (the unit's last active administrator)", body = ErrorBody)),
+        (status = 409, description = "`cannot_change_own_role`", body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
 pub async fn change_role(
     State(state): State<AppState>,

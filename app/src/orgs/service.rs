@@ -200,17 +200,14 @@ pub async fn add_staff(state: &AppState, principal: &Principal, input: StaffInpu
 }
 
 /// Takes, before the first read of a change to a unit's accounts, the locks that make its checks
-/// hold until it commits: on SQLite the one write lock (a statement that changes nothing); on
-/// PostgreSQL every account of the unit, in id order. Two changes to one unit's administrators
-/// (two administrators demoting each other) then queue, and the second sees the first.
-async fn lock_unit(db: &impl ConnectionTrait, org: Uuid, target: Uuid) -> ServiceResult<()> {
-    use sea_orm::sea_query::Expr;
+/// hold until it commits: on SQLite the one write lock; on PostgreSQL every account of the unit,
+/// in id order. Two changes to one unit's administrators (two administrators demoting each
+/// other) then queue, and the second sees the first. Under the lock, the caller must still be
+/// an active administrator of the unit (403 otherwise: demoted or disabled since the request
+/// began).
+async fn lock_unit(db: &impl ConnectionTrait, org: Uuid, actor: Uuid) -> ServiceResult<()> {
     if crate::db::is_sqlite(db) {
-        user::Entity::update_many()
-            .col_expr(user::Column::Id, Expr::col(user::Column::Id))
-            .filter(user::Column::Id.eq(target))
-            .exec(db)
-            .await?;
+        crate::db::sqlite_write_lock(db).await?;
     } else {
         user::Entity::find()
             .filter(user::Column::OrganizationId.eq(org))
@@ -219,31 +216,22 @@ async fn lock_unit(db: &impl ConnectionTrait, org: Uuid, target: Uuid) -> Servic
             .all(db)
             .await?;
     }
-    Ok(())
-}
-
-/// Refuses (409 `last_unit_admin`) to leave a unit without an active administrator: `target`,
-/// about to be disabled or demoted by the unit's administrator, must not be its last active
-/// one. Read under [`lock_unit`]. (Officials with reach over the account are not held to this:
-/// disabling a unit's last administrator is theirs to decide, see `admin::users`.)
-async fn keep_a_unit_admin(db: &impl ConnectionTrait, org: Uuid, target: &user::Model) -> ServiceResult<()> {
-    if target.role != Role::ContractorAdmin.as_str() || !target.is_active {
-        return Ok(());
-    }
-    let others = user::Entity::find()
+    let still_admin = user::Entity::find_by_id(actor)
         .filter(user::Column::OrganizationId.eq(org))
         .filter(user::Column::Role.eq(Role::ContractorAdmin.as_str()))
         .filter(user::Column::IsActive.eq(true))
-        .filter(user::Column::Id.ne(target.id))
         .count(db)
         .await?;
-    if others == 0 { Err(AppError::conflict("last_unit_admin").into()) } else { Ok(()) }
+    if still_admin == 0 {
+        return Err(AppError::Forbidden.into());
+    }
+    Ok(())
 }
 
 /// Disables or re-enables a user of the caller's organisation (not oneself). An account
 /// disabled by an official or a system administrator stays theirs to enable (409
-/// `disabled_by_authority`), and the unit keeps at least one active administrator (409
-/// `last_unit_admin`).
+/// `disabled_by_authority`). The unit keeps an active administrator: the caller is one, checked
+/// under the unit's lock, and never acts on itself.
 #[tracing::instrument(skip(state, principal), fields(user = %principal.username))]
 pub async fn set_staff_active(
     state: &AppState,
@@ -254,15 +242,12 @@ pub async fn set_staff_active(
     let org = admin_org(principal)?;
     let now = state.clock.now();
     let txn = state.db.begin().await?;
-    lock_unit(&txn, org, user_id).await?;
+    lock_unit(&txn, org, principal.user_id).await?;
     let target = unit_member(&txn, org, user_id).await?;
     if target.id == principal.user_id {
         return Err(AppError::conflict("cannot_disable_self").into());
     }
     crate::auth::service::check_may_undo_disabling(principal, &target)?;
-    if !active {
-        keep_a_unit_admin(&txn, org, &target).await?;
-    }
     let before = one_staff(&txn, org, user_id).await?;
     crate::auth::service::set_active_by(&txn, target.id, active, principal, now).await?;
     let u = one_staff(&txn, org, user_id).await?;
@@ -274,8 +259,8 @@ pub async fn set_staff_active(
 }
 
 /// Promotes a user of the caller's organisation to administrator or demotes one to staff (not
-/// oneself: 409 `cannot_change_own_role`); no other role (403). The unit keeps at least one
-/// active administrator (409 `last_unit_admin`).
+/// oneself: 409 `cannot_change_own_role`); no other role (403). The unit keeps an active
+/// administrator: the caller is one, checked under the unit's lock.
 #[tracing::instrument(skip(state, principal), fields(user = %principal.username))]
 pub async fn change_staff_role(
     state: &AppState,
@@ -289,13 +274,10 @@ pub async fn change_staff_role(
     }
     let now = state.clock.now();
     let txn = state.db.begin().await?;
-    lock_unit(&txn, org, user_id).await?;
+    lock_unit(&txn, org, principal.user_id).await?;
     let target = unit_member(&txn, org, user_id).await?;
     if target.id == principal.user_id {
         return Err(AppError::conflict("cannot_change_own_role").into());
-    }
-    if change.role != Role::ContractorAdmin {
-        keep_a_unit_admin(&txn, org, &target).await?;
     }
     let before = one_staff(&txn, org, user_id).await?;
     let mut m: user::ActiveModel = target.into();

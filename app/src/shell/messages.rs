@@ -59,7 +59,6 @@ fn conflict_message(locale: Locale, code: &str, params: &std::collections::BTree
         "cannot_change_own_role" => td_string!(locale, errors.conflicts.cannot_change_own_role).to_string(),
         "cannot_reset_own_password" => td_string!(locale, errors.conflicts.cannot_reset_own_password).to_string(),
         "last_sysadmin" => td_string!(locale, errors.conflicts.last_sysadmin).to_string(),
-        "last_unit_admin" => td_string!(locale, errors.conflicts.last_unit_admin).to_string(),
         "disabled_by_authority" => {
             let role = crate::auth::Role::parse(&p("role")).unwrap_or(crate::auth::Role::Sysadmin);
             td_string!(locale, errors.conflicts.disabled_by_authority, role = super::role_label(locale, role))
@@ -544,7 +543,7 @@ mod tests {
         let by_province =
             AppError::Conflict { code: "disabled_by_authority".into(), fields: Default::default(), params };
         for locale in [Locale::zh, Locale::en] {
-            assert_ne!(error_message(locale, &AppError::conflict("last_unit_admin")), fallback(locale));
+            assert_ne!(error_message(locale, &AppError::conflict("cannot_change_own_role")), fallback(locale));
             let text = error_message(locale, &by_province);
             assert!(text.contains(&super::super::role_label(locale, crate::auth::Role::ProvinceOfficer)), "{text}");
         }
