@@ -20,6 +20,7 @@ db_tests!(
     the_shared_rule_refuses_alike_on_create_and_resubmit,
     a_returned_filing_is_corrected_through_rest,
     a_returned_filing_is_corrected_through_the_pages_server_function,
+    the_form_offers_a_site_beyond_the_first_hundred,
 );
 
 fn overlaps_path(machines: &[&Value], from: chrono::NaiveDate, to: chrono::NaiveDate) -> String {
@@ -245,4 +246,23 @@ async fn a_returned_filing_is_corrected_through_the_pages_server_function(app: T
     // The stale version it was based on no longer corrects anything.
     let resp = builder.post(app.url("/api/filings/resubmit")).json(&body).send().await.expect("server fn");
     assert_eq!(resp.status().as_u16(), 409);
+}
+
+/// The form lists a unit's latest 100 sites; a site further down, opened from its own page
+/// (`/filings/new?site=`), is offered and chosen all the same (its dates read by its id).
+async fn the_form_offers_a_site_beyond_the_first_hundred(app: TestApp) {
+    let (_org, unit) = contractor(&app, "many.sites").await;
+    let oldest = create_site(&app, &unit, "最早的工地", "140105").await;
+    for n in 0..100 {
+        create_site(&app, &unit, &format!("工地 {n:03}"), "140105").await;
+    }
+    let id = id_of(&oldest);
+    let blank = crate::helpers::page_html(&app, &unit, "/filings/new").await;
+    assert!(blank.contains("工地 099") && !blank.contains("最早的工地"), "the latest 100 only");
+    let html = crate::helpers::page_html(&app, &unit, &format!("/filings/new?site={id}")).await;
+    let option = html
+        .find(&format!("value=\"{id}\""))
+        .map(|at| &html[at..html[at..].find("</option>").map_or(html.len(), |e| at + e)]);
+    let option = option.expect("the asked-for site is offered");
+    assert!(option.contains("selected") && option.contains("最早的工地"), "{option}");
 }

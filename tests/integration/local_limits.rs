@@ -98,6 +98,26 @@ async fn a_city_table_applies_in_that_city_only(app: TestApp) {
         let got = expect_status(app.post_json("/api/v1/compliance/evaluate", &eval(county)).await, 200).await;
         assert_eq!((got["verdict"].as_str(), got["limit_k"].as_f64()), (Some(verdict), Some(k)), "{county:?}");
     }
+    // The tables page says where each table stands for the reader: Taiyuan's officer sees the
+    // city's table in force and the national one superseded; Datong's inspector the national
+    // one in force and Taiyuan's without a standing (another city's).
+    let standing_of = |html: &str, version: &str| -> Option<String> {
+        let list = &html[html.find("data-testid=\"table-list\"").expect("table list")..];
+        let item = list.split("<li").find(|li| li.contains(&format!("<strong>{version}<")))?;
+        let at = item.find("data-testid=\"table-standing\"")?;
+        let text = &item[at..];
+        let text = &text[text.find('>')? + 1..];
+        Some(text[..text.find('<')?].to_owned())
+    };
+    let gb = base["version"].as_str().expect("national version").to_owned();
+    let officer = crate::helpers::signed_in_with_language(&app, "lt.taiyuan", "en").await;
+    let html = crate::helpers::page_html(&app, &officer, "/limits").await;
+    assert_eq!(standing_of(&html, "TY-2026").as_deref(), Some("In force for your division"));
+    assert_eq!(standing_of(&html, &gb).as_deref(), Some("Superseded"));
+    let datong = crate::helpers::signed_in_with_language(&app, "lt.pingcheng", "en").await;
+    let html = crate::helpers::page_html(&app, &datong, "/limits").await;
+    assert_eq!(standing_of(&html, &gb).as_deref(), Some("In force for your division"));
+    assert_eq!(standing_of(&html, "TY-2026"), None);
 }
 
 async fn local_tables_are_checked(app: TestApp) {

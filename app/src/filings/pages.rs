@@ -18,7 +18,7 @@ use crate::exports::pages::ExportLinks;
 use crate::i18n::*;
 use crate::shell::messages::{precheck_message, stage_label, status_label};
 use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, TextField, browser_today, use_auth};
-use crate::sites::api::list_sites;
+use crate::sites::api::{get_site, list_sites};
 use chrono::NaiveDate;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -199,18 +199,23 @@ pub fn FilingNewPage() -> impl IntoView {
     let error = Signal::derive(move || {
         create.value().get().and_then(|r| r.err()).or_else(|| precheck.value().get().and_then(|r| r.err()))
     });
-    // The chosen site's period, kept by an effect (the site list is a resource, read only in its
-    // Transition or an effect).
+    // The chosen site, read by its id (the list offers the latest 100 sites; a site further
+    // down its pages comes here from its own page, `?site=`), and its period, kept by an effect
+    // (a resource is read only in its Transition or an effect).
+    let chosen_site = Resource::new(
+        move || Uuid::parse_str(&site.get()).ok(),
+        |id| async move {
+            match id {
+                Some(id) => get_site(id).await.ok(),
+                None => None,
+            }
+        },
+    );
     let period = RwSignal::new(None::<SiteDates>);
     Effect::new(move |_| {
         let id = Uuid::parse_str(&site.get()).ok();
-        let found = sites.get().and_then(|r| r.ok()).and_then(|list| {
-            list.items
-                .iter()
-                .find(|s| Some(s.id) == id)
-                .map(|s| SiteDates { starts_on: s.starts_on, ends_on: s.ends_on })
-        });
-        period.set(found);
+        let found = chosen_site.get().flatten().filter(|s| Some(s.id) == id);
+        period.set(found.map(|s| SiteDates { starts_on: s.starts_on, ends_on: s.ends_on }));
     });
     let check = move || {
         let site_id = Uuid::parse_str(&site.get()).ok();
@@ -255,8 +260,16 @@ pub fn FilingNewPage() -> impl IntoView {
                         <Transition fallback=|| ()>
                             {move || {
                                 let current = site.get_untracked();
-                                sites.get().and_then(|r| r.ok()).map(|p| {
-                                    p.items
+                                let mut items = sites.get().and_then(|r| r.ok()).map(|p| p.items).unwrap_or_default();
+                                // The site asked for by `?site=` is offered even when it is not
+                                // among the latest 100.
+                                if let Some(s) = chosen_site.get().flatten()
+                                    && !items.iter().any(|i| i.id == s.id)
+                                {
+                                    items.insert(0, s);
+                                }
+                                (!items.is_empty()).then(|| {
+                                    items
                                         .into_iter()
                                         .map(|s| {
                                             let v = s.id.to_string();

@@ -25,6 +25,38 @@ fn whose(locale: Locale, t: &LimitTable) -> String {
     t.division_name.clone().unwrap_or_else(|| td_string!(locale, limits.national).to_string())
 }
 
+/// Whether a table of `table_division` (`None`: national) reaches `division`: the nation
+/// reaches every division, a province or city the divisions whose codes it prefixes.
+fn reaches(table_division: Option<&str>, division: Option<&str>) -> bool {
+    let Some(own) = table_division else { return true };
+    let mut prefix = own;
+    while let Some(shorter) = prefix.strip_suffix("00") {
+        prefix = shorter;
+    }
+    division.is_some_and(|d| d.starts_with(prefix))
+}
+
+/// Where a listed table stands for the caller: the one in force for their division, one not in
+/// force yet, or one on their division's chain that another has replaced; `None` for a table
+/// of another division.
+fn standing(
+    locale: Locale,
+    t: &LimitTable,
+    in_force: Option<uuid::Uuid>,
+    division: Option<&str>,
+) -> Option<(&'static str, String)> {
+    let today = crate::dates::china_date(chrono::Utc::now());
+    if Some(t.id) == in_force {
+        Some(("badge badge-ok", td_string!(locale, limits.state_in_force).to_string()))
+    } else if t.effective_from > today {
+        Some(("badge", td_string!(locale, limits.state_scheduled).to_string()))
+    } else if reaches(t.division_code.as_deref(), division) {
+        Some(("badge", td_string!(locale, limits.state_superseded).to_string()))
+    } else {
+        None
+    }
+}
+
 /// The rows of a table.
 #[component]
 fn RowsTable(table: LimitTable) -> impl IntoView {
@@ -137,12 +169,17 @@ pub fn LimitsPage() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || tables.get().and_then(|r| r.ok()).map(|p| {
                     let locale = i18n.get_locale();
+                    let in_force = current.get().and_then(|r| r.ok()).map(|t| t.id);
+                    let division = me().and_then(|m| m.division_code);
                     view! {
                         <ul class="log" data-testid="table-list">
                             {p.items.into_iter().map(|t| view! {
                                 <li>
                                     <strong>{t.version.clone()}</strong> " · " {t.effective_from.to_string()} " · "
                                     <span class=if t.division_code.is_some() { "badge badge-warn" } else { "badge" }>{whose(locale, &t)}</span>
+                                    {standing(locale, &t, in_force, division.as_deref()).map(|(class, text)| view! {
+                                        " " <span class=class data-testid="table-standing">{text}</span>
+                                    })}
                                 </li>
                             }).collect_view()}
                         </ul>
