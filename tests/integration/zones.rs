@@ -12,7 +12,11 @@ use app::error::FieldError;
 use chrono::Duration;
 use serde_json::{Value, json};
 
-db_tests!(officials_decide_a_sites_zone, membership_follows_the_zone_data_day_by_day);
+db_tests!(
+    officials_decide_a_sites_zone,
+    membership_follows_the_zone_data_day_by_day,
+    the_lookups_sql_agrees_with_the_membership_rule
+);
 
 /// What every reader says about `machine` at `site` today: (the site's flag, the look-up's
 /// `zone_allows` there, whether the filing pre-check flags the machine's stage).
@@ -184,4 +188,74 @@ async fn membership_follows_the_zone_data_day_by_day(app: TestApp) {
     body["inspected_at"] = json!(app.clock.now() - Duration::days(2));
     let then = inspect(&app, &pingcheng, &body).await;
     assert_eq!((then["verdict"].as_str(), then["low_emission_zone"].as_bool()), (Some("fail"), Some(true)));
+}
+
+/// The field look-up states the membership rule in SQL (`in_zone_sql`, inside its one
+/// statement); every other reader uses the rule in Rust (`membership`). Case by case — county
+/// zone, city zone, none; in force, not yet, ended; decided in, out or not at all — both agree.
+async fn the_lookups_sql_agrees_with_the_membership_rule(app: TestApp) {
+    use app::db::entities::{low_emission_zone, site};
+    use app::sites::zone_service::{in_zone_sql, membership};
+    use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let db = &app.state.db;
+    let today = app.today();
+    let now = app.clock.now();
+    // 清徐县: a county zone for twenty days around today; 大同市: a city zone from in five days;
+    // 小店区 keeps whatever the reference data gives it.
+    for (division, from, to) in [
+        ("140121", today - Duration::days(10), Some(today + Duration::days(10))),
+        ("140200", today + Duration::days(5), None),
+    ] {
+        low_emission_zone::Entity::insert(low_emission_zone::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            division_code: Set(division.to_owned()),
+            name: Set(format!("{division} 禁用区")),
+            min_diesel_stage: Set("stage_3".to_owned()),
+            required_class: Set("III".to_owned()),
+            exemptions: Set("[]".to_owned()),
+            effective_from: Set(from),
+            effective_to: Set(to),
+            notes: Set(None),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec(db)
+        .await
+        .expect("zone");
+    }
+    let (_org, unit) = crate::helpers::contractor(&app, "sql.rule").await;
+    let mut sites = Vec::new();
+    for county in ["140105", "140121", "140213"] {
+        for decision in [None, Some(true), Some(false)] {
+            let created = create_site(&app, &unit, &format!("{county} {decision:?}"), county).await;
+            let id: uuid::Uuid = id_of(&created).parse().expect("uuid");
+            site::Entity::update_many()
+                .col_expr(site::Column::ZoneDecision, sea_orm::sea_query::Expr::value(decision))
+                .filter(site::Column::Id.eq(id))
+                .exec(db)
+                .await
+                .expect("decide");
+            sites.push(site::Entity::find_by_id(id).one(db).await.expect("read").expect("site"));
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for day in [-20, 0, 7, 20].map(|d| today + Duration::days(d)) {
+        for s in &sites {
+            let by_sql: Option<bool> = site::Entity::find_by_id(s.id)
+                .select_only()
+                .expr_as(in_zone_sql(day), "in_zone")
+                .into_tuple()
+                .one(db)
+                .await
+                .expect("sql");
+            let by_rule = membership(db, s, day).await.expect("rule").in_zone;
+            assert_eq!(by_sql, Some(by_rule), "{} on {day}", s.name);
+            seen.insert((s.zone_decision, by_rule));
+        }
+    }
+    // Every kind of case was met: undecided sites both in and out, decisions both ways.
+    for case in [(None, true), (None, false), (Some(true), true), (Some(false), false)] {
+        assert!(seen.contains(&case), "{case:?} in {seen:?}");
+    }
 }
