@@ -17,6 +17,7 @@ mod config;
 mod contract;
 mod evidence;
 mod exports;
+mod field_lookup;
 mod filing_form;
 mod filings;
 mod import;

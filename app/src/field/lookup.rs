@@ -4,88 +4,154 @@
 use super::scanner::QrScanner;
 use crate::i18n::*;
 use crate::inspections::api::lookup_machine;
-use crate::inspections::{LookupResult, LookupStatus};
+use crate::inspections::{FilingStanding, LookupFiling, LookupResult, LookupStatus};
 use crate::machines::regcode::RegistrationCode;
 use crate::shell::PageTitle;
 use crate::shell::messages::{
-    case_kind_label, case_state_label, field_message, lookup_status_label, stage_label, verdict_label,
+    case_kind_label, case_state_label, field_message, filing_standing_label, lookup_status_label, stage_label,
+    verdict_label,
 };
 use crate::sites::api::list_sites;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
 use uuid::Uuid;
 
 /// What the phone says about a typed code before sending it: a 14-character code of digits
 /// (and a final X) must pass its check character.
+/// (normalised first, as the server does: grouped, full-width or lower-case codes are codes).
 pub fn local_check(code: &str) -> Option<crate::error::FieldError> {
-    let c = code.trim();
+    let c = crate::machines::regcode::normalize_typed(code);
     let looks_like_regcode = c.chars().count() == crate::machines::regcode::LEN
         && c.chars().take(crate::machines::regcode::LEN - 1).all(|ch| ch.is_ascii_digit());
-    if looks_like_regcode { RegistrationCode::parse(c).err().map(|e| e.field_error()) } else { None }
+    if looks_like_regcode { RegistrationCode::parse(&c).err().map(|e| e.field_error()) } else { None }
 }
 
-fn status_class(s: LookupStatus) -> &'static str {
-    match s {
-        LookupStatus::RegisteredFiledHere => "status-big ok",
-        LookupStatus::RegisteredNotFiledHere => "status-big warn",
-        LookupStatus::NotRegistered | LookupStatus::OpenCase => "status-big bad",
+fn status_class(res: &LookupResult) -> &'static str {
+    match (res.status, res.standing) {
+        (LookupStatus::NotRegistered | LookupStatus::OpenCase, _) => "status-big bad",
+        (_, FilingStanding::FiledHere) => "status-big ok",
+        _ => "status-big warn",
     }
 }
 
-/// `/field`
+/// The question a look-up answers: the normalised code and the site it was asked at.
+type Asked = (String, Option<Uuid>);
+
+/// `/field?code=…&site=…` for a question.
+fn field_href((code, site): &Asked) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair("code", code);
+    if let Some(site) = site {
+        query.append_pair("site", &site.to_string());
+    }
+    format!("/field?{}", query.finish())
+}
+
+/// The question on screen: the typed code, normalised, and the chosen site; `None` while the
+/// code is empty or fails its check on the phone.
+fn asked_of(code: &str, site: &str) -> Option<Asked> {
+    let code = crate::machines::regcode::normalize_typed(code);
+    (!code.is_empty() && local_check(&code).is_none()).then(|| (code, Uuid::parse_str(site).ok()))
+}
+
+/// `/field`. The question lives in the address (`?code=&site=`): the form is a plain GET form
+/// the server answers before the WASM arrives (and without it), and the page asks the same
+/// question once hydrated. An answer is shown only while it is the answer to the code and site
+/// on screen: editing the code, a code that fails its check or a new question removes it at
+/// once, with its actions.
 #[component]
 pub fn FieldLookupPage() -> impl IntoView {
     let i18n = use_i18n();
-    let code = RwSignal::new(String::new());
-    let site = RwSignal::new(String::new());
-    let asked = RwSignal::new(None::<(String, Option<Uuid>)>);
+    let query = use_query_map();
+    let from_address = move || query.with(|q| (q.get("code").unwrap_or_default(), q.get("site").unwrap_or_default()));
+    let (first_code, first_site) =
+        query.with_untracked(|q| (q.get("code").unwrap_or_default(), q.get("site").unwrap_or_default()));
+    let code = RwSignal::new(first_code);
+    let site = RwSignal::new(first_site);
+    let code_input = NodeRef::<leptos::html::Input>::new();
+    let site_select = NodeRef::<leptos::html::Select>::new();
+    // Once hydrated: what was typed or chosen before the WASM arrived is kept (the elements hold
+    // it; the signals start from the address). Then a new address (a look-up, the back button)
+    // puts its question on screen.
+    Effect::new(move |first: Option<()>| {
+        let (c, s) = from_address();
+        if first.is_none() {
+            if let Some(typed) = code_input.get_untracked().map(|el| el.value())
+                && typed != c
+            {
+                code.set(typed);
+            }
+            if let Some(chosen) = site_select.get_untracked().map(|el| el.value())
+                && chosen != s
+                && !chosen.is_empty()
+            {
+                site.set(chosen);
+            }
+        } else {
+            code.set(c);
+            site.set(s);
+        }
+    });
+    let asked = Memo::new(move |_| {
+        let (c, s) = from_address();
+        asked_of(&c, &s)
+    });
     let sites = Resource::new(|| (), |_| list_sites(None));
     let result = Resource::new(
         move || asked.get(),
         |q| async move {
             match q {
-                Some((c, s)) => Some(lookup_machine(c, s).await),
+                Some((c, s)) => Some(((c.clone(), s), lookup_machine(c, s).await)),
                 None => None,
             }
         },
     );
+    let on_screen = Memo::new(move |_| asked_of(&code.get(), &site.get()));
     let local_error = Signal::derive(move || local_check(&code.get()));
+    let navigate = use_navigate();
     let ask = move || {
-        let c = code.get_untracked().trim().to_uppercase();
-        if c.is_empty() || local_check(&c).is_some() {
-            return;
+        if let Some(q) = on_screen.get_untracked() {
+            navigate(&field_href(&q), Default::default());
         }
-        asked.set(Some((c, Uuid::parse_str(&site.get_untracked()).ok())));
     };
+    let ask_on_scan = ask.clone();
     let on_scan = Callback::new(move |c: String| {
         code.set(c);
-        ask();
+        ask_on_scan();
     });
     view! {
         <PageTitle text=move || td_string!(i18n.get_locale(), field.title).to_string() />
         <section class="card field-card">
             <h1>{t!(i18n, field.heading)}</h1>
-            <div class="field">
-                <label for="site">{t!(i18n, field.site)}</label>
-                <select id="site" bind:value=site>
-                    <option value="">{t!(i18n, field.any_site)}</option>
-                    <Transition fallback=|| ()>
-                        {move || sites.get().and_then(|r| r.ok()).map(|p| {
-                            p.items.into_iter().map(|s| view! { <option value=s.id.to_string()>{s.name}</option> }).collect_view()
-                        })}
-                    </Transition>
-                </select>
-            </div>
             <QrScanner on_code=on_scan />
-            <form class="form lookup-form" novalidate on:submit=move |ev: leptos::ev::SubmitEvent| {
+            <form class="form lookup-form" method="get" action="/field" novalidate on:submit=move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
                 ask();
             }>
                 <div class="field">
+                    <label for="site">{t!(i18n, field.site)}</label>
+                    <select id="site" name="site" node_ref=site_select bind:value=site>
+                        <option value="">{t!(i18n, field.any_site)}</option>
+                        <Transition fallback=|| ()>
+                            {move || sites.get().and_then(|r| r.ok()).map(|p| {
+                                let current = site.get_untracked();
+                                p.items.into_iter().map(|s| {
+                                    let v = s.id.to_string();
+                                    let selected = v == current;
+                                    view! { <option value=v selected=selected>{s.name}</option> }
+                                }).collect_view()
+                            })}
+                        </Transition>
+                    </select>
+                </div>
+                <div class="field">
                     <label for="code">{t!(i18n, field.code)}</label>
                     <input
                         id="code"
+                        name="code"
+                        node_ref=code_input
                         class="big-input code"
                         autocapitalize="characters"
                         autocomplete="off"
@@ -96,7 +162,7 @@ pub fn FieldLookupPage() -> impl IntoView {
                         bind:value=code
                     />
                     {move || local_error.get().map(|e| view! {
-                        <p class="field-error" id="code-error" role="alert">
+                        <p class="field-error" id="code-error" role="alert" data-testid="code-error">
                             {td_string!(i18n.get_locale(), field.invalid_code)} " " {field_message(i18n.get_locale(), &e)}
                         </p>
                     })}
@@ -104,16 +170,28 @@ pub fn FieldLookupPage() -> impl IntoView {
                 <button type="submit" class="button primary big" data-testid="lookup">{t!(i18n, field.lookup)}</button>
             </form>
         </section>
-        <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
-            {move || result.get().flatten().map(|r| {
-                let locale = i18n.get_locale();
-                match r {
-                    Err(e) => Either::Left(view! { <p class="banner banner-error">{e.message(locale)}</p> }),
-                    Ok(res) => Either::Right(view! { <LookupAnswer res=res site=site.get_untracked() code=asked.get_untracked().map(|a| a.0).unwrap_or_default() /> }),
+        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
+            {move || result.get().flatten().and_then(|(for_question, r)| {
+                // Only the answer to the question on screen.
+                if on_screen.get().as_ref() != Some(&for_question) {
+                    return None;
                 }
+                let locale = i18n.get_locale();
+                Some(match r {
+                    Err(e) => Either::Left(view! { <p class="banner banner-error" data-testid="lookup-error">{e.message(locale)}</p> }),
+                    Ok(res) => {
+                        let site = for_question.1.map(|s| s.to_string()).unwrap_or_default();
+                        Either::Right(view! { <LookupAnswer res=res site=site code=for_question.0 /> })
+                    }
+                })
             })}
-        </Transition>
+        </Suspense>
     }
+}
+
+/// Where the machine is filed, as the answer says it.
+fn filing_line(f: &LookupFiling) -> String {
+    format!("{} · {} – {}", f.site_name, f.planned_entry_on, f.planned_exit_on)
 }
 
 #[component]
@@ -121,6 +199,11 @@ fn LookupAnswer(res: LookupResult, site: String, code: String) -> impl IntoView 
     let i18n = use_i18n();
     let locale = i18n.get_locale_untracked();
     let status = res.status;
+    let standing_date = match res.standing {
+        FilingStanding::FilingUpcoming => res.other_filing.as_ref().map(|f| f.planned_entry_on),
+        FilingStanding::FilingEnded => res.ended_on,
+        _ => None,
+    };
     let inspect_href = match &res.machine {
         Some(m) => {
             format!("/field/inspect?code={}&site={site}", m.registration_code.clone().unwrap_or_else(|| code.clone()))
@@ -129,7 +212,13 @@ fn LookupAnswer(res: LookupResult, site: String, code: String) -> impl IntoView 
     };
     view! {
         <section class="card">
-            <div class=status_class(status) data-testid="lookup-status">{lookup_status_label(locale, status)}</div>
+            <div class=status_class(&res) data-testid="lookup-status">
+                {if status == LookupStatus::OpenCase {
+                    lookup_status_label(locale, status).to_string()
+                } else {
+                    filing_standing_label(locale, res.standing, standing_date)
+                }}
+            </div>
             {res.machine.clone().map(|m| view! {
                 <h2>{m.name.clone()}</h2>
                 <dl class="facts big-facts">
@@ -139,10 +228,10 @@ fn LookupAnswer(res: LookupResult, site: String, code: String) -> impl IntoView 
                 </dl>
             })}
             {res.owner.clone().map(|o| view! { <p><strong>{td_string!(locale, field.owner)} ": "</strong>{o.name} " (" {o.uscc} ")"</p> })}
-            <p>
+            <p data-testid="lookup-filing">
                 <strong>{td_string!(locale, field.current_site)} ": "</strong>
-                {match res.current_filing.clone() {
-                    Some(f) => Either::Left(view! { <span>{f.site_name} " · " {f.planned_entry_on.to_string()} " – " {f.planned_exit_on.to_string()}</span> }),
+                {match res.current_filing.as_ref().or(res.other_filing.as_ref()) {
+                    Some(f) => Either::Left(view! { <span>{filing_line(f)}</span> }),
                     None => Either::Right(view! { <span class="muted">{td_string!(locale, field.no_filing)}</span> }),
                 }}
             </p>

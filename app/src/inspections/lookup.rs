@@ -22,7 +22,8 @@
 use super::compliance::Verdict;
 use super::compliance::ZoneRule;
 use super::{
-    LookupCase, LookupFiling, LookupInspection, LookupMachine, LookupOwner, LookupQuery, LookupResult, LookupStatus,
+    FilingStanding, LookupCase, LookupFiling, LookupInspection, LookupMachine, LookupOwner, LookupQuery, LookupResult,
+    LookupStatus,
 };
 use crate::auth::service::Principal;
 use crate::auth::{Role, Scope};
@@ -44,10 +45,11 @@ pub const LOOKUP_ROLES: [Role; 5] =
 /// The longest code accepted (the longest identifier is a 64-character engine serial).
 const CODE_MAX: usize = 64;
 
-/// Normalises a typed or scanned code (trimmed, upper case) and refuses, without touching the
-/// database, a 14-character string of digits and `X` whose check character is wrong.
+/// Normalises a typed or scanned code ([`regcode::normalize_typed`]: full-width characters,
+/// grouping spaces and hyphens, case) and refuses, without touching the database, a
+/// 14-character string of digits and `X` whose check character is wrong.
 pub fn normalize_code(raw: &str) -> Result<String, AppError> {
-    let code = raw.trim().to_uppercase();
+    let code = regcode::normalize_typed(raw);
     if code.is_empty() {
         return Err(AppError::field("code", "required"));
     }
@@ -294,6 +296,77 @@ async fn open_cases(db: &impl ConnectionTrait, machine_id: Uuid, today: NaiveDat
         .collect()
 }
 
+#[derive(Debug, FromQueryResult)]
+struct OtherFilingRow {
+    id: Uuid,
+    site_id: Uuid,
+    county_code: String,
+    planned_entry_on: NaiveDate,
+    planned_exit_on: NaiveDate,
+    left_on: Option<NaiveDate>,
+    site_name: String,
+}
+
+/// Without a filing covering today: the machine's nearest accepted filing starting after
+/// `today`, else its latest accepted filing that ended before (with the last day it covered the
+/// machine); filings it left (a transfer) before their first day do not count. One statement,
+/// read only when no filing covers today.
+async fn other_filing(
+    db: &impl ConnectionTrait,
+    machine_id: Uuid,
+    today: NaiveDate,
+) -> ServiceResult<Option<(LookupFiling, Option<NaiveDate>)>> {
+    let f = |c: filing::Column| Expr::col((filing::Entity, c));
+    let upcoming = f(filing::Column::PlannedEntryOn).gt(today);
+    let stmt = Query::select()
+        .columns(
+            [
+                filing::Column::Id,
+                filing::Column::SiteId,
+                filing::Column::CountyCode,
+                filing::Column::PlannedEntryOn,
+                filing::Column::PlannedExitOn,
+            ]
+            .map(|c| (filing::Entity, c)),
+        )
+        .column((filing_machine::Entity, filing_machine::Column::LeftOn))
+        .expr_as(Expr::col((site::Entity, site::Column::Name)), "site_name")
+        .from(filing_machine::Entity)
+        .inner_join(
+            filing::Entity,
+            f(filing::Column::Id).equals((filing_machine::Entity, filing_machine::Column::FilingId)),
+        )
+        .inner_join(
+            site::Entity,
+            Expr::col((site::Entity, site::Column::Id)).equals((filing::Entity, filing::Column::SiteId)),
+        )
+        .and_where(Expr::col((filing_machine::Entity, filing_machine::Column::MachineId)).eq(machine_id))
+        .and_where(f(filing::Column::Status).eq(crate::filings::FilingStatus::Accepted.as_str()))
+        .and_where(crate::filings::service::left_after_entry())
+        .cond_where(Condition::any().add(upcoming.clone()).add(f(filing::Column::PlannedExitOn).lt(today)))
+        // Upcoming ones first, the nearest first; then ended ones, the latest first.
+        .order_by_expr(Expr::case(upcoming.clone(), 0).finally(1).into(), Order::Asc)
+        .order_by_expr(Expr::case(upcoming, f(filing::Column::PlannedEntryOn)).into(), Order::Asc)
+        .order_by((filing::Entity, filing::Column::PlannedExitOn), Order::Desc)
+        .limit(1)
+        .to_owned();
+    let row = OtherFilingRow::find_by_statement(db.get_database_backend().build(&stmt)).one(db).await?;
+    Ok(row.map(|r| {
+        let filing = LookupFiling {
+            id: r.id,
+            site_id: r.site_id,
+            site_name: r.site_name.clone(),
+            county_code: r.county_code.clone(),
+            planned_entry_on: r.planned_entry_on,
+            planned_exit_on: r.planned_exit_on,
+        };
+        let ended_on = (r.planned_entry_on <= today).then(|| {
+            r.left_on.and_then(|l| l.pred_opt()).map_or(r.planned_exit_on, |l| Ord::min(l, r.planned_exit_on))
+        });
+        (filing, ended_on)
+    }))
+}
+
 /// The zone rule of a site in a zone today (`None` outside zones).
 async fn zone_of(
     db: &impl ConnectionTrait,
@@ -338,6 +411,9 @@ pub async fn lookup(state: &AppState, principal: &Principal, q: &LookupQuery) ->
             zone_allows: None,
             last_inspection: None,
             open_cases: vec![],
+            standing: FilingStanding::NotRegistered,
+            other_filing: None,
+            ended_on: None,
         });
     };
     let dto = m.machine()?;
@@ -349,7 +425,13 @@ pub async fn lookup(state: &AppState, principal: &Principal, q: &LookupQuery) ->
             _ => open_cases(db, m.id, today).await,
         }
     };
-    let (open_cases, here_rule) = tokio::try_join!(cases, zone_of(db, here_site.as_ref(), today))?;
+    let others = async {
+        match (&m.registration_code, filings.is_empty()) {
+            (Some(_), true) => other_filing(db, m.id, today).await,
+            _ => Ok(None),
+        }
+    };
+    let (open_cases, here_rule, other) = tokio::try_join!(cases, zone_of(db, here_site.as_ref(), today), others)?;
 
     let is_here = |f: &CurrentFiling| match &here_site {
         Some(s) => f.filing.site_id == s.id,
@@ -378,6 +460,15 @@ pub async fn lookup(state: &AppState, principal: &Principal, q: &LookupQuery) ->
     } else {
         LookupStatus::RegisteredNotFiledHere
     };
+    let standing = match (&m.registration_code, chosen, &other) {
+        (None, _, _) => FilingStanding::NotRegistered,
+        (Some(_), Some(_), _) if here => FilingStanding::FiledHere,
+        (Some(_), Some(_), _) => FilingStanding::FiledElsewhere,
+        (Some(_), None, Some((_, None))) => FilingStanding::FilingUpcoming,
+        (Some(_), None, Some((_, Some(_)))) => FilingStanding::FilingEnded,
+        (Some(_), None, None) => FilingStanding::NeverFiled,
+    };
+    let (other_filing, ended_on) = other.map_or((None, None), |(f, end)| (Some(f), end));
     Ok(LookupResult {
         status,
         machine: Some(dto),
@@ -386,6 +477,9 @@ pub async fn lookup(state: &AppState, principal: &Principal, q: &LookupQuery) ->
         zone_allows,
         last_inspection: m.last_inspection(),
         open_cases,
+        standing,
+        other_filing,
+        ended_on,
     })
 }
 
@@ -406,6 +500,8 @@ mod tests {
         assert_eq!(normalize_code(" pin-0001 ").unwrap(), "PIN-0001");
         assert_eq!(normalize_code("1234567890123").unwrap(), "1234567890123", "13 digits: maybe a PIN");
         assert!(normalize_code("  ").is_err());
+        let spaced = format!("{} {} {} {}", &good[..4], &good[4..8], &good[8..12], &good[12..]);
+        assert_eq!(normalize_code(&spaced).unwrap(), good, "grouped as on a label");
         assert!(normalize_code(&"A".repeat(65)).is_err());
     }
 }

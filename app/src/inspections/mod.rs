@@ -212,6 +212,27 @@ pub enum LookupStatus {
     OpenCase,
 }
 
+/// Where a looked-up machine stands with its filings today, as the field page says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum FilingStanding {
+    /// Filed today for the site given (without one: for a site in the caller's scope).
+    FiledHere,
+    /// Filed today, for another site (`current_filing`).
+    FiledElsewhere,
+    /// No filing covers today; an accepted one starts later (`other_filing`, the nearest).
+    FilingUpcoming,
+    /// No filing covers today or later; the latest accepted one ended (`other_filing`, last day
+    /// `ended_on`).
+    FilingEnded,
+    /// Registered, with no accepted filing ever.
+    NeverFiled,
+    /// Not registered: no machine has the code, or its owner recorded it but it was never
+    /// registered.
+    NotRegistered,
+}
+
 /// The machine, as much as a field check needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -287,4 +308,12 @@ pub struct LookupResult {
     pub zone_allows: Option<bool>,
     pub last_inspection: Option<LookupInspection>,
     pub open_cases: Vec<LookupCase>,
+    /// Where the machine stands with its filings today.
+    pub standing: FilingStanding,
+    /// Without a filing covering today: the nearest accepted filing starting later, else the
+    /// latest one that ended.
+    pub other_filing: Option<LookupFiling>,
+    /// The last day the ended `other_filing` covered the machine (its planned exit, or the day
+    /// before the machine left it with a transfer).
+    pub ended_on: Option<NaiveDate>,
 }

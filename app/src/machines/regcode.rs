@@ -54,6 +54,31 @@ pub fn mod11_2(digits: &[u8]) -> char {
     }
 }
 
+/// A typed, pasted or scanned code as the register writes it: full-width characters (a Chinese
+/// keyboard's `１２３`, `ＡＢ`, `－`, the ideographic space) and other dashes in their ASCII form,
+/// upper case, trimmed; and, when what remains is a registration code written in groups
+/// (`1401 0500 0000 056`, `140105-0000005-6`), without its spaces and hyphens. Other identifiers
+/// (PINs, engine serials) keep their inner spaces and hyphens. The one rule of the field page,
+/// the look-up and every other door that takes a code.
+pub fn normalize_typed(raw: &str) -> String {
+    let ascii: String = raw
+        .chars()
+        .map(|c| match c {
+            '\u{3000}' => ' ',
+            '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            other => other,
+        })
+        .collect();
+    let ascii = ascii.trim().to_uppercase();
+    let compact: String = ascii.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    let bytes = compact.as_bytes();
+    let shaped = bytes.len() == LEN
+        && bytes[..LEN - 1].iter().all(u8::is_ascii_digit)
+        && (bytes[LEN - 1].is_ascii_digit() || bytes[LEN - 1] == b'X');
+    if shaped { compact } else { ascii }
+}
+
 /// A valid registration code.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RegistrationCode(String);
@@ -121,6 +146,24 @@ mod tests {
         assert_eq!(mod11_2(&digits), 'X');
         let digits: Vec<u8> = "44052418800101001".bytes().map(|b| b - b'0').collect();
         assert_eq!(mod11_2(&digits), '4');
+    }
+
+    #[test]
+    fn codes_are_normalised_as_people_type_and_copy_them() {
+        let code = RegistrationCode::issue("140105", 5).unwrap().to_string();
+        let grouped = format!("{} {} {} {}", &code[..4], &code[4..8], &code[8..12], &code[12..]);
+        assert_eq!(normalize_typed(&grouped), code, "spaces as on a label");
+        let dashed = format!("{}-{}-{}", &code[..6], &code[6..13], &code[13..]);
+        assert_eq!(normalize_typed(&dashed), code);
+        let wide: String = code.chars().map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap()).collect();
+        assert_eq!(normalize_typed(&format!("\u{3000}{wide}\u{3000}")), code, "full-width digits");
+        assert_eq!(normalize_typed(&format!(" {} ", code.replace('X', "x"))), code.replace('x', "X"));
+        let x = (1..200).filter_map(|n| RegistrationCode::issue("140105", n)).find(|c| c.as_str().ends_with('X'));
+        let x = x.unwrap().to_string();
+        assert_eq!(normalize_typed(&x.to_lowercase()), x, "a lower-case x");
+        assert_eq!(normalize_typed("ｓｙ２１５Ｃ－１００８６"), "SY215C-10086", "a PIN keeps its hyphen");
+        assert_eq!(normalize_typed(" wd615 abc "), "WD615 ABC", "and its inner space");
+        assert_eq!(normalize_typed("1401 0500 0000 05"), "1401 0500 0000 05", "13 characters: not a code");
     }
 
     #[test]

@@ -1,0 +1,133 @@
+//! The field look-up's answer is about the code typed, however it was typed, and says where the
+//! machine stands with its filings (issue 10, part 1): filed for this site today, filed for
+//! another site, filed from a later date, a filing that ended, registered but never filed, not
+//! registered — the last only after the normalised code was checked against the register.
+
+use crate::db_tests;
+use crate::helpers::{TestApp, create_filing, expect_status, id_of, machine_input};
+use crate::inspections::{registered, world};
+use app::db::entities::machine;
+use app::machines::regcode::RegistrationCode;
+use chrono::Duration;
+use sea_orm::{ActiveValue::Set, EntityTrait};
+use serde_json::{Value, json};
+
+db_tests!(each_filing_standing_is_named, codes_are_found_as_people_type_them);
+
+async fn look(app: &TestApp, client: &reqwest::Client, code: &str, site: Option<&Value>) -> Value {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair("code", code);
+    if let Some(s) = site {
+        query.append_pair("site_id", s["id"].as_str().expect("site id"));
+    }
+    expect_status(app.get_as(client, &format!("/api/v1/machines/lookup?{}", query.finish())).await, 200).await
+}
+
+fn code_of(m: &Value) -> String {
+    m["registration_code"].as_str().expect("registered").to_owned()
+}
+
+/// A machine registered by a filing from `from` to `to` (accepted by 小店区's inspector).
+async fn filed_from(app: &TestApp, w: &crate::inspections::World, n: u32, from: i64, to: i64) -> Value {
+    let m = expect_status(app.post_as(&w.builder, "/api/v1/machines", &machine_input(n)).await, 201).await;
+    let today = app.today();
+    let f = create_filing(
+        app,
+        &w.builder,
+        &w.zone_site["id"],
+        &[&m["id"]],
+        today + Duration::days(from),
+        today + Duration::days(to),
+    )
+    .await;
+    let review = format!("/api/v1/filings/{}/review", id_of(&f));
+    expect_status(app.post_as(&w.xiaodian, &review, &json!({"decision": "accept"})).await, 200).await;
+    expect_status(app.get_as(&w.builder, &format!("/api/v1/machines/{}", id_of(&m))).await, 200).await
+}
+
+async fn each_filing_standing_is_named(app: TestApp) {
+    let w = world(&app).await;
+    let today = app.today();
+    let here = registered(&app, &w, &w.plain_site, 1, json!({})).await;
+
+    // Filed today: for the site asked about, or for another one (which is named).
+    let at_plain = look(&app, &w.xiaodian, &code_of(&here), Some(&w.plain_site)).await;
+    assert_eq!(
+        (at_plain["standing"].as_str(), at_plain["status"].as_str()),
+        (Some("filed_here"), Some("registered_filed_here"))
+    );
+    let at_zone = look(&app, &w.xiaodian, &code_of(&here), Some(&w.zone_site)).await;
+    assert_eq!(at_zone["standing"], "filed_elsewhere");
+    assert_eq!(at_zone["current_filing"]["site_id"], w.plain_site["id"]);
+    assert_eq!(look(&app, &w.xiaodian, &code_of(&here), None).await["standing"], "filed_here", "any site in scope");
+
+    // Filed from in three days: not "not filed", but the day it starts.
+    let later = filed_from(&app, &w, 2, 3, 10).await;
+    let got = look(&app, &w.xiaodian, &code_of(&later), Some(&w.zone_site)).await;
+    assert_eq!(
+        (got["standing"].as_str(), got["status"].as_str()),
+        (Some("filing_upcoming"), Some("registered_not_filed_here"))
+    );
+    assert_eq!(got["other_filing"]["planned_entry_on"], json!(today + Duration::days(3)));
+    assert_eq!((&got["current_filing"], &got["ended_on"]), (&Value::Null, &Value::Null));
+
+    // Registered, never filed (a code given outside a filing, e.g. by an earlier register).
+    let bare = expect_status(app.post_as(&w.builder, "/api/v1/machines", &machine_input(3)).await, 201).await;
+    let given = RegistrationCode::issue("140105", 9_000_001).expect("code").to_string();
+    machine::Entity::update(machine::ActiveModel {
+        id: Set(id_of(&bare).parse().expect("uuid")),
+        registration_code: Set(Some(given.clone())),
+        ..Default::default()
+    })
+    .exec(&app.state.db)
+    .await
+    .expect("give a code");
+    let got = look(&app, &w.xiaodian, &given, None).await;
+    assert_eq!((got["standing"].as_str(), &got["other_filing"]), (Some("never_filed"), &Value::Null));
+
+    // Not registered: a well-formed code nobody holds.
+    let nobody = RegistrationCode::issue("140105", 9_000_002).expect("code").to_string();
+    let got = look(&app, &w.xiaodian, &nobody, None).await;
+    assert_eq!((got["standing"].as_str(), got["status"].as_str()), (Some("not_registered"), Some("not_registered")));
+
+    // A short filing that has ended: the day it ended. (The upcoming one has begun by then.)
+    let short = filed_from(&app, &w, 4, 0, 2).await;
+    app.clock.advance(Duration::days(5));
+    let inspector = app.signed_in("xiaodian.i").await;
+    let got = look(&app, &inspector, &code_of(&short), None).await;
+    assert_eq!(got["standing"], "filing_ended");
+    assert_eq!(got["ended_on"], json!(today + Duration::days(2)));
+    assert_eq!(got["other_filing"]["planned_exit_on"], json!(today + Duration::days(2)));
+    assert_eq!(look(&app, &inspector, &code_of(&later), None).await["standing"], "filed_here");
+}
+
+async fn codes_are_found_as_people_type_them(app: TestApp) {
+    let w = world(&app).await;
+    let m = registered(&app, &w, &w.plain_site, 1, json!({})).await;
+    let code = code_of(&m);
+    let grouped = format!("{} {} {} {}", &code[..4], &code[4..8], &code[8..12], &code[12..]);
+    let dashed = format!("{}-{}-{}", &code[..6], &code[6..13], &code[13..]);
+    let wide: String = code.chars().map(|c| char::from_u32(c as u32 + 0xFEE0).expect("full width")).collect();
+    for typed in [grouped.clone(), dashed, wide, format!("  {}  ", code.to_lowercase())] {
+        let got = look(&app, &w.xiaodian, &typed, Some(&w.plain_site)).await;
+        assert_eq!(
+            (got["standing"].as_str(), got["machine"]["id"].as_str()),
+            (Some("filed_here"), m["id"].as_str()),
+            "{typed}"
+        );
+    }
+    // The same code with a wrong check character, grouped: refused as such, never "not registered".
+    let mut bad: Vec<char> = grouped.chars().collect();
+    let last = bad.len() - 1;
+    bad[last] = if bad[last] == '0' { '1' } else { '0' };
+    let bad: String = bad.into_iter().collect();
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair("code", &bad);
+    let resp = app.get_as(&w.xiaodian, &format!("/api/v1/machines/lookup?{}", query.finish())).await;
+    let err = crate::helpers::assert_error(resp, 422, "validation_failed").await;
+    let expected = app::machines::regcode::RegistrationCode::parse(&code)
+        .map(|_| ())
+        .and(RegistrationCode::parse(&bad.replace(' ', "")).map(|_| ()));
+    let Err(wrong) = expected else { panic!("the altered code must fail its check") };
+    crate::helpers::assert_field(&err, "code", &wrong.field_error());
+}
