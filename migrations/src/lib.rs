@@ -23,6 +23,7 @@ mod m20261206_000040_accounts_disabled_by;
 mod m20261206_000050_login_throttle;
 mod m20261206_000051_token_expiry;
 mod m20261206_000060_decider_references;
+mod m20261206_000070_request_ids;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000010_create_amendments::Migration),
             Box::new(m20261206_000040_accounts_disabled_by::Migration),
             Box::new(m20261206_000060_decider_references::Migration),
+            Box::new(m20261206_000070_request_ids::Migration),
         ]
     }
 }

@@ -233,6 +233,7 @@ async fn registry(state: &AppState, org_ids: &[Uuid]) -> Result<()> {
         machine_ids,
         planned_entry_on: day(-3),
         planned_exit_on: day(120),
+        request_id: None,
     };
     let accepted = filings::create(state, &builder, filing(s1.id, vec![ids[0], ids[1], ids[2]])).await.map_err(err)?;
     filings::review(state, &xiaodian, accepted.id, ReviewInput { decision: Decision::Accept, reason: None })

@@ -468,9 +468,25 @@ async fn inspector_on_a_phone_looks_up_a_code_and_records_a_failing_inspection()
     }
     b.wait_text("[data-testid=verdict-preview]", "不合格").await;
     b.wait_text("[data-testid=mean-k]", "1.12").await;
-    b.find("form[data-testid=inspection-form] button[type=submit]").await.click().await.expect("record");
+    // A double tap: two clicks in the same instant record one inspection.
+    let count = || {
+        app::db::entities::inspection::Entity::find()
+            .filter(app::db::entities::inspection::Column::MachineId.eq(crane.id))
+            .count(&app.state.db)
+    };
+    use sea_orm::PaginatorTrait;
+    let before = count().await.expect("count");
+    let tap_twice = "const b = document.querySelector('[data-testid=record-inspection]'); b.click(); b.click();";
+    b.client.execute(tap_twice, vec![]).await.expect("double tap");
     b.wait_text("[data-testid=verdict-confirmed]", "不合格").await;
     b.find("[data-testid=case-opened]").await;
+    b.snap("inspection-recorded-360").await;
+    // The button stays off once the inspection is recorded; a third tap changes nothing.
+    let disabled = b.find("[data-testid=record-inspection]").await.prop("disabled").await.expect("prop");
+    assert_eq!(disabled.as_deref(), Some("true"));
+    b.client.execute(tap_twice, vec![]).await.expect("tap again");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(count().await.expect("count"), before + 1, "one inspection");
     b.close().await;
 }
 

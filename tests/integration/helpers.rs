@@ -552,3 +552,10 @@ impl Drop for TestApp {
         }
     }
 }
+
+/// The principal of account `id` as a session would carry it, for calling a service directly.
+pub async fn principal_of(app: &TestApp, id: Uuid) -> app::auth::service::Principal {
+    use sea_orm::EntityTrait;
+    let u = app::db::entities::user::Entity::find_by_id(id).one(&app.state.db).await.expect("query").expect("user");
+    app::auth::service::Principal::from_user(&u, None, app::auth::service::Credential::Session).expect("a known role")
+}

@@ -31,6 +31,7 @@ mod orgs;
 mod photos;
 mod platform;
 mod public;
+mod request_ids;
 mod scope;
 mod signin;
 mod sites;

@@ -3,9 +3,9 @@
 
 use crate::db_tests;
 use crate::helpers::TestApp;
-use app::auth::service::{NewUser, Principal, create_user};
+use app::auth::service::{NewUser, create_user};
 use app::auth::{Role, Scope};
-use app::db::entities::{division, user};
+use app::db::entities::division;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 db_tests!(
@@ -15,11 +15,6 @@ db_tests!(
     scope_condition_filters_rows_in_the_database,
     accounts_must_sit_at_the_right_level,
 );
-
-async fn principal(app: &TestApp, id: uuid::Uuid) -> Principal {
-    let u = user::Entity::find_by_id(id).one(&app.state.db).await.expect("query").expect("user");
-    Principal::from_user(&u, None, app::auth::service::Credential::Session).expect("a known role")
-}
 
 async fn seeded_divisions_are_shanxi(app: TestApp) {
     let db = &app.state.db;
@@ -65,7 +60,7 @@ async fn scope_of_every_role(app: TestApp) {
     let mut scopes = std::collections::HashMap::new();
     for (name, role, division, o) in cases {
         let id = app.user(name, role, division, o).await;
-        let p = principal(&app, id).await;
+        let p = crate::helpers::principal_of(&app, id).await;
         scopes.insert(name, Scope::resolve(db, &p).await.expect("scope"));
     }
     assert_eq!(scopes["inspector"], Scope::Counties(vec!["140105".into()]));

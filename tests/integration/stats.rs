@@ -21,6 +21,7 @@ db_tests!(
     the_date_range_moves_the_monthly_figures,
     overdue_cases_follow_the_clock,
     dashboard_renders_charts_and_tables_without_scripts,
+    registered_machines_include_those_filed_from_tomorrow,
 );
 
 /// The dataset. 小店区: machines 1 (excavator, stage IV diesel), 2 (loader, stage III diesel),
@@ -440,4 +441,41 @@ async fn dashboard_renders_charts_and_tables_without_scripts(app: TestApp) {
     let (_org, builder) = contractor(&app, "stats.page.builder").await;
     let html = app.get_as(&builder, "/dashboard").await.text().await.expect("body");
     assert!(!html.contains("<svg") && html.contains("banner-error"));
+}
+
+/// "Registered machines" are the machines holding a code the division issued; "filed machines"
+/// those on an accepted filing overlapping the range. A machine registered today by a filing
+/// that starts tomorrow is registered, not yet filed in the default range (which ends today).
+async fn registered_machines_include_those_filed_from_tomorrow(app: TestApp) {
+    let d = data(&app).await;
+    let before = expect_status(app.get_as(&d.xiaodian, "/api/v1/stats").await, 200).await;
+    let (registered, filed) = (
+        before["totals"]["registered_machines"].as_i64().expect("n"),
+        before["totals"]["machines"].as_i64().expect("n"),
+    );
+    assert_eq!((registered, filed), (3, 3), "小店区: machines 1, 2, 3 accepted today; 5 not reviewed");
+
+    let builder = app.signed_in("stats.builder").await;
+    let site = plain_site(&app, &builder, "明日工地", "140105").await;
+    let m = machine(&app, &builder, 9, json!({})).await;
+    let today = app.today();
+    let f =
+        create_filing(&app, &builder, &site["id"], &[&m["id"]], today + Duration::days(1), today + Duration::days(20))
+            .await;
+    accept(&app, &d.xiaodian, &f).await;
+    let after = expect_status(app.get_as(&d.xiaodian, "/api/v1/stats").await, 200).await;
+    assert_eq!(after["totals"]["registered_machines"].as_i64(), Some(registered + 1));
+    assert_eq!(after["totals"]["machines"].as_i64(), Some(filed), "its filing starts tomorrow");
+    // Codes count where they were issued: 清徐县's machine counts there, not in 小店区; the city
+    // counts both.
+    let qingxu = expect_status(app.get_as(&d.qingxu, "/api/v1/stats").await, 200).await;
+    assert_eq!(qingxu["totals"]["registered_machines"].as_i64(), Some(1));
+    app.user("stats.city3", Role::CityOfficer, Some("140100"), None).await;
+    let city = app.signed_in("stats.city3").await;
+    let taiyuan = expect_status(app.get_as(&city, "/api/v1/stats").await, 200).await;
+    assert_eq!(taiyuan["totals"]["registered_machines"].as_i64(), Some(registered + 2));
+    // A range ending before today: the machine registered today is not yet counted.
+    let r = format!("from={}&to={}", today - Duration::days(40), today - Duration::days(1));
+    let earlier = expect_status(app.get_as(&d.xiaodian, &format!("/api/v1/stats?{r}")).await, 200).await;
+    assert_eq!(earlier["totals"]["registered_machines"].as_i64(), Some(0));
 }

@@ -10,7 +10,7 @@ use crate::machines::{EmissionStage, FuelType};
 use crate::shell::messages::{
     case_kind_label, exemption_label, fuel_label, reason_message, stage_label, verdict_label,
 };
-use crate::shell::{ErrorBanner, FieldErrorText, PageTitle};
+use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, new_request_id};
 use crate::sites::api::{get_site, list_sites};
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -94,6 +94,11 @@ pub fn InspectPage() -> impl IntoView {
     let power = RwSignal::new(String::new());
     let create = ServerAction::<CreateInspection>::new();
     let local = RwSignal::new(None::<FieldErrors>);
+    // One tap, one inspection: one request id for this form, sent with every submission of it
+    // (a second tap, a retry after a lost answer get the first inspection back), and the button
+    // is off while sending and once the inspection is recorded.
+    let request_id = new_request_id();
+    let recorded = move || matches!(create.value().get(), Some(Ok(_)));
 
     let site_lez = move || chosen().map(|s| s.low_emission_zone);
     let site_rule = move || chosen().and_then(|s| s.zone.rule);
@@ -174,7 +179,11 @@ pub fn InspectPage() -> impl IntoView {
             notes: text(notes),
             case_id,
             zone_exemption: if site_lez().unwrap_or(false) { text(exemption) } else { None },
+            request_id: Some(request_id),
         };
+        if create.pending().get_untracked() || recorded() {
+            return;
+        }
         create.dispatch(CreateInspection { input });
     };
     view! {
@@ -317,7 +326,7 @@ pub fn InspectPage() -> impl IntoView {
                     })}
                 </Transition>
                 {move || preview.get().and_then(|p| p.ok()).map(|e| view! { <VerdictView evaluation=e testid="verdict-preview" /> })}
-                <button type="submit" class="button primary big" disabled=move || create.pending().get()>{t!(i18n, field.submit)}</button>
+                <button type="submit" class="button primary big" data-testid="record-inspection" disabled=move || create.pending().get() || recorded()>{t!(i18n, field.submit)}</button>
             </form>
         </section>
         {move || create.value().get().and_then(|r| r.ok()).map(|ins| {

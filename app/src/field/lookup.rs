@@ -159,6 +159,7 @@ pub fn FieldLookupPage() -> impl IntoView {
                         inputmode="text"
                         aria-invalid=move || local_error.get().is_some().to_string()
                         aria-describedby="code-error"
+                        value=code.get_untracked()
                         bind:value=code
                     />
                     {move || local_error.get().map(|e| view! {

@@ -72,6 +72,10 @@ pub struct FilingInput {
     pub machine_ids: Vec<Uuid>,
     pub planned_entry_on: NaiveDate,
     pub planned_exit_on: NaiveDate,
+    /// An id the client generated for this submission: sent again (a double tap, a retry), it
+    /// returns the filing first submitted with it and submits nothing (`request_ids`).
+    #[serde(default)]
+    pub request_id: Option<Uuid>,
 }
 
 /// A correction of a returned filing, resubmitted with the version that was read.

@@ -169,6 +169,7 @@ pub(super) fn checked_input(
         machine_ids: chosen.iter().map(|c| c.id).collect(),
         planned_entry_on: e.unwrap_or(today),
         planned_exit_on: x.unwrap_or(today),
+        request_id: None,
     };
     let found = super::validate(&input, site.unwrap_or(any), today);
     for (field, errs) in found.0 {
@@ -240,9 +241,16 @@ pub fn FilingNewPage() -> impl IntoView {
             precheck.dispatch(PrecheckFiling { input: i });
         }
     };
+    // One tap, one filing: one request id for this form, and no second dispatch while one is
+    // on its way or once the filing exists (the page then moves to it).
+    let request_id = crate::shell::new_request_id();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if let Some(i) = input() {
+        if create.pending().get_untracked() || matches!(create.value().get_untracked(), Some(Ok(_))) {
+            return;
+        }
+        if let Some(mut i) = input() {
+            i.request_id = Some(request_id);
             create.dispatch(CreateFiling { input: i });
         }
     };
@@ -294,7 +302,7 @@ pub fn FilingNewPage() -> impl IntoView {
                 </fieldset>
                 <div class="actions">
                     <button type="button" class="button" on:click=run_precheck data-testid="run-precheck">{t!(i18n, filings.precheck_run)}</button>
-                    <button type="submit" class="button primary" disabled=move || create.pending().get()>{t!(i18n, filings.submit)}</button>
+                    <button type="submit" class="button primary" disabled=move || create.pending().get() || matches!(create.value().get(), Some(Ok(_)))>{t!(i18n, filings.submit)}</button>
                 </div>
                 {move || precheck.value().get().and_then(|r| r.ok()).map(|checks| prechecks_view(i18n.get_locale(), checks))}
             </form>

@@ -29,7 +29,7 @@ pub fn router() -> Router<AppState> {
 #[utoipa::path(post, path = "/api/v1/filings", tag = "filings", request_body = FilingInput,
     responses(
         (status = 201, description = "`status: submitted`, `county_code` of the site", body = Filing),
-        (status = 409, description = "`machine_overlap`: a machine is on an accepted filing at another site with overlapping dates (`details.other_site` and dates only for the unit's own filing); `owner_changed`: a machine changed owner meanwhile", body = ErrorBody),
+        (status = 409, description = "`machine_overlap`: a machine is on an accepted filing at another site with overlapping dates (`details.other_site` and dates only for the unit's own filing); `owner_changed`: a machine changed owner meanwhile; `request_id_reused`: the `request_id` was sent before with another operation", body = ErrorBody),
         (status = 422, body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = [])))]

@@ -66,6 +66,7 @@ mod tests {
             machine_ids: (0..machines).map(|n| Uuid::from_u128(n as u128 + 1)).collect(),
             planned_entry_on: entry,
             planned_exit_on: exit,
+            request_id: None,
         }
     }
 

@@ -355,12 +355,20 @@ pub async fn precheck(state: &AppState, principal: &Principal, input: &FilingInp
 #[tracing::instrument(skip(state, input), fields(user = %principal.username))]
 pub async fn create(state: &AppState, principal: &Principal, input: FilingInput) -> ServiceResult<Filing> {
     let org = contractor_org(principal)?;
+    if let Some(first) = crate::request_ids::replayed(&state.db, principal, input.request_id, "create_filing").await? {
+        return get(state, principal, first).await;
+    }
     let (site, _) = check_input(state, principal, org, &input).await?;
     let dates = (input.planned_entry_on, input.planned_exit_on);
     check_overlap(&state.db, None, site.id, &input.machine_ids, dates, Some(org)).await?;
     let now = state.clock.now();
     let id = Uuid::now_v7();
     let txn = state.db.begin().await?;
+    let claimed = crate::request_ids::claim(&txn, principal, input.request_id, "create_filing", id, now).await?;
+    if let crate::request_ids::Claim::Replay(first) = claimed {
+        txn.rollback().await?;
+        return get(state, principal, first).await;
+    }
     filing::Entity::insert(filing::ActiveModel {
         id: Set(id),
         organization_id: Set(org),
@@ -455,6 +463,7 @@ pub async fn resubmit(
         machine_ids: input.machine_ids.clone(),
         planned_entry_on: input.planned_entry_on,
         planned_exit_on: input.planned_exit_on,
+        request_id: None,
     };
     check_input(state, principal, org, &corrected).await?;
     let dates = (input.planned_entry_on, input.planned_exit_on);

@@ -45,7 +45,7 @@ fn standing(
     in_force: Option<uuid::Uuid>,
     division: Option<&str>,
 ) -> Option<(&'static str, String)> {
-    let today = crate::dates::china_date(chrono::Utc::now());
+    let today = crate::shell::page_today();
     if Some(t.id) == in_force {
         Some(("badge badge-ok", td_string!(locale, limits.state_in_force).to_string()))
     } else if t.effective_from > today {

@@ -74,6 +74,10 @@ pub struct InspectionInput {
     /// not applied, the national limits still are.
     #[serde(default)]
     pub zone_exemption: Option<String>,
+    /// An id the client generated for this submission: sent again (a double tap, a retry), it
+    /// returns the inspection first recorded with it and records nothing (`request_ids`).
+    #[serde(default)]
+    pub request_id: Option<Uuid>,
 }
 
 /// The machine an inspection was about, as it was at the time.

@@ -136,7 +136,7 @@ pub async fn update_zone(
         (status = 201, description = "The inspection with its verdict, `opened_cases` and (for a re-inspection) `reinspection`", body = Inspection),
         (status = 403, description = "Not a county inspector", body = ErrorBody),
         (status = 404, description = "The site is not in the inspector's county", body = ErrorBody),
-        (status = 409, description = "`case_not_awaiting_reinspection`", body = ErrorBody),
+        (status = 409, description = "`case_not_awaiting_reinspection`; `request_id_reused`: the `request_id` was sent before with another operation", body = ErrorBody),
         (status = 422, body = ErrorBody),
     ),
     security(("session" = []), ("bearer" = [])))]

@@ -476,6 +476,11 @@ fn event(
 #[tracing::instrument(skip(state, input), fields(user = %principal.username))]
 pub async fn create(state: &AppState, principal: &Principal, mut input: InspectionInput) -> ServiceResult<Inspection> {
     principal.require(&[Role::CountyInspector])?;
+    if let Some(first) =
+        crate::request_ids::replayed(&state.db, principal, input.request_id, "create_inspection").await?
+    {
+        return get(state, principal, first).await;
+    }
     let site = crate::sites::service::find_visible(state, principal, input.site_id).await?;
     let mut errors = FieldErrors::new();
     check_basics(state, &mut input, &mut errors);
@@ -513,6 +518,11 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: Inspecti
     let reasons: Vec<&str> = eval.reasons.iter().map(|r| r.as_str()).collect();
     let txn = state.db.begin().await?;
     // The first statement writes, so SQLite takes its write lock before anything is read.
+    let claimed = crate::request_ids::claim(&txn, principal, input.request_id, "create_inspection", id, now).await?;
+    if let crate::request_ids::Claim::Replay(first) = claimed {
+        txn.rollback().await?;
+        return get(state, principal, first).await;
+    }
     inspection::Entity::insert(inspection::ActiveModel {
         id: Set(id),
         county_code: Set(site.county_code.clone()),

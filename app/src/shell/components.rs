@@ -95,3 +95,46 @@ pub fn browser_today() -> chrono::NaiveDate {
         chrono::NaiveDate::MAX
     }
 }
+
+/// Today in China where the page runs: the browser's clock once hydrated, the server's while it
+/// renders (so both render the same on the same day). For labels only; every rule that depends
+/// on the day is the server's, with its clock passed in.
+pub fn page_today() -> chrono::NaiveDate {
+    #[cfg(feature = "hydrate")]
+    {
+        browser_today()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        crate::dates::china_date(chrono::Utc::now())
+    }
+}
+
+/// A new request id for a form that creates something (see `crate::request_ids` on the
+/// server): random bytes from the browser's `crypto.getRandomValues` once hydrated, from the
+/// operating system on the server (where a page's id is never sent: the form posts only once
+/// hydrated, or as a plain form without one).
+pub fn new_request_id() -> uuid::Uuid {
+    #[cfg(feature = "hydrate")]
+    {
+        let mut bytes = [0u8; 16];
+        let filled = web_sys::window()
+            .and_then(|w| w.crypto().ok())
+            .and_then(|c| c.get_random_values_with_u8_array(&mut bytes).ok())
+            .is_some();
+        if !filled {
+            // No Web Crypto: the clock and the page's own random numbers still make a
+            // collision with this account's other ids practically impossible.
+            let now = js_sys::Date::now() as u64;
+            bytes[..8].copy_from_slice(&now.to_le_bytes());
+            for b in bytes[8..].iter_mut() {
+                *b = (js_sys::Math::random() * 256.0) as u8;
+            }
+        }
+        uuid::Builder::from_random_bytes(bytes).into_uuid()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        uuid::Uuid::new_v4()
+    }
+}

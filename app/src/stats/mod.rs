@@ -147,6 +147,11 @@ pub struct InspectionMonth {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Totals {
+    /// Machines holding a registration code issued by a county of the division by the end of
+    /// the range (wherever they work now, whoever owns them).
+    pub registered_machines: i64,
+    /// Machines on an accepted (or since closed) filing for a site of the division whose planned
+    /// stay overlaps the range, each counted once.
     pub machines: i64,
     pub filings: i64,
     pub inspections: i64,

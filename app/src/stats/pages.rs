@@ -168,7 +168,8 @@ fn dashboard_view(locale: Locale, d: Dashboard) -> impl IntoView {
                 <button type="submit" class="button primary">{td_string!(locale, stats.apply)}</button>
             </form>
             <ul class="tiles" data-testid="stats-totals">
-                <li><span class="tile-value">{t.machines}</span><span class="tile-label">{td_string!(locale, stats.machines)}</span></li>
+                <li data-testid="registered-machines"><span class="tile-value">{t.registered_machines}</span><span class="tile-label">{td_string!(locale, stats.registered_machines)}</span></li>
+                <li data-testid="filed-machines"><span class="tile-value">{t.machines}</span><span class="tile-label">{td_string!(locale, stats.machines)}</span></li>
                 <li><span class="tile-value">{t.filings}</span><span class="tile-label">{td_string!(locale, stats.filings)}</span></li>
                 <li><span class="tile-value">{t.inspections}</span><span class="tile-label">{td_string!(locale, stats.inspections)}</span></li>
                 <li><span class="tile-value">{percent(t.pass_rate)}</span><span class="tile-label">{td_string!(locale, stats.pass_rate)}</span></li>

@@ -336,7 +336,25 @@ pub async fn stats(state: &AppState, principal: &Principal, q: &StatsQuery) -> S
     let inspections_by_month: Vec<InspectionMonth> = inspections.into_values().collect();
     let sum = |f: fn(&InspectionMonth) -> i64| inspections_by_month.iter().map(f).sum::<i64>();
     let (passed, failed) = (sum(|m| m.passed), sum(|m| m.failed));
+    // Registered machines: a code's first six digits are the county that issued it.
+    let issued_by = Expr::expr(
+        Func::cust("SUBSTR")
+            .arg(Expr::col((machine::Entity, machine::Column::RegistrationCode)))
+            .arg(Expr::val(1))
+            .arg(Expr::val(6)),
+    );
+    let registered = counting(
+        machine::Entity,
+        vec![],
+        vec![
+            machine::Column::RegistrationCode.is_not_null(),
+            issued_by.is_in(counties.iter().cloned()),
+            machine::Column::RegisteredAt.lt(w.end),
+        ],
+    );
+    let registered_machines = grouped(db, &registered, 0).await?.first().map(|r| r.1).unwrap_or(0);
     let totals = Totals {
+        registered_machines,
         machines: machines_by_type.iter().map(|t| t.count).sum(),
         filings: filings_by_month.iter().map(|m| m.total).sum(),
         inspections: sum(|m| m.inspections),

@@ -25,6 +25,7 @@ pub mod machine_type;
 pub mod notification;
 pub mod organization;
 pub mod registration_counter;
+pub mod request_id;
 pub mod session;
 pub mod site;
 pub mod transfer_permission;

@@ -1,0 +1,97 @@
+//! One tap, one record (issue 10, part 2): a creating request carrying a request id it already
+//! sent — one after the other or both at once — gets the first record back and creates nothing;
+//! an id is the caller's own, and reusing one for another operation is refused.
+
+use crate::db_tests;
+use crate::helpers::{TestApp, create_machine, create_site, expect_status, id_of};
+use crate::inspections::{inspection, registered, world};
+use app::db::entities::{filing, inspection as inspection_row};
+use chrono::Duration;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+
+db_tests!(an_inspection_sent_twice_is_recorded_once, a_filing_sent_twice_is_submitted_once);
+
+async fn inspections_of(app: &TestApp, machine: &Value) -> u64 {
+    let id: uuid::Uuid = id_of(machine).parse().expect("uuid");
+    inspection_row::Entity::find()
+        .filter(inspection_row::Column::MachineId.eq(id))
+        .count(&app.state.db)
+        .await
+        .expect("count")
+}
+
+async fn an_inspection_sent_twice_is_recorded_once(app: TestApp) {
+    let w = world(&app).await;
+    let m = registered(&app, &w, &w.plain_site, 1, json!({})).await;
+    let mut body = inspection(&app, &w.plain_site, &m, &[1.2, 1.2, 1.2]);
+    body["request_id"] = json!(uuid::Uuid::new_v4());
+
+    // One after the other: the second answer is the first inspection, with the case it opened.
+    let first = expect_status(app.post_as(&w.xiaodian, "/api/v1/inspections", &body).await, 201).await;
+    let again = expect_status(app.post_as(&w.xiaodian, "/api/v1/inspections", &body).await, 201).await;
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(again["opened_cases"], first["opened_cases"]);
+    assert_eq!(inspections_of(&app, &m).await, 1);
+
+    // Both at once (a double tap): one inspection, both answers name it.
+    body["request_id"] = json!(uuid::Uuid::new_v4());
+    let send = || app.post_as(&w.xiaodian, "/api/v1/inspections", &body);
+    let (a, b) = tokio::join!(send(), send());
+    let (a, b) = (expect_status(a, 201).await, expect_status(b, 201).await);
+    assert_eq!(a["id"], b["id"]);
+    assert_eq!(inspections_of(&app, &m).await, 2);
+
+    // Without an id every request records (the id is what says "the same submission").
+    let mut plain = body.clone();
+    plain.as_object_mut().expect("object").remove("request_id");
+    expect_status(app.post_as(&w.xiaodian, "/api/v1/inspections", &plain).await, 201).await;
+    assert_eq!(inspections_of(&app, &m).await, 3);
+
+    // An id is its sender's: another inspector using the same id records their own inspection.
+    let other = crate::helpers::inspector(&app, "xiaodian.other", "140105").await;
+    let theirs = expect_status(app.post_as(&other, "/api/v1/inspections", &body).await, 201).await;
+    assert_ne!(theirs["id"], a["id"]);
+    assert_eq!(inspections_of(&app, &m).await, 4);
+}
+
+async fn a_filing_sent_twice_is_submitted_once(app: TestApp) {
+    let (org, unit) = crate::helpers::contractor(&app, "twice.unit").await;
+    let site = create_site(&app, &unit, "两次工地", "140105").await;
+    let machine = create_machine(&app, &unit, 1).await;
+    let today = app.today();
+    let mut body = json!({"site_id": site["id"], "machine_ids": [machine["id"]],
+        "planned_entry_on": today, "planned_exit_on": today + Duration::days(30),
+        "request_id": uuid::Uuid::new_v4()});
+    let count = || filing::Entity::find().filter(filing::Column::OrganizationId.eq(org)).count(&app.state.db);
+
+    let first = expect_status(app.post_as(&unit, "/api/v1/filings", &body).await, 201).await;
+    let again = expect_status(app.post_as(&unit, "/api/v1/filings", &body).await, 201).await;
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(count().await.expect("count"), 1);
+
+    body["request_id"] = json!(uuid::Uuid::new_v4());
+    let send = || app.post_as(&unit, "/api/v1/filings", &body);
+    let (a, b) = tokio::join!(send(), send());
+    let (a, b) = (expect_status(a, 201).await, expect_status(b, 201).await);
+    assert_eq!(a["id"], b["id"]);
+    assert_eq!(count().await.expect("count"), 2);
+
+    // An id is no record id, and one used for a filing cannot name another operation's record.
+    let mut unit_reuse = body.clone();
+    unit_reuse["request_id"] = json!(first["id"]);
+    let fresh = expect_status(app.post_as(&unit, "/api/v1/filings", &unit_reuse).await, 201).await;
+    assert_ne!(fresh["id"], first["id"], "a request id is not a record id");
+    let used: uuid::Uuid = body["request_id"].as_str().and_then(|s| s.parse().ok()).expect("id");
+    let me = expect_status(app.get_as(&unit, "/api/v1/auth/me").await, 200).await;
+    let me: uuid::Uuid = me["id"].as_str().and_then(|s| s.parse().ok()).expect("my id");
+    let principal = crate::helpers::principal_of(&app, me).await;
+    let err = app::request_ids::replayed(&app.state.db, &principal, Some(used), "create_inspection")
+        .await
+        .map_err(app::error::AppError::from)
+        .expect_err("another operation");
+    assert_eq!(err.code(), "request_id_reused");
+    let found = app::request_ids::replayed(&app.state.db, &principal, Some(used), "create_filing").await;
+    assert_eq!(found.ok().flatten().map(|id| id.to_string()).as_deref(), a["id"].as_str());
+    assert_eq!(count().await.expect("count"), 3);
+}
