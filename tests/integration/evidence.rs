@@ -36,7 +36,7 @@ fn form(bytes: Vec<u8>, note: Option<&str>) -> Form {
     f
 }
 
-async fn post_photo(
+pub async fn post_photo(
     app: &TestApp,
     client: &Client,
     path: &str,

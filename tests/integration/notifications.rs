@@ -14,7 +14,12 @@ use chrono::Duration;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-db_tests!(review_notifies_the_unit_only, reading_is_own_only_and_unread_first, deadline_sweep_is_idempotent);
+db_tests!(
+    review_notifies_the_unit_only,
+    reading_is_own_only_and_unread_first,
+    deadline_sweep_is_idempotent,
+    each_step_of_a_case_and_a_filing_tells_exactly_its_recipients
+);
 
 fn items(page: &Value) -> Vec<Value> {
     page["items"].as_array().cloned().unwrap_or_default()
@@ -88,11 +93,13 @@ async fn review_notifies_the_unit_only(app: TestApp) {
         assert_eq!(unread(&app, who).await, 2);
     }
     assert!(list(&app, &u.other).await.is_empty(), "another unit hears nothing");
-    assert!(list(&app, &u.inspector).await.is_empty(), "the reviewer hears nothing");
+    // The reviewer heard of the two filings when they were submitted, and nothing of the review.
+    let kinds: Vec<Value> = list(&app, &u.inspector).await.iter().map(|n| n["kind"].clone()).collect();
+    assert_eq!(kinds, vec![json!("filing_submitted"), json!("filing_submitted")]);
 
     // Each notification went out once, to its recipient, in Chinese, with the reason.
     let sent = app.outbox.sent();
-    assert_eq!(sent.len(), 4, "{sent:?}");
+    assert_eq!(sent.len(), 6, "{sent:?}");
     for id in [u.admin_id, u.staff_id] {
         let mine: Vec<_> = sent.iter().filter(|m| m.recipient.user_id == id).collect();
         assert_eq!(mine.len(), 2);
@@ -235,4 +242,97 @@ async fn deadline_sweep_is_idempotent(app: TestApp) {
     assert_eq!(swept.len(), 6, "{swept:?}");
     assert_eq!(swept.iter().filter(|m| m.recipient.user_id.to_string() == builder_id).count(), 4);
     assert!(swept.iter().any(|m| m.subject == "整改已逾期"));
+}
+
+/// Kinds of the notifications a user has, oldest first.
+async fn kinds_of(app: &TestApp, client: &reqwest::Client) -> Vec<String> {
+    let mut kinds: Vec<String> =
+        list(app, client).await.iter().map(|n| n["kind"].as_str().unwrap_or_default().to_owned()).collect();
+    kinds.reverse();
+    kinds
+}
+
+/// Issue 10, part 4: the county's inspectors hear of a filing submitted and of a unit's evidence
+/// on a case; the unit (its administrators) hears of a case opened against it, the order to
+/// correct with its deadline, the penalty and the closing. Nobody else hears anything, and each
+/// notification also goes out through the outbound channel.
+async fn each_step_of_a_case_and_a_filing_tells_exactly_its_recipients(app: TestApp) {
+    let w = world(&app).await;
+    let second = inspector(&app, "xiaodian.second", "140105").await;
+    let (_other_org, other_unit) = contractor(&app, "n.bystander").await;
+    let staff_org = {
+        let me = expect_status(app.get_as(&w.builder, "/api/v1/organizations/me").await, 200).await;
+        Uuid::parse_str(me["id"].as_str().expect("org id")).expect("uuid")
+    };
+    app.user("insp.staff", Role::ContractorStaff, None, Some(staff_org)).await;
+    let staff = app.signed_in("insp.staff").await;
+
+    // A filing submitted: both inspectors of 小店区, nobody else.
+    let m = registered(&app, &w, &w.plain_site, 1, json!({})).await;
+    for who in [&w.xiaodian, &second] {
+        assert_eq!(kinds_of(&app, who).await, vec!["filing_submitted"]);
+    }
+    assert!(kinds_of(&app, &w.qingxu).await.is_empty(), "another county hears nothing");
+    assert_eq!(kinds_of(&app, &w.builder).await, vec!["filing_accepted"]);
+
+    // A failing inspection opens a case: the unit's administrator hears of it (its staff and
+    // other units do not; the inspector who opened it neither).
+    let failed = inspect(&app, &w.xiaodian, &inspection(&app, &w.plain_site, &m, &[1.5, 1.5, 1.5])).await;
+    assert_eq!(opened_kinds(&failed), vec!["failed_inspection"]);
+    let case = failed["opened_cases"][0]["id"].as_str().expect("case").to_owned();
+    let got = list(&app, &w.builder).await;
+    assert_eq!(
+        (got[0]["kind"].as_str(), got[0]["link"].as_str()),
+        (Some("case_opened"), Some(format!("/cases/{case}").as_str()))
+    );
+    assert_eq!(
+        (got[0]["params"]["case_kind"].as_str(), got[0]["params"]["site_name"].as_str()),
+        (Some("failed_inspection"), w.plain_site["name"].as_str())
+    );
+    assert!(kinds_of(&app, &staff).await.is_empty() && kinds_of(&app, &other_unit).await.is_empty());
+    assert_eq!(kinds_of(&app, &w.xiaodian).await, vec!["filing_submitted"]);
+
+    // The order to correct, with its deadline.
+    let deadline = app.today() + Duration::days(10);
+    let path = format!("/api/v1/cases/{case}/transition");
+    let ordered = json!({"to": "rectification_ordered", "deadline_on": deadline});
+    expect_status(app.post_as(&w.xiaodian, &path, &ordered).await, 200).await;
+    let got = list(&app, &w.builder).await;
+    assert_eq!(
+        (got[0]["kind"].as_str(), got[0]["params"]["deadline_on"].as_str()),
+        (Some("case_rectification_ordered"), Some(deadline.to_string().as_str()))
+    );
+
+    // The unit answers with evidence: both inspectors of the county hear of it.
+    let evidence = format!("/api/v1/cases/{case}/evidence");
+    let resp = crate::evidence::post_photo(&app, &w.builder, &evidence, crate::amendments::png(), Some("已加装")).await;
+    expect_status(resp, 201).await;
+    for who in [&w.xiaodian, &second] {
+        assert_eq!(kinds_of(&app, who).await, vec!["filing_submitted", "case_evidence_added"]);
+    }
+    assert!(kinds_of(&app, &w.qingxu).await.is_empty());
+
+    // A penalty, then the closing.
+    let penalty = json!({"to": "penalized", "penalty_yuan": 5000, "legal_basis": "《大气污染防治法》第一百一十四条"});
+    let r = app.post_as(&w.xiaodian, &path, &penalty).await;
+    expect_status(r, 200).await;
+    let got = list(&app, &w.builder).await;
+    assert_eq!(
+        (got[0]["kind"].as_str(), got[0]["params"]["penalty_yuan"].as_str()),
+        (Some("case_penalized"), Some("5000"))
+    );
+    expect_status(app.post_as(&w.xiaodian, &path, &json!({"to": "closed", "note": "已缴纳罚款"})).await, 200).await;
+    assert_eq!(
+        kinds_of(&app, &w.builder).await,
+        vec!["filing_accepted", "case_opened", "case_rectification_ordered", "case_penalized", "case_closed"]
+    );
+    assert!(kinds_of(&app, &staff).await.is_empty() && kinds_of(&app, &other_unit).await.is_empty());
+
+    // Every one of them went out through the outbound channel too.
+    let sent = app.outbox.sent();
+    let subjects: Vec<&str> = sent.iter().map(|m| m.subject.as_str()).collect();
+    for title in ["有待审核的报备", "已立案", "责令整改", "有待查看的整改材料", "已作出处罚", "案件已结案"]
+    {
+        assert!(subjects.contains(&title), "{title} in {subjects:?}");
+    }
 }

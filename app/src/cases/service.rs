@@ -295,7 +295,9 @@ pub async fn transition(
     });
     let e = audit::entry(Action::Transition, EntityKind::Case).by(principal).id(id).county(Some(&c.county_code));
     audit::record(&txn, now, e.before(&before).after(&after)).await?;
+    let notices = crate::notifications::service::case_changed(&txn, &c, now).await?;
     txn.commit().await?;
+    crate::notifications::service::send_out(state, &notices).await;
     get(state, principal, id).await
 }
 

@@ -221,7 +221,15 @@ async fn insert_within_limit(
     }
     evidence_photo::Entity::insert(evidence_photo::ActiveModel::from(row.clone())).exec(&txn).await?;
     audit::record(&txn, row.created_at, entry).await?;
+    // A unit's evidence on a case waits for the county's inspectors: they hear of it.
+    let from_unit = Role::parse(&row.uploader_role).is_some_and(|r| r.is_contractor());
+    let notices = if row.subject_kind == SubjectKind::Case.as_str() && from_unit {
+        crate::notifications::service::case_evidence_added(&txn, row.subject_id, row.id, row.created_at).await?
+    } else {
+        Vec::new()
+    };
     txn.commit().await?;
+    crate::notifications::service::send_out(state, &notices).await;
     Ok(())
 }
 

@@ -392,7 +392,9 @@ pub async fn create(state: &AppState, principal: &Principal, input: FilingInput)
     let after = audit_record(&txn, id).await?;
     let e = audit::entry(Action::Create, EntityKind::Filing).by(principal).id(id).county(Some(&site.county_code));
     audit::record(&txn, now, e.after(&after)).await?;
+    let notices = submitted_notices(&txn, id, now).await?;
     txn.commit().await?;
+    crate::notifications::service::send_out(state, &notices).await;
     get(state, principal, id).await
 }
 
@@ -491,8 +493,20 @@ pub async fn resubmit(
     let after = audit_record(&txn, id).await?;
     let e = audit::entry(Action::Resubmit, EntityKind::Filing).by(principal).id(id).county(Some(&current.county_code));
     audit::record(&txn, now, e.before(&before).after(&after)).await?;
+    let notices = submitted_notices(&txn, id, now).await?;
     txn.commit().await?;
+    crate::notifications::service::send_out(state, &notices).await;
     get(state, principal, id).await
+}
+
+/// The county's inspectors hear of a filing (re)submitted, inside its transaction.
+async fn submitted_notices(
+    txn: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<crate::db::entities::notification::Model>> {
+    let f = filing::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| ServiceError::internal("filing vanished"))?;
+    crate::notifications::service::filing_submitted(txn, &f, now).await
 }
 
 fn illegal_transition(from: &str, to: &str) -> ServiceError {

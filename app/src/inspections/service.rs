@@ -618,12 +618,14 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: Inspecti
     let opened: Vec<CaseKind> = found.into_iter().filter(|k| Some(*k) != reinspected_kind).collect();
     // A case opened on a machine with a pending transfer: the county's permission is needed
     // (again), and its inspectors hear of it.
-    let notices = match (&machine, opened.is_empty()) {
+    let mut notices = match (&machine, opened.is_empty()) {
         (Some(m), false) => crate::transfers::service::case_opened(&txn, m.id, &site.county_code, id, now).await?,
         _ => Vec::new(),
     };
+    let mut opened_ids = Vec::new();
     for kind in opened {
         let case_id = Uuid::now_v7();
+        opened_ids.push(case_id);
         case::Entity::insert(case::ActiveModel {
             id: Set(case_id),
             county_code: Set(site.county_code.clone()),
@@ -654,6 +656,10 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: Inspecti
         let e =
             audit::entry(Action::Create, EntityKind::Case).by(principal).id(case_id).county(Some(&site.county_code));
         audit::record(&txn, now, e.after(&after)).await?;
+    }
+    // The units involved hear of each case opened.
+    for c in case::Entity::find().filter(case::Column::Id.is_in(opened_ids)).all(&txn).await? {
+        notices.extend(crate::notifications::service::case_changed(&txn, &c, now).await?);
     }
     let row = inspection::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
     let mut dto = to_dtos(&txn, vec![row]).await?.pop().ok_or(AppError::NotFound)?;

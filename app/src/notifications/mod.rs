@@ -53,11 +53,24 @@ pub enum NotificationKind {
     AmendmentAccepted,
     /// An amendment of the unit was returned (`params.reason`).
     AmendmentReturned,
+    /// A unit submitted a filing (to the county's inspectors: `site_name`, `organization_name`).
+    FilingSubmitted,
+    /// An inspection opened a case against the unit (`case_kind`, `machine_name`, `site_name`).
+    CaseOpened,
+    /// The county ordered the unit to correct (`deadline_on`, `machine_name`, `site_name`).
+    CaseRectificationOrdered,
+    /// The county penalised the unit (`penalty_yuan`, `machine_name`, `site_name`).
+    CasePenalized,
+    /// The county closed a case of the unit (`machine_name`, `site_name`).
+    CaseClosed,
+    /// A unit added evidence to a case (to the county's inspectors: `organization_name`,
+    /// `machine_name`, `site_name`).
+    CaseEvidenceAdded,
 }
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [NotificationKind; 13] = [
+    pub const ALL: [NotificationKind; 19] = [
         NotificationKind::FilingAccepted,
         NotificationKind::FilingReturned,
         NotificationKind::CaseDeadlineNear,
@@ -71,6 +84,12 @@ impl NotificationKind {
         NotificationKind::AmendmentSubmitted,
         NotificationKind::AmendmentAccepted,
         NotificationKind::AmendmentReturned,
+        NotificationKind::FilingSubmitted,
+        NotificationKind::CaseOpened,
+        NotificationKind::CaseRectificationOrdered,
+        NotificationKind::CasePenalized,
+        NotificationKind::CaseClosed,
+        NotificationKind::CaseEvidenceAdded,
     ];
 
     /// The wire and database value.
@@ -89,6 +108,12 @@ impl NotificationKind {
             NotificationKind::AmendmentSubmitted => "amendment_submitted",
             NotificationKind::AmendmentAccepted => "amendment_accepted",
             NotificationKind::AmendmentReturned => "amendment_returned",
+            NotificationKind::FilingSubmitted => "filing_submitted",
+            NotificationKind::CaseOpened => "case_opened",
+            NotificationKind::CaseRectificationOrdered => "case_rectification_ordered",
+            NotificationKind::CasePenalized => "case_penalized",
+            NotificationKind::CaseClosed => "case_closed",
+            NotificationKind::CaseEvidenceAdded => "case_evidence_added",
         }
     }
 
@@ -99,7 +124,10 @@ impl NotificationKind {
 
     /// Whether the subject is a filing.
     pub fn is_filing(self) -> bool {
-        matches!(self, NotificationKind::FilingAccepted | NotificationKind::FilingReturned)
+        matches!(
+            self,
+            NotificationKind::FilingAccepted | NotificationKind::FilingReturned | NotificationKind::FilingSubmitted
+        )
     }
 
     /// Whether the subject is a machine transfer.
@@ -245,6 +273,75 @@ pub fn text(locale: Locale, kind: NotificationKind, params: &BTreeMap<String, St
         | NotificationKind::TransferAccepted
         | NotificationKind::TransferDeclined
         | NotificationKind::TransferCancelled => transfer_text(locale, kind, &p),
+        NotificationKind::FilingSubmitted => (
+            td_string!(locale, notifications.filing_submitted_title).to_string(),
+            td_string!(
+                locale,
+                notifications.filing_submitted_body,
+                organization = p("organization_name"),
+                site = p("site_name")
+            )
+            .to_string(),
+        ),
+        NotificationKind::CaseOpened
+        | NotificationKind::CaseRectificationOrdered
+        | NotificationKind::CasePenalized
+        | NotificationKind::CaseClosed
+        | NotificationKind::CaseEvidenceAdded => case_text(locale, kind, &p),
+    }
+}
+
+/// The title and sentence of a case notification.
+fn case_text(locale: Locale, kind: NotificationKind, p: &dyn Fn(&str) -> String) -> (String, String) {
+    let (machine, site) = (p("machine_name"), p("site_name"));
+    match kind {
+        NotificationKind::CaseOpened => {
+            let what = crate::cases::CaseKind::parse(&p("case_kind"))
+                .map(|k| crate::shell::messages::case_kind_label(locale, k).to_owned())
+                .unwrap_or_default();
+            (
+                td_string!(locale, notifications.case_opened_title).to_string(),
+                td_string!(locale, notifications.case_opened_body, kind = what, machine = machine, site = site)
+                    .to_string(),
+            )
+        }
+        NotificationKind::CaseRectificationOrdered => (
+            td_string!(locale, notifications.case_ordered_title).to_string(),
+            td_string!(
+                locale,
+                notifications.case_ordered_body,
+                machine = machine,
+                site = site,
+                date = p("deadline_on")
+            )
+            .to_string(),
+        ),
+        NotificationKind::CasePenalized => (
+            td_string!(locale, notifications.case_penalized_title).to_string(),
+            td_string!(
+                locale,
+                notifications.case_penalized_body,
+                machine = machine,
+                site = site,
+                amount = p("penalty_yuan")
+            )
+            .to_string(),
+        ),
+        NotificationKind::CaseClosed => (
+            td_string!(locale, notifications.case_closed_title).to_string(),
+            td_string!(locale, notifications.case_closed_body, machine = machine, site = site).to_string(),
+        ),
+        _ => (
+            td_string!(locale, notifications.case_evidence_title).to_string(),
+            td_string!(
+                locale,
+                notifications.case_evidence_body,
+                organization = p("organization_name"),
+                machine = machine,
+                site = site
+            )
+            .to_string(),
+        ),
     }
 }
 

@@ -255,6 +255,86 @@ pub async fn amendment_reviewed(
     notify(db, &recipients, kind, a.id, &format!("{}:{}", kind.as_str(), a.id), &params, now).await
 }
 
+/// After a filing is submitted or resubmitted (inside that transaction): the active inspectors
+/// of its county hear that it waits for their review. Once per filing and version.
+pub async fn filing_submitted(
+    db: &impl ConnectionTrait,
+    f: &filing::Model,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<notification::Model>> {
+    let recipients: BTreeSet<Uuid> =
+        county_inspectors(db, [f.county_code.clone()]).await?.into_iter().map(|u| u.id).collect();
+    let site_name = site::Entity::find_by_id(f.site_id).one(db).await?.map(|s| s.name).unwrap_or_default();
+    let org = organization::Entity::find_by_id(f.organization_id).one(db).await?;
+    let mut params = BTreeMap::new();
+    params.insert("site_name".to_owned(), site_name);
+    params.insert("organization_name".to_owned(), org.map(|o| o.name).unwrap_or_default());
+    let kind = NotificationKind::FilingSubmitted;
+    notify(db, &recipients, kind, f.id, &format!("{}:{}:{}", kind.as_str(), f.id, f.version), &params, now).await
+}
+
+/// The facts a case's notifications show: the machine (or "—" for an unregistered one), the
+/// site, the case's kind, deadline and penalty, the machine owner's name.
+async fn case_params(db: &impl ConnectionTrait, c: &case::Model) -> ServiceResult<BTreeMap<String, String>> {
+    let machine = match c.machine_id {
+        Some(id) => machine::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    let site_name = site::Entity::find_by_id(c.site_id).one(db).await?.map(|s| s.name).unwrap_or_default();
+    let org_id = c.organization_id.unwrap_or(c.site_organization_id);
+    let org = organization::Entity::find_by_id(org_id).one(db).await?;
+    let mut params = BTreeMap::new();
+    params.insert("machine_name".to_owned(), machine.map(|m| m.name).unwrap_or_else(|| "—".to_owned()));
+    params.insert("site_name".to_owned(), site_name);
+    params.insert("case_kind".to_owned(), c.kind.clone());
+    params.insert("organization_name".to_owned(), org.map(|o| o.name).unwrap_or_default());
+    if let Some(d) = c.deadline_on {
+        params.insert("deadline_on".to_owned(), d.to_string());
+    }
+    if let Some(y) = c.penalty_yuan {
+        params.insert("penalty_yuan".to_owned(), y.to_string());
+    }
+    Ok(params)
+}
+
+/// After a case is opened, ordered to correct, penalised or closed (inside that transaction):
+/// the administrators of the units involved — the machine's owner and the site's unit — hear
+/// of it. Once per case, kind and version. Other states tell nobody.
+pub async fn case_changed(
+    db: &impl ConnectionTrait,
+    c: &case::Model,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<notification::Model>> {
+    let kind = match CaseState::parse(&c.state) {
+        Some(CaseState::Open) => NotificationKind::CaseOpened,
+        Some(CaseState::RectificationOrdered) => NotificationKind::CaseRectificationOrdered,
+        Some(CaseState::Penalized) => NotificationKind::CasePenalized,
+        Some(CaseState::Closed) => NotificationKind::CaseClosed,
+        _ => return Ok(Vec::new()),
+    };
+    let orgs: Vec<Uuid> = [c.organization_id, Some(c.site_organization_id)].into_iter().flatten().collect();
+    let recipients: BTreeSet<Uuid> =
+        org_users(db, &orgs, &[Role::ContractorAdmin]).await?.into_iter().map(|u| u.id).collect();
+    let params = case_params(db, c).await?;
+    notify(db, &recipients, kind, c.id, &format!("{}:{}:{}", kind.as_str(), c.id, c.version), &params, now).await
+}
+
+/// After a unit adds evidence to a case (inside that transaction): the active inspectors of
+/// the case's county hear that it waits for them. Once per photo.
+pub async fn case_evidence_added(
+    db: &impl ConnectionTrait,
+    case_id: Uuid,
+    photo_id: Uuid,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<notification::Model>> {
+    let Some(c) = case::Entity::find_by_id(case_id).one(db).await? else { return Ok(Vec::new()) };
+    let recipients: BTreeSet<Uuid> =
+        county_inspectors(db, [c.county_code.clone()]).await?.into_iter().map(|u| u.id).collect();
+    let params = case_params(db, &c).await?;
+    let kind = NotificationKind::CaseEvidenceAdded;
+    notify(db, &recipients, kind, c.id, &format!("{}:{photo_id}", kind.as_str()), &params, now).await
+}
+
 /// The deadline sweep at `now`: every case ordered to correct whose deadline is within
 /// `deadline_near_days` (China date) gets a "near" notification to the construction units
 /// involved; every one whose deadline has passed an "overdue" one to them and to the county's
