@@ -26,6 +26,7 @@ pub mod paging;
 pub mod shell;
 pub mod sites;
 pub mod stats;
+pub mod todo;
 pub mod transfers;
 
 #[cfg(feature = "ssr")]

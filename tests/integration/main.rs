@@ -36,5 +36,6 @@ mod scope;
 mod signin;
 mod sites;
 mod stats;
+mod todo;
 mod transfers;
 mod zones;

@@ -202,13 +202,7 @@ pub async fn list(
     page: &PageQuery,
 ) -> ServiceResult<Page<Amendment>> {
     let scope = Scope::resolve(&state.db, principal).await?;
-    let mut q = amendment::Entity::find().filter(condition(&scope));
-    if let Some(s) = filter.status {
-        q = q.filter(amendment::Column::Status.eq(s.as_str()));
-    }
-    if let Some(m) = filter.machine_id {
-        q = q.filter(amendment::Column::MachineId.eq(m));
-    }
+    let mut q = filtered(&scope, filter);
     let oldest_first = filter.status == Some(AmendmentStatus::Pending);
     if let Some(after) = page.after()? {
         q = q.filter(if oldest_first { amendment::Column::Id.gt(after) } else { amendment::Column::Id.lt(after) });
@@ -217,6 +211,19 @@ pub async fn list(
     let rows = q.limit(page.limit() + 1).all(&state.db).await?;
     let page = page_from(rows, page.limit(), |a| a.id);
     Ok(Page { items: to_dtos(&state.db, principal, page.items).await?, next_cursor: page.next_cursor })
+}
+
+/// The amendments in `scope` that `filter` selects: the one rule of the list and the to-do
+/// counts.
+pub fn filtered(scope: &Scope, filter: &AmendmentFilter) -> sea_orm::Select<amendment::Entity> {
+    let mut q = amendment::Entity::find().filter(condition(scope));
+    if let Some(s) = filter.status {
+        q = q.filter(amendment::Column::Status.eq(s.as_str()));
+    }
+    if let Some(m) = filter.machine_id {
+        q = q.filter(amendment::Column::MachineId.eq(m));
+    }
+    q
 }
 
 /// The amendment history of a machine the caller may see (404 otherwise), newest first.

@@ -27,9 +27,14 @@ pub fn CasesPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let overdue = move || query.with(|q| q.get("overdue").is_some_and(|v| v == "true"));
-    let cases = Resource::new(overdue, |overdue| {
-        list_cases(CaseFilter { overdue: overdue.then_some(true), ..Default::default() }, None)
-    });
+    // `?state=` narrows to one state (the home page's to-do links use it).
+    let state = move || query.with(|q| q.get("state").and_then(|s| CaseState::parse(&s)));
+    let cases = Resource::new(
+        move || (overdue(), state()),
+        |(overdue, state)| {
+            list_cases(CaseFilter { overdue: overdue.then_some(true), state, ..Default::default() }, None)
+        },
+    );
     view! {
         <PageTitle text=move || td_string!(i18n.get_locale(), cases.title).to_string() />
         <section class="card">

@@ -217,6 +217,7 @@ pub fn router() -> axum::Router<crate::state::AppState> {
         .merge(crate::evidence::rest::router())
         .merge(crate::public::rest::router())
         .merge(crate::notifications::rest::router())
+        .merge(crate::todo::rest::router())
         .merge(crate::exports::rest::router())
         .merge(crate::stats::rest::router())
         .merge(crate::transfers::rest::router())

@@ -1,4 +1,4 @@
-//! The home page: what the product is, and who you are signed in as.
+//! The home page: what the product is, who you are signed in as, and what waits for you.
 
 use super::{PageTitle, role_label, use_auth};
 use crate::i18n::*;
@@ -40,5 +40,6 @@ pub fn HomePage() -> impl IntoView {
                 }}
             </Transition>
         </section>
+        {move || auth.user.get().and_then(|r| r.ok()).flatten().map(|_| view! { <crate::todo::pages::TodoList /> })}
     }
 }

@@ -677,6 +677,7 @@ pub async fn server_fn(fx: &Fixture, path: &str, _who: usize) -> Req {
         | "/api/notifications/list"
         | "/api/notifications/unread"
         | "/api/notifications/read_all"
+        | "/api/todo/mine"
         | "/api/inspections/limit-table"
         | "/api/limits/list"
         | "/api/limits/division"
