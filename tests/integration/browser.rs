@@ -268,8 +268,9 @@ async fn without_the_wasm_the_switch_does_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_the_wasm_the_field_look_up_answers_from_the_server() {
-    // The bundle is not served: the look-up form is a plain GET form the server answers.
+async fn without_the_wasm_an_inspector_signs_in_and_looks_up_a_code() {
+    // The bundle is not served: the sign-in form posts to the server, the look-up form is a
+    // plain GET form the server answers.
     let empty = tempfile::tempdir().expect("dir");
     let root = empty.path().to_path_buf();
     let app = TestApp::spawn_with(crate::helpers::Backend::Sqlite, move |c| c.site_root = root).await;
@@ -283,17 +284,12 @@ async fn without_the_wasm_the_field_look_up_answers_from_the_server() {
         .expect("demo crane");
     let code = crane.registration_code.expect("registered");
     let Some(b) = Browser::start(360, 740).await else { return };
-    // Signing in: the session cookie comes from the API (the sign-in page itself needs the WASM
-    // until issue 10's part 3 is finished for it).
-    let signed = b.client.goto(&app.url("/login")).await;
-    signed.expect("goto");
-    let login = format!(
-        "return fetch('/api/v1/auth/login', {{method: 'POST', headers: {{'content-type': 'application/json'}}, \
-         body: JSON.stringify({{username: 'xiaodian.inspector', password: '{}'}})}}).then(r => r.status)",
-        server::seed::DEMO_PASSWORD
-    );
-    let status = b.client.execute(&login, vec![]).await.expect("sign in");
-    assert_eq!(status.as_i64(), Some(200));
+    // Signing in through the plain form (the browser posts it to the server function).
+    b.client.goto(&app.url("/login")).await.expect("goto");
+    b.fill("#username", "xiaodian.inspector").await;
+    b.fill("#password", server::seed::DEMO_PASSWORD).await;
+    b.find("form[data-testid=login-form] button[type=submit]").await.click().await.expect("sign in");
+    b.wait_text("[data-testid=current-user]", "刘洋").await;
     b.client.goto(&app.url("/field")).await.expect("goto");
     let grouped = format!("{} {} {} {}", &code[..4], &code[4..8], &code[8..12], &code[12..]);
     b.fill("#code", &grouped).await;
