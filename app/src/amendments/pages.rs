@@ -12,7 +12,7 @@ use crate::filings::{Decision, ReviewInput};
 use crate::i18n::*;
 use crate::machines::api::machine_types;
 use crate::shell::messages::amendment_status_label;
-use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, use_auth};
+use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, QueryTab, use_auth};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -28,17 +28,13 @@ pub fn AmendmentsPage() -> impl IntoView {
     let list = Resource::new(status, |status| list_amendments(AmendmentFilter { status, machine_id: None }, None));
     let tab = move |s: Option<AmendmentStatus>| {
         let href = s.map_or_else(|| "/amendments".to_owned(), |s| format!("/amendments?status={}", s.as_str()));
-        // A plain link: the router's `<A>` marks every tab current (it compares the path only).
-        let current = move || (status() == s).then_some("page");
         view! {
-            <li>
-                <a href=href aria-current=current>
-                    {move || match s {
-                        Some(s) => amendment_status_label(i18n.get_locale(), s),
-                        None => td_string!(i18n.get_locale(), amendments.filter_all),
-                    }}
-                </a>
-            </li>
+            <QueryTab href=href current=Signal::derive(move || status() == s)>
+                {move || match s {
+                    Some(s) => amendment_status_label(i18n.get_locale(), s),
+                    None => td_string!(i18n.get_locale(), amendments.filter_all),
+                }}
+            </QueryTab>
         }
     };
     view! {

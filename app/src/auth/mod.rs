@@ -137,6 +137,9 @@ pub struct Me {
     pub organization_id: Option<Uuid>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub division_code: Option<String>,
+    /// The name of `division_code` (the pages show names, not codes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub division_name: Option<String>,
     pub display_name: String,
 }
 

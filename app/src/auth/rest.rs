@@ -59,8 +59,8 @@ pub async fn logout(State(state): State<AppState>, Caller(p): Caller, session: S
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
     responses((status = 200, body = Me), (status = 401, description = "Not signed in", body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn me(Caller(principal): Caller) -> ApiResult<axum::Json<Me>> {
-    Ok(axum::Json(principal.me()))
+pub async fn me(State(state): State<AppState>, Caller(principal): Caller) -> ApiResult<axum::Json<Me>> {
+    Ok(axum::Json(principal.me_named(&state.db).await?))
 }
 
 /// Issues an API token with a lifetime (the configured default, 90 days, when none is named; at

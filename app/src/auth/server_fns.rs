@@ -37,5 +37,7 @@ pub async fn logout() -> Result<(), AppError> {
 /// The signed-in user, or `None`.
 #[server(endpoint = "auth/me")]
 pub async fn current_user() -> Result<Option<Me>, AppError> {
-    Ok(crate::rest::context::principal_from_context().map(|p| p.me()))
+    let Some(p) = crate::rest::context::principal_from_context() else { return Ok(None) };
+    let state = crate::state::app_state()?;
+    Ok(Some(p.me_named(&state.db).await?))
 }

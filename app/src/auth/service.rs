@@ -79,8 +79,18 @@ impl Principal {
             role: self.role,
             organization_id: self.organization_id,
             division_code: self.division_code.clone(),
+            division_name: None,
             display_name: self.display_name.clone(),
         }
+    }
+
+    /// [`Principal::me`] with its division's name (one read).
+    pub async fn me_named(&self, db: &impl sea_orm::ConnectionTrait) -> ServiceResult<Me> {
+        let mut me = self.me();
+        if let Some(code) = &self.division_code {
+            me.division_name = crate::divisions::service::get(db, code).await?.map(|d| d.name);
+        }
+        Ok(me)
     }
 
     /// Refuses unless the caller has one of `roles` (403).

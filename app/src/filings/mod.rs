@@ -130,6 +130,8 @@ pub struct Filing {
     pub site_ends_on: NaiveDate,
     /// The county the filing was routed to (the site's).
     pub county_code: String,
+    /// That county's name.
+    pub county_name: String,
     pub status: FilingStatus,
     pub planned_entry_on: NaiveDate,
     pub planned_exit_on: NaiveDate,

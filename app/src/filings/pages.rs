@@ -17,7 +17,7 @@ use crate::exports::Dataset;
 use crate::exports::pages::ExportLinks;
 use crate::i18n::*;
 use crate::shell::messages::{precheck_message, stage_label, status_label};
-use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, TextField, browser_today, use_auth};
+use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, QueryTab, TextField, browser_today, use_auth};
 use crate::sites::api::{get_site, list_sites};
 use chrono::NaiveDate;
 use leptos::either::Either;
@@ -43,14 +43,12 @@ pub fn FilingsPage() -> impl IntoView {
             None => "/filings".to_owned(),
         };
         view! {
-            <li>
-                <A href=href>
-                    {move || match s {
-                        Some(s) => status_label(i18n.get_locale(), s),
-                        None => td_string!(i18n.get_locale(), filings.filter_all),
-                    }}
-                </A>
-            </li>
+            <QueryTab href=href current=Signal::derive(move || status() == s)>
+                {move || match s {
+                    Some(s) => status_label(i18n.get_locale(), s),
+                    None => td_string!(i18n.get_locale(), filings.filter_all),
+                }}
+            </QueryTab>
         }
     };
     view! {
@@ -381,7 +379,7 @@ pub fn FilingPage() -> impl IntoView {
                                     </div>
                                     <dl class="facts">
                                         <dt>{td_string!(locale, filings.organization)}</dt><dd>{f.organization_name.clone()}</dd>
-                                        <dt>{td_string!(locale, filings.county)}</dt><dd>{f.county_code.clone()}</dd>
+                                        <dt>{td_string!(locale, filings.county)}</dt><dd>{f.county_name.clone()}</dd>
                                         <dt>{td_string!(locale, filings.planned_entry_on)}</dt><dd>{entry.to_string()}</dd>
                                         <dt>{td_string!(locale, filings.planned_exit_on)}</dt><dd>{exit.to_string()}</dd>
                                     </dl>
@@ -419,10 +417,10 @@ pub fn FilingPage() -> impl IntoView {
                                         <div class="actions">
                                             <button type="button" class="button primary" on:click=move |_| {
                                                 review.dispatch(ReviewFiling { id: fid, input: ReviewInput { decision: Decision::Accept, reason: None } });
-                                            }>{td_string!(locale, filing_status.accepted)}</button>
+                                            } disabled=move || review.pending().get() data-testid="review-accept">{td_string!(locale, filings.review_accept)}</button>
                                             <button type="button" class="button danger" on:click=move |_| {
                                                 review.dispatch(ReviewFiling { id: fid, input: ReviewInput { decision: Decision::Return, reason: Some(reason.get()) } });
-                                            }>{td_string!(locale, filing_status.returned)}</button>
+                                            } disabled=move || review.pending().get() data-testid="review-return">{td_string!(locale, filings.review_return)}</button>
                                         </div>
                                     </section>
                                 })}

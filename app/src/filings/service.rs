@@ -138,6 +138,10 @@ async fn to_dto(state: &AppState, f: filing::Model) -> ServiceResult<Filing> {
         site_name: site.name,
         site_starts_on: site.starts_on,
         site_ends_on: site.ends_on,
+        county_name: crate::divisions::service::get(db, &f.county_code)
+            .await?
+            .map(|d| d.name)
+            .unwrap_or_else(|| f.county_code.clone()),
         county_code: f.county_code,
         status: FilingStatus::parse(&f.status).ok_or_else(|| ServiceError::internal("stored status"))?,
         planned_entry_on: f.planned_entry_on,

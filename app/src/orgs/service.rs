@@ -300,6 +300,7 @@ pub async fn me_of(state: &AppState, user_id: Uuid) -> ServiceResult<Me> {
         role: Role::parse(&u.role).unwrap_or(Role::ContractorAdmin),
         organization_id: u.organization_id,
         division_code: u.division_code,
+        division_name: None,
         display_name: u.display_name,
     })
 }

@@ -138,3 +138,15 @@ pub fn new_request_id() -> uuid::Uuid {
         uuid::Uuid::new_v4()
     }
 }
+
+/// One tab of a strip of list filters (`<ul class="tabs">`): a plain link, marked current when
+/// `current` holds. (The router's `<A>` would mark every tab of the same path current: it
+/// compares the path, not the query.)
+#[component]
+pub fn QueryTab(href: String, #[prop(into)] current: Signal<bool>, children: Children) -> impl IntoView {
+    view! {
+        <li>
+            <a href=href aria-current=move || current.get().then_some("page")>{children()}</a>
+        </li>
+    }
+}

@@ -20,7 +20,7 @@ pub fn HomePage() -> impl IntoView {
                     match auth.user.get().and_then(|r| r.ok()).flatten() {
                         Some(me) => {
                             let role = role_label(locale, me.role);
-                            let division = me.division_code.clone();
+                            let division = me.division_name.clone().or_else(|| me.division_code.clone());
                             Either::Left(view! {
                                 <h1>{td_string!(locale, home.welcome, name = me.display_name.clone())}</h1>
                                 <p>{td_string!(locale, home.role_line, role = role)}</p>

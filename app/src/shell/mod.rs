@@ -6,7 +6,9 @@ mod home;
 pub mod messages;
 pub mod upload;
 
-pub use components::{ErrorBanner, FieldErrorText, PageTitle, TextField, browser_today, new_request_id, page_today};
+pub use components::{
+    ErrorBanner, FieldErrorText, PageTitle, QueryTab, TextField, browser_today, new_request_id, page_today,
+};
 
 use crate::auth::{Login, LoginPage, Logout, LogoutPage, Me, Role, current_user};
 use crate::error::AppError;
