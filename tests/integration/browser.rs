@@ -294,7 +294,7 @@ async fn without_the_wasm_an_inspector_signs_in_and_looks_up_a_code() {
     let grouped = format!("{} {} {} {}", &code[..4], &code[4..8], &code[8..12], &code[12..]);
     b.fill("#code", &grouped).await;
     b.find("[data-testid=lookup]").await.click().await.expect("look up");
-    b.wait_text("[data-testid=lookup-status]", "今日已在本工地报备").await;
+    b.wait_text("[data-testid=lookup-status]", "今日已在本辖区工地报备").await;
     let url = b.client.current_url().await.expect("url");
     assert!(url.path() == "/field" && url.query().is_some_and(|q| q.contains("code=")), "{url}");
     assert_eq!(b.find("#code").await.prop("value").await.expect("value").as_deref(), Some(grouped.as_str()));
@@ -440,7 +440,7 @@ async fn inspector_on_a_phone_looks_up_a_code_and_records_a_failing_inspection()
     // The right code: the answer is readable at a glance.
     b.fill("#code", &code).await;
     b.find("[data-testid=lookup]").await.click().await.expect("look up");
-    b.wait_text("[data-testid=lookup-status]", "今日已在本工地报备").await;
+    b.wait_text("[data-testid=lookup-status]", "今日已在本辖区工地报备").await;
     b.snap("field-answer-360").await;
     // A code with a wrong check character: the error shows and the answer goes at once, with
     // its "inspect" button — nobody inspects the previous machine by mistake.
@@ -452,7 +452,7 @@ async fn inspector_on_a_phone_looks_up_a_code_and_records_a_failing_inspection()
     let grouped = format!("{} {} {} {}", &code[..4], &code[4..8], &code[8..12], &code[12..]);
     b.fill("#code", &grouped).await;
     b.find("[data-testid=lookup]").await.click().await.expect("look up");
-    b.wait_text("[data-testid=lookup-status]", "今日已在本工地报备").await;
+    b.wait_text("[data-testid=lookup-status]", "今日已在本辖区工地报备").await;
     b.wait_text("main", "3号汽车起重机").await;
     b.find("[data-testid=inspect]").await.click().await.expect("inspect");
 

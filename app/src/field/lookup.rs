@@ -216,6 +216,9 @@ fn LookupAnswer(res: LookupResult, site: String, code: String) -> impl IntoView 
             <div class=status_class(&res) data-testid="lookup-status">
                 {if status == LookupStatus::OpenCase {
                     lookup_status_label(locale, status).to_string()
+                } else if res.standing == FilingStanding::FiledHere && site.is_empty() {
+                    // No site chosen: "here" is the inspector's area.
+                    td_string!(locale, filing_standing.filed_in_area).to_string()
                 } else {
                     filing_standing_label(locale, res.standing, standing_date)
                 }}

@@ -28,8 +28,10 @@ impl RegCodeError {
             RegCodeError::BadChar { position, found } => {
                 FieldError::new("bad_char").with("position", position).with("char", found)
             }
-            RegCodeError::CheckChar { expected, found } => {
-                FieldError::new("regcode_check_char").with("expected", expected).with("char", found)
+            RegCodeError::CheckChar { found, .. } => {
+                // Not the expected character: see `shell::messages` (it would turn a typo into
+                // another machine's valid code).
+                FieldError::new("regcode_check_char").with("char", found)
             }
         }
     }

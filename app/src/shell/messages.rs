@@ -151,9 +151,9 @@ pub fn field_message(locale: Locale, e: &FieldError) -> String {
         "regcode_length" => {
             td_string!(locale, errors.field.regcode_length, expected = p("expected"), found = p("found")).to_string()
         }
-        "regcode_check_char" => {
-            td_string!(locale, errors.field.regcode_check_char, expected = p("expected")).to_string()
-        }
+        // Never the expected check character: "correcting" the last character of a mistyped
+        // code would make it the valid code of another machine.
+        "regcode_check_char" => td_string!(locale, errors.field.regcode_check_char).to_string(),
         "unknown_organization" => td_string!(locale, errors.field.unknown_organization).to_string(),
         "unknown_division" => td_string!(locale, errors.field.unknown_division).to_string(),
         "wrong_division_level" => td_string!(locale, errors.field.wrong_division_level).to_string(),
