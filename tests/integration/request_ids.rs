@@ -10,7 +10,11 @@ use chrono::Duration;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
-db_tests!(an_inspection_sent_twice_is_recorded_once, a_filing_sent_twice_is_submitted_once);
+db_tests!(
+    an_inspection_sent_twice_is_recorded_once,
+    a_filing_sent_twice_is_submitted_once,
+    a_note_sent_twice_is_added_once
+);
 
 async fn inspections_of(app: &TestApp, machine: &Value) -> u64 {
     let id: uuid::Uuid = id_of(machine).parse().expect("uuid");
@@ -94,4 +98,30 @@ async fn a_filing_sent_twice_is_submitted_once(app: TestApp) {
     let found = app::request_ids::replayed(&app.state.db, &principal, Some(used), "create_filing").await;
     assert_eq!(found.ok().flatten().map(|id| id.to_string()).as_deref(), a["id"].as_str());
     assert_eq!(count().await.expect("count"), 3);
+}
+
+async fn a_note_sent_twice_is_added_once(app: TestApp) {
+    let w = world(&app).await;
+    let m = registered(&app, &w, &w.plain_site, 1, json!({})).await;
+    let ins = expect_status(
+        app.post_as(&w.xiaodian, "/api/v1/inspections", &inspection(&app, &w.plain_site, &m, &[1.5, 1.5, 1.5])).await,
+        201,
+    )
+    .await;
+    let case = ins["opened_cases"][0]["id"].as_str().expect("case").to_owned();
+    for (path, notes_of) in [
+        (format!("/api/v1/inspections/{}/notes", id_of(&ins)), format!("/api/v1/inspections/{}", id_of(&ins))),
+        (format!("/api/v1/cases/{case}/notes"), format!("/api/v1/cases/{case}")),
+    ] {
+        let body = json!({"body": "联合执法：已通知交通部门", "request_id": uuid::Uuid::new_v4()});
+        let first = expect_status(app.post_as(&w.xiaodian, &path, &body).await, 201).await;
+        let send = || app.post_as(&w.xiaodian, &path, &body);
+        let (a, b) = tokio::join!(send(), send());
+        for again in [expect_status(a, 201).await, expect_status(b, 201).await] {
+            assert_eq!(again["id"], first["id"], "{path}");
+        }
+        let read = expect_status(app.get_as(&w.xiaodian, &notes_of).await, 200).await;
+        let notes = read.get("joint_notes").or_else(|| read.get("notes")).and_then(Value::as_array).expect("notes");
+        assert_eq!(notes.len(), 1, "{path}: {notes:?}");
+    }
 }

@@ -105,6 +105,15 @@ pub fn CasePage() -> impl IntoView {
     let penalty = RwSignal::new(String::new());
     let basis = RwSignal::new("《大气污染防治法》第一百一十四条".to_owned());
     let note_body = RwSignal::new(String::new());
+    // One tap, one note: the note being written has one request id; once it is added the box
+    // empties and the next note gets a new id (a failed send keeps both, to send again).
+    let note_request = RwSignal::new(crate::shell::new_request_id());
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = note.value().get() {
+            note_body.set(String::new());
+            note_request.set(crate::shell::new_request_id());
+        }
+    });
     let error = Signal::derive(move || {
         transition.value().get().and_then(|r| r.err()).or_else(|| note.value().get().and_then(|r| r.err()))
     });
@@ -214,11 +223,14 @@ pub fn CasePage() -> impl IntoView {
                                 {matches!(role, Some(Role::CountyInspector | Role::PartnerViewer)).then(|| view! {
                                     <form class="form" on:submit=move |ev: leptos::ev::SubmitEvent| {
                                         ev.prevent_default();
-                                        note.dispatch(AddCaseNote { id: cid, input: NoteInput { body: note_body.get() } });
-                                        note_body.set(String::new());
+                                        if note.pending().get_untracked() {
+                                            return;
+                                        }
+                                        let input = NoteInput { body: note_body.get(), request_id: Some(note_request.get_untracked()) };
+                                        note.dispatch(AddCaseNote { id: cid, input });
                                     }>
                                         <textarea rows="2" bind:value=note_body aria-label=td_string!(locale, inspections.add_note)></textarea>
-                                        <button type="submit" class="button">{td_string!(locale, inspections.add_note)}</button>
+                                        <button type="submit" class="button" disabled=move || note.pending().get()>{td_string!(locale, inspections.add_note)}</button>
                                     </form>
                                 })}
                             </section>

@@ -129,6 +129,10 @@ pub struct Note {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NoteInput {
     pub body: String,
+    /// An id the client generated for this note: sent again (a double tap, a retry), it
+    /// returns the note first added with it and adds nothing (`request_ids`).
+    #[serde(default)]
+    pub request_id: Option<Uuid>,
 }
 
 /// The longest note.

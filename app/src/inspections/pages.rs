@@ -77,6 +77,14 @@ pub fn InspectionPage() -> impl IntoView {
         },
     );
     let body = RwSignal::new(String::new());
+    // One tap, one note (see the case page).
+    let note_request = RwSignal::new(crate::shell::new_request_id());
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = note.value().get() {
+            body.set(String::new());
+            note_request.set(crate::shell::new_request_id());
+        }
+    });
     let role = move || use_auth().user.get().and_then(|r| r.ok()).flatten().map(|m| m.role);
     view! {
         <PageTitle text=move || td_string!(i18n.get_locale(), inspections.title).to_string() />
@@ -116,11 +124,14 @@ pub fn InspectionPage() -> impl IntoView {
                                 {matches!(role(), Some(Role::CountyInspector | Role::PartnerViewer)).then(|| view! {
                                     <form class="form" on:submit=move |ev: leptos::ev::SubmitEvent| {
                                         ev.prevent_default();
-                                        note.dispatch(AddInspectionNote { id: iid, input: NoteInput { body: body.get() } });
-                                        body.set(String::new());
+                                        if note.pending().get_untracked() {
+                                            return;
+                                        }
+                                        let input = NoteInput { body: body.get(), request_id: Some(note_request.get_untracked()) };
+                                        note.dispatch(AddInspectionNote { id: iid, input });
                                     }>
                                         <textarea rows="2" bind:value=body aria-label=td_string!(locale, inspections.add_note)></textarea>
-                                        <button type="submit" class="button">{td_string!(locale, inspections.add_note)}</button>
+                                        <button type="submit" class="button" disabled=move || note.pending().get()>{td_string!(locale, inspections.add_note)}</button>
                                     </form>
                                 })}
                             </section>

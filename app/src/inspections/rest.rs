@@ -173,7 +173,7 @@ pub async fn read(
 
 /// Adds a joint-inspection note (partner departments and the county's inspectors).
 #[utoipa::path(post, path = "/api/v1/inspections/{id}/notes", tag = "inspections", params(("id" = Uuid, Path)), request_body = NoteInput,
-    responses((status = 201, body = Note), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 201, body = Note), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "`request_id_reused`: the `request_id` was sent before with another operation", body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
 pub async fn add_note(
     State(state): State<AppState>,

@@ -671,15 +671,37 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: Inspecti
     Ok(dto)
 }
 
+/// A note the caller added (the answer to a repeated request id).
+async fn own_note(db: &impl ConnectionTrait, principal: &Principal, id: Uuid) -> ServiceResult<Note> {
+    let n = inspection_note::Entity::find_by_id(id).one(db).await?.ok_or(AppError::NotFound)?;
+    Ok(Note {
+        id: n.id,
+        author_id: n.author_id,
+        author_name: principal.display_name.clone(),
+        author_role: principal.role,
+        body: n.body,
+        created_at: n.created_at,
+    })
+}
+
 /// Adds a joint-inspection note (partner departments and the county's inspectors, in scope).
 #[tracing::instrument(skip(state, input), fields(user = %principal.username))]
 pub async fn add_note(state: &AppState, principal: &Principal, id: Uuid, input: NoteInput) -> ServiceResult<Note> {
     principal.require(&NOTE_AUTHORS)?;
     let inspection = find_visible(state, principal, id).await?;
+    const OPERATION: &str = "add_inspection_note";
+    if let Some(first) = crate::request_ids::replayed(&state.db, principal, input.request_id, OPERATION).await? {
+        return own_note(&state.db, principal, first).await;
+    }
     let body = check_note(&input)?;
     let now = state.clock.now();
     let note_id = Uuid::now_v7();
     let txn = state.db.begin().await?;
+    let claimed = crate::request_ids::claim(&txn, principal, input.request_id, OPERATION, note_id, now).await?;
+    if let crate::request_ids::Claim::Replay(first) = claimed {
+        txn.rollback().await?;
+        return own_note(&state.db, principal, first).await;
+    }
     inspection_note::Entity::insert(inspection_note::ActiveModel {
         id: Set(note_id),
         inspection_id: Set(id),
