@@ -397,7 +397,14 @@ async fn construction_unit_signs_up_adds_a_site_and_a_machine_and_files_it() {
     b.find("[data-testid=lang-switch]").await.click().await.expect("to Chinese");
     b.wait_text("[data-testid=prechecks]", "缺少照片").await;
     b.assert_no_page_errors().await;
+    // Submitting with warnings asks first and sends nothing until confirmed.
     b.find("form[data-testid=filing-form] button[type=submit]").await.click().await.expect("submit");
+    b.wait_text("[data-testid=confirm-submit]", "预检发现 1 个问题").await;
+    b.snap("filing-confirm-360").await;
+    let sent =
+        b.client.execute("return (window.__calls || []).filter(c => c.url.includes('/filings/create')).length", vec![]);
+    assert_eq!(sent.await.expect("script").as_u64(), Some(0), "nothing sent before the confirmation");
+    b.find("[data-testid=submit-anyway]").await.click().await.expect("submit anyway");
     b.wait_text("[data-testid=filing-status]", "已提交").await;
     b.close().await;
 }
@@ -713,6 +720,7 @@ async fn a_unit_with_120_machines_files_its_oldest_and_corrects_a_returned_filin
     b.wait_text("[data-testid=chosen-count]", "已选 1 台").await;
     b.assert_no_page_errors().await;
     b.find("form[data-testid=filing-form] button[type=submit]").await.click().await.expect("submit");
+    b.find("[data-testid=submit-anyway]").await.click().await.expect("submit despite the missing photos");
     b.wait_text("[data-testid=filing-status]", "已提交").await;
     let url = b.client.current_url().await.expect("url");
     let filing_id = url.path().rsplit('/').next().expect("id").to_owned();

@@ -125,7 +125,16 @@ fn prechecks_view(locale: Locale, checks: Vec<Precheck>) -> impl IntoView {
             <ul class="warnings" data-testid="prechecks">
                 {checks
                     .into_iter()
-                    .map(|p| view! { <li><strong>{p.machine_name.clone()}</strong> ": " {precheck_message(locale, &p)}</li> })
+                    .map(|p| {
+                        // The machine's page, where its fields and photos are put right.
+                        let href = format!("/machines/{}", p.machine_id);
+                        let message = precheck_message(locale, &p);
+                        view! {
+                            <li>
+                                <A href=href><strong>{p.machine_name}</strong></A> ": " {message}
+                            </li>
+                        }
+                    })
                     .collect_view()}
             </ul>
         })
@@ -242,14 +251,37 @@ pub fn FilingNewPage() -> impl IntoView {
     // One tap, one filing: one request id for this form, and no second dispatch while one is
     // on its way or once the filing exists (the page then moves to it).
     let request_id = crate::shell::new_request_id();
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    // Submitting runs the pre-check first: with nothing found the filing goes at once; with
+    // warnings the unit sees them and confirms (or goes to fix them) before it goes.
+    let awaiting = RwSignal::new(None::<FilingInput>);
+    let confirming = RwSignal::new(None::<(FilingInput, Vec<crate::filings::precheck::Precheck>)>);
+    let send = move |mut i: FilingInput| {
         if create.pending().get_untracked() || matches!(create.value().get_untracked(), Some(Ok(_))) {
             return;
         }
-        if let Some(mut i) = input() {
-            i.request_id = Some(request_id);
-            create.dispatch(CreateFiling { input: i });
+        i.request_id = Some(request_id);
+        confirming.set(None);
+        create.dispatch(CreateFiling { input: i });
+    };
+    Effect::new(move |_| {
+        let Some(result) = precheck.value().get() else { return };
+        let Some(i) = awaiting.get_untracked() else { return };
+        awaiting.set(None);
+        match result {
+            Ok(checks) if checks.is_empty() => send(i),
+            Ok(checks) => confirming.set(Some((i, checks))),
+            Err(_) => {}
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if precheck.pending().get_untracked() || create.pending().get_untracked() {
+            return;
+        }
+        if let Some(i) = input() {
+            confirming.set(None);
+            awaiting.set(Some(i.clone()));
+            precheck.dispatch(PrecheckFiling { input: i });
         }
     };
     let t = move |f: fn(Locale) -> &'static str| Signal::derive(move || f(i18n.get_locale()).to_owned());
@@ -300,9 +332,35 @@ pub fn FilingNewPage() -> impl IntoView {
                 </fieldset>
                 <div class="actions">
                     <button type="button" class="button" on:click=run_precheck data-testid="run-precheck">{t!(i18n, filings.precheck_run)}</button>
-                    <button type="submit" class="button primary" disabled=move || create.pending().get() || matches!(create.value().get(), Some(Ok(_)))>{t!(i18n, filings.submit)}</button>
+                    <button type="submit" class="button primary" data-testid="submit-filing" disabled=move || create.pending().get() || precheck.pending().get() || matches!(create.value().get(), Some(Ok(_)))>{t!(i18n, filings.submit)}</button>
                 </div>
-                {move || precheck.value().get().and_then(|r| r.ok()).map(|checks| prechecks_view(i18n.get_locale(), checks))}
+                <p class="field-hint">{t!(i18n, filings.what_next)}</p>
+                {move || match confirming.get() {
+                    Some((i, checks)) => {
+                        let locale = i18n.get_locale();
+                        let count = checks.len();
+                        Either::Left(view! {
+                            <section class="banner banner-warn" data-testid="confirm-submit" role="alertdialog">
+                                <p><strong>{td_string!(locale, filings.confirm_heading, count = count)}</strong></p>
+                                {prechecks_view(locale, checks)}
+                                <p>{td_string!(locale, filings.confirm_consequence)}</p>
+                                <div class="actions">
+                                    <button type="button" class="button primary" data-testid="submit-anyway" on:click=move |_| send(i.clone())>
+                                        {td_string!(locale, filings.submit_anyway)}
+                                    </button>
+                                    <button type="button" class="button" on:click=move |_| confirming.set(None)>
+                                        {td_string!(locale, filings.fix_first)}
+                                    </button>
+                                </div>
+                            </section>
+                        })
+                    }
+                    None => Either::Right(move || {
+                        (awaiting.get().is_none())
+                            .then(|| precheck.value().get().and_then(|r| r.ok()).map(|checks| prechecks_view(i18n.get_locale(), checks)))
+                            .flatten()
+                    }),
+                }}
             </form>
         </section>
     }
