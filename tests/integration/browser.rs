@@ -275,13 +275,7 @@ async fn without_the_wasm_an_inspector_signs_in_and_looks_up_a_code() {
     let root = empty.path().to_path_buf();
     let app = TestApp::spawn_with(crate::helpers::Backend::Sqlite, move |c| c.site_root = root).await;
     server::seed::demo(&app.state).await.expect("demo data");
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let crane = app::db::entities::machine::Entity::find()
-        .filter(app::db::entities::machine::Column::Name.eq("3号汽车起重机"))
-        .one(&app.state.db)
-        .await
-        .expect("query")
-        .expect("demo crane");
+    let crane = demo_crane(&app).await;
     let code = crane.registration_code.expect("registered");
     let Some(b) = Browser::start(360, 740).await else { return };
     // Signing in through the plain form (the browser posts it to the server function).
@@ -309,6 +303,17 @@ async fn without_the_wasm_an_inspector_signs_in_and_looks_up_a_code() {
         b.client.execute("return document.documentElement.dataset.hydrated || ''", vec![]).await.expect("script");
     assert_eq!(hydrated.as_str(), Some(""), "no WASM ran");
     b.close().await;
+}
+
+/// The demo data's registered crane (3号汽车起重机), filed in 小店区.
+async fn demo_crane(app: &TestApp) -> app::db::entities::machine::Model {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    app::db::entities::machine::Entity::find()
+        .filter(app::db::entities::machine::Column::Name.eq("3号汽车起重机"))
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("demo crane")
 }
 
 /// A valid credit code for the browser flow.
@@ -413,14 +418,9 @@ async fn construction_unit_signs_up_adds_a_site_and_a_machine_and_files_it() {
 async fn inspector_on_a_phone_looks_up_a_code_and_records_a_failing_inspection() {
     let app = TestApp::sqlite().await;
     server::seed::demo(&app.state).await.expect("demo data");
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let crane = app::db::entities::machine::Entity::find()
-        .filter(app::db::entities::machine::Column::Name.eq("3号汽车起重机"))
-        .one(&app.state.db)
-        .await
-        .expect("query")
-        .expect("demo crane");
+    let crane = demo_crane(&app).await;
     let code = crane.registration_code.expect("registered");
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let site = app::db::entities::site::Entity::find()
         .filter(app::db::entities::site::Column::Name.eq("龙城大街改造示范工地"))
         .one(&app.state.db)

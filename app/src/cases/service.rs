@@ -304,14 +304,7 @@ pub async fn transition(
 /// A note the caller added (the answer to a repeated request id).
 async fn own_note(db: &impl ConnectionTrait, principal: &Principal, id: Uuid) -> ServiceResult<Note> {
     let n = case_note::Entity::find_by_id(id).one(db).await?.ok_or(AppError::NotFound)?;
-    Ok(Note {
-        id: n.id,
-        author_id: n.author_id,
-        author_name: principal.display_name.clone(),
-        author_role: principal.role,
-        body: n.body,
-        created_at: n.created_at,
-    })
+    Ok(crate::inspections::service::note_by(principal, n.id, n.body, n.created_at))
 }
 
 /// Adds a joint-inspection note (partner departments and the county's inspectors, in scope).
@@ -341,14 +334,7 @@ pub async fn add_note(state: &AppState, principal: &Principal, id: Uuid, input: 
     })
     .exec(&txn)
     .await?;
-    let note = Note {
-        id: note_id,
-        author_id: principal.user_id,
-        author_name: principal.display_name.clone(),
-        author_role: principal.role,
-        body,
-        created_at: now,
-    };
+    let note = crate::inspections::service::note_by(principal, note_id, body, now);
     let after = serde_json::json!({"case_id": id, "note": note});
     let e = audit::entry(Action::Create, EntityKind::CaseNote).by(principal).id(note_id).county(Some(&c.county_code));
     audit::record(&txn, now, e.after(&after)).await?;

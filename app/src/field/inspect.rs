@@ -210,18 +210,7 @@ pub fn InspectPage() -> impl IntoView {
                     <label for="site_id">{t!(i18n, field.site)}</label>
                     <select id="site_id" bind:value=site>
                         <option value="">{t!(i18n, common.select)}</option>
-                        <Transition fallback=|| ()>
-                            {move || {
-                                let current = site.get_untracked();
-                                sites.get().and_then(|r| r.ok()).map(|p| {
-                                    p.items.into_iter().map(|s| {
-                                        let v = s.id.to_string();
-                                        let selected = v == current;
-                                        view! { <option value=v selected=selected>{s.name}</option> }
-                                    }).collect_view()
-                                })
-                            }}
-                        </Transition>
+                        <super::SiteOptions sites selected=site />
                     </select>
                     <FieldErrorText errors=fields field="site_id" />
                     {move || site_lez().unwrap_or(false).then(|| view! { <p class="badge badge-warn">{td_string!(i18n.get_locale(), field.in_zone)}</p> })}

@@ -134,16 +134,7 @@ pub fn FieldLookupPage() -> impl IntoView {
                     <label for="site">{t!(i18n, field.site)}</label>
                     <select id="site" name="site" node_ref=site_select bind:value=site>
                         <option value="">{t!(i18n, field.any_site)}</option>
-                        <Transition fallback=|| ()>
-                            {move || sites.get().and_then(|r| r.ok()).map(|p| {
-                                let current = site.get_untracked();
-                                p.items.into_iter().map(|s| {
-                                    let v = s.id.to_string();
-                                    let selected = v == current;
-                                    view! { <option value=v selected=selected>{s.name}</option> }
-                                }).collect_view()
-                            })}
-                        </Transition>
+                        <super::SiteOptions sites selected=site />
                     </select>
                 </div>
                 <div class="field">

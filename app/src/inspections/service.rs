@@ -674,14 +674,19 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: Inspecti
 /// A note the caller added (the answer to a repeated request id).
 async fn own_note(db: &impl ConnectionTrait, principal: &Principal, id: Uuid) -> ServiceResult<Note> {
     let n = inspection_note::Entity::find_by_id(id).one(db).await?.ok_or(AppError::NotFound)?;
-    Ok(Note {
-        id: n.id,
-        author_id: n.author_id,
+    Ok(note_by(principal, n.id, n.body, n.created_at))
+}
+
+/// A note written by `principal`, as the pages and the API show it.
+pub fn note_by(principal: &Principal, id: Uuid, body: String, created_at: chrono::DateTime<chrono::Utc>) -> Note {
+    Note {
+        id,
+        author_id: principal.user_id,
         author_name: principal.display_name.clone(),
         author_role: principal.role,
-        body: n.body,
-        created_at: n.created_at,
-    })
+        body,
+        created_at,
+    }
 }
 
 /// Adds a joint-inspection note (partner departments and the county's inspectors, in scope).
@@ -711,14 +716,7 @@ pub async fn add_note(state: &AppState, principal: &Principal, id: Uuid, input: 
     })
     .exec(&txn)
     .await?;
-    let note = Note {
-        id: note_id,
-        author_id: principal.user_id,
-        author_name: principal.display_name.clone(),
-        author_role: principal.role,
-        body,
-        created_at: now,
-    };
+    let note = note_by(principal, note_id, body, now);
     let after = serde_json::json!({"inspection_id": id, "note": note});
     let e = audit::entry(Action::Create, EntityKind::InspectionNote).by(principal).id(note_id);
     audit::record(&txn, now, e.county(Some(&inspection.county_code)).after(&after)).await?;
