@@ -69,6 +69,12 @@ async fn each_filing_standing_is_named(app: TestApp) {
         (Some("filing_upcoming"), Some("registered_not_filed_here"))
     );
     assert_eq!(got["other_filing"]["planned_entry_on"], json!(today + Duration::days(3)));
+    assert_eq!(got["other_filing_on"], json!(today + Duration::days(3)));
+    // Another county's inspector learns the day it starts, not where (only today's filing is
+    // the look-up's exception to scope).
+    let far = look(&app, &w.qingxu, &code_of(&later), None).await;
+    assert_eq!((far["standing"].as_str(), &far["other_filing"]), (Some("filing_upcoming"), &Value::Null));
+    assert_eq!(far["other_filing_on"], json!(today + Duration::days(3)));
     assert_eq!((&got["current_filing"], &got["ended_on"]), (&Value::Null, &Value::Null));
 
     // Registered, never filed (a code given outside a filing, e.g. by an earlier register).

@@ -64,6 +64,26 @@ async fn each_role_sees_what_waits_for_it(app: TestApp) {
     expect_status(sent, 201).await;
     let inspector = todo(&app, &w.xiaodian).await;
     assert_eq!((count(&inspector, "evidence_to_check"), count(&inspector, "overdue_cases")), (1, 0));
+    // Each count is the length of the list its link opens.
+    let listed = |client: &reqwest::Client, link: String| {
+        let path = link.replacen("/cases", "/api/v1/cases", 1);
+        let client = client.clone();
+        let app = &app;
+        async move { expect_status(app.get_as(&client, &path).await, 200).await["items"].as_array().map(Vec::len) }
+    };
+    assert_eq!(listed(&w.xiaodian, inspector["evidence_to_check"].1.clone()).await, Some(1));
+    let unit = todo(&app, &w.builder).await;
+    assert_eq!(listed(&w.builder, unit["deadlines_near"].1.clone()).await, Some(1));
+    assert_eq!(listed(&w.builder, unit["open_cases"].1.clone()).await, Some(1));
+    // A re-inspection that fails again answers that evidence: nothing to check until new
+    // evidence arrives.
+    let mut again = inspection(&app, &w.plain_site, &m, &[1.4, 1.4, 1.4]);
+    again["case_id"] = json!(case);
+    inspect(&app, &w.xiaodian, &again).await;
+    assert_eq!(count(&todo(&app, &w.xiaodian).await, "evidence_to_check"), 0);
+    let sent = crate::evidence::post_photo(&app, &w.builder, &evidence, crate::amendments::png(), None).await;
+    expect_status(sent, 201).await;
+    assert_eq!(count(&todo(&app, &w.xiaodian).await, "evidence_to_check"), 1);
 
     // Five days on the order is overdue: the county and the city see it, another county not.
     app.clock.advance(Duration::days(5));

@@ -276,6 +276,13 @@ pub struct CaseFilter {
     pub overdue: Option<bool>,
     pub machine_id: Option<Uuid>,
     pub site_id: Option<Uuid>,
+    /// `true`: only unresolved cases (open, ordered to correct, penalised).
+    pub open: Option<bool>,
+    /// Only orders to correct whose deadline is on or before this day (China date).
+    pub due_by: Option<NaiveDate>,
+    /// `true`: only orders to correct where the unit added evidence since the case last changed
+    /// (the order, or a failed re-inspection): ready to check.
+    pub awaiting_check: Option<bool>,
 }
 
 #[cfg(test)]

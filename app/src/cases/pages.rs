@@ -27,14 +27,20 @@ pub fn CasesPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let overdue = move || query.with(|q| q.get("overdue").is_some_and(|v| v == "true"));
-    // `?state=` narrows to one state (the home page's to-do links use it).
+    // `?state=`, `?open=true`, `?due_by=`, `?awaiting_check=true` narrow the list (the home
+    // page's to-do lines open them).
     let state = move || query.with(|q| q.get("state").and_then(|s| CaseState::parse(&s)));
-    let cases = Resource::new(
-        move || (overdue(), state()),
-        |(overdue, state)| {
-            list_cases(CaseFilter { overdue: overdue.then_some(true), state, ..Default::default() }, None)
-        },
-    );
+    let flag = move |k: &str| query.with(|q| q.get(k).is_some_and(|v| v == "true")).then_some(true);
+    let due_by = move || query.with(|q| q.get("due_by").and_then(|d| d.parse::<chrono::NaiveDate>().ok()));
+    let filter = move || CaseFilter {
+        overdue: overdue().then_some(true),
+        state: state(),
+        open: flag("open"),
+        due_by: due_by(),
+        awaiting_check: flag("awaiting_check"),
+        ..Default::default()
+    };
+    let cases = Resource::new(filter, |f| list_cases(f, None));
     view! {
         <PageTitle text=move || td_string!(i18n.get_locale(), cases.title).to_string() />
         <section class="card">

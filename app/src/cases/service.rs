@@ -16,7 +16,7 @@ use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use crate::transfers::history::UnitHistory;
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     Select, TransactionTrait,
@@ -198,6 +198,27 @@ pub fn filtered(scope: &Scope, history: &UnitHistory, filter: &CaseFilter, today
         Some(true) => q = q.filter(overdue),
         Some(false) => q = q.filter(overdue.not()),
         None => {}
+    }
+    if filter.open == Some(true) {
+        q = q.filter(unresolved());
+    }
+    let ordered = case::Column::State.eq(CaseState::RectificationOrdered.as_str());
+    if let Some(day) = filter.due_by {
+        q = q.filter(ordered.clone()).filter(case::Column::DeadlineOn.lte(day));
+    }
+    if filter.awaiting_check == Some(true) {
+        use crate::db::entities::evidence_photo;
+        let photo = |c: evidence_photo::Column| Expr::col((evidence_photo::Entity, c));
+        let units = [Role::ContractorAdmin.as_str(), Role::ContractorStaff.as_str()];
+        let fresh = Query::select()
+            .expr(Expr::val(1))
+            .from(evidence_photo::Entity)
+            .and_where(photo(evidence_photo::Column::SubjectKind).eq(crate::evidence::SubjectKind::Case.as_str()))
+            .and_where(photo(evidence_photo::Column::SubjectId).equals((case::Entity, case::Column::Id)))
+            .and_where(photo(evidence_photo::Column::UploaderRole).is_in(units))
+            .and_where(photo(evidence_photo::Column::CreatedAt).gt(Expr::col((case::Entity, case::Column::UpdatedAt))))
+            .to_owned();
+        q = q.filter(ordered).filter(Expr::exists(fresh));
     }
     q
 }

@@ -224,7 +224,7 @@ async fn insert_within_limit(
     // A unit's evidence on a case waits for the county's inspectors: they hear of it.
     let from_unit = Role::parse(&row.uploader_role).is_some_and(|r| r.is_contractor());
     let notices = if row.subject_kind == SubjectKind::Case.as_str() && from_unit {
-        crate::notifications::service::case_evidence_added(&txn, row.subject_id, row.id, row.created_at).await?
+        crate::notifications::service::case_evidence_added(&txn, row.subject_id, row.created_at).await?
     } else {
         Vec::new()
     };

@@ -192,7 +192,7 @@ fn LookupAnswer(res: LookupResult, site: String, code: String) -> impl IntoView 
     let locale = i18n.get_locale_untracked();
     let status = res.status;
     let standing_date = match res.standing {
-        FilingStanding::FilingUpcoming => res.other_filing.as_ref().map(|f| f.planned_entry_on),
+        FilingStanding::FilingUpcoming => res.other_filing_on,
         FilingStanding::FilingEnded => res.ended_on,
         _ => None,
     };

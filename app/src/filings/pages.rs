@@ -244,6 +244,10 @@ pub fn FilingNewPage() -> impl IntoView {
         check().ok()
     };
     let run_precheck = move |_| {
+        // One pre-check at a time: a result always answers the input it was asked about.
+        if precheck.pending().get_untracked() {
+            return;
+        }
         if let Some(i) = input() {
             precheck.dispatch(PrecheckFiling { input: i });
         }
@@ -263,6 +267,12 @@ pub fn FilingNewPage() -> impl IntoView {
         confirming.set(None);
         create.dispatch(CreateFiling { input: i });
     };
+    // An edit while the warnings are shown withdraws them: "submit anyway" never sends what is
+    // no longer on screen.
+    Effect::new(move |_| {
+        (site.track(), entry.track(), exit.track(), chosen.track());
+        confirming.set(None);
+    });
     Effect::new(move |_| {
         let Some(result) = precheck.value().get() else { return };
         let Some(i) = awaiting.get_untracked() else { return };
@@ -331,7 +341,7 @@ pub fn FilingNewPage() -> impl IntoView {
                     <p class="muted"><A href="/machines/new">{t!(i18n, machines.new)}</A></p>
                 </fieldset>
                 <div class="actions">
-                    <button type="button" class="button" on:click=run_precheck data-testid="run-precheck">{t!(i18n, filings.precheck_run)}</button>
+                    <button type="button" class="button" on:click=run_precheck data-testid="run-precheck" disabled=move || precheck.pending().get()>{t!(i18n, filings.precheck_run)}</button>
                     <button type="submit" class="button primary" data-testid="submit-filing" disabled=move || create.pending().get() || precheck.pending().get() || matches!(create.value().get(), Some(Ok(_)))>{t!(i18n, filings.submit)}</button>
                 </div>
                 <p class="field-hint">{t!(i18n, filings.what_next)}</p>

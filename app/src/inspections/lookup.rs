@@ -35,7 +35,7 @@ use crate::machines::{EmissionStage, FuelType};
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult};
 use uuid::Uuid;
 
@@ -308,9 +308,9 @@ struct OtherFilingRow {
 }
 
 /// Without a filing covering today: the machine's nearest accepted filing starting after
-/// `today`, else its latest accepted filing that ended before (with the last day it covered the
-/// machine); filings it left (a transfer) before their first day do not count. One statement,
-/// read only when no filing covers today.
+/// `today`, else its latest accepted filing that ended before — its planned exit passed, or the
+/// machine left it (a transfer) — with the last day it covered the machine; filings it left
+/// before their first day do not count. One statement, read only when no filing covers today.
 async fn other_filing(
     db: &impl ConnectionTrait,
     machine_id: Uuid,
@@ -318,6 +318,7 @@ async fn other_filing(
 ) -> ServiceResult<Option<(LookupFiling, Option<NaiveDate>)>> {
     let f = |c: filing::Column| Expr::col((filing::Entity, c));
     let upcoming = f(filing::Column::PlannedEntryOn).gt(today);
+    let left_on = Expr::col((filing_machine::Entity, filing_machine::Column::LeftOn));
     let stmt = Query::select()
         .columns(
             [
@@ -343,11 +344,16 @@ async fn other_filing(
         .and_where(Expr::col((filing_machine::Entity, filing_machine::Column::MachineId)).eq(machine_id))
         .and_where(f(filing::Column::Status).eq(crate::filings::FilingStatus::Accepted.as_str()))
         .and_where(crate::filings::service::left_after_entry())
-        .cond_where(Condition::any().add(upcoming.clone()).add(f(filing::Column::PlannedExitOn).lt(today)))
-        // Upcoming ones first, the nearest first; then ended ones, the latest first.
+        .cond_where(
+            Condition::any()
+                .add(upcoming.clone())
+                .add(f(filing::Column::PlannedExitOn).lt(today))
+                .add(left_on.clone().lte(today)),
+        )
+        // Upcoming ones first, the nearest first; then ended ones, the latest end first.
         .order_by_expr(Expr::case(upcoming.clone(), 0).finally(1).into(), Order::Asc)
         .order_by_expr(Expr::case(upcoming, f(filing::Column::PlannedEntryOn)).into(), Order::Asc)
-        .order_by((filing::Entity, filing::Column::PlannedExitOn), Order::Desc)
+        .order_by_expr(Func::coalesce([left_on, f(filing::Column::PlannedExitOn)]).into(), Order::Desc)
         .limit(1)
         .to_owned();
     let row = OtherFilingRow::find_by_statement(db.get_database_backend().build(&stmt)).one(db).await?;
@@ -413,6 +419,7 @@ pub async fn lookup(state: &AppState, principal: &Principal, q: &LookupQuery) ->
             open_cases: vec![],
             standing: FilingStanding::NotRegistered,
             other_filing: None,
+            other_filing_on: None,
             ended_on: None,
         });
     };
@@ -468,7 +475,14 @@ pub async fn lookup(state: &AppState, principal: &Principal, q: &LookupQuery) ->
         (Some(_), None, Some((_, Some(_)))) => FilingStanding::FilingEnded,
         (Some(_), None, None) => FilingStanding::NeverFiled,
     };
-    let (other_filing, ended_on) = other.map_or((None, None), |(f, end)| (Some(f), end));
+    // The other filing's site and dates are shown only within the caller's scope (the
+    // look-up's exception covers today's filing, not the machine's other filings); elsewhere
+    // only the day it starts or ended.
+    let other_filing_on = other.as_ref().filter(|(_, end)| end.is_none()).map(|(f, _)| f.planned_entry_on);
+    let (other_filing, ended_on) = match other {
+        Some((f, end)) => (scope.allows_county(&f.county_code).then_some(f), end),
+        None => (None, None),
+    };
     Ok(LookupResult {
         status,
         machine: Some(dto),
@@ -479,6 +493,7 @@ pub async fn lookup(state: &AppState, principal: &Principal, q: &LookupQuery) ->
         open_cases,
         standing,
         other_filing,
+        other_filing_on,
         ended_on,
     })
 }

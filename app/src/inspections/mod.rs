@@ -229,10 +229,9 @@ pub enum FilingStanding {
     FiledHere,
     /// Filed today, for another site (`current_filing`).
     FiledElsewhere,
-    /// No filing covers today; an accepted one starts later (`other_filing`, the nearest).
+    /// No filing covers today; an accepted one starts later (`other_filing_on`, the nearest).
     FilingUpcoming,
-    /// No filing covers today or later; the latest accepted one ended (`other_filing`, last day
-    /// `ended_on`).
+    /// No filing covers today or later; the latest accepted one ended (last day `ended_on`).
     FilingEnded,
     /// Registered, with no accepted filing ever.
     NeverFiled,
@@ -319,8 +318,11 @@ pub struct LookupResult {
     /// Where the machine stands with its filings today.
     pub standing: FilingStanding,
     /// Without a filing covering today: the nearest accepted filing starting later, else the
-    /// latest one that ended.
+    /// latest one that ended — when it is in the caller's scope (the look-up's exception covers
+    /// only today's filing).
     pub other_filing: Option<LookupFiling>,
+    /// The first day of the upcoming filing (`filing_upcoming`), in scope or not.
+    pub other_filing_on: Option<NaiveDate>,
     /// The last day the ended `other_filing` covered the machine (its planned exit, or the day
     /// before the machine left it with a transfer).
     pub ended_on: Option<NaiveDate>,

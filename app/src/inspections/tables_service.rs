@@ -271,10 +271,12 @@ pub async fn create_table(
 ) -> ServiceResult<LimitTable> {
     let division_code = table_division(&state.db, principal, input.division_code.as_deref()).await?;
     validate_table(&mut input).into_result()?;
-    let now = state.clock.now();
     let id = Uuid::now_v7();
     let txn = state.db.begin().await?;
     crate::db::lock_table_for_writes(&txn, "limit_tables").await?;
+    // Read under the lock: `created_at` orders tables that supersede each other
+    // (`local_limits::pick_in_force`), so it must follow the order in which they were checked.
+    let now = state.clock.now();
     if let Some(code) = &division_code {
         check_local(&txn, crate::dates::china_date(now), code, &input).await?;
     }

@@ -320,11 +320,11 @@ pub async fn case_changed(
 }
 
 /// After a unit adds evidence to a case (inside that transaction): the active inspectors of
-/// the case's county hear that it waits for them. Once per photo.
+/// the case's county hear that it waits for them. Once per case and China day, however many
+/// photos the unit adds that day.
 pub async fn case_evidence_added(
     db: &impl ConnectionTrait,
     case_id: Uuid,
-    photo_id: Uuid,
     now: DateTime<Utc>,
 ) -> ServiceResult<Vec<notification::Model>> {
     let Some(c) = case::Entity::find_by_id(case_id).one(db).await? else { return Ok(Vec::new()) };
@@ -332,7 +332,8 @@ pub async fn case_evidence_added(
         county_inspectors(db, [c.county_code.clone()]).await?.into_iter().map(|u| u.id).collect();
     let params = case_params(db, &c).await?;
     let kind = NotificationKind::CaseEvidenceAdded;
-    notify(db, &recipients, kind, c.id, &format!("{}:{photo_id}", kind.as_str()), &params, now).await
+    let day = crate::dates::china_date(now);
+    notify(db, &recipients, kind, c.id, &format!("{}:{}:{day}", kind.as_str(), c.id), &params, now).await
 }
 
 /// The deadline sweep at `now`: every case ordered to correct whose deadline is within

@@ -69,6 +69,9 @@ async fn the_day_turns_at_16_utc(app: TestApp) {
     let seen = expect_status(app.get_as(&county, &lookup).await, 200).await;
     assert_eq!((seen["status"].as_str(), &seen["current_filing"]), (Some("registered_not_filed_here"), &Value::Null));
     assert_eq!(seen["owner"]["uscc"], json!(d.buyer_uscc));
+    // The seller's filing, still planned for later days, ended for this machine the day before.
+    assert_eq!((seen["standing"].as_str(), &seen["ended_on"]), (Some("filing_ended"), &json!(day)));
+    assert_eq!(seen["other_filing"]["id"], json!(seller_filing));
     // The buyer may file it from the new day, not from the old one.
     let site = create_site(&app, &buyer, "乙方工地", "140105").await;
     let body = json!({"site_id": site["id"], "machine_ids": [d.machine["id"]], "planned_entry_on": day, "planned_exit_on": next});
