@@ -270,7 +270,10 @@ pub fn FilingNewPage() -> impl IntoView {
     // An edit while the warnings are shown withdraws them: "submit anyway" never sends what is
     // no longer on screen.
     Effect::new(move |_| {
-        (site.track(), entry.track(), exit.track(), chosen.track());
+        site.track();
+        entry.track();
+        exit.track();
+        chosen.track();
         confirming.set(None);
     });
     Effect::new(move |_| {
