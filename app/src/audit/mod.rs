@@ -270,6 +270,7 @@ pub const READ_ONLY_POSTS: &[&str] = &[
     "/api/evidence/gallery",
     "/api/notifications/list",
     "/api/notifications/unread",
+    "/api/todo/mine",
     "/api/admin/users",
     "/api/admin/divisions",
     "/api/admin/machine-types",
