@@ -40,6 +40,8 @@ pub fn HomePage() -> impl IntoView {
                 }}
             </Transition>
         </section>
-        {move || auth.user.get().and_then(|r| r.ok()).flatten().map(|_| view! { <crate::todo::pages::TodoList /> })}
+        // Created with the page (not once the user is known), so the server waits for it
+        // before it sends the page; signed out it answers 401 and shows nothing.
+        <crate::todo::pages::TodoList />
     }
 }
