@@ -16,7 +16,9 @@ use crate::error::AppError;
 use crate::service_error::ServiceResult;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, TransactionTrait,
+};
 use uuid::Uuid;
 
 /// What a creating operation found when it claimed its request id.
@@ -45,6 +47,35 @@ pub async fn replayed(
         None => Ok(None),
         Some(first) if first.operation == operation => Ok(Some(first.subject_id)),
         Some(_) => Err(AppError::conflict("request_id_reused").into()),
+    }
+}
+
+/// How the creating transaction began.
+pub enum Begun {
+    /// The id is new (or there is none): create the record in this transaction.
+    Fresh(DatabaseTransaction),
+    /// The id already created this record (the transaction was rolled back): answer with it.
+    Replay(Uuid),
+}
+
+/// Begins the creating transaction with the claim of `request` as its first statement (so
+/// SQLite takes its write lock before anything is read), naming `subject`, the record it will
+/// create. A claim found made rolls the transaction back and names the first record.
+pub async fn begin(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    request: Option<Uuid>,
+    operation: &'static str,
+    subject: Uuid,
+    now: DateTime<Utc>,
+) -> ServiceResult<Begun> {
+    let txn = db.begin().await?;
+    match claim(&txn, principal, request, operation, subject, now).await? {
+        Claim::Fresh => Ok(Begun::Fresh(txn)),
+        Claim::Replay(first) => {
+            txn.rollback().await?;
+            Ok(Begun::Replay(first))
+        }
     }
 }
 

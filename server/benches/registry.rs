@@ -251,7 +251,7 @@ async fn writes_per_second(sync: &str, writers: usize, each: usize) -> f64 {
                 input.pin = Some(format!("PIN{i:08}"));
                 input.env_code = Some(format!("CN{i:015}"));
                 input.engine_serial = Some(format!("ENG-{i:08}"));
-                app::machines::service::create(&state, &principal, input)
+                app::machines::service::create(&state, &principal, input.into())
                     .await
                     .map_err(|e| format!("{e:?}"))
                     .expect("create");

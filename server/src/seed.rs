@@ -226,7 +226,7 @@ async fn registry(state: &AppState, org_ids: &[Uuid]) -> Result<()> {
     ];
     let mut ids = Vec::new();
     for (who, input) in plan {
-        ids.push(machines::create(state, who, input).await.map_err(err)?.id);
+        ids.push(machines::create(state, who, input.into()).await.map_err(err)?.id);
     }
     let filing = |site: Uuid, machine_ids: Vec<Uuid>| FilingInput {
         site_id: site,

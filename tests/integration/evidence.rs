@@ -21,7 +21,7 @@ db_tests!(
     zone_exemptions_apply_only_where_the_zone_lists_them,
 );
 
-fn jpeg(seed: u8) -> Vec<u8> {
+pub fn jpeg(seed: u8) -> Vec<u8> {
     let img = RgbImage::from_fn(64, 48, |x, y| Rgb([x as u8 ^ seed, y as u8, seed]));
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85).encode_image(&img).expect("jpeg");
@@ -132,7 +132,7 @@ async fn units_add_rectification_evidence_to_their_cases(app: TestApp) {
     assert_eq!(seen.as_array().map(Vec::len), Some(1));
     assert_error(post_photo(&app, &partner, &path, jpeg(5), None).await, 403, "forbidden").await;
 
-    // A browser's form post comes back to the case page.
+    // A browser's form post comes back to the case page, which says the photo was added.
     let resp = w
         .builder
         .post(app.url(&path))
@@ -143,7 +143,7 @@ async fn units_add_rectification_evidence_to_their_cases(app: TestApp) {
         .await
         .expect("form");
     assert_eq!(resp.status(), 303);
-    assert_eq!(resp.headers()["location"], format!("/cases/{case}").as_str());
+    assert_eq!(resp.headers()["location"], format!("/cases/{case}?uploaded=evidence").as_str());
 
     // Closed: nothing more is added, what is there stays readable.
     expect_status(

@@ -3,9 +3,9 @@
 //! an id is the caller's own, and reusing one for another operation is refused.
 
 use crate::db_tests;
-use crate::helpers::{TestApp, create_machine, create_site, expect_status, id_of};
+use crate::helpers::{TestApp, assert_error, create_machine, create_site, expect_status, id_of, machine_input};
 use crate::inspections::{inspection, registered, world};
-use app::db::entities::{filing, inspection as inspection_row};
+use app::db::entities::{evidence_photo, filing, inspection as inspection_row, machine};
 use chrono::Duration;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -13,7 +13,9 @@ use serde_json::{Value, json};
 db_tests!(
     an_inspection_sent_twice_is_recorded_once,
     a_filing_sent_twice_is_submitted_once,
-    a_note_sent_twice_is_added_once
+    a_note_sent_twice_is_added_once,
+    a_machine_sent_twice_is_registered_once,
+    an_evidence_photo_sent_twice_is_added_once
 );
 
 async fn inspections_of(app: &TestApp, machine: &Value) -> u64 {
@@ -124,4 +126,89 @@ async fn a_note_sent_twice_is_added_once(app: TestApp) {
         let notes = read.get("joint_notes").or_else(|| read.get("notes")).and_then(Value::as_array).expect("notes");
         assert_eq!(notes.len(), 1, "{path}: {notes:?}");
     }
+}
+
+async fn a_machine_sent_twice_is_registered_once(app: TestApp) {
+    let (org, unit) = crate::helpers::contractor(&app, "twice.fleet").await;
+    let count = || machine::Entity::find().filter(machine::Column::OrganizationId.eq(org)).count(&app.state.db);
+    let mut body = machine_input(1);
+    body["request_id"] = json!(uuid::Uuid::new_v4());
+
+    // One after the other: the repeat is answered with the first machine (not "PIN taken").
+    let first = expect_status(app.post_as(&unit, "/api/v1/machines", &body).await, 201).await;
+    let again = expect_status(app.post_as(&unit, "/api/v1/machines", &body).await, 201).await;
+    assert_eq!(again["id"], first["id"]);
+    assert!(again.get("request_id").is_none(), "the id is not part of the machine: {again}");
+    assert_eq!(count().await.expect("count"), 1);
+
+    // Both at once: one machine, both answers name it.
+    let mut body = machine_input(2);
+    body["request_id"] = json!(uuid::Uuid::new_v4());
+    let send = || app.post_as(&unit, "/api/v1/machines", &body);
+    let (a, b) = tokio::join!(send(), send());
+    let (a, b) = (expect_status(a, 201).await, expect_status(b, 201).await);
+    assert_eq!(a["id"], b["id"]);
+    assert_eq!(count().await.expect("count"), 2);
+
+    // The page's server function carries the id beside the machine.
+    let fn_body = json!({"input": machine_input(3), "request_id": uuid::Uuid::new_v4()});
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        let resp = unit.post(app.url("/api/machines/create")).json(&fn_body).send().await.expect("server fn");
+        answers.push(expect_status(resp, 200).await["id"].clone());
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(count().await.expect("count"), 3);
+
+    // An id used for another operation is refused, and creates nothing.
+    let mut reused = machine_input(5);
+    reused["request_id"] = first_request_of_a_filing(&app, &unit).await;
+    assert_error(app.post_as(&unit, "/api/v1/machines", &reused).await, 409, "request_id_reused").await;
+    assert_eq!(count().await.expect("count"), 4, "the filing's machine, and no other");
+}
+
+/// A request id the unit used to submit a filing (with a machine of its own).
+async fn first_request_of_a_filing(app: &TestApp, unit: &reqwest::Client) -> Value {
+    let site = create_site(app, unit, "复用工地", "140105").await;
+    let m = create_machine(app, unit, 9).await;
+    let request = json!(uuid::Uuid::new_v4());
+    let today = app.today();
+    let body = json!({"site_id": site["id"], "machine_ids": [m["id"]], "planned_entry_on": today,
+        "planned_exit_on": today + Duration::days(3), "request_id": request});
+    expect_status(app.post_as(unit, "/api/v1/filings", &body).await, 201).await;
+    request
+}
+
+async fn an_evidence_photo_sent_twice_is_added_once(app: TestApp) {
+    let w = world(&app).await;
+    let m = registered(&app, &w, &w.plain_site, 1, json!({})).await;
+    let body = inspection(&app, &w.plain_site, &m, &[0.5, 0.5, 0.5]);
+    let ins = expect_status(app.post_as(&w.xiaodian, "/api/v1/inspections", &body).await, 201).await;
+    let path = format!("/api/v1/inspections/{}/photos", id_of(&ins));
+    let photos = || evidence_photo::Entity::find().count(&app.state.db);
+    let post = |request: String, seed: u8| {
+        let part = reqwest::multipart::Part::bytes(crate::evidence::jpeg(seed)).file_name("p.jpg");
+        let form = reqwest::multipart::Form::new().text("request_id", request).part("file", part);
+        w.xiaodian.post(app.url(&path)).header("accept", "application/json").multipart(form).send()
+    };
+
+    let request = uuid::Uuid::new_v4().to_string();
+    let first = expect_status(post(request.clone(), 1).await.expect("post"), 201).await;
+    let again = expect_status(post(request.clone(), 2).await.expect("post"), 201).await;
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(photos().await.expect("count"), 1);
+
+    let request = uuid::Uuid::new_v4().to_string();
+    let (a, b) = tokio::join!(post(request.clone(), 3), post(request, 3));
+    let (a, b) = (expect_status(a.expect("post"), 201).await, expect_status(b.expect("post"), 201).await);
+    assert_eq!(a["id"], b["id"]);
+    assert_eq!(photos().await.expect("count"), 2);
+    // The repeats' files were removed: two photos, two files each.
+    let stored: Vec<String> =
+        crate::photos::stored_files(&app).into_iter().filter(|f| f.contains("/evidence/")).collect();
+    assert_eq!(stored.len(), 4, "files of the two photos only: {stored:?}");
+
+    let bad = assert_error(post("not-an-id".into(), 4).await.expect("post"), 422, "validation_failed").await;
+    crate::helpers::assert_field(&bad, "request_id", &app::error::FieldError::new("invalid"));
+    assert_eq!(photos().await.expect("count"), 2);
 }

@@ -12,6 +12,7 @@ use crate::error::AppError;
 use crate::inspections::service::{NOTE_AUTHORS, check_note, people};
 use crate::inspections::{Note, NoteInput};
 use crate::paging::{Page, PageQuery, page_from};
+use crate::request_ids::Begun;
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use crate::transfers::history::UnitHistory;
@@ -340,12 +341,10 @@ pub async fn add_note(state: &AppState, principal: &Principal, id: Uuid, input: 
     let body = check_note(&input)?;
     let now = state.clock.now();
     let note_id = Uuid::now_v7();
-    let txn = state.db.begin().await?;
-    let claimed = crate::request_ids::claim(&txn, principal, input.request_id, OPERATION, note_id, now).await?;
-    if let crate::request_ids::Claim::Replay(first) = claimed {
-        txn.rollback().await?;
-        return own_note(&state.db, principal, first).await;
-    }
+    let txn = match crate::request_ids::begin(&state.db, principal, input.request_id, OPERATION, note_id, now).await? {
+        Begun::Fresh(txn) => txn,
+        Begun::Replay(first) => return own_note(&state.db, principal, first).await,
+    };
     case_note::Entity::insert(case_note::ActiveModel {
         id: Set(note_id),
         case_id: Set(id),

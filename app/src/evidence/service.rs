@@ -14,9 +14,10 @@ use crate::machines::PhotoUrls;
 use crate::machines::photo_image::{MAX_UPLOAD_BYTES, ProcessedPhoto};
 use crate::machines::photos::{PhotoFile, PhotoSize, StoredPhoto, detached, process_off_runtime};
 use crate::machines::service::forget_files;
+use crate::request_ids::Begun;
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 /// Whether the caller may add photos to a subject it can see.
@@ -124,21 +125,33 @@ pub fn check_note(note: Option<String>) -> Result<Option<String>, AppError> {
     Ok(note)
 }
 
+const OPERATION: &str = "add_evidence";
+
+/// The photo a request id added before.
+async fn first_added(state: &AppState, id: Uuid) -> ServiceResult<EvidencePhoto> {
+    let row = evidence_photo::Entity::find_by_id(id).one(&state.db).await?;
+    to_dto(&row.ok_or_else(|| ServiceError::internal("claimed evidence photo vanished"))?)
+}
+
 /// Adds a photo (the upload exactly as received; its format is decided from the bytes). 404
 /// for a subject the caller cannot see, 403 when it may not add to it, 409 when the subject
-/// already holds [`MAX_PER_SUBJECT`] photos.
+/// already holds [`MAX_PER_SUBJECT`] photos. A `request` id already used returns the photo it
+/// added and adds nothing (`request_ids`).
 #[tracing::instrument(skip(state, bytes, note), fields(user = %principal.username, size = bytes.len()))]
 pub async fn add(
     state: &AppState,
     principal: &Principal,
-    kind: SubjectKind,
-    id: Uuid,
+    (kind, id): (SubjectKind, Uuid),
     note: Option<String>,
+    request: Option<Uuid>,
     bytes: Vec<u8>,
 ) -> ServiceResult<EvidencePhoto> {
     let (may, county) = subject(state, principal, kind, id).await?;
     if !may {
         return Err(AppError::Forbidden.into());
+    }
+    if let Some(first) = crate::request_ids::replayed(&state.db, principal, request, OPERATION).await? {
+        return first_added(state, first).await;
     }
     let note = check_note(note)?;
     if bytes.len() > MAX_UPLOAD_BYTES {
@@ -149,22 +162,21 @@ pub async fn add(
     }
     let (bytes, processed) = process_off_runtime(state, bytes).await?;
     let state = state.clone();
-    let uploader = (principal.user_id, principal.role);
+    let uploader = principal.clone();
     let entry = audit::entry(Action::Create, EntityKind::EvidencePhoto).by(principal).county(Some(&county));
-    detached(async move { store(&state, kind, id, note, uploader, bytes, processed, entry).await }).await
+    detached(async move { store(&state, (kind, id), note, (&uploader, request), bytes, processed, entry).await }).await
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn store(
     state: &AppState,
-    kind: SubjectKind,
-    subject_id: Uuid,
+    (kind, subject_id): (SubjectKind, Uuid),
     note: Option<String>,
-    (uploaded_by, role): (Uuid, Role),
+    (uploader, request): (&Principal, Option<Uuid>),
     original: Vec<u8>,
     processed: ProcessedPhoto,
     entry: audit::service::Entry,
 ) -> ServiceResult<EvidencePhoto> {
+    let (uploaded_by, role) = (uploader.user_id, uploader.role);
     let id = Uuid::now_v7();
     let base = format!("evidence/{}/{subject_id}/{id}", kind.as_str());
     let original_key = format!("{base}-original.{}", processed.format.extension());
@@ -191,8 +203,12 @@ async fn store(
         created_at: state.clock.now(),
     };
     let entry = entry.id(row.id).after(&to_dto(&row)?);
-    match insert_within_limit(state, &row, entry).await {
-        Ok(()) => to_dto(&row),
+    match insert_within_limit(state, &row, entry, (uploader, request)).await {
+        Ok(None) => to_dto(&row),
+        Ok(Some(first)) => {
+            forget_files(state, &[original_key, web_key]).await;
+            first_added(state, first).await
+        }
         Err(e) => {
             forget_files(state, &[original_key, web_key]).await;
             Err(e)
@@ -200,13 +216,18 @@ async fn store(
     }
 }
 
-/// Writes the row unless the subject is full.
+/// Writes the row unless the subject is full; `Some(first)`, writing nothing, when the request
+/// id already added the photo `first`.
 async fn insert_within_limit(
     state: &AppState,
     row: &evidence_photo::Model,
     entry: audit::service::Entry,
-) -> ServiceResult<()> {
-    let txn = state.db.begin().await?;
+    (uploader, request): (&Principal, Option<Uuid>),
+) -> ServiceResult<Option<Uuid>> {
+    let txn = match crate::request_ids::begin(&state.db, uploader, request, OPERATION, row.id, row.created_at).await? {
+        Begun::Fresh(txn) => txn,
+        Begun::Replay(first) => return Ok(Some(first)),
+    };
     let held = evidence_photo::Entity::find()
         .filter(evidence_photo::Column::SubjectKind.eq(row.subject_kind.clone()))
         .filter(evidence_photo::Column::SubjectId.eq(row.subject_id))
@@ -230,7 +251,7 @@ async fn insert_within_limit(
     };
     txn.commit().await?;
     crate::notifications::service::send_out(state, &notices).await;
-    Ok(())
+    Ok(None)
 }
 
 /// One copy of a photo of a subject the caller may see.

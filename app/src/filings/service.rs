@@ -17,6 +17,7 @@ use crate::machines::regcode::RegistrationCode;
 use crate::machines::service::{contractor_org, photo_kinds};
 use crate::machines::{EmissionStage, FuelType};
 use crate::paging::{Page, PageQuery, page_from};
+use crate::request_ids::Begun;
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -71,7 +72,7 @@ async fn facts(db: &impl ConnectionTrait, machines: Vec<machine::Model>) -> Serv
                 fuel_is_diesel: m.fuel_type == FuelType::Diesel.as_str(),
                 has_env_code: m.env_code.is_some(),
                 has_engine_serial: m.engine_serial.is_some(),
-                has_manufacture_date: m.manufactured_on.is_some(),
+                manufactured_on: m.manufactured_on,
                 machine: FiledMachine {
                     photos: photos.remove(&m.id).unwrap_or_default(),
                     id: m.id,
@@ -367,12 +368,10 @@ pub async fn create(state: &AppState, principal: &Principal, input: FilingInput)
     check_overlap(&state.db, None, site.id, &input.machine_ids, dates, Some(org)).await?;
     let now = state.clock.now();
     let id = Uuid::now_v7();
-    let txn = state.db.begin().await?;
-    let claimed = crate::request_ids::claim(&txn, principal, input.request_id, "create_filing", id, now).await?;
-    if let crate::request_ids::Claim::Replay(first) = claimed {
-        txn.rollback().await?;
-        return get(state, principal, first).await;
-    }
+    let txn = match crate::request_ids::begin(&state.db, principal, input.request_id, "create_filing", id, now).await? {
+        Begun::Fresh(txn) => txn,
+        Begun::Replay(first) => return get(state, principal, first).await,
+    };
     filing::Entity::insert(filing::ActiveModel {
         id: Set(id),
         organization_id: Set(org),

@@ -16,13 +16,14 @@ use crate::error::{AppError, FieldError, FieldErrors};
 use crate::machines::regcode::RegistrationCode;
 use crate::machines::{EmissionStage, FuelType};
 use crate::paging::{Page, PageQuery, page_from};
+use crate::request_ids::Begun;
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use crate::transfers::history::UnitHistory;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select, TransactionTrait,
+    Select,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -516,13 +517,11 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: Inspecti
     let now = state.clock.now();
     let id = Uuid::now_v7();
     let reasons: Vec<&str> = eval.reasons.iter().map(|r| r.as_str()).collect();
-    let txn = state.db.begin().await?;
-    // The first statement writes, so SQLite takes its write lock before anything is read.
-    let claimed = crate::request_ids::claim(&txn, principal, input.request_id, "create_inspection", id, now).await?;
-    if let crate::request_ids::Claim::Replay(first) = claimed {
-        txn.rollback().await?;
-        return get(state, principal, first).await;
-    }
+    let txn =
+        match crate::request_ids::begin(&state.db, principal, input.request_id, "create_inspection", id, now).await? {
+            Begun::Fresh(txn) => txn,
+            Begun::Replay(first) => return get(state, principal, first).await,
+        };
     inspection::Entity::insert(inspection::ActiveModel {
         id: Set(id),
         county_code: Set(site.county_code.clone()),
@@ -701,12 +700,10 @@ pub async fn add_note(state: &AppState, principal: &Principal, id: Uuid, input: 
     let body = check_note(&input)?;
     let now = state.clock.now();
     let note_id = Uuid::now_v7();
-    let txn = state.db.begin().await?;
-    let claimed = crate::request_ids::claim(&txn, principal, input.request_id, OPERATION, note_id, now).await?;
-    if let crate::request_ids::Claim::Replay(first) = claimed {
-        txn.rollback().await?;
-        return own_note(&state.db, principal, first).await;
-    }
+    let txn = match crate::request_ids::begin(&state.db, principal, input.request_id, OPERATION, note_id, now).await? {
+        Begun::Fresh(txn) => txn,
+        Begun::Replay(first) => return own_note(&state.db, principal, first).await,
+    };
     inspection_note::Entity::insert(inspection_note::ActiveModel {
         id: Set(note_id),
         inspection_id: Set(id),

@@ -30,9 +30,9 @@ pub async fn get_machine(id: Uuid) -> Result<Machine, AppError> {
 
 /// Registers a machine.
 #[server(input = Json, endpoint = "machines/create")]
-pub async fn create_machine(input: MachineInput) -> Result<Machine, AppError> {
+pub async fn create_machine(input: MachineInput, request_id: Option<Uuid>) -> Result<Machine, AppError> {
     let (state, p) = crate::rest::context::state_and_principal()?;
-    Ok(super::service::create(&state, &p, input).await?)
+    Ok(super::service::create(&state, &p, super::NewMachine { machine: input, request_id }).await?)
 }
 
 /// Saves an edit made on `version`.

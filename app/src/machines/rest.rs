@@ -1,6 +1,6 @@
 //! `/api/v1/machines*` and `/api/v1/machine-types`.
 
-use super::{Machine, MachineFilter, MachineInput, MachineTypeInfo, service};
+use super::{Machine, MachineFilter, MachineTypeInfo, NewMachine, service};
 use crate::paging::{Page, PageQuery};
 use crate::rest::{ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
 use crate::state::AppState;
@@ -28,7 +28,7 @@ pub async fn machine_types(State(state): State<AppState>) -> ApiResult<axum::Jso
 }
 
 /// Registers a machine in the caller's fleet.
-#[utoipa::path(post, path = "/api/v1/machines", tag = "machines", request_body = MachineInput,
+#[utoipa::path(post, path = "/api/v1/machines", tag = "machines", request_body = NewMachine,
     responses(
         (status = 201, body = Machine),
         (status = 401, body = ErrorBody), (status = 403, description = "Not a construction unit", body = ErrorBody),
@@ -39,7 +39,7 @@ pub async fn machine_types(State(state): State<AppState>) -> ApiResult<axum::Jso
 pub async fn create(
     State(state): State<AppState>,
     Caller(p): Caller,
-    ApiJson(input): ApiJson<MachineInput>,
+    ApiJson(input): ApiJson<NewMachine>,
 ) -> ApiResult<(StatusCode, axum::Json<Machine>)> {
     Ok((StatusCode::CREATED, axum::Json(service::create(&state, &p, input).await?)))
 }

@@ -1,13 +1,14 @@
 //! Machines: create, read, list (keyset), edit with a version, delete — scoped and checked by
 //! the shared rules; identifiers are unique across every organisation.
 
-use super::{Machine, MachineFilter, MachineInput, MachineTypeInfo, PhotoKind, rules};
+use super::{Machine, MachineFilter, MachineInput, MachineTypeInfo, NewMachine, PhotoKind, rules};
 use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
 use crate::auth::{Role, Scope};
 use crate::db::entities::{filing, filing_machine, machine, machine_photo, machine_type};
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::paging::{Page, PageQuery, page_from};
+use crate::request_ids::Begun;
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -424,13 +425,21 @@ pub async fn insert_checked(
 }
 
 /// Registers a machine in the caller's fleet.
-#[tracing::instrument(skip(state, input), fields(user = %principal.username))]
-pub async fn create(state: &AppState, principal: &Principal, mut input: MachineInput) -> ServiceResult<Machine> {
+#[tracing::instrument(skip(state, new), fields(user = %principal.username))]
+pub async fn create(state: &AppState, principal: &Principal, new: NewMachine) -> ServiceResult<Machine> {
+    const OPERATION: &str = "create_machine";
     let org = contractor_org(principal)?;
+    if let Some(first) = crate::request_ids::replayed(&state.db, principal, new.request_id, OPERATION).await? {
+        return get(state, principal, first).await;
+    }
+    let NewMachine { machine: mut input, request_id } = new;
     let now = state.clock.now();
     validate_new(&state.db, &mut input, crate::dates::china_date(now)).await?;
-    let txn = state.db.begin().await?;
     let id = Uuid::now_v7();
+    let txn = match crate::request_ids::begin(&state.db, principal, request_id, OPERATION, id, now).await? {
+        Begun::Fresh(txn) => txn,
+        Begun::Replay(first) => return get(state, principal, first).await,
+    };
     match machine::Entity::insert(new_row(id, org, &input, now)).exec(&txn).await {
         Ok(_) => {}
         Err(e) if crate::db::is_unique_violation(&e) => {
