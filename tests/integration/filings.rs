@@ -23,6 +23,7 @@ db_tests!(
     concurrent_accepts_issue_distinct_codes,
     concurrent_accepts_of_one_machine_for_two_sites,
     movements_are_logged_for_accepted_filings,
+    the_review_works_as_a_plain_form,
 );
 
 /// A construction unit with a site in 小店区 (a low-emission zone) and the two inspectors.
@@ -190,10 +191,12 @@ async fn prechecks_name_what_is_missing(app: TestApp) {
     let f = expect_status(app.post_as(&w.builder, "/api/v1/filings", &input).await, 201).await;
     assert_eq!(f["prechecks"], pre, "the same checks before and after submitting");
 
+    // A stage II machine carries no environmental information label: its photo is not asked for.
     let photos = vec!["machine_plate", "engine_plate", "env_label", "whole_machine"];
+    let unlabelled = vec!["machine_plate", "engine_plate", "whole_machine"];
     assert_eq!(
         prechecks_of(&f, &old),
-        vec![("stage_not_allowed_in_zone", vec!["stage_3"]), ("missing_photos", photos.clone())]
+        vec![("stage_not_allowed_in_zone", vec!["stage_3"]), ("missing_photos", unlabelled.clone())]
     );
     assert_eq!(
         prechecks_of(&f, &bare),
@@ -202,7 +205,7 @@ async fn prechecks_name_what_is_missing(app: TestApp) {
             ("missing_data", vec!["env_code", "engine_serial", "manufactured_on"])
         ]
     );
-    assert_eq!(prechecks_of(&f, &petrol), vec![("missing_photos", photos.clone())]);
+    assert_eq!(prechecks_of(&f, &petrol), vec![("missing_photos", unlabelled.clone())]);
     // The inspector sees the same findings.
     let seen = expect_status(app.get_as(&w.xiaodian, &format!("/api/v1/filings/{}", id_of(&f))).await, 200).await;
     assert_eq!(seen["prechecks"], f["prechecks"]);
@@ -598,4 +601,65 @@ async fn movements_are_logged_for_accepted_filings(app: TestApp) {
     assert_error(app.get_as(&other, &path).await, 404, "not_found").await;
     assert_error(app.get_as(&w.qingxu, &path).await, 404, "not_found").await;
     assert_error(app.post_as(&w.xiaodian, &path, &movement(&m2, "enter", now)).await, 403, "forbidden").await;
+}
+
+/// The review page's form posts to the review server function without the WASM: the browser is
+/// sent back to the page, which shows the outcome (issue 10, part 3).
+async fn the_review_works_as_a_plain_form(app: TestApp) {
+    let w = world(&app).await;
+    let m = create_machine(&app, &w.builder, 1).await;
+    let f = create_filing(&app, &w.builder, &w.site["id"], &[&m["id"]], w.today, w.today + Duration::days(5)).await;
+    let page = format!("/filings/{}", id_of(&f));
+    let html = crate::helpers::page_html(&app, &w.xiaodian, &page).await;
+    assert!(html.contains(r#"action="/api/filings/review""#), "the review is a form posting to the server");
+    assert!(html.contains(r#"name="decision" value="accept""#) && html.contains(r#"name="decision" value="return""#));
+    let post = |pairs: Vec<(&'static str, String)>| {
+        w.xiaodian
+            .post(app.url("/api/filings/review"))
+            .header("accept", "text/html,application/xhtml+xml")
+            .header("referer", app.url(&page))
+            .form(&pairs)
+            .send()
+    };
+
+    // A return without a reason: back to the page, which names the missing reason.
+    let pairs = vec![("id", id_of(&f)), ("decision", "return".into()), ("reason", "  ".into())];
+    let resp = post(pairs).await.expect("post");
+    assert_eq!(resp.status(), 302);
+    let back = resp.headers()["location"].to_str().expect("location").to_owned();
+    assert!(back.starts_with(&app.url(&page)) && back.contains("__err="), "{back}");
+    let html = crate::helpers::page_html(&app, &w.xiaodian, back.trim_start_matches(&app.url(""))).await;
+    assert!(html.contains(r#"id="reason-error""#), "the reason's error is on the page");
+    let seen = expect_status(app.get_as(&w.xiaodian, &format!("/api/v1/filings/{}", id_of(&f))).await, 200).await;
+    assert_eq!(seen["status"], "submitted", "nothing changed");
+
+    // Accepting: back to the page (without the old error), the filing accepted.
+    let resp =
+        post(vec![("id", id_of(&f)), ("decision", "accept".into()), ("reason", String::new())]).await.expect("post");
+    assert_eq!(resp.status(), 302);
+    let back = resp.headers()["location"].to_str().expect("location").to_owned();
+    assert!(back.starts_with(&app.url(&page)) && !back.contains("__err"), "{back}");
+    let seen = expect_status(app.get_as(&w.xiaodian, &format!("/api/v1/filings/{}", id_of(&f))).await, 200).await;
+    assert_eq!(seen["status"], "accepted");
+    assert!(seen["machines"][0]["registration_code"].is_string());
+
+    // The unit cannot review its own filing this way either.
+    let g = create_filing(
+        &app,
+        &w.builder,
+        &w.site["id"],
+        &[&m["id"]],
+        w.today + Duration::days(10),
+        w.today + Duration::days(12),
+    )
+    .await;
+    let resp = w
+        .builder
+        .post(app.url("/api/filings/review"))
+        .header("accept", "application/json")
+        .form(&[("id", id_of(&g).as_str()), ("decision", "accept")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status(), 403);
 }

@@ -1,8 +1,8 @@
 //! Server functions of the filing pages.
 
 use super::{
-    FiledMachineOverlap, Filing, FilingCorrection, FilingFilter, FilingInput, Movement, MovementInput, Precheck,
-    ReviewInput,
+    Decision, FiledMachineOverlap, Filing, FilingCorrection, FilingFilter, FilingInput, Movement, MovementInput,
+    Precheck,
 };
 use crate::error::AppError;
 use crate::paging::Page;
@@ -58,11 +58,12 @@ pub async fn resubmit_filing(id: Uuid, input: FilingCorrection) -> Result<Filing
     Ok(super::service::resubmit(&state, &p, id, input).await?)
 }
 
-/// Accepts or returns a filing.
-#[server(input = Json, endpoint = "filings/review")]
-pub async fn review_filing(id: Uuid, input: ReviewInput) -> Result<Filing, AppError> {
+/// Accepts or returns a filing. Form-encoded, so the review page's plain form posts here before
+/// (and without) the WASM: the browser is sent back to the page, which shows the outcome.
+#[server(endpoint = "filings/review")]
+pub async fn review_filing(id: Uuid, decision: Decision, reason: Option<String>) -> Result<Filing, AppError> {
     let (state, p) = crate::rest::context::state_and_principal()?;
-    Ok(super::service::review(&state, &p, id, input).await?)
+    Ok(super::service::review(&state, &p, id, super::ReviewInput { decision, reason }).await?)
 }
 
 /// Closes an accepted filing.

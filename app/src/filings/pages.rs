@@ -8,15 +8,15 @@ use super::api::{
 use super::correct::CorrectFiling;
 use super::picker::{Chosen, MachinePicker};
 use super::{
-    Decision, Filing, FilingFilter, FilingInput, FilingStatus, MovementInput, MovementKind, Precheck, ReviewInput,
-    SiteDates, left_filing,
+    Decision, Filing, FilingFilter, FilingInput, FilingStatus, MovementInput, MovementKind, Precheck, SiteDates,
+    left_filing,
 };
 use crate::auth::Role;
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::exports::Dataset;
 use crate::exports::pages::ExportLinks;
 use crate::i18n::*;
-use crate::shell::messages::{precheck_message, stage_label, status_label};
+use crate::shell::messages::{photo_kind_label, precheck_message, stage_label, status_label};
 use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, QueryTab, TextField, browser_today, use_auth};
 use crate::sites::api::{get_site, list_sites};
 use chrono::NaiveDate;
@@ -126,18 +126,47 @@ fn prechecks_view(locale: Locale, checks: Vec<Precheck>) -> impl IntoView {
                 {checks
                     .into_iter()
                     .map(|p| {
-                        // The machine's page, where its fields and photos are put right.
+                        // The machine's page, where its fields and photos are put right; each
+                        // missing item links to its own field or photo there (a full load, so
+                        // the browser scrolls to it).
                         let href = format!("/machines/{}", p.machine_id);
                         let message = precheck_message(locale, &p);
+                        let fixes = precheck_fixes(locale, &p);
                         view! {
                             <li>
                                 <A href=href><strong>{p.machine_name}</strong></A> ": " {message}
+                                {(!fixes.is_empty()).then(|| view! {
+                                    <span class="fixes" data-testid="precheck-fixes">
+                                        {fixes.into_iter().map(|(label, href)| view! {
+                                            " " <a href=href rel="external" class="fix">{label} " →"</a>
+                                        }).collect_view()}
+                                    </span>
+                                })}
                             </li>
                         }
                     })
                     .collect_view()}
             </ul>
         })
+    }
+}
+
+/// Where each missing item of a pre-check is put right: its label and the place on the
+/// machine's page (`#<field>` for a field, `#photo-<kind>` for a photo).
+fn precheck_fixes(locale: Locale, p: &Precheck) -> Vec<(String, String)> {
+    use crate::filings::PrecheckCode as C;
+    let base = format!("/machines/{}", p.machine_id);
+    match p.code {
+        C::StageNotAllowedInZone => Vec::new(),
+        C::MissingPhotos => p
+            .detail
+            .iter()
+            .filter_map(|d| crate::machines::PhotoKind::parse(d))
+            .map(|k| (photo_kind_label(locale, k).to_owned(), format!("{base}#photo-{}", k.as_str())))
+            .collect(),
+        C::MissingData => {
+            p.detail.iter().map(|f| (crate::shell::messages::field_name(locale, f), format!("{base}#{f}"))).collect()
+        }
     }
 }
 
@@ -422,6 +451,8 @@ pub fn FilingPage() -> impl IntoView {
             .or_else(|| close.value().get().and_then(|r| r.err()))
             .or_else(|| record.value().get().and_then(|r| r.err()))
     });
+    let review_fields =
+        Signal::derive(move || review.value().get().and_then(|r| r.err()).and_then(|e| e.fields().cloned()));
     let reason = RwSignal::new(String::new());
     let move_machine = RwSignal::new(String::new());
     let move_kind = RwSignal::new("enter".to_owned());
@@ -480,20 +511,31 @@ pub fn FilingPage() -> impl IntoView {
                                     {prechecks_view(locale, f.prechecks.clone())}
                                 </section>
                                 {(status == FilingStatus::Submitted && role == Some(Role::CountyInspector)).then(|| view! {
-                                    <section class="card narrow" data-testid="review">
+                                    // A plain form: before the WASM arrives the browser posts it (the
+                                    // button pressed names the decision; a return needs its reason)
+                                    // and is sent back here; once hydrated it is sent in place.
+                                    <form class="card narrow form" data-testid="review" method="post" action={<ReviewFiling as leptos::server_fn::ServerFn>::PATH}>
+                                        <input type="hidden" name="id" value=fid.to_string() />
                                         <div class="field">
                                             <label for="reason">{td_string!(locale, filings.return_reason)}</label>
-                                            <textarea id="reason" bind:value=reason rows="3"></textarea>
+                                            <textarea id="reason" name="reason" bind:value=reason rows="3" required maxlength="1000" aria-describedby="reason-error"></textarea>
+                                            <FieldErrorText errors=review_fields field="reason" />
                                         </div>
                                         <div class="actions">
-                                            <button type="button" class="button primary" on:click=move |_| {
-                                                review.dispatch(ReviewFiling { id: fid, input: ReviewInput { decision: Decision::Accept, reason: None } });
+                                            <button type="submit" name="decision" value="accept" formnovalidate class="button primary" on:click=move |ev| {
+                                                ev.prevent_default();
+                                                if !review.pending().get_untracked() {
+                                                    review.dispatch(ReviewFiling { id: fid, decision: Decision::Accept, reason: None });
+                                                }
                                             } disabled=move || review.pending().get() data-testid="review-accept">{td_string!(locale, filings.review_accept)}</button>
-                                            <button type="button" class="button danger" on:click=move |_| {
-                                                review.dispatch(ReviewFiling { id: fid, input: ReviewInput { decision: Decision::Return, reason: Some(reason.get()) } });
+                                            <button type="submit" name="decision" value="return" class="button danger" on:click=move |ev| {
+                                                ev.prevent_default();
+                                                if !review.pending().get_untracked() {
+                                                    review.dispatch(ReviewFiling { id: fid, decision: Decision::Return, reason: Some(reason.get()) });
+                                                }
                                             } disabled=move || review.pending().get() data-testid="review-return">{td_string!(locale, filings.review_return)}</button>
                                         </div>
-                                    </section>
+                                    </form>
                                 })}
                                 {(status == FilingStatus::Returned && role.is_some_and(|r| r.is_contractor())).then(|| {
                                     view! { <CorrectFiling filing=f.clone() resubmit /> }

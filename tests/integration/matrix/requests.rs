@@ -740,7 +740,7 @@ pub async fn server_fn(fx: &Fixture, path: &str, _who: usize) -> Req {
             Json(json!({"id": f["id"], "input": {"machine_ids": [f["machines"][0]["id"]],
                 "planned_entry_on": today - Duration::days(1), "planned_exit_on": today + Duration::days(20), "version": f["version"]}}))
         }
-        "/api/filings/review" => Json(json!({"id": fx.submitted().await["id"], "input": {"decision": "accept"}})),
+        "/api/filings/review" => url(&[("id", &id_of(&fx.submitted().await)), ("decision", "accept")]),
         "/api/filings/close" => id(&id_of(&fx.accepted().await)),
         "/api/filings/movements" => id(&id_of(&fx.filing)),
         "/api/filings/movements/record" => {
