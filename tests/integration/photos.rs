@@ -94,7 +94,7 @@ async fn get_bytes(app: &TestApp, client: &Client, path: &str) -> (u16, String, 
 }
 
 /// Every stored file under the data directory's file store.
-fn stored_files(app: &TestApp) -> Vec<String> {
+pub fn stored_files(app: &TestApp) -> Vec<String> {
     fn walk(dir: &Path, out: &mut Vec<String>) {
         let Ok(entries) = std::fs::read_dir(dir) else { return };
         for e in entries.flatten() {
@@ -202,7 +202,7 @@ async fn form_posts_from_pages_redirect_back(app: TestApp) {
     assert_eq!(resp.status(), 201);
     assert_eq!(json(resp).await["content_type"], "image/png");
 
-    // A browser is sent back to the page it came from.
+    // A browser is sent back to the page it came from, told which photo was uploaded.
     let resp = a
         .post(app.url(&path))
         .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
@@ -212,7 +212,7 @@ async fn form_posts_from_pages_redirect_back(app: TestApp) {
         .await
         .expect("post");
     assert_eq!(resp.status(), 303);
-    assert_eq!(resp.headers()["location"], format!("/machines/{id}?tab=photos").as_str());
+    assert_eq!(resp.headers()["location"], format!("/machines/{id}?tab=photos&uploaded=whole_machine").as_str());
     let (_, ct, _) = get_bytes(&app, &a, &format!("{path}?size=original")).await;
     assert_eq!(ct, "image/jpeg", "the second upload replaced the first");
 
@@ -226,7 +226,7 @@ async fn form_posts_from_pages_redirect_back(app: TestApp) {
         .await
         .expect("post");
     assert_eq!(resp.status(), 303);
-    assert_eq!(resp.headers()["location"], format!("/machines/{id}").as_str());
+    assert_eq!(resp.headers()["location"], format!("/machines/{id}?uploaded=whole_machine").as_str());
 
     // A form without a file, or not a form at all.
     let resp =

@@ -16,6 +16,12 @@ pub fn EvidenceGallery(kind: SubjectKind, id: Uuid) -> impl IntoView {
     let i18n = use_i18n();
     let gallery = Resource::new(move || (kind, id), |(kind, id)| evidence_gallery(kind, id));
     let action = kind.collection_url(id);
+    // One id per form shown (rendered into the form, so a plain post carries it too): a
+    // repeated post adds the photo once.
+    let request_id = crate::shell::new_request_id().to_string();
+    // `?uploaded=evidence`: the form's post came back here.
+    let query = leptos_router::hooks::use_query_map();
+    let uploaded = move || query.with(|q| q.get("uploaded").as_deref() == Some("evidence"));
     view! {
         <section class="card" data-testid="evidence">
             <h2>
@@ -29,6 +35,7 @@ pub fn EvidenceGallery(kind: SubjectKind, id: Uuid) -> impl IntoView {
                 {move || {
                     let locale = i18n.get_locale();
                     let action = action.clone();
+                    let request_id = request_id.clone();
                     gallery.get().map(|r| match r {
                         Err(e) => Either::Left(view! { <p class="banner banner-error">{e.message(locale)}</p> }),
                         Ok(g) => Either::Right(view! {
@@ -51,7 +58,9 @@ pub fn EvidenceGallery(kind: SubjectKind, id: Uuid) -> impl IntoView {
                                 }).collect_view()}
                             </ul>
                             {g.can_add.then(|| view! {
+                                {uploaded().then(|| view! { <p class="banner banner-ok" role="status" data-testid="evidence-uploaded">{td_string!(locale, evidence.uploaded)}</p> })}
                                 <form method="post" enctype="multipart/form-data" action=action class="form" data-testid="evidence-form">
+                                    <input type="hidden" name="request_id" value=request_id />
                                     <label>
                                         <span>{td_string!(locale, evidence.file)}</span>
                                         <input type="file" name="file" accept="image/jpeg,image/png,image/webp" capture="environment" required />

@@ -2,7 +2,7 @@
 //! while reviewing: one pure function of the site's zone and the machines.
 
 use super::FiledMachine;
-use crate::machines::{EmissionStage, PhotoKind};
+use crate::machines::EmissionStage;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -37,7 +37,7 @@ pub struct MachineFacts {
     pub fuel_is_diesel: bool,
     pub has_env_code: bool,
     pub has_engine_serial: bool,
-    pub has_manufacture_date: bool,
+    pub manufactured_on: Option<chrono::NaiveDate>,
 }
 
 /// Whether a machine may work in a zone whose lowest allowed diesel stage is `min_stage`.
@@ -60,21 +60,19 @@ pub fn run(zone_min_stage: Option<EmissionStage>, machines: &[MachineFacts]) -> 
         {
             push(PrecheckCode::StageNotAllowedInZone, vec![min.as_str().to_owned()]);
         }
+        let needs = crate::machines::rules::filing_needs(m.emission_stage, f.manufactured_on);
         let missing: Vec<String> =
-            PhotoKind::ALL.iter().filter(|k| !m.photos.contains(k)).map(|k| k.as_str().to_owned()).collect();
+            needs.photos.iter().filter(|k| !m.photos.contains(k)).map(|k| k.as_str().to_owned()).collect();
         if !missing.is_empty() {
             push(PrecheckCode::MissingPhotos, missing);
         }
-        let mut fields = Vec::new();
-        if m.emission_stage == EmissionStage::Stage4 && !f.has_env_code {
-            fields.push("env_code".to_owned());
-        }
-        if m.emission_stage != EmissionStage::Electric && !f.has_engine_serial {
-            fields.push("engine_serial".to_owned());
-        }
-        if !f.has_manufacture_date {
-            fields.push("manufactured_on".to_owned());
-        }
+        let filled = |field: &str| match field {
+            "env_code" => f.has_env_code,
+            "engine_serial" => f.has_engine_serial,
+            "manufactured_on" => f.manufactured_on.is_some(),
+            _ => true,
+        };
+        let fields: Vec<String> = needs.fields.into_iter().filter(|n| !filled(n)).map(str::to_owned).collect();
         if !fields.is_empty() {
             push(PrecheckCode::MissingData, fields);
         }
@@ -85,6 +83,7 @@ pub fn run(zone_min_stage: Option<EmissionStage>, machines: &[MachineFacts]) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::machines::PhotoKind;
 
     fn facts(stage: EmissionStage, diesel: bool, photos: Vec<PhotoKind>) -> MachineFacts {
         MachineFacts {
@@ -102,7 +101,7 @@ mod tests {
             fuel_is_diesel: diesel,
             has_env_code: true,
             has_engine_serial: true,
-            has_manufacture_date: true,
+            manufactured_on: chrono::NaiveDate::from_ymd_opt(2023, 1, 1),
         }
     }
 
@@ -124,11 +123,21 @@ mod tests {
     fn missing_photos_and_data_are_named() {
         let mut f = facts(EmissionStage::Stage4, true, vec![PhotoKind::WholeMachine]);
         f.has_env_code = false;
-        f.has_manufacture_date = false;
+        f.manufactured_on = None;
         let found = run(None, &[f]);
         assert_eq!(found[0].code, PrecheckCode::MissingPhotos);
         assert_eq!(found[0].detail, vec!["machine_plate", "engine_plate", "env_label"]);
         assert_eq!(found[1].code, PrecheckCode::MissingData);
         assert_eq!(found[1].detail, vec!["env_code", "manufactured_on"]);
+    }
+
+    #[test]
+    fn a_stage_two_machine_is_not_asked_for_a_label_photo() {
+        let f = facts(
+            EmissionStage::Stage2,
+            true,
+            vec![PhotoKind::MachinePlate, PhotoKind::EnginePlate, PhotoKind::WholeMachine],
+        );
+        assert!(run(None, &[f]).is_empty());
     }
 }

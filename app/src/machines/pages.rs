@@ -14,7 +14,7 @@ use crate::transfers::pages::MachineTransfers;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use uuid::Uuid;
 
 /// `/machines`: search and page through the fleet (keyset: "load more").
@@ -251,6 +251,15 @@ fn MachineForm(existing: Option<Machine>) -> impl IntoView {
     let fields = Signal::derive(move || local.get().or_else(|| error.get().and_then(|e| e.fields().cloned())));
     let banner = Signal::derive(move || error.get().filter(|e: &AppError| e.fields().is_none()));
     let saved = RwSignal::new(false);
+    // One id per form shown: a repeated save of a new machine registers it once.
+    let request_id = crate::shell::new_request_id();
+    // What a filing will need of the machine as typed (the pre-check's own rule).
+    let needs = Memo::new(move |_| {
+        let stage = EmissionStage::parse(&form.stage.get()).unwrap_or(EmissionStage::Stage4);
+        let made = chrono::NaiveDate::parse_from_str(form.manufactured_on.get().trim(), "%Y-%m-%d").ok();
+        rules::filing_needs(stage, made)
+    });
+    let need = move |field: &'static str| Signal::derive(move || needs.with(|n| n.fields.contains(&field)));
     let navigate = use_navigate();
     Effect::new(move |_| match result.get() {
         Some(Ok(m)) => {
@@ -266,6 +275,9 @@ fn MachineForm(existing: Option<Machine>) -> impl IntoView {
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if create.pending().get_untracked() || update.pending().get_untracked() {
+            return;
+        }
         saved.set(false);
         match form.input() {
             Err(errors) => local.set(Some(errors)),
@@ -276,7 +288,7 @@ fn MachineForm(existing: Option<Machine>) -> impl IntoView {
                         update.dispatch(UpdateMachine { id, version: v, input });
                     }
                     _ => {
-                        create.dispatch(CreateMachine { input });
+                        create.dispatch(CreateMachine { input, request_id: Some(request_id) });
                     }
                 }
             }
@@ -289,6 +301,17 @@ fn MachineForm(existing: Option<Machine>) -> impl IntoView {
         {move || saved.get().then(|| view! { <div class="banner banner-ok">{td_string!(i18n.get_locale(), common.saved)}</div> })}
         <form class="form" novalidate on:submit=submit data-testid="machine-form">
             {locked.then(|| view! { <p class="banner banner-warn small" data-testid="locked-hint">{t!(i18n, amendments.locked_hint)}</p> })}
+            <p class="field-hint" data-testid="needs-legend">{t!(i18n, machines.needs_legend)}</p>
+            {id.is_none().then(|| view! {
+                <p class="field-hint" data-testid="needs-photos">
+                    {move || {
+                        let locale = i18n.get_locale();
+                        let sep = if locale == Locale::zh { "、" } else { ", " };
+                        let kinds = needs.with(|n| n.photos.iter().map(|k| photo_kind_label(locale, *k)).collect::<Vec<_>>().join(sep));
+                        td_string!(locale, machines.needs_photos, kinds = kinds).to_string()
+                    }}
+                </p>
+            })}
             <h2>{t!(i18n, machines.identity)}</h2>
             <div class="field">
                 <label for="machine_type">{t!(i18n, machines.machine_type)}</label>
@@ -321,13 +344,13 @@ fn MachineForm(existing: Option<Machine>) -> impl IntoView {
                 <TextField id="model" label=t(|l| td_string!(l, machines.model)) value=form.model errors=fields />
             </div>
             <TextField id="pin" label=t(|l| td_string!(l, machines.pin)) value=form.pin errors=fields readonly=lock("pin") />
-            <TextField id="env_code" label=t(|l| td_string!(l, machines.env_code)) value=form.env_code errors=fields hint=t(|l| td_string!(l, machines.env_code_hint)) readonly=lock("env_code") />
+            <TextField id="env_code" label=t(|l| td_string!(l, machines.env_code)) value=form.env_code errors=fields hint=t(|l| td_string!(l, machines.env_code_hint)) readonly=lock("env_code") needed=need("env_code") />
             <TextField id="info_disclosure_no" label=t(|l| td_string!(l, machines.info_disclosure_no)) value=form.info_disclosure_no errors=fields />
-            <TextField id="manufactured_on" label=t(|l| td_string!(l, machines.manufactured_on)) value=form.manufactured_on errors=fields kind="date" readonly=lock("manufactured_on") />
+            <TextField id="manufactured_on" label=t(|l| td_string!(l, machines.manufactured_on)) value=form.manufactured_on errors=fields kind="date" readonly=lock("manufactured_on") needed=need("manufactured_on") />
             <h2>{t!(i18n, machines.engine)}</h2>
             <div class="row2">
                 <TextField id="engine_model" label=t(|l| td_string!(l, machines.engine_model)) value=form.engine_model errors=fields readonly=lock("engine_model") />
-                <TextField id="engine_serial" label=t(|l| td_string!(l, machines.engine_serial)) value=form.engine_serial errors=fields readonly=lock("engine_serial") />
+                <TextField id="engine_serial" label=t(|l| td_string!(l, machines.engine_serial)) value=form.engine_serial errors=fields readonly=lock("engine_serial") needed=need("engine_serial") />
             </div>
             <div class="row2">
                 <TextField id="engine_maker" label=t(|l| td_string!(l, machines.engine_maker)) value=form.engine_maker errors=fields readonly=lock("engine_maker") />
@@ -412,6 +435,9 @@ pub fn MachinePage() -> impl IntoView {
         }
     });
     let delete_error = Signal::derive(move || delete.value().get().and_then(|r| r.err()));
+    // `?uploaded=<kind>`: the photo form's post came back here.
+    let query = use_query_map();
+    let uploaded = move || query.with(|q| q.get("uploaded").and_then(|k| PhotoKind::parse(&k)));
     view! {
         <PageTitle text=move || td_string!(i18n.get_locale(), machines.edit_title).to_string() />
         <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>
@@ -428,6 +454,7 @@ pub fn MachinePage() -> impl IntoView {
                             let label_href = format!("/api/v1/machines/{mid}/label.svg");
                             let print_href = format!("/labels?ids={mid}");
                             let photos = m.photos.clone();
+                            let needed_photos = rules::filing_needs(m.data.emission_stage, m.data.manufactured_on).photos;
                             let for_amendments = m.clone();
                             Either::Right(view! {
                                 <section class="card">
@@ -445,10 +472,15 @@ pub fn MachinePage() -> impl IntoView {
                                         </p>
                                     })}
                                     <h2>{td_string!(locale, machines.photos)}</h2>
+                                    {uploaded().map(|k| view! {
+                                        <p class="banner banner-ok" role="status" data-testid="photo-uploaded">
+                                            {td_string!(locale, machines.photo_uploaded, kind = photo_kind_label(locale, k)).to_string()}
+                                        </p>
+                                    })}
                                     <ul class="photos">
                                         {PhotoKind::ALL
                                             .into_iter()
-                                            .map(|k| view! { <PhotoSlot machine=mid kind=k present=photos.contains(&k) /> })
+                                            .map(|k| view! { <PhotoSlot machine=mid kind=k present=photos.contains(&k) needed=needed_photos.contains(&k) /> })
                                             .collect_view()}
                                     </ul>
                                 </section>
@@ -475,13 +507,16 @@ pub fn MachinePage() -> impl IntoView {
 /// One photo: the web copy when present, and an upload form (works without the WASM too: the
 /// server answers the form post with a redirect back here).
 #[component]
-fn PhotoSlot(machine: Uuid, kind: PhotoKind, present: bool) -> impl IntoView {
+fn PhotoSlot(machine: Uuid, kind: PhotoKind, present: bool, needed: bool) -> impl IntoView {
     let i18n = use_i18n();
     let url = format!("/api/v1/machines/{machine}/photos/{}", kind.as_str());
     let img = format!("{url}?size=web");
     view! {
-        <li class="photo">
-            <strong>{move || photo_kind_label(i18n.get_locale(), kind)}</strong>
+        <li class="photo" id=format!("photo-{}", kind.as_str())>
+            <strong>
+                {move || photo_kind_label(i18n.get_locale(), kind)}
+                {needed.then(|| view! { " " <span class="badge badge-need" data-testid="needed">{move || td_string!(i18n.get_locale(), machines.needed_badge)}</span> })}
+            </strong>
             {if present {
                 Either::Left(view! { <img src=img alt=move || photo_kind_label(i18n.get_locale(), kind) loading="lazy" /> })
             } else {

@@ -146,7 +146,7 @@ pub async fn upload_form(
     let photo = photos::upload(&state, &p, id, kind, bytes.to_vec()).await?;
     if wants_html(&headers) {
         let back = referer_path(&headers, &state.settings.public_url).unwrap_or_else(|| format!("/machines/{id}"));
-        return Ok(see_other(&back));
+        return Ok(see_other(&with_param(&back, "uploaded", kind.as_str())));
     }
     Ok((StatusCode::CREATED, axum::Json(photo)).into_response())
 }
@@ -242,6 +242,17 @@ pub(crate) fn referer_path(headers: &HeaderMap, public_url: &str) -> Option<Stri
     (ours && safe).then(|| path.split('#').next().unwrap_or("/").to_owned())
 }
 
+/// `path` with `name=value` set in its query (replacing an earlier value of `name`): the page a
+/// form post returns to says what was done. `value` is one of our own codes (no escaping needed).
+pub(crate) fn with_param(path: &str, name: &str, value: &str) -> String {
+    let (base, query) = path.split_once('?').unwrap_or((path, ""));
+    let mut pairs: Vec<&str> =
+        query.split('&').filter(|p| !p.is_empty() && p.split('=').next() != Some(name)).collect();
+    let set = format!("{name}={value}");
+    pairs.push(&set);
+    format!("{base}?{}", pairs.join("&"))
+}
+
 pub(crate) fn see_other(location: &str) -> Response {
     match HeaderValue::from_str(location) {
         Ok(v) => (StatusCode::SEE_OTHER, [(header::LOCATION, v)]).into_response(),
@@ -259,6 +270,13 @@ mod tests {
             h.insert(k.clone(), HeaderValue::from_str(v).expect("header"));
         }
         h
+    }
+
+    #[test]
+    fn the_page_a_form_returns_to_says_what_was_done() {
+        assert_eq!(with_param("/machines/1", "uploaded", "env_label"), "/machines/1?uploaded=env_label");
+        assert_eq!(with_param("/m?a=1&uploaded=x", "uploaded", "y"), "/m?a=1&uploaded=y");
+        assert_eq!(with_param("/m?uploadedx=1", "uploaded", "y"), "/m?uploadedx=1&uploaded=y");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The machine rules, one implementation for the form in the browser, the server function, the
 //! REST API and the bulk import: identifier character sets, power, dates, fuel and stage.
 
-use super::{EmissionStage, FuelType, MachineInput};
+use super::{EmissionStage, FuelType, MachineInput, PhotoKind};
 use crate::error::{FieldError, FieldErrors};
 use chrono::NaiveDate;
 
@@ -78,6 +78,59 @@ pub fn check_fuel_stage(fuel: FuelType, stage: EmissionStage) -> Result<(), Fiel
     let electric_fuel = fuel == FuelType::Electric;
     let electric_stage = stage == EmissionStage::Electric;
     if electric_fuel != electric_stage { Err(FieldError::new("electric_mismatch")) } else { Ok(()) }
+}
+
+/// The day from which stage III machines carry the environmental information label and the
+/// machine environmental code (HJ 1014-2020, in force 2020-12-01); stage IV machines always do.
+pub const LABEL_FROM: NaiveDate = match NaiveDate::from_ymd_opt(2020, 12, 1) {
+    Some(d) => d,
+    None => panic!("valid date"),
+};
+
+/// What a filing needs of a machine, beyond the rules every machine meets: the fields that must
+/// be filled and the photos that must be on file. One rule, used by the filing's pre-check and
+/// shown on the machine form before the unit files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilingNeeds {
+    /// Field names (the keys of [`MachineInput`]).
+    pub fields: Vec<&'static str>,
+    pub photos: Vec<PhotoKind>,
+}
+
+/// Whether a machine of `stage` made on `manufactured_on` carries an environmental information
+/// label (an unknown date of a stage III machine: it may, so its label is asked for).
+pub fn carries_label(stage: EmissionStage, manufactured_on: Option<NaiveDate>) -> bool {
+    match stage {
+        EmissionStage::Stage4 => true,
+        EmissionStage::Stage3 => manufactured_on.is_none_or(|d| d >= LABEL_FROM),
+        _ => false,
+    }
+}
+
+/// What a filing needs of a machine of `stage` made on `manufactured_on`: the manufacture date
+/// always; an engine (not electric) its serial and nameplate photo; a labelled machine its
+/// label photo; a stage IV machine its environmental code (stamped on stage IV machines); the
+/// machine nameplate and a photo of the whole machine always.
+pub fn filing_needs(stage: EmissionStage, manufactured_on: Option<NaiveDate>) -> FilingNeeds {
+    let engine = stage != EmissionStage::Electric;
+    let label = carries_label(stage, manufactured_on);
+    let mut fields = Vec::new();
+    if stage == EmissionStage::Stage4 {
+        fields.push("env_code");
+    }
+    if engine {
+        fields.push("engine_serial");
+    }
+    fields.push("manufactured_on");
+    let photos = PhotoKind::ALL
+        .into_iter()
+        .filter(|k| match k {
+            PhotoKind::EnginePlate => engine,
+            PhotoKind::EnvLabel => label,
+            PhotoKind::MachinePlate | PhotoKind::WholeMachine => true,
+        })
+        .collect();
+    FilingNeeds { fields, photos }
 }
 
 fn text_len(errors: &mut FieldErrors, field: &str, value: &Option<String>, max: usize) {
@@ -169,6 +222,31 @@ pub fn validate(input: &mut MachineInput, today: NaiveDate) -> FieldErrors {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_filing_asks_for_the_label_photo_only_of_a_machine_that_carries_a_label() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day);
+        let photos = |stage, made| filing_needs(stage, made).photos;
+        use PhotoKind::*;
+        assert_eq!(
+            photos(EmissionStage::Stage4, d(2023, 1, 1)),
+            vec![MachinePlate, EnginePlate, EnvLabel, WholeMachine]
+        );
+        assert_eq!(
+            photos(EmissionStage::Stage3, d(2020, 12, 1)),
+            vec![MachinePlate, EnginePlate, EnvLabel, WholeMachine]
+        );
+        assert_eq!(photos(EmissionStage::Stage3, d(2020, 11, 30)), vec![MachinePlate, EnginePlate, WholeMachine]);
+        assert_eq!(photos(EmissionStage::Stage3, None), vec![MachinePlate, EnginePlate, EnvLabel, WholeMachine]);
+        assert_eq!(photos(EmissionStage::Stage2, d(2012, 1, 1)), vec![MachinePlate, EnginePlate, WholeMachine]);
+        assert_eq!(photos(EmissionStage::Electric, d(2024, 1, 1)), vec![MachinePlate, WholeMachine]);
+        assert_eq!(
+            filing_needs(EmissionStage::Stage4, None).fields,
+            vec!["env_code", "engine_serial", "manufactured_on"]
+        );
+        assert_eq!(filing_needs(EmissionStage::Stage3, None).fields, vec!["engine_serial", "manufactured_on"]);
+        assert_eq!(filing_needs(EmissionStage::Electric, None).fields, vec!["manufactured_on"]);
+    }
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 28).unwrap_or_default()

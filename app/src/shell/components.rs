@@ -61,11 +61,20 @@ pub fn TextField(
     /// Shown but not editable (e.g. a registered fact of a registered machine).
     #[prop(optional)]
     readonly: bool,
+    /// Marked as needed to file the machine (`machines::rules::filing_needs`).
+    #[prop(optional, into)]
+    needed: Option<Signal<bool>>,
 ) -> impl IntoView {
     let invalid = move || errors.get().is_some_and(|e| e.first(id).is_some()).to_string();
+    let i18n = crate::i18n::use_i18n();
+    let needed = move || {
+        needed.is_some_and(|n| n.get()).then(|| {
+            view! { <span class="badge badge-need" data-testid="needed">{crate::i18n::td_string!(i18n.get_locale(), machines.needed_badge)}</span> }
+        })
+    };
     view! {
         <div class="field">
-            <label for=id>{label}</label>
+            <label for=id>{label} {needed}</label>
             <input
                 id=id
                 name=id
