@@ -302,6 +302,24 @@ async fn without_the_wasm_an_inspector_signs_in_and_looks_up_a_code() {
     let hydrated =
         b.client.execute("return document.documentElement.dataset.hydrated || ''", vec![]).await.expect("script");
     assert_eq!(hydrated.as_str(), Some(""), "no WASM ran");
+
+    // Reviewing a filing: the buttons post the form to the server, which sends the browser
+    // back to the filing, now accepted.
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use app::db::entities::filing;
+    let pending = filing::Entity::find()
+        .filter(filing::Column::Status.eq("submitted"))
+        .filter(filing::Column::CountyCode.eq("140105"))
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("a submitted demo filing in 小店区");
+    b.client.goto(&app.url(&format!("/filings/{}", pending.id))).await.expect("goto");
+    b.find("[data-testid=review-accept]").await.click().await.expect("accept");
+    b.wait_gone("[data-testid=review]").await;
+    b.snap("review-no-wasm-360").await;
+    let now = filing::Entity::find_by_id(pending.id).one(&app.state.db).await.expect("query").expect("filing");
+    assert_eq!(now.status, "accepted");
     b.close().await;
 }
 
@@ -471,7 +489,6 @@ async fn inspector_on_a_phone_looks_up_a_code_and_records_a_failing_inspection()
     }
     b.wait_text("[data-testid=verdict-preview]", "不合格").await;
     b.wait_text("[data-testid=mean-k]", "1.12").await;
-    // A double tap: two clicks in the same instant record one inspection.
     let count = || {
         app::db::entities::inspection::Entity::find()
             .filter(app::db::entities::inspection::Column::MachineId.eq(crane.id))
@@ -479,6 +496,15 @@ async fn inspector_on_a_phone_looks_up_a_code_and_records_a_failing_inspection()
     };
     use sea_orm::PaginatorTrait;
     let before = count().await.expect("count");
+    // Whether the label is fitted is asked, never assumed: nothing is ticked, and submitting
+    // without an answer asks for it.
+    let ticked = "return document.querySelectorAll('[data-testid=label-present] input:checked').length";
+    assert_eq!(b.client.execute(ticked, vec![]).await.expect("script").as_u64(), Some(0));
+    b.find("[data-testid=record-inspection]").await.click().await.expect("submit");
+    b.find("#label_present-error").await;
+    assert_eq!(count().await.expect("count"), before, "nothing recorded");
+    b.find("[data-testid=label-present] input[value=yes]").await.click().await.expect("label fitted");
+    // A double tap: two clicks in the same instant record one inspection.
     let tap_twice = "const b = document.querySelector('[data-testid=record-inspection]'); b.click(); b.click();";
     b.client.execute(tap_twice, vec![]).await.expect("double tap");
     b.wait_text("[data-testid=verdict-confirmed]", "不合格").await;

@@ -14,6 +14,7 @@ db_tests!(
     illegal_transitions_are_conflicts,
     reinspection_settles_or_records,
     overdue_orders,
+    the_case_page_shows_what_was_measured,
 );
 
 /// A failing inspection of a fresh registered machine `n` at the site outside the zone; returns
@@ -276,4 +277,18 @@ async fn overdue_orders(app: TestApp) {
     assert_eq!(expect_status(fined, 200).await["overdue"], false);
     let listed = expect_status(app.get_as(&xiaodian, "/api/v1/cases?overdue=true").await, 200).await;
     assert!(overdue_ids(&listed).is_empty());
+}
+
+/// The unit reads on its case's page what the inspection measured (issue 10, smaller points).
+async fn the_case_page_shows_what_was_measured(app: TestApp) {
+    let w = world(&app).await;
+    let (_m, path) = failed_case(&app, &w, 1).await;
+    let page = path.trim_start_matches("/api/v1");
+    for client in [&w.builder, &w.xiaodian] {
+        let html = crate::helpers::page_html(&app, client, page).await;
+        let at = html.find(r#"data-testid="case-measurements""#).expect("the measurements are on the page");
+        let block = &html[at..];
+        assert!(block.contains("2.00, 2.00, 2.00"), "the readings");
+        assert!(block.contains(r#"data-testid="mean-k">2.00<"#), "their mean");
+    }
 }

@@ -141,23 +141,24 @@ async fn every_dataset_in_both_formats(app: TestApp) {
     assert_eq!(
         machines[0],
         [
+            // A machine's own fields are headed by the form's labels.
             "登记编码",
             "机械类型",
-            "机械名称",
+            "名称（自编号）",
             "品牌",
             "型号",
-            "机械识别码 (PIN)",
-            "环保信息公开编号",
+            "整机编号（PIN）",
+            "机械环保代码",
             "发动机型号",
             "发动机编号",
             "发动机生产厂",
             "排放阶段",
             "燃料类型",
-            "额定净功率 (kW)",
+            "额定净功率（kW）",
             "出厂日期",
-            "加装 DPF",
-            "加装 OBD",
-            "远程监控终端",
+            "加装颗粒物捕集器（DPF）",
+            "安装 OBD",
+            "安装远程监控终端",
             "所属单位",
             "登记时间",
             "创建时间",
@@ -225,10 +226,10 @@ async fn every_dataset_in_both_formats(app: TestApp) {
 async fn english_headers_and_labels(app: TestApp) {
     let f = fixture(&app).await;
     let en = csv_file(&app, &f.w.xiaodian, "/api/v1/exports/machines.csv", Some("en-US,en;q=0.9")).await;
-    assert_eq!(&en.rows[0][..3], ["Registration code", "Machine type", "Machine name"]);
+    assert_eq!(&en.rows[0][..3], ["Registration code", "Machine type", "Name (own number)"]);
     assert_eq!(column(&en.rows, "Machine type"), ["Excavator"]);
     assert_eq!(column(&en.rows, "Emission stage"), ["Stage IV"]);
-    assert_eq!(column(&en.rows, "DPF fitted"), ["yes"]);
+    assert_eq!(column(&en.rows, "Particulate filter (DPF) fitted"), ["yes"]);
     let resp = download(&app, &f.w.xiaodian, "/api/v1/exports/cases.xlsx", Some("en")).await;
     let disposition = resp.headers()["content-disposition"].to_str().expect("ascii").to_owned();
     assert!(disposition.contains(&format!("filename*=UTF-8''cases-{}.xlsx", app.today())), "{disposition}");
@@ -245,7 +246,7 @@ async fn english_headers_and_labels(app: TestApp) {
 async fn scope_and_roles(app: TestApp) {
     let f = fixture(&app).await;
     let names = |rows: Vec<Vec<String>>| {
-        let mut n = column(&rows, "机械名称");
+        let mut n = column(&rows, "名称（自编号）");
         n.sort();
         n
     };
@@ -276,8 +277,8 @@ async fn scope_and_roles(app: TestApp) {
 async fn filters_of_the_lists(app: TestApp) {
     let f = fixture(&app).await;
     let count = |rows: Vec<Vec<String>>| rows.len() - 1;
-    assert_eq!(column(&both(&app, &f.w.builder, "machines", "?registered=true").await, "机械名称"), [name(&f.m1)]);
-    assert_eq!(column(&both(&app, &f.w.builder, "machines", "?registered=false").await, "机械名称"), [name(&f.m2)]);
+    assert_eq!(column(&both(&app, &f.w.builder, "machines", "?registered=true").await, "名称（自编号）"), [name(&f.m1)]);
+    assert_eq!(column(&both(&app, &f.w.builder, "machines", "?registered=false").await, "名称（自编号）"), [name(&f.m2)]);
     assert_eq!(count(both(&app, &f.w.builder, "machines", "?q=2%E5%8F%B7").await), 1);
     assert_eq!(count(both(&app, &f.w.builder, "machines", "?emission_stage=stage_3").await), 0);
     assert_eq!(column(&both(&app, &f.city, "filings", "?status=submitted").await, "区县"), ["清徐县"]);
@@ -323,7 +324,7 @@ async fn a_large_export_streams_every_row(app: TestApp) {
     let client = inspector(&app, "xiaodian.big", "140105").await;
     let csv = csv_file(&app, &client, "/api/v1/exports/machines.csv", None).await;
     assert_eq!(csv.rows.len(), N + 1);
-    let mut names = column(&csv.rows, "机械名称");
+    let mut names = column(&csv.rows, "名称（自编号）");
     names.sort();
     names.dedup();
     assert_eq!(names.len(), N, "every machine once");

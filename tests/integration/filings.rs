@@ -609,8 +609,16 @@ async fn the_review_works_as_a_plain_form(app: TestApp) {
     let w = world(&app).await;
     let m = create_machine(&app, &w.builder, 1).await;
     let f = create_filing(&app, &w.builder, &w.site["id"], &[&m["id"]], w.today, w.today + Duration::days(5)).await;
+    // The unit's nameplate photo is on file: the reviewer sees it beside the machine.
+    let photo = format!("/api/v1/machines/{}/photos/machine_plate", id_of(&m));
+    let part = reqwest::multipart::Part::bytes(crate::evidence::jpeg(7)).file_name("plate.jpg");
+    let resp = w.builder.post(app.url(&photo)).multipart(reqwest::multipart::Form::new().part("file", part)).send().await;
+    expect_status(resp.expect("upload"), 201).await;
     let page = format!("/filings/{}", id_of(&f));
     let html = crate::helpers::page_html(&app, &w.xiaodian, &page).await;
+    assert!(html.contains(&format!(r#"src="{photo}?size=web""#)), "the review shows the machine's photos");
+    let resp = app.get_as(&w.xiaodian, &format!("{photo}?size=web")).await;
+    assert_eq!(resp.status(), 200, "and the inspector may open them");
     assert!(html.contains(r#"action="/api/filings/review""#), "the review is a form posting to the server");
     assert!(html.contains(r#"name="decision" value="accept""#) && html.contains(r#"name="decision" value="return""#));
     let post = |pairs: Vec<(&'static str, String)>| {

@@ -105,6 +105,16 @@ pub fn CasePage() -> impl IntoView {
             }
         },
     );
+    // The inspection that opened the case: its measured values are what the unit must put right.
+    let opening = Resource::new(
+        move || case.get().and_then(|r| r.ok()).map(|d| d.case.inspection_id),
+        |id| async move {
+            match id {
+                Some(id) => crate::inspections::api::get_inspection(id).await.ok(),
+                None => None,
+            }
+        },
+    );
     let to = RwSignal::new(String::new());
     let remark = RwSignal::new(String::new());
     let deadline = RwSignal::new(String::new());
@@ -157,7 +167,20 @@ pub fn CasePage() -> impl IntoView {
                                     <dt>{td_string!(locale, cases.deadline)}</dt><dd>{c.deadline_on.map(|d| d.to_string()).unwrap_or_else(|| "—".into())}</dd>
                                     <dt>{td_string!(locale, cases.penalty)}</dt><dd>{c.penalty_yuan.map(|p| p.to_string()).unwrap_or_else(|| "—".into())}</dd>
                                 </dl>
-                                <p><A href=inspection_href>{td_string!(locale, nav.inspections)}</A></p>
+                                <Transition fallback=|| ()>
+                                    {move || opening.get().flatten().map(|i| {
+                                        let locale = i18n.get_locale();
+                                        view! {
+                                            <h2>{td_string!(locale, cases.measured)}</h2>
+                                            <dl class="facts" data-testid="case-measurements">
+                                                <dt>{td_string!(locale, field.inspected_at)}</dt>
+                                                <dd>{i.inspected_at.with_timezone(&crate::dates::china()).format("%Y-%m-%d %H:%M").to_string()}</dd>
+                                                {crate::inspections::pages::measured_rows(locale, &i)}
+                                            </dl>
+                                        }
+                                    })}
+                                </Transition>
+                                <p><A href=inspection_href>{td_string!(locale, cases.opening_inspection)}</A></p>
                                 <h2>{td_string!(locale, cases.history)}</h2>
                                 <ul class="log" data-testid="case-history">
                                     {detail.events.clone().into_iter().map(|e| view! {

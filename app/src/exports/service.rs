@@ -235,6 +235,14 @@ macro_rules! headers {
     };
 }
 
+/// Headers of a machine's own fields: the machine form's labels, so a column reads as the
+/// field it was typed in.
+macro_rules! machine_headers {
+    ($locale:expr, [$($key:ident),* $(,)?]) => {
+        vec![$(td_string!($locale, machines.$key).to_owned()),*]
+    };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Machines
 
@@ -265,31 +273,32 @@ pub async fn machines(
     Ok(Export {
         dataset: Dataset::Machines,
         locale,
-        headers: headers!(
-            locale,
-            [
-                registration_code,
-                machine_type,
-                name,
-                brand,
-                model,
-                pin,
-                env_code,
-                engine_model,
-                engine_serial,
-                engine_maker,
-                emission_stage,
-                fuel_type,
-                rated_power_kw,
-                manufactured_on,
-                dpf_fitted,
-                obd_fitted,
-                remote_terminal,
-                organization,
-                registered_at,
-                created_at,
-            ]
-        ),
+        headers: [
+            machine_headers!(
+                locale,
+                [
+                    registration_code,
+                    machine_type,
+                    name,
+                    brand,
+                    model,
+                    pin,
+                    env_code,
+                    engine_model,
+                    engine_serial,
+                    engine_maker,
+                    emission_stage,
+                    fuel_type,
+                    rated_power_kw,
+                    manufactured_on,
+                    dpf_fitted,
+                    obd_fitted,
+                    remote_terminal,
+                ]
+            ),
+            headers!(locale, [organization, registered_at, created_at]),
+        ]
+        .concat(),
         rows,
     })
 }

@@ -86,7 +86,8 @@ pub fn InspectPage() -> impl IntoView {
     let reading_count = RwSignal::new(3usize);
     let ringelmann = RwSignal::new(String::new());
     let exemption = RwSignal::new(String::new());
-    let label_present = RwSignal::new(true);
+    // Asked, never assumed: a wrong default would open (or hide) a missing-label case.
+    let label_present = RwSignal::new(None::<bool>);
     let notes = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let stage = RwSignal::new("stage_2".to_owned());
@@ -154,8 +155,13 @@ pub fn InspectPage() -> impl IntoView {
             local.set(Some(errors));
             return;
         };
-        local.set(None);
         let registered = machine.get_untracked().flatten();
+        if registered.is_some() && label_present.get_untracked().is_none() {
+            errors.add("label_present", FieldError::new("required"));
+            local.set(Some(errors));
+            return;
+        }
+        local.set(None);
         let now = chrono::DateTime::from_timestamp_millis(browser_now_ms()).unwrap_or_default();
         let text = |s: RwSignal<String>| Some(s.get()).filter(|v| !v.trim().is_empty());
         let input = InspectionInput {
@@ -171,7 +177,7 @@ pub fn InspectPage() -> impl IntoView {
             lng: None,
             opacity_readings: parsed_readings(),
             ringelmann_level: ringelmann_level(),
-            label_present: registered.as_ref().map(|_| label_present.get()),
+            label_present: registered.as_ref().and_then(|_| label_present.get()),
             unregistered_description: if registered.is_none() { text(description) } else { None },
             emission_stage: if registered.is_none() { EmissionStage::parse(&stage.get()) } else { None },
             fuel_type: if registered.is_none() { FuelType::parse(&fuel.get()) } else { None },
@@ -299,7 +305,18 @@ pub fn InspectPage() -> impl IntoView {
                 </div>
                 <Transition fallback=|| ()>
                     {move || machine.get().flatten().map(|_| view! {
-                        <label class="pick"><input type="checkbox" bind:checked=label_present />{t!(i18n, field.label_present)}</label>
+                        <fieldset class="field choice" data-testid="label-present" aria-describedby="label_present-error">
+                            <legend>{t!(i18n, field.label_present)}</legend>
+                            <label class="pick">
+                                <input type="radio" name="label_present" value="yes" prop:checked=move || label_present.get() == Some(true) on:change=move |_| label_present.set(Some(true)) />
+                                {t!(i18n, field.label_yes)}
+                            </label>
+                            <label class="pick">
+                                <input type="radio" name="label_present" value="no" prop:checked=move || label_present.get() == Some(false) on:change=move |_| label_present.set(Some(false)) />
+                                {t!(i18n, field.label_no)}
+                            </label>
+                            <FieldErrorText errors=fields field="label_present" />
+                        </fieldset>
                     })}
                 </Transition>
                 <div class="field">

@@ -489,24 +489,43 @@ pub fn FilingPage() -> impl IntoView {
                                         <div class="banner banner-warn" data-testid="return-reason"><strong>{td_string!(locale, filings.return_reason)} ": "</strong>{r}</div>
                                     })}
                                     <h2>{td_string!(locale, filings.machines)}</h2>
-                                    <div class="table-wrap">
-                                        <table>
-                                            <tbody>
-                                                {f.machines.clone().into_iter().map(|m| {
-                                                    let href = format!("/machines/{}", m.id);
-                                                    view! {
-                                                        <tr>
-                                                            <td><A href=href>{m.name}</A></td>
-                                                            <td>{stage_label(locale, m.emission_stage)}</td>
-                                                            <td>{format!("{} kW", m.rated_power_kw)}</td>
-                                                            <td class="code">{m.registration_code.unwrap_or_default()}</td>
-                                                            <td>{m.left_on.map(|d| view! { <span class="badge" data-testid="left-on">{td_string!(locale, filings.left_on, date = d.to_string()).to_string()}</span> })}</td>
-                                                        </tr>
-                                                    }
-                                                }).collect_view()}
-                                            </tbody>
-                                        </table>
-                                    </div>
+                                    // One card per machine (readable at 360 px), with the photos on
+                                    // file, so the reviewer sees the nameplates beside the facts.
+                                    <ul class="filed-machines" data-testid="filed-machines">
+                                        {f.machines.clone().into_iter().map(|m| {
+                                            let href = format!("/machines/{}", m.id);
+                                            let photos = m.photos.clone();
+                                            view! {
+                                                <li class="filed-machine">
+                                                    <div class="fm-head">
+                                                        <A href=href><strong>{m.name}</strong></A>
+                                                        <span class="code">{m.registration_code.unwrap_or_default()}</span>
+                                                    </div>
+                                                    <div class="muted">
+                                                        {stage_label(locale, m.emission_stage)} " · " {format!("{} kW", m.rated_power_kw)}
+                                                        {m.left_on.map(|d| view! { " " <span class="badge" data-testid="left-on">{td_string!(locale, filings.left_on, date = d.to_string()).to_string()}</span> })}
+                                                    </div>
+                                                    {(!photos.is_empty()).then(|| view! {
+                                                        <ul class="thumbs" data-testid="machine-photos">
+                                                            {photos.into_iter().map(|k| {
+                                                                let src = format!("/api/v1/machines/{}/photos/{}?size=web", m.id, k.as_str());
+                                                                let label = photo_kind_label(locale, k);
+                                                                let href = src.clone();
+                                                                view! {
+                                                                    <li>
+                                                                        <a href=href target="_blank" rel="noopener">
+                                                                            <img src=src alt=label loading="lazy" />
+                                                                        </a>
+                                                                        <span>{label}</span>
+                                                                    </li>
+                                                                }
+                                                            }).collect_view()}
+                                                        </ul>
+                                                    })}
+                                                </li>
+                                            }
+                                        }).collect_view()}
+                                    </ul>
                                     <h2>{td_string!(locale, filings.precheck)}</h2>
                                     {prechecks_view(locale, f.prechecks.clone())}
                                 </section>

@@ -60,6 +60,26 @@ pub fn InspectionsPage() -> impl IntoView {
     }
 }
 
+/// The measured values of an inspection as `<dt>`/`<dd>` pairs: the smoke readings, their mean
+/// against the limit, and the Ringelmann level (the inspection's page, and the page of a case it
+/// opened, where the unit sees what it is asked to put right).
+pub fn measured_rows(locale: Locale, i: &super::Inspection) -> impl IntoView + use<> {
+    let k = |v: Option<f64>| v.map(|k| format!("{k:.2}")).unwrap_or_else(|| "—".into());
+    let readings = if i.opacity_readings.is_empty() {
+        "—".to_owned()
+    } else {
+        i.opacity_readings.iter().map(|r| format!("{r:.2}")).collect::<Vec<_>>().join(", ")
+    };
+    let limit = format!("{} / {}", i.limit_class.map(|c| c.as_str()).unwrap_or("—"), k(i.limit_k));
+    let ringelmann = i.ringelmann_level.map(|l| l.to_string()).unwrap_or_else(|| "—".into());
+    view! {
+        <dt>{td_string!(locale, field.readings)}</dt><dd data-testid="readings">{readings}</dd>
+        <dt>{td_string!(locale, field.mean_k)}</dt><dd data-testid="mean-k">{k(i.mean_k)}</dd>
+        <dt>{td_string!(locale, field.limit_class)}</dt><dd>{limit}</dd>
+        <dt>{td_string!(locale, field.ringelmann)}</dt><dd data-testid="ringelmann">{ringelmann}</dd>
+    }
+}
+
 /// `/inspections/:id`
 #[component]
 pub fn InspectionPage() -> impl IntoView {
@@ -106,9 +126,7 @@ pub fn InspectionPage() -> impl IntoView {
                                     <dt>{td_string!(locale, field.inspected_at)}</dt><dd>{i.inspected_at.with_timezone(&crate::dates::china()).format("%Y-%m-%d %H:%M").to_string()}</dd>
                                     <dt>{td_string!(locale, inspections.inspector)}</dt><dd>{i.inspector_name.clone()}</dd>
                                     <dt>{td_string!(locale, machines.emission_stage)}</dt><dd>{stage_label(locale, i.machine.emission_stage)} " · " {format!("{} kW", i.machine.rated_power_kw)}</dd>
-                                    <dt>{td_string!(locale, field.readings)}</dt><dd>{i.opacity_readings.clone().into_iter().map(|r| format!("{r:.2}")).collect::<Vec<_>>().join(", ")}</dd>
-                                    <dt>{td_string!(locale, field.mean_k)}</dt><dd>{i.mean_k.map(|k| format!("{k:.2}")).unwrap_or_else(|| "—".into())}</dd>
-                                    <dt>{td_string!(locale, field.limit_class)}</dt><dd>{i.limit_class.map(|c| c.as_str()).unwrap_or("—")} " / " {i.limit_k.map(|k| format!("{k:.2}")).unwrap_or_else(|| "—".into())}</dd>
+                                    {measured_rows(locale, &i)}
                                     <dt>{td_string!(locale, inspections.table_version)}</dt><dd>{i.limit_table_version.clone()}</dd>
                                     {i.zone_exemption.clone().map(|e| view! { <dt>{td_string!(locale, field.zone_exemption)}</dt><dd>{exemption_label(locale, &e)}</dd> })}
                                 </dl>
