@@ -94,6 +94,7 @@ async fn env_with(sync: &str) -> Env {
         organization_id: Some(org),
         division_code: None,
         division_level: None,
+        division_name: None,
         via: Credential::Session,
         session_epoch: 0,
     };

@@ -322,6 +322,7 @@ async fn run(runs: usize) {
         organization_id: None,
         division_code: None,
         division_level: None,
+        division_name: None,
         via: Credential::Session,
         session_epoch: 0,
     };

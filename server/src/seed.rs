@@ -145,7 +145,8 @@ async fn principal_of(state: &AppState, username: &str) -> Result<Principal> {
         .one(&state.db)
         .await?
         .ok_or_else(|| anyhow!("demo user {username} is missing"))?;
-    Principal::from_user(&u, None, Credential::Session).ok_or_else(|| anyhow!("demo user {username}: unknown role"))
+    Principal::from_user(&u, (None, None), Credential::Session)
+        .ok_or_else(|| anyhow!("demo user {username}: unknown role"))
 }
 
 fn demo_machine(

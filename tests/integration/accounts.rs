@@ -69,6 +69,7 @@ fn principal(id: uuid::Uuid, username: &str, role: Role, org: Option<uuid::Uuid>
         organization_id: org,
         division_code: None,
         division_level: None,
+        division_name: None,
         via: Credential::Session,
         session_epoch: 0,
     }

@@ -444,6 +444,7 @@ fn principal(id: uuid::Uuid, username: &str) -> Principal {
         organization_id: None,
         division_code: None,
         division_level: None,
+        division_name: None,
         via: Credential::Session,
         session_epoch: 0,
     }

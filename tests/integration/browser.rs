@@ -305,8 +305,8 @@ async fn without_the_wasm_an_inspector_signs_in_and_looks_up_a_code() {
 
     // Reviewing a filing: the buttons post the form to the server, which sends the browser
     // back to the filing, now accepted.
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     use app::db::entities::filing;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let pending = filing::Entity::find()
         .filter(filing::Column::Status.eq("submitted"))
         .filter(filing::Column::CountyCode.eq("140105"))

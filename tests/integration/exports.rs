@@ -277,8 +277,14 @@ async fn scope_and_roles(app: TestApp) {
 async fn filters_of_the_lists(app: TestApp) {
     let f = fixture(&app).await;
     let count = |rows: Vec<Vec<String>>| rows.len() - 1;
-    assert_eq!(column(&both(&app, &f.w.builder, "machines", "?registered=true").await, "名称（自编号）"), [name(&f.m1)]);
-    assert_eq!(column(&both(&app, &f.w.builder, "machines", "?registered=false").await, "名称（自编号）"), [name(&f.m2)]);
+    assert_eq!(
+        column(&both(&app, &f.w.builder, "machines", "?registered=true").await, "名称（自编号）"),
+        [name(&f.m1)]
+    );
+    assert_eq!(
+        column(&both(&app, &f.w.builder, "machines", "?registered=false").await, "名称（自编号）"),
+        [name(&f.m2)]
+    );
     assert_eq!(count(both(&app, &f.w.builder, "machines", "?q=2%E5%8F%B7").await), 1);
     assert_eq!(count(both(&app, &f.w.builder, "machines", "?emission_stage=stage_3").await), 0);
     assert_eq!(column(&both(&app, &f.city, "filings", "?status=submitted").await, "区县"), ["清徐县"]);

@@ -12,7 +12,11 @@ use chrono::Duration;
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde_json::{Value, json};
 
-db_tests!(each_filing_standing_is_named, codes_are_found_as_people_type_them);
+db_tests!(
+    each_filing_standing_is_named,
+    codes_are_found_as_people_type_them,
+    a_site_beyond_the_first_hundred_stays_chosen
+);
 
 async fn look(app: &TestApp, client: &reqwest::Client, code: &str, site: Option<&Value>) -> Value {
     let mut query = form_urlencoded::Serializer::new(String::new());
@@ -136,4 +140,28 @@ async fn codes_are_found_as_people_type_them(app: TestApp) {
         .and(RegistrationCode::parse(&bad.replace(' ', "")).map(|_| ()));
     let Err(wrong) = expected else { panic!("the altered code must fail its check") };
     crate::helpers::assert_field(&err, "code", &wrong.field_error());
+}
+
+/// The field pages list the county's latest 100 sites; a site further down, named in the
+/// address (a link from a case, or a look-up asked there), stays chosen.
+async fn a_site_beyond_the_first_hundred_stays_chosen(app: TestApp) {
+    let (_org, unit) = crate::helpers::contractor(&app, "field.many.sites").await;
+    let oldest = crate::helpers::create_site(&app, &unit, "最早的工地", "140105").await;
+    for n in 0..100 {
+        crate::helpers::create_site(&app, &unit, &format!("工地 {n:03}"), "140105").await;
+    }
+    let inspector = crate::helpers::inspector(&app, "field.sites.insp", "140105").await;
+    let id = id_of(&oldest);
+    let blank = crate::helpers::page_html(&app, &inspector, "/field").await;
+    assert!(blank.contains("工地 099") && !blank.contains("最早的工地"), "the latest 100 only");
+    for page in [format!("/field?site={id}"), format!("/field/inspect?site={id}")] {
+        let html = crate::helpers::page_html(&app, &inspector, &page).await;
+        let at = html.find(&format!("value=\"{id}\"")).unwrap_or_else(|| panic!("{page}: the site is offered"));
+        let option = &html[at..at + html[at..].find("</option>").expect("option end")];
+        assert!(option.contains("selected") && option.contains("最早的工地"), "{page}: {option}");
+    }
+    // A site outside the inspector's county is not offered for being named.
+    let elsewhere = crate::helpers::create_site(&app, &unit, "清徐工地", "140121").await;
+    let html = crate::helpers::page_html(&app, &inspector, &format!("/field?site={}", id_of(&elsewhere))).await;
+    assert!(!html.contains("清徐工地"));
 }

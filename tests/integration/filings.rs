@@ -612,7 +612,8 @@ async fn the_review_works_as_a_plain_form(app: TestApp) {
     // The unit's nameplate photo is on file: the reviewer sees it beside the machine.
     let photo = format!("/api/v1/machines/{}/photos/machine_plate", id_of(&m));
     let part = reqwest::multipart::Part::bytes(crate::evidence::jpeg(7)).file_name("plate.jpg");
-    let resp = w.builder.post(app.url(&photo)).multipart(reqwest::multipart::Form::new().part("file", part)).send().await;
+    let resp =
+        w.builder.post(app.url(&photo)).multipart(reqwest::multipart::Form::new().part("file", part)).send().await;
     expect_status(resp.expect("upload"), 201).await;
     let page = format!("/filings/{}", id_of(&f));
     let html = crate::helpers::page_html(&app, &w.xiaodian, &page).await;

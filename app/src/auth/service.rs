@@ -41,6 +41,8 @@ pub struct Principal {
     /// The level of `division_code`, when it was read with the account in this request (then a
     /// county official's scope needs no further query); `None` when not read.
     pub division_level: Option<Level>,
+    /// The name of `division_code`, read with the account like its level; `None` when not read.
+    pub division_name: Option<String>,
     /// Which credential proved who this is.
     pub via: Credential,
     /// The account's session epoch when this principal was resolved.
@@ -57,7 +59,11 @@ pub enum Credential {
 impl Principal {
     /// The principal of an account (`None` for an unknown role); `division_level` is the level of
     /// its division when it was read with the account.
-    pub fn from_user(u: &user::Model, division_level: Option<Level>, via: Credential) -> Option<Self> {
+    pub fn from_user(
+        u: &user::Model,
+        (division_level, division_name): (Option<Level>, Option<String>),
+        via: Credential,
+    ) -> Option<Self> {
         Some(Principal {
             user_id: u.id,
             username: u.username.clone(),
@@ -66,6 +72,7 @@ impl Principal {
             organization_id: u.organization_id,
             division_code: u.division_code.clone(),
             division_level,
+            division_name,
             via,
             session_epoch: u.session_epoch,
         })
@@ -79,15 +86,16 @@ impl Principal {
             role: self.role,
             organization_id: self.organization_id,
             division_code: self.division_code.clone(),
-            division_name: None,
+            division_name: self.division_name.clone(),
             display_name: self.display_name.clone(),
         }
     }
 
-    /// [`Principal::me`] with its division's name (one read).
+    /// [`Principal::me`] with its division's name: the one read with the account (no query), or
+    /// one read when the principal was made without it.
     pub async fn me_named(&self, db: &impl sea_orm::ConnectionTrait) -> ServiceResult<Me> {
         let mut me = self.me();
-        if let Some(code) = &self.division_code {
+        if let (Some(code), None) = (&self.division_code, &me.division_name) {
             me.division_name = crate::divisions::service::get(db, code).await?.map(|d| d.name);
         }
         Ok(me)
@@ -160,7 +168,7 @@ pub async fn authenticate(state: &AppState, input: &LoginInput, ip: &str) -> Ser
     let principal = found
         .as_ref()
         .filter(|u| matches && u.is_active)
-        .and_then(|u| Principal::from_user(u, None, Credential::Session));
+        .and_then(|u| Principal::from_user(u, (None, None), Credential::Session));
 
     let txn = state.db.begin().await?;
     let e = match &principal {
@@ -227,11 +235,13 @@ struct Account {
     #[sea_orm(nested)]
     user: user::Model,
     division_level: Option<String>,
+    division_name: Option<String>,
 }
 
 impl Account {
     fn principal(&self, via: Credential) -> Option<Principal> {
-        Principal::from_user(&self.user, self.division_level.as_deref().and_then(Level::parse), via)
+        let division = (self.division_level.as_deref().and_then(Level::parse), self.division_name.clone());
+        Principal::from_user(&self.user, division, via)
     }
 }
 
@@ -244,12 +254,19 @@ struct TokenAccount {
     token_last_used_at: Option<DateTime<Utc>>,
 }
 
-/// The users with their division's level (a left join: accounts without a division keep `None`).
+/// The users with their division's level and name (a left join: accounts without a division keep
+/// `None`).
 fn accounts() -> Select<user::Entity> {
-    user::Entity::find().column_as(division::Column::Level, "division_level").join(
-        JoinType::LeftJoin,
-        user::Entity::belongs_to(division::Entity).from(user::Column::DivisionCode).to(division::Column::Code).into(),
-    )
+    user::Entity::find()
+        .column_as(division::Column::Level, "division_level")
+        .column_as(division::Column::Name, "division_name")
+        .join(
+            JoinType::LeftJoin,
+            user::Entity::belongs_to(division::Entity)
+                .from(user::Column::DivisionCode)
+                .to(division::Column::Code)
+                .into(),
+        )
 }
 
 /// The user a session belongs to, if it still may act.

@@ -215,15 +215,8 @@ pub async fn amendment_submitted(
     a: &amendment::Model,
     now: DateTime<Utc>,
 ) -> ServiceResult<Vec<notification::Model>> {
-    let recipients: BTreeSet<Uuid> = user::Entity::find()
-        .filter(user::Column::Role.eq(Role::CountyInspector.as_str()))
-        .filter(user::Column::IsActive.eq(true))
-        .filter(user::Column::DivisionCode.eq(a.county_code.clone()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| u.id)
-        .collect();
+    let recipients: BTreeSet<Uuid> =
+        county_inspectors(db, [a.county_code.clone()]).await?.into_iter().map(|u| u.id).collect();
     let kind = NotificationKind::AmendmentSubmitted;
     let params = amendment_params(db, a).await?;
     notify(db, &recipients, kind, a.id, &format!("{}:{}", kind.as_str(), a.id), &params, now).await

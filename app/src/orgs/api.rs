@@ -20,6 +20,7 @@ pub async fn register_org(input: RegisterInput) -> Result<(), AppError> {
         organization_id: me.organization_id,
         division_code: me.division_code,
         division_level: None,
+        division_name: None,
         via: crate::auth::service::Credential::Session,
         session_epoch: 0,
     };
