@@ -305,15 +305,23 @@ async fn without_the_wasm_an_inspector_signs_in_and_looks_up_a_code() {
 
     // Reviewing a filing: the buttons post the form to the server, which sends the browser
     // back to the filing, now accepted.
-    use app::db::entities::filing;
+    use app::db::entities::{filing, user};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let pending = filing::Entity::find()
-        .filter(filing::Column::Status.eq("submitted"))
-        .filter(filing::Column::CountyCode.eq("140105"))
+    let builder = user::Entity::find()
+        .filter(user::Column::Username.eq("builder.admin"))
         .one(&app.state.db)
         .await
         .expect("query")
-        .expect("a submitted demo filing in 小店区");
+        .expect("demo unit admin");
+    let builder = crate::helpers::principal_of(&app, builder.id).await;
+    let input = app::filings::FilingInput {
+        site_id: crane_site(&app).await,
+        machine_ids: vec![crane.id],
+        planned_entry_on: app.today() + chrono::Duration::days(200),
+        planned_exit_on: app.today() + chrono::Duration::days(210),
+        request_id: None,
+    };
+    let pending = app::filings::service::create(&app.state, &builder, input).await.expect("a filing for later");
     b.client.goto(&app.url(&format!("/filings/{}", pending.id))).await.expect("goto");
     b.find("[data-testid=review-accept]").await.click().await.expect("accept");
     b.wait_gone("[data-testid=review]").await;
@@ -321,6 +329,18 @@ async fn without_the_wasm_an_inspector_signs_in_and_looks_up_a_code() {
     let now = filing::Entity::find_by_id(pending.id).one(&app.state.db).await.expect("query").expect("filing");
     assert_eq!(now.status, "accepted");
     b.close().await;
+}
+
+/// The 小店区 demo site the crane is filed for.
+async fn crane_site(app: &TestApp) -> uuid::Uuid {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let site = app::db::entities::site::Entity::find()
+        .filter(app::db::entities::site::Column::Name.eq("龙城大街改造示范工地"))
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("demo site");
+    site.id
 }
 
 /// The demo data's registered crane (3号汽车起重机), filed in 小店区.

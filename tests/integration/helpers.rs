@@ -557,5 +557,6 @@ impl Drop for TestApp {
 pub async fn principal_of(app: &TestApp, id: Uuid) -> app::auth::service::Principal {
     use sea_orm::EntityTrait;
     let u = app::db::entities::user::Entity::find_by_id(id).one(&app.state.db).await.expect("query").expect("user");
-    app::auth::service::Principal::from_user(&u, (None, None), app::auth::service::Credential::Session).expect("a known role")
+    app::auth::service::Principal::from_user(&u, (None, None), app::auth::service::Credential::Session)
+        .expect("a known role")
 }

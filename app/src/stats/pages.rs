@@ -203,7 +203,7 @@ fn dashboard_view(locale: Locale, d: Dashboard) -> impl IntoView {
 
         <section class="card chart-card" data-testid="chart-filings">
             <h2>{td_string!(locale, stats.filings_by_month)}</h2>
-            <div class="chart-pair">
+            <div class="chart-pair wide">
                 <div class="chart" inner_html=filings_svg></div>
                 <div class="table-wrap">
                     <table class="figures">
@@ -229,7 +229,7 @@ fn dashboard_view(locale: Locale, d: Dashboard) -> impl IntoView {
         <section class="card chart-card" data-testid="chart-inspections">
             <h2>{td_string!(locale, stats.inspections_by_month)}</h2>
             <p class="muted small">{td_string!(locale, stats.legend_inspections)}</p>
-            <div class="chart-pair">
+            <div class="chart-pair wide">
                 <div class="chart" inner_html=inspections_svg></div>
                 <div class="table-wrap">
                     <table class="figures">
@@ -264,7 +264,7 @@ fn dashboard_view(locale: Locale, d: Dashboard) -> impl IntoView {
 
         <section class="card chart-card" data-testid="chart-ranking">
             <h2>{ranking_title}</h2>
-            <div class="chart-pair">
+            <div class="chart-pair wide">
                 <div class="chart" inner_html=ranking_svg></div>
                 <div class="table-wrap">
                     <table class="figures" data-testid="ranking-table">
