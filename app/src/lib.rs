@@ -20,6 +20,7 @@ pub mod field;
 pub mod filings;
 pub mod inspections;
 pub mod machines;
+pub mod notes;
 pub mod notifications;
 pub mod orgs;
 pub mod paging;

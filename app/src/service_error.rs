@@ -19,6 +19,14 @@ pub enum ServiceError {
 }
 
 impl ServiceError {
+    /// 409 `stale_version` for an edit based on an old version; says which version is current
+    /// (the caller still has its edit, to re-apply to the current one).
+    pub fn stale(current: i32) -> Self {
+        let mut params = std::collections::BTreeMap::new();
+        params.insert("current_version".to_owned(), current.to_string());
+        AppError::Conflict { code: "stale_version".into(), fields: crate::error::FieldErrors::new(), params }.into()
+    }
+
     /// An internal failure with a cause for the log.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         ServiceError::Internal(cause.to_string())

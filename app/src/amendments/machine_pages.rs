@@ -4,7 +4,7 @@
 
 use super::api::{SubmitAmendment, amendment_history};
 use super::view::ChangesTable;
-use super::{Amendment, AmendmentInput, AmendmentStatus, REQUESTERS, apply_changes, check_reason};
+use super::{Amendment, AmendmentInput, AmendmentStatus, apply_changes, check_reason};
 use crate::error::{AppError, FieldErrors};
 use crate::i18n::*;
 use crate::machines::api::machine_types;
@@ -29,8 +29,13 @@ pub fn AmendmentPanel(machine: Machine) -> impl IntoView {
     let types = Resource::new(|| (), |_| machine_types());
     let type_list = Signal::derive(move || types.get().and_then(|r| r.ok()).unwrap_or_default());
     let auth = use_auth();
-    let may_ask =
-        move || auth.user.get().and_then(|r| r.ok()).flatten().is_some_and(|me| REQUESTERS.contains(&me.role));
+    let may_ask = move || {
+        auth.user
+            .get()
+            .and_then(|r| r.ok())
+            .flatten()
+            .is_some_and(|me| crate::auth::permissions::AMENDMENT_REQUESTERS.contains(&me.role))
+    };
     let registered = machine.registration_code.is_some();
     view! {
         <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>

@@ -139,8 +139,3 @@ pub struct AmendmentFilter {
     pub status: Option<AmendmentStatus>,
     pub machine_id: Option<Uuid>,
 }
-
-/// Who may ask for amendments (the unit that owns the machine).
-pub const REQUESTERS: [Role; 2] = [Role::ContractorAdmin, Role::ContractorStaff];
-/// Who decides (the inspectors of the issuing county).
-pub const REVIEWERS: [Role; 1] = [Role::CountyInspector];

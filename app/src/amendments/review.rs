@@ -5,7 +5,7 @@
 //! apply once; the machine's facts must still be those the amendment was asked against.
 
 use super::service::{PENDING, audit_record, changes_of, find_visible, illegal_transition, photo_count};
-use super::{Amendment, AmendmentStatus, REVIEWERS, apply_changes, check_reason};
+use super::{Amendment, AmendmentStatus, apply_changes, check_reason};
 use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
 use crate::db::entities::{amendment, machine};
@@ -13,7 +13,7 @@ use crate::error::{AppError, FieldErrors};
 use crate::filings::{Decision, ReviewInput};
 use crate::machines::MachineInput;
 use crate::machines::service::{
-    active_from, check_against_registry, duplicate_after_violation, photo_kinds, raise, stale, to_dto,
+    active_from, check_against_registry, duplicate_after_violation, photo_kinds, raise, to_dto,
 };
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
@@ -32,7 +32,7 @@ use uuid::Uuid;
 #[tracing::instrument(skip(state, input), fields(user = %principal.username))]
 pub async fn review(state: &AppState, principal: &Principal, id: Uuid, input: ReviewInput) -> ServiceResult<Amendment> {
     let a = find_visible(state, principal, id).await?;
-    principal.require(&REVIEWERS)?;
+    principal.require(&crate::auth::permissions::AMENDMENT_REVIEWERS)?;
     if principal.division_code.as_deref() != Some(a.county_code.as_str()) {
         return Err(AppError::Forbidden.into());
     }
@@ -137,7 +137,7 @@ async fn apply(
         .exec(txn)
         .await;
     match result {
-        Ok(r) if r.rows_affected == 0 => return Err(stale(m.version)),
+        Ok(r) if r.rows_affected == 0 => return Err(ServiceError::stale(m.version)),
         Ok(_) => {}
         Err(e) if crate::db::is_unique_violation(&e) => return Ok(Applied::Duplicate(Box::new(after))),
         Err(e) => return Err(e.into()),

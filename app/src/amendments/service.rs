@@ -3,8 +3,7 @@
 //! see the machine its history), withdrawn by the unit. The decision is in [`super::review`].
 
 use super::{
-    Actor, Amendment, AmendmentFilter, AmendmentInput, AmendmentStatus, FactChange, REVIEWERS, apply_changes,
-    check_reason,
+    Actor, Amendment, AmendmentFilter, AmendmentInput, AmendmentStatus, FactChange, apply_changes, check_reason,
 };
 use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
@@ -12,7 +11,7 @@ use crate::auth::{Role, Scope};
 use crate::db::entities::{amendment, evidence_photo, machine, organization};
 use crate::error::{AppError, FieldErrors};
 use crate::machines::regcode::RegistrationCode;
-use crate::machines::service::{check_against_registry, contractor_org, raise};
+use crate::machines::service::{check_against_registry, raise};
 use crate::paging::{Page, PageQuery, page_from};
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
@@ -47,7 +46,7 @@ pub async fn find_visible(state: &AppState, principal: &Principal, id: Uuid) -> 
 /// Whether `principal` may decide `a` now: an inspector of the issuing county, while pending.
 pub fn may_review(principal: &Principal, a: &amendment::Model) -> bool {
     a.status == PENDING
-        && REVIEWERS.contains(&principal.role)
+        && crate::auth::permissions::AMENDMENT_REVIEWERS.contains(&principal.role)
         && principal.division_code.as_deref() == Some(a.county_code.as_str())
 }
 
@@ -150,7 +149,7 @@ async fn to_dtos(
         .into_iter()
         .collect();
     let people_ids = rows.iter().flat_map(|a| [Some(a.submitted_by), a.reviewed_by]).flatten().collect();
-    let people = crate::inspections::service::people(db, people_ids).await?;
+    let people = crate::auth::service::people(db, people_ids).await?;
     let actor = |id: Option<Uuid>| {
         id.and_then(|id| people.get(&id)).map(|(name, role)| Actor { name: name.clone(), role: *role })
     };
@@ -261,7 +260,7 @@ pub async fn submit(
     input: AmendmentInput,
 ) -> ServiceResult<Amendment> {
     let m = crate::machines::service::find_visible(state, principal, machine_id).await?;
-    let org = contractor_org(principal)?;
+    let org = principal.contractor_org()?;
     if m.organization_id != org {
         return Err(AppError::NotFound.into());
     }
@@ -330,7 +329,7 @@ pub async fn submit(
 #[tracing::instrument(skip(state), fields(user = %principal.username))]
 pub async fn withdraw(state: &AppState, principal: &Principal, id: Uuid) -> ServiceResult<Amendment> {
     let a = find_visible(state, principal, id).await?;
-    let org = contractor_org(principal)?;
+    let org = principal.contractor_org()?;
     let own = principal.role == Role::ContractorAdmin || principal.user_id == a.submitted_by;
     if org != a.organization_id || !own {
         return Err(AppError::Forbidden.into());

@@ -35,13 +35,9 @@ pub mod service;
 #[cfg(feature = "ssr")]
 pub use service::{entry, record};
 
-use crate::auth::Role;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-/// Roles that may search the audit log (each within its scope).
-pub const READERS: [Role; 4] = [Role::CountyInspector, Role::CityOfficer, Role::ProvinceOfficer, Role::Sysadmin];
 
 /// What was done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

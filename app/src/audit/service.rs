@@ -1,6 +1,6 @@
 //! Writing audit rows ([`record`]) and searching them within the caller's scope ([`search`]).
 
-use super::{Action, AuditEntry, AuditFilter, EntityKind, READERS, parse_bound};
+use super::{Action, AuditEntry, AuditFilter, EntityKind, parse_bound};
 use crate::auth::service::Principal;
 use crate::auth::{Role, Scope};
 use crate::db::entities::audit_log;
@@ -230,7 +230,7 @@ fn to_dto(row: audit_log::Model) -> ServiceResult<AuditEntry> {
 /// the city's own rows), a province officer everything of the province including rows that
 /// belong to no county (machines, organisations, limit tables), an administrator everything.
 async fn scope_condition(db: &impl ConnectionTrait, principal: &Principal) -> ServiceResult<Condition> {
-    principal.require(&READERS)?;
+    principal.require(&crate::auth::permissions::AUDIT_READERS)?;
     let scope = Scope::resolve(db, principal).await?;
     let col = audit_log::Column::DivisionCode;
     Ok(match (principal.role, scope) {

@@ -3,6 +3,7 @@
 pub mod account;
 mod authority;
 mod pages;
+pub mod permissions;
 mod scope;
 mod server_fns;
 pub mod tokens;

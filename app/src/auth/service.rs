@@ -101,6 +101,12 @@ impl Principal {
         Ok(me)
     }
 
+    /// The caller's organisation, for a construction unit's actions (403 for other roles).
+    pub fn contractor_org(&self) -> ServiceResult<Uuid> {
+        self.require(&super::permissions::CONTRACTORS)?;
+        self.organization_id.ok_or_else(|| AppError::Forbidden.into())
+    }
+
     /// Refuses unless the caller has one of `roles` (403).
     pub fn require(&self, roles: &[Role]) -> ServiceResult<()> {
         if roles.contains(&self.role) { Ok(()) } else { Err(AppError::Forbidden.into()) }
@@ -536,4 +542,24 @@ pub async fn end_credentials(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Display names and roles of users, by id.
+pub async fn people(
+    db: &impl sea_orm::ConnectionTrait,
+    ids: Vec<Uuid>,
+) -> ServiceResult<std::collections::HashMap<Uuid, (String, Role)>> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let rows = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::DisplayName)
+        .column(user::Column::Role)
+        .filter(user::Column::Id.is_in(ids))
+        .into_tuple::<(Uuid, String, String)>()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(id, name, role)| Some((id, (name, Role::parse(&role)?)))).collect())
 }

@@ -2,7 +2,7 @@
 
 use super::{Case, CaseDetail, CaseFilter, TransitionInput};
 use crate::error::AppError;
-use crate::inspections::{Note, NoteInput};
+use crate::notes::{Note, NoteInput};
 use crate::paging::Page;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;

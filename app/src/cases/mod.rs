@@ -263,7 +263,7 @@ pub struct CaseDetail {
     /// Oldest first.
     pub events: Vec<CaseEvent>,
     /// Joint-inspection notes, oldest first.
-    pub notes: Vec<crate::inspections::Note>,
+    pub notes: Vec<crate::notes::Note>,
 }
 
 /// Filters of the case list.

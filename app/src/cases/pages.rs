@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::exports::Dataset;
 use crate::exports::pages::ExportLinks;
 use crate::i18n::*;
-use crate::inspections::NoteInput;
+use crate::notes::NoteInput;
 use crate::shell::messages::{case_kind_label, case_state_label};
 use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, use_auth};
 use leptos::either::Either;
@@ -249,7 +249,7 @@ pub fn CasePage() -> impl IntoView {
                                 <ul class="log">
                                     {detail.notes.clone().into_iter().map(|n| view! { <li><strong>{n.author_name}</strong> ": " {n.body}</li> }).collect_view()}
                                 </ul>
-                                {matches!(role, Some(Role::CountyInspector | Role::PartnerViewer)).then(|| view! {
+                                {crate::auth::permissions::allows(&crate::auth::permissions::NOTE_AUTHORS, role).then(|| view! {
                                     <form class="form" on:submit=move |ev: leptos::ev::SubmitEvent| {
                                         ev.prevent_default();
                                         if note.pending().get_untracked() {

@@ -1,7 +1,7 @@
 //! `/api/v1/cases*`.
 
 use super::{Case, CaseDetail, CaseFilter, TransitionInput, service};
-use crate::inspections::{Note, NoteInput};
+use crate::notes::{Note, NoteInput};
 use crate::paging::{Page, PageQuery};
 use crate::rest::{ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
 use crate::state::AppState;

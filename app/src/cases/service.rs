@@ -6,13 +6,12 @@ use super::{
 };
 use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
+use crate::auth::service::people;
 use crate::auth::{Role, Scope};
-use crate::db::entities::{case, case_event, case_note, machine, organization, site};
+use crate::db::entities::{case, case_event, machine, organization, site};
 use crate::error::AppError;
-use crate::inspections::service::{NOTE_AUTHORS, check_note, people};
-use crate::inspections::{Note, NoteInput};
+use crate::notes::{Note, NoteInput};
 use crate::paging::{Page, PageQuery, page_from};
-use crate::request_ids::Begun;
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use crate::transfers::history::UnitHistory;
@@ -125,15 +124,8 @@ async fn detail(state: &AppState, c: case::Model) -> ServiceResult<CaseDetail> {
         .order_by_asc(case_event::Column::Id)
         .all(db)
         .await?;
-    let notes = case_note::Entity::find()
-        .filter(case_note::Column::CaseId.eq(c.id))
-        .order_by_asc(case_note::Column::CreatedAt)
-        .order_by_asc(case_note::Column::Id)
-        .all(db)
-        .await?;
-    let mut ids: Vec<Uuid> = events.iter().map(|e| e.actor_id).collect();
-    ids.extend(notes.iter().map(|n| n.author_id));
-    let names = people(db, ids).await?;
+    let notes = crate::notes::service::of(db, crate::notes::Subject::Case, vec![c.id]).await?.remove(&c.id);
+    let names = people(db, events.iter().map(|e| e.actor_id).collect()).await?;
     let name = |id: &Uuid| names.get(id).map(|p| p.0.clone()).unwrap_or_default();
     let events = events
         .into_iter()
@@ -154,17 +146,7 @@ async fn detail(state: &AppState, c: case::Model) -> ServiceResult<CaseDetail> {
             })
         })
         .collect::<ServiceResult<Vec<_>>>()?;
-    let notes = notes
-        .into_iter()
-        .map(|n| Note {
-            id: n.id,
-            author_name: name(&n.author_id),
-            author_role: names.get(&n.author_id).map(|p| p.1).unwrap_or(Role::PartnerViewer),
-            author_id: n.author_id,
-            body: n.body,
-            created_at: n.created_at,
-        })
-        .collect();
+    let notes = notes.unwrap_or_default();
     let case = to_dtos(db, vec![c], today).await?.pop().ok_or(AppError::NotFound)?;
     Ok(CaseDetail { case, events, notes })
 }
@@ -259,7 +241,7 @@ pub async fn transition(
     if let Some(v) = input.version
         && v != current.version
     {
-        return Err(crate::machines::service::stale(current.version));
+        return Err(ServiceError::stale(current.version));
     }
     let now = state.clock.now();
     let planned = plan(from, &input, crate::dates::china_date(now))?;
@@ -292,7 +274,7 @@ pub async fn transition(
         .await?;
     if updated.rows_affected == 0 {
         // Someone moved it meanwhile.
-        return Err(crate::machines::service::stale(current.version));
+        return Err(ServiceError::stale(current.version));
     }
     case_event::Entity::insert(case_event::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -323,43 +305,12 @@ pub async fn transition(
     get(state, principal, id).await
 }
 
-/// A note the caller added (the answer to a repeated request id).
-async fn own_note(db: &impl ConnectionTrait, principal: &Principal, id: Uuid) -> ServiceResult<Note> {
-    let n = case_note::Entity::find_by_id(id).one(db).await?.ok_or(AppError::NotFound)?;
-    Ok(crate::inspections::service::note_by(principal, n.id, n.body, n.created_at))
-}
-
 /// Adds a joint-inspection note (partner departments and the county's inspectors, in scope).
 #[tracing::instrument(skip(state, input), fields(user = %principal.username))]
 pub async fn add_note(state: &AppState, principal: &Principal, id: Uuid, input: NoteInput) -> ServiceResult<Note> {
-    principal.require(&NOTE_AUTHORS)?;
+    principal.require(&crate::auth::permissions::NOTE_AUTHORS)?;
     let c = find_visible(state, principal, id).await?;
-    const OPERATION: &str = "add_case_note";
-    if let Some(first) = crate::request_ids::replayed(&state.db, principal, input.request_id, OPERATION).await? {
-        return own_note(&state.db, principal, first).await;
-    }
-    let body = check_note(&input)?;
-    let now = state.clock.now();
-    let note_id = Uuid::now_v7();
-    let txn = match crate::request_ids::begin(&state.db, principal, input.request_id, OPERATION, note_id, now).await? {
-        Begun::Fresh(txn) => txn,
-        Begun::Replay(first) => return own_note(&state.db, principal, first).await,
-    };
-    case_note::Entity::insert(case_note::ActiveModel {
-        id: Set(note_id),
-        case_id: Set(id),
-        author_id: Set(principal.user_id),
-        body: Set(body.clone()),
-        created_at: Set(now),
-    })
-    .exec(&txn)
-    .await?;
-    let note = crate::inspections::service::note_by(principal, note_id, body, now);
-    let after = serde_json::json!({"case_id": id, "note": note});
-    let e = audit::entry(Action::Create, EntityKind::CaseNote).by(principal).id(note_id).county(Some(&c.county_code));
-    audit::record(&txn, now, e.after(&after)).await?;
-    txn.commit().await?;
-    Ok(note)
+    crate::notes::service::add(state, principal, (crate::notes::Subject::Case, id, c.county_code.as_str()), input).await
 }
 
 /// The cases not yet resolved (in a state of `CaseState::UNRESOLVED`).

@@ -14,7 +14,7 @@ use crate::db::entities::{
 };
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::machines::regcode::RegistrationCode;
-use crate::machines::service::{contractor_org, photo_kinds};
+use crate::machines::service::photo_kinds;
 use crate::machines::{EmissionStage, FuelType};
 use crate::paging::{Page, PageQuery, page_from};
 use crate::request_ids::Begun;
@@ -349,7 +349,7 @@ async fn check_overlap(
 
 /// The pre-checks for a filing that is about to be submitted (nothing is stored).
 pub async fn precheck(state: &AppState, principal: &Principal, input: &FilingInput) -> ServiceResult<Vec<Precheck>> {
-    let org = contractor_org(principal)?;
+    let org = principal.contractor_org()?;
     let (site, machines) = check_input(state, principal, org, input).await?;
     let today = crate::dates::china_date(state.clock.now());
     let min = zone_min_stage(&state.db, &site, Ord::max(input.planned_entry_on, today)).await?;
@@ -359,7 +359,7 @@ pub async fn precheck(state: &AppState, principal: &Principal, input: &FilingInp
 /// Submits a filing; it goes to the county of the site.
 #[tracing::instrument(skip(state, input), fields(user = %principal.username))]
 pub async fn create(state: &AppState, principal: &Principal, input: FilingInput) -> ServiceResult<Filing> {
-    let org = contractor_org(principal)?;
+    let org = principal.contractor_org()?;
     if let Some(first) = crate::request_ids::replayed(&state.db, principal, input.request_id, "create_filing").await? {
         return get(state, principal, first).await;
     }
@@ -455,7 +455,7 @@ pub async fn resubmit(
     id: Uuid,
     input: FilingCorrection,
 ) -> ServiceResult<Filing> {
-    let org = contractor_org(principal)?;
+    let org = principal.contractor_org()?;
     let current = find_visible(state, principal, id).await?;
     if current.organization_id != org {
         return Err(AppError::NotFound.into());
@@ -490,7 +490,7 @@ pub async fn resubmit(
         .exec(&txn)
         .await?;
     if updated.rows_affected == 0 {
-        return Err(crate::machines::service::stale(current.version));
+        return Err(ServiceError::stale(current.version));
     }
     set_machines(&txn, id, org, &input.machine_ids).await?;
     let after = audit_record(&txn, id).await?;
@@ -654,7 +654,7 @@ pub async fn review(state: &AppState, principal: &Principal, id: Uuid, input: Re
 
 /// Closes an accepted filing when the work is done (the construction unit).
 pub async fn close(state: &AppState, principal: &Principal, id: Uuid) -> ServiceResult<Filing> {
-    let org = contractor_org(principal)?;
+    let org = principal.contractor_org()?;
     let current = find_visible(state, principal, id).await?;
     if current.organization_id != org {
         return Err(AppError::NotFound.into());
@@ -715,7 +715,7 @@ pub async fn record_movement(
     filing_id: Uuid,
     input: MovementInput,
 ) -> ServiceResult<Movement> {
-    let org = contractor_org(principal)?;
+    let org = principal.contractor_org()?;
     let f = find_visible(state, principal, filing_id).await?;
     if f.organization_id != org {
         return Err(AppError::NotFound.into());

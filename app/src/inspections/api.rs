@@ -3,8 +3,9 @@
 
 use super::compliance::{EvaluateInput, Evaluation};
 use super::limits::LimitTable;
-use super::{Inspection, InspectionFilter, InspectionInput, LookupResult, Note, NoteInput};
+use super::{Inspection, InspectionFilter, InspectionInput, LookupResult};
 use crate::error::AppError;
+use crate::notes::{Note, NoteInput};
 use crate::paging::Page;
 use chrono::NaiveDate;
 use leptos::prelude::*;

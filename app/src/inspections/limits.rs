@@ -11,13 +11,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// Who publishes limit tables: system administrators the national ones (GB 36886), province
-/// and city officers local standards for their own division.
-pub const TABLE_PUBLISHERS: [crate::auth::Role; 3] =
-    [crate::auth::Role::Sysadmin, crate::auth::Role::ProvinceOfficer, crate::auth::Role::CityOfficer];
-/// Who administers low-emission zones (for their own division and those under it).
-pub const ZONE_ADMINS: [crate::auth::Role; 2] = [crate::auth::Role::ProvinceOfficer, crate::auth::Role::CityOfficer];
-
 /// The seeded table's version.
 pub const SEED_VERSION: &str = "GB36886-2018";
 /// The highest k limit a table may hold (m⁻¹); opacity meters read up to about 10.

@@ -3,7 +3,7 @@
 //! for system administrators) and, for officers, the low-emission zones they administer.
 
 use super::api::{CreateLimitTable, current_limit_table, list_limit_tables, publishing_division};
-use super::limits::{LimitTable, LimitTableInput, TABLE_PUBLISHERS, ZONE_ADMINS};
+use super::limits::{LimitTable, LimitTableInput};
 use super::zones_pages::ZonesSection;
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::i18n::*;
@@ -85,8 +85,8 @@ pub fn LimitsPage() -> impl IntoView {
     let i18n = use_i18n();
     let auth = use_auth();
     let me = move || auth.user.get().and_then(|r| r.ok()).flatten();
-    let publisher = move || me().is_some_and(|m| TABLE_PUBLISHERS.contains(&m.role));
-    let zone_admin = move || me().is_some_and(|m| ZONE_ADMINS.contains(&m.role));
+    let publisher = move || me().is_some_and(|m| crate::auth::permissions::TABLE_PUBLISHERS.contains(&m.role));
+    let zone_admin = move || me().is_some_and(|m| crate::auth::permissions::ZONE_ADMINS.contains(&m.role));
     let publish = ServerAction::<CreateLimitTable>::new();
     // The table in force for the caller's own division (national for administrators and others).
     let current = Resource::new(

@@ -5,7 +5,6 @@ use super::compliance::{self, LimitClass, ZoneRule};
 use super::limits::{Zone, ZoneFilter, ZoneInput, validate_zone};
 use super::tables_service::table_in_force;
 use crate::audit::{self, Action, EntityKind};
-use crate::auth::Role;
 use crate::auth::service::Principal;
 use crate::db::entities::{division, low_emission_zone};
 use crate::error::AppError;
@@ -19,9 +18,6 @@ use sea_orm::{
 };
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
-
-/// Who administers zones.
-pub const ADMINS: [Role; 2] = super::limits::ZONE_ADMINS;
 
 /// The zone rule of a zone row (a row with values we do not know gets the default rule).
 pub fn zone_rule(z: &low_emission_zone::Model) -> ZoneRule {
@@ -58,7 +54,7 @@ pub async fn evaluate(state: &AppState, input: &compliance::EvaluateInput) -> Se
 /// The divisions an officer administers zones for: a province officer their province, its
 /// cities and counties; a city officer their city and its counties. Others: 403.
 async fn administered(db: &impl ConnectionTrait, principal: &Principal) -> ServiceResult<HashSet<String>> {
-    principal.require(&ADMINS)?;
+    principal.require(&crate::auth::permissions::ZONE_ADMINS)?;
     let Some(code) = principal.division_code.clone() else { return Err(AppError::Forbidden.into()) };
     let mut set: HashSet<String> = crate::divisions::service::counties_under(db, &code).await?.into_iter().collect();
     set.extend(crate::divisions::service::children(db, &code).await?.into_iter().map(|d| d.code));
@@ -207,7 +203,7 @@ pub async fn update_zone(
         .exec(&txn)
         .await?;
     if updated.rows_affected == 0 {
-        return Err(crate::machines::service::stale(current.version));
+        return Err(ServiceError::stale(current.version));
     }
     let z = low_emission_zone::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
     let zone = zone_dtos(&txn, vec![z]).await?.pop().ok_or_else(|| ServiceError::internal("zone vanished"))?;

@@ -25,8 +25,8 @@ use super::{
     FilingStanding, LookupCase, LookupFiling, LookupInspection, LookupMachine, LookupOwner, LookupQuery, LookupResult,
     LookupStatus,
 };
+use crate::auth::Scope;
 use crate::auth::service::Principal;
-use crate::auth::{Role, Scope};
 use crate::cases::{CaseKind, CaseState, is_overdue};
 use crate::db::entities::{case, filing, filing_machine, inspection, machine, organization, site};
 use crate::error::{AppError, FieldError, FieldErrors};
@@ -39,9 +39,6 @@ use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Order, Query, SelectS
 use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult};
 use uuid::Uuid;
 
-/// Who may look machines up in the field.
-pub const LOOKUP_ROLES: [Role; 5] =
-    [Role::CountyInspector, Role::CityOfficer, Role::ProvinceOfficer, Role::PartnerViewer, Role::Sysadmin];
 /// The longest code accepted (the longest identifier is a 64-character engine serial).
 const CODE_MAX: usize = 64;
 
@@ -391,7 +388,7 @@ async fn zone_of(
 /// zone's rules are read only when the answer needs them.
 #[tracing::instrument(skip(state, q), fields(user = %principal.username))]
 pub async fn lookup(state: &AppState, principal: &Principal, q: &LookupQuery) -> ServiceResult<LookupResult> {
-    principal.require(&LOOKUP_ROLES)?;
+    principal.require(&crate::auth::permissions::LOOKUP)?;
     let code = normalize_code(&q.code)?;
     let db = &state.db;
     let today = crate::dates::china_date(state.clock.now());

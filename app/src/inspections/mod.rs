@@ -112,32 +112,6 @@ pub struct Reinspection {
     pub case_state: CaseState,
 }
 
-/// A joint-inspection note (partner departments and the county's inspectors).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct Note {
-    pub id: Uuid,
-    pub author_id: Uuid,
-    pub author_name: String,
-    pub author_role: crate::auth::Role,
-    pub body: String,
-    pub created_at: DateTime<Utc>,
-}
-
-/// `POST /inspections/{id}/notes`, `POST /cases/{id}/notes`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct NoteInput {
-    pub body: String,
-    /// An id the client generated for this note: sent again (a double tap, a retry), it
-    /// returns the note first added with it and adds nothing (`request_ids`).
-    #[serde(default)]
-    pub request_id: Option<Uuid>,
-}
-
-/// The longest note.
-pub const NOTE_MAX: usize = 2000;
-
 /// A recorded inspection.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -181,7 +155,7 @@ pub struct Inspection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reinspection: Option<Reinspection>,
     /// Joint-inspection notes, oldest first.
-    pub joint_notes: Vec<Note>,
+    pub joint_notes: Vec<crate::notes::Note>,
     pub created_at: DateTime<Utc>,
 }
 

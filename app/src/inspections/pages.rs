@@ -1,12 +1,12 @@
 //! Inspection pages: the scoped list and one inspection with its verdict and joint notes.
 
+use super::InspectionFilter;
 use super::api::{AddInspectionNote, get_inspection, list_inspections};
-use super::{InspectionFilter, NoteInput};
-use crate::auth::Role;
 use crate::error::AppError;
 use crate::exports::Dataset;
 use crate::exports::pages::ExportLinks;
 use crate::i18n::*;
+use crate::notes::NoteInput;
 use crate::shell::messages::{case_kind_label, exemption_label, reason_message, stage_label, verdict_label};
 use crate::shell::{PageTitle, use_auth};
 use leptos::either::Either;
@@ -139,7 +139,7 @@ pub fn InspectionPage() -> impl IntoView {
                             <section class="card narrow">
                                 <h2>{td_string!(locale, inspections.notes_heading)}</h2>
                                 <ul class="log">{i.joint_notes.clone().into_iter().map(|n| view! { <li><strong>{n.author_name}</strong> ": " {n.body}</li> }).collect_view()}</ul>
-                                {matches!(role(), Some(Role::CountyInspector | Role::PartnerViewer)).then(|| view! {
+                                {crate::auth::permissions::allows(&crate::auth::permissions::NOTE_AUTHORS, role()).then(|| view! {
                                     <form class="form" on:submit=move |ev: leptos::ev::SubmitEvent| {
                                         ev.prevent_default();
                                         if note.pending().get_untracked() {

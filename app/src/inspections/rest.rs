@@ -3,8 +3,9 @@
 
 use super::compliance::{EvaluateInput, Evaluation};
 use super::limits::{LimitTable, LimitTableInput, OnDate, TableFilter, Zone, ZoneFilter, ZoneInput};
-use super::{Inspection, InspectionFilter, InspectionInput, LookupQuery, LookupResult, Note, NoteInput};
+use super::{Inspection, InspectionFilter, InspectionInput, LookupQuery, LookupResult};
 use super::{limits_service, lookup, service, tables_service};
+use crate::notes::{Note, NoteInput};
 use crate::paging::{Page, PageQuery};
 use crate::rest::{ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
 use crate::state::AppState;

@@ -3,18 +3,17 @@
 //! read and list them in scope, and add joint-inspection notes.
 
 use super::compliance::{self, Evaluation, LimitClass, MachineFacts, Readings, Reason, Verdict};
-use super::{
-    InspectedMachine, Inspection, InspectionFilter, InspectionInput, NOTE_MAX, Note, NoteInput, OpenedCase,
-    Reinspection,
-};
+use super::{InspectedMachine, Inspection, InspectionFilter, InspectionInput, OpenedCase, Reinspection};
 use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
+use crate::auth::service::people;
 use crate::auth::{Role, Scope};
 use crate::cases::{CaseKind, CaseState};
-use crate::db::entities::{case, case_event, inspection, inspection_note, limit_table, machine, site, user};
+use crate::db::entities::{case, case_event, inspection, limit_table, machine, site};
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::machines::regcode::RegistrationCode;
 use crate::machines::{EmissionStage, FuelType};
+use crate::notes::{NOTE_MAX, Note, NoteInput};
 use crate::paging::{Page, PageQuery, page_from};
 use crate::request_ids::Begun;
 use crate::service_error::{ServiceError, ServiceResult};
@@ -28,34 +27,10 @@ use sea_orm::{
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// Who may add joint-inspection notes (within their scope).
-pub const NOTE_AUTHORS: [Role; 2] = [Role::PartnerViewer, Role::CountyInspector];
 /// The longest description of an unregistered machine.
 const DESCRIPTION_MAX: usize = 500;
 /// How far ahead of the server clock an inspection time may lie (phone clocks drift).
 const CLOCK_SKEW_MINUTES: i64 = 10;
-
-/// Display names and roles of users, by id.
-pub async fn people(db: &impl ConnectionTrait, ids: Vec<Uuid>) -> ServiceResult<HashMap<Uuid, (String, Role)>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = user::Entity::find()
-        .select_only()
-        .column(user::Column::Id)
-        .column(user::Column::DisplayName)
-        .column(user::Column::Role)
-        .filter(user::Column::Id.is_in(ids))
-        .into_tuple::<(Uuid, String, String)>()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().filter_map(|(id, name, role)| Some((id, (name, Role::parse(&role)?)))).collect())
-}
-
-/// A note's body, trimmed: required, at most 2,000 characters.
-pub fn check_note(input: &NoteInput) -> Result<String, AppError> {
-    crate::error::required_text("body", &input.body, NOTE_MAX).map_err(|fields| AppError::Validation { fields })
-}
 
 /// The scope as a condition on inspections: officials by county; a construction unit those of
 /// its machines (recorded while it owned them, all of those it received and owns now, those
@@ -137,28 +112,8 @@ async fn to_dtos(db: &impl ConnectionTrait, rows: Vec<inspection::Model>) -> Ser
         let kind = CaseKind::parse(&kind).ok_or_else(|| ServiceError::internal("stored case kind"))?;
         opened.entry(inspection_id).or_default().push(OpenedCase { id, kind });
     }
-    let note_rows = inspection_note::Entity::find()
-        .filter(inspection_note::Column::InspectionId.is_in(ids))
-        .order_by_asc(inspection_note::Column::CreatedAt)
-        .order_by_asc(inspection_note::Column::Id)
-        .all(db)
-        .await?;
-    let mut user_ids: Vec<Uuid> = rows.iter().map(|r| r.inspector_id).collect();
-    user_ids.extend(note_rows.iter().map(|n| n.author_id));
-    let names = people(db, user_ids).await?;
-    let mut notes: HashMap<Uuid, Vec<Note>> = HashMap::new();
-    for n in note_rows {
-        let (author_name, author_role) =
-            names.get(&n.author_id).cloned().unwrap_or((String::new(), Role::PartnerViewer));
-        notes.entry(n.inspection_id).or_default().push(Note {
-            id: n.id,
-            author_id: n.author_id,
-            author_name,
-            author_role,
-            body: n.body,
-            created_at: n.created_at,
-        });
-    }
+    let mut notes = crate::notes::service::of(db, crate::notes::Subject::Inspection, ids).await?;
+    let names = people(db, rows.iter().map(|r| r.inspector_id).collect()).await?;
     rows.into_iter()
         .map(|r| {
             let (name, registration_code) = match r.machine_id.and_then(|id| machines.get(&id)) {
@@ -670,53 +625,11 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: Inspecti
     Ok(dto)
 }
 
-/// A note the caller added (the answer to a repeated request id).
-async fn own_note(db: &impl ConnectionTrait, principal: &Principal, id: Uuid) -> ServiceResult<Note> {
-    let n = inspection_note::Entity::find_by_id(id).one(db).await?.ok_or(AppError::NotFound)?;
-    Ok(note_by(principal, n.id, n.body, n.created_at))
-}
-
-/// A note written by `principal`, as the pages and the API show it.
-pub fn note_by(principal: &Principal, id: Uuid, body: String, created_at: chrono::DateTime<chrono::Utc>) -> Note {
-    Note {
-        id,
-        author_id: principal.user_id,
-        author_name: principal.display_name.clone(),
-        author_role: principal.role,
-        body,
-        created_at,
-    }
-}
-
 /// Adds a joint-inspection note (partner departments and the county's inspectors, in scope).
 #[tracing::instrument(skip(state, input), fields(user = %principal.username))]
 pub async fn add_note(state: &AppState, principal: &Principal, id: Uuid, input: NoteInput) -> ServiceResult<Note> {
-    principal.require(&NOTE_AUTHORS)?;
+    principal.require(&crate::auth::permissions::NOTE_AUTHORS)?;
     let inspection = find_visible(state, principal, id).await?;
-    const OPERATION: &str = "add_inspection_note";
-    if let Some(first) = crate::request_ids::replayed(&state.db, principal, input.request_id, OPERATION).await? {
-        return own_note(&state.db, principal, first).await;
-    }
-    let body = check_note(&input)?;
-    let now = state.clock.now();
-    let note_id = Uuid::now_v7();
-    let txn = match crate::request_ids::begin(&state.db, principal, input.request_id, OPERATION, note_id, now).await? {
-        Begun::Fresh(txn) => txn,
-        Begun::Replay(first) => return own_note(&state.db, principal, first).await,
-    };
-    inspection_note::Entity::insert(inspection_note::ActiveModel {
-        id: Set(note_id),
-        inspection_id: Set(id),
-        author_id: Set(principal.user_id),
-        body: Set(body.clone()),
-        created_at: Set(now),
-    })
-    .exec(&txn)
-    .await?;
-    let note = note_by(principal, note_id, body, now);
-    let after = serde_json::json!({"inspection_id": id, "note": note});
-    let e = audit::entry(Action::Create, EntityKind::InspectionNote).by(principal).id(note_id);
-    audit::record(&txn, now, e.county(Some(&inspection.county_code)).after(&after)).await?;
-    txn.commit().await?;
-    Ok(note)
+    let subject = (crate::notes::Subject::Inspection, id, inspection.county_code.as_str());
+    crate::notes::service::add(state, principal, subject, input).await
 }

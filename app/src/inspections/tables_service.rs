@@ -22,8 +22,6 @@ use sea_orm::{
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
-pub use super::limits::TABLE_PUBLISHERS;
-
 fn row_dto(r: limit_row::Model) -> ServiceResult<LimitRow> {
     Ok(LimitRow {
         class: LimitClass::parse(&r.class)
@@ -205,7 +203,7 @@ async fn table_division(
     principal: &Principal,
     asked: Option<&str>,
 ) -> ServiceResult<Option<String>> {
-    principal.require(&TABLE_PUBLISHERS)?;
+    principal.require(&crate::auth::permissions::TABLE_PUBLISHERS)?;
     let asked = asked.map(str::trim).filter(|c| !c.is_empty());
     let own = match principal.role {
         Role::Sysadmin => None,

@@ -4,7 +4,7 @@
 //! new row is in place.
 
 use super::photo_image::{self, MAX_UPLOAD_BYTES, PhotoFormat, ProcessedPhoto};
-use super::service::{contractor_org, find_visible, forget_files};
+use super::service::{find_visible, forget_files};
 use super::{MachinePhoto, PhotoKind, PhotoUrls};
 use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
@@ -42,7 +42,7 @@ pub struct PhotoFile {
 
 /// A machine of the caller's own organisation (404 for any other, 403 for roles without a fleet).
 pub async fn owned_machine(state: &AppState, principal: &Principal, id: Uuid) -> ServiceResult<machine::Model> {
-    let org = contractor_org(principal)?;
+    let org = principal.contractor_org()?;
     let m = find_visible(state, principal, id).await?;
     if m.organization_id != org {
         return Err(AppError::NotFound.into());

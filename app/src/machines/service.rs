@@ -3,8 +3,8 @@
 
 use super::{Machine, MachineFilter, MachineInput, MachineTypeInfo, NewMachine, PhotoKind, rules};
 use crate::audit::{self, Action, EntityKind};
+use crate::auth::Scope;
 use crate::auth::service::Principal;
-use crate::auth::{Role, Scope};
 use crate::db::entities::{filing, filing_machine, machine, machine_photo, machine_type};
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::paging::{Page, PageQuery, page_from};
@@ -18,9 +18,6 @@ use sea_orm::{
 };
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
-
-/// Roles that manage a fleet.
-pub const CONTRACTORS: [Role; 2] = [Role::ContractorAdmin, Role::ContractorStaff];
 
 /// The machine-type list, in display order (active types only).
 pub async fn types(db: &impl ConnectionTrait) -> ServiceResult<Vec<MachineTypeInfo>> {
@@ -391,12 +388,6 @@ pub fn active_from(input: &MachineInput) -> machine::ActiveModel {
     }
 }
 
-/// The caller's organisation, for contractor actions (403 for other roles).
-pub fn contractor_org(principal: &Principal) -> ServiceResult<Uuid> {
-    principal.require(&CONTRACTORS)?;
-    principal.organization_id.ok_or_else(|| AppError::Forbidden.into())
-}
-
 /// Validates a machine completely (shared rules, then the registry) without storing it.
 pub async fn validate_new(
     db: &impl ConnectionTrait,
@@ -428,7 +419,7 @@ pub async fn insert_checked(
 #[tracing::instrument(skip(state, new), fields(user = %principal.username))]
 pub async fn create(state: &AppState, principal: &Principal, new: NewMachine) -> ServiceResult<Machine> {
     const OPERATION: &str = "create_machine";
-    let org = contractor_org(principal)?;
+    let org = principal.contractor_org()?;
     if let Some(first) = crate::request_ids::replayed(&state.db, principal, new.request_id, OPERATION).await? {
         return get(state, principal, first).await;
     }
@@ -483,7 +474,7 @@ pub async fn update(
     id: Uuid,
     patch: serde_json::Value,
 ) -> ServiceResult<Machine> {
-    let org = contractor_org(principal)?;
+    let org = principal.contractor_org()?;
     let current = find_visible(state, principal, id).await?;
     if current.organization_id != org {
         return Err(AppError::NotFound.into());
@@ -537,7 +528,7 @@ pub async fn update(
         Err(e) => return Err(e.into()),
     };
     if updated == 0 {
-        return Err(stale(current.version));
+        return Err(ServiceError::stale(current.version));
     }
     let kinds = photo_kinds(&txn, &[id]).await?.remove(&id).unwrap_or_default();
     let before = Machine { photos: kinds.clone(), ..before };
@@ -549,16 +540,9 @@ pub async fn update(
     Ok(after)
 }
 
-/// 409 for an edit based on an old version; says which version is current.
-pub fn stale(current: i32) -> ServiceError {
-    let mut params = BTreeMap::new();
-    params.insert("current_version".to_owned(), current.to_string());
-    AppError::Conflict { code: "stale_version".into(), fields: FieldErrors::new(), params }.into()
-}
-
 /// Deletes a machine that is not registered and on no filing (409 otherwise).
 pub async fn delete(state: &AppState, principal: &Principal, id: Uuid) -> ServiceResult<()> {
-    let org = contractor_org(principal)?;
+    let org = principal.contractor_org()?;
     let current = find_visible(state, principal, id).await?;
     if current.organization_id != org {
         return Err(AppError::NotFound.into());

@@ -93,7 +93,7 @@ pub async fn register(state: &AppState, mut input: RegisterInput) -> ServiceResu
 
 /// The caller's organisation.
 pub async fn mine(state: &AppState, principal: &Principal) -> ServiceResult<Organization> {
-    let org = crate::machines::service::contractor_org(principal)?;
+    let org = principal.contractor_org()?;
     let m = organization::Entity::find_by_id(org).one(&state.db).await?.ok_or(AppError::NotFound)?;
     Ok(to_dto(m))
 }

@@ -176,10 +176,10 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             if r == Role::CityOfficer {
                 items.push(item("/sites", |l| td_string!(l, nav.sites).to_string()));
             }
-            if matches!(r, Role::CityOfficer | Role::ProvinceOfficer) {
+            if crate::auth::permissions::ZONE_ADMINS.contains(&r) {
                 items.push(item("/limits", |l| td_string!(l, nav.limits).to_string()));
             }
-            if crate::audit::READERS.contains(&r) {
+            if crate::auth::permissions::AUDIT_READERS.contains(&r) {
                 items.push(item("/audit", |l| td_string!(l, nav.audit).to_string()));
             }
             if r.is_administrator() {

@@ -4,7 +4,7 @@
 
 use super::Site;
 use super::api::{DecideSiteZone, get_site};
-use super::zone::{ZONE_DECIDERS, ZoneDecisionInput, validate_decision};
+use super::zone::{ZoneDecisionInput, validate_decision};
 use crate::error::{AppError, FieldErrors};
 use crate::i18n::*;
 use crate::shell::messages::stage_label;
@@ -67,8 +67,13 @@ pub fn SitePage() -> impl IntoView {
             }
         },
     );
-    let decider =
-        move || auth.user.get().and_then(|r| r.ok()).flatten().is_some_and(|m| ZONE_DECIDERS.contains(&m.role));
+    let decider = move || {
+        auth.user
+            .get()
+            .and_then(|r| r.ok())
+            .flatten()
+            .is_some_and(|m| crate::auth::permissions::ZONE_DECIDERS.contains(&m.role))
+    };
     let in_zone = RwSignal::new("out".to_owned());
     let reason = RwSignal::new(String::new());
     let local = RwSignal::new(None::<FieldErrors>);

@@ -36,8 +36,7 @@ pub async fn dtos(db: &impl ConnectionTrait, rows: Vec<site::Model>, today: Naiv
         .map(|d| (d.code, d.name))
         .collect();
     let zones = zones_for(db, &counties, today).await?;
-    let deciders =
-        crate::inspections::service::people(db, rows.iter().filter_map(|s| s.zone_decided_by).collect()).await?;
+    let deciders = crate::auth::service::people(db, rows.iter().filter_map(|s| s.zone_decided_by).collect()).await?;
     Ok(rows
         .into_iter()
         .map(|m| {
@@ -111,7 +110,7 @@ fn condition(scope: &Scope) -> Condition {
 /// apply to its county; whether it lies in a zone is never the unit's to say.
 #[tracing::instrument(skip(state, input), fields(user = %principal.username))]
 pub async fn create(state: &AppState, principal: &Principal, mut input: SiteInput) -> ServiceResult<Site> {
-    let org = crate::machines::service::contractor_org(principal)?;
+    let org = principal.contractor_org()?;
     input.county_code = input.county_code.trim().to_owned();
     let county = match crate::divisions::is_division_code(&input.county_code) {
         true => division::Entity::find_by_id(input.county_code.clone()).one(&state.db).await?,

@@ -9,16 +9,12 @@
 //! official put it in a zone and no zone data is in force that day. So zone data that starts,
 //! ends or is edited later moves every undecided site with it, and nothing is stored per site.
 
-use crate::auth::Role;
 use crate::error::{FieldError, FieldErrors};
 use crate::inspections::compliance::ZoneRule;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uuid::Uuid;
 
-/// Who decides a site in or out of a zone: the county's inspectors and the city's officers
-/// (each within their scope).
-pub const ZONE_DECIDERS: [Role; 2] = [Role::CountyInspector, Role::CityOfficer];
 /// The longest reason of a decision.
 pub const REASON_MAX: usize = 500;
 

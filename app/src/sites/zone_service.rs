@@ -3,7 +3,7 @@
 //! the field look-up's one statement, and officials' decisions.
 
 use super::Site;
-use super::zone::{ZONE_DECIDERS, ZoneDecisionInput, in_zone, validate_decision};
+use super::zone::{ZoneDecisionInput, in_zone, validate_decision};
 use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
 use crate::db::entities::{division, low_emission_zone, site};
@@ -160,11 +160,11 @@ pub async fn decide(
     id: Uuid,
     mut input: ZoneDecisionInput,
 ) -> ServiceResult<Site> {
-    principal.require(&ZONE_DECIDERS)?;
+    principal.require(&crate::auth::permissions::ZONE_DECIDERS)?;
     let current = super::service::find_visible(state, principal, id).await?;
     validate_decision(&mut input).into_result()?;
     if input.version.is_some_and(|read| read != current.version) {
-        return Err(crate::machines::service::stale(current.version));
+        return Err(ServiceError::stale(current.version));
     }
     let now = state.clock.now();
     let today = crate::dates::china_date(now);
@@ -184,7 +184,7 @@ pub async fn decide(
         .exec(&txn)
         .await?;
     if updated.rows_affected == 0 {
-        return Err(crate::machines::service::stale(current.version));
+        return Err(ServiceError::stale(current.version));
     }
     let stored = site::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
     let mut both = super::service::dtos(&txn, vec![current, stored], today).await?.into_iter();

@@ -6,8 +6,8 @@ use super::{
     Count, FilingMonth, InspectionMonth, RankBy, Ranking, RankingRow, Stats, StatsQuery, Totals, TypeCount, months,
     pass_rate, rank, resolve_range,
 };
+use crate::auth::Scope;
 use crate::auth::service::Principal;
-use crate::auth::{Role, Scope};
 use crate::cases::CaseState;
 use crate::db::entities::{case, division, filing, filing_machine, inspection, machine, machine_type};
 use crate::divisions::{Division, Level, is_division_code};
@@ -20,10 +20,6 @@ use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::{BTreeMap, HashMap};
-
-/// Who may read figures: officials; construction units may not (403).
-pub const VIEWERS: [Role; 5] =
-    [Role::CountyInspector, Role::CityOfficer, Role::ProvinceOfficer, Role::PartnerViewer, Role::Sysadmin];
 
 /// A division the caller may look at, with its counties.
 struct Area {
@@ -74,7 +70,7 @@ async fn default_root(db: &impl sea_orm::ConnectionTrait) -> ServiceResult<Strin
 /// The division asked for (default: the caller's own; the province for system administrators),
 /// when every county under it is in the caller's scope; 404 otherwise (unknown or outside).
 async fn area(state: &AppState, principal: &Principal, code: Option<&str>) -> ServiceResult<(Scope, Area)> {
-    principal.require(&VIEWERS)?;
+    principal.require(&crate::auth::permissions::STATS_VIEWERS)?;
     let db = &state.db;
     let scope = Scope::resolve(db, principal).await?;
     let code = match code.map(str::trim).filter(|c| !c.is_empty()) {
@@ -99,7 +95,7 @@ async fn area(state: &AppState, principal: &Principal, code: Option<&str>) -> Se
 
 /// The divisions the caller may pick: every division whose counties all lie in the scope.
 pub async fn divisions_in_scope(state: &AppState, principal: &Principal) -> ServiceResult<Vec<Division>> {
-    principal.require(&VIEWERS)?;
+    principal.require(&crate::auth::permissions::STATS_VIEWERS)?;
     let scope = Scope::resolve(&state.db, principal).await?;
     let all: Vec<Division> = division::Entity::find()
         .order_by_asc(division::Column::Code)

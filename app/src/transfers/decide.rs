@@ -9,7 +9,7 @@ use super::service::{
     dto, find_visible, illegal_transition, machine_for_update, missing_permissions, notice_params, permissions_of,
     reason_error, unresolved_case,
 };
-use super::{ALLOWERS, DECIDERS, ReasonInput, Transfer, TransferStatus, awaiting_permission, check_reason, due};
+use super::{ReasonInput, Transfer, TransferStatus, awaiting_permission, check_reason, due};
 use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
 use crate::db::entities::{machine_transfer, transfer_permission};
@@ -40,7 +40,7 @@ async fn pending_for(
     side: Side,
 ) -> ServiceResult<machine_transfer::Model> {
     let t = find_visible(state, principal, id).await?;
-    principal.require(&DECIDERS)?;
+    principal.require(&crate::auth::permissions::TRANSFER_DECIDERS)?;
     let party = match side {
         Side::Buyer => t.to_organization_id,
         Side::Seller => t.from_organization_id,
@@ -207,7 +207,7 @@ pub async fn cancel(state: &AppState, principal: &Principal, id: Uuid) -> Servic
 #[tracing::instrument(skip(state, input), fields(user = %principal.username))]
 pub async fn allow(state: &AppState, principal: &Principal, id: Uuid, input: ReasonInput) -> ServiceResult<Transfer> {
     let t = find_visible(state, principal, id).await?;
-    principal.require(&ALLOWERS)?;
+    principal.require(&crate::auth::permissions::TRANSFER_ALLOWERS)?;
     let county = principal.division_code.clone().ok_or(AppError::Forbidden)?;
     let reason = check_reason(&input.reason).map_err(reason_error)?;
     if t.status != TransferStatus::Pending.as_str() {

@@ -19,7 +19,6 @@ pub mod rest;
 #[cfg(feature = "ssr")]
 pub mod service;
 
-use crate::auth::Role;
 use crate::error::{FieldError, FieldErrors};
 use crate::orgs::Uscc;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -27,11 +26,6 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-/// Who starts, accepts, declines and cancels transfers: a unit's administrator (a transfer gives
-/// a machine away, or takes on its compliance record; staff may only look).
-pub const DECIDERS: [Role; 1] = [Role::ContractorAdmin];
-/// Who allows a transfer of a machine with an unresolved case: the inspectors of that county.
-pub const ALLOWERS: [Role; 1] = [Role::CountyInspector];
 /// The longest note or reason.
 pub const TEXT_MAX: usize = 1000;
 

@@ -7,8 +7,7 @@ use super::api::{
     machine_owners,
 };
 use super::{
-    ALLOWERS, DECIDERS, Direction, ReasonInput, Transfer, TransferFilter, TransferInput, TransferStatus, check_reason,
-    due, validate,
+    Direction, ReasonInput, Transfer, TransferFilter, TransferInput, TransferStatus, check_reason, due, validate,
 };
 use crate::auth::Me;
 use crate::error::{AppError, FieldError, FieldErrors};
@@ -158,10 +157,10 @@ pub fn TransferPage() -> impl IntoView {
                     Ok(t) => {
                         let tid = t.id;
                         let pending = t.status == TransferStatus::Pending;
-                        let admin_of = |org: Uuid| me.as_ref().is_some_and(|m| DECIDERS.contains(&m.role) && m.organization_id == Some(org));
+                        let admin_of = |org: Uuid| me.as_ref().is_some_and(|m| crate::auth::permissions::TRANSFER_DECIDERS.contains(&m.role) && m.organization_id == Some(org));
                         let buyer = pending && admin_of(t.to.id);
                         let seller = pending && admin_of(t.from.id);
-                        let county = me.as_ref().filter(|m| ALLOWERS.contains(&m.role)).and_then(|m| m.division_code.clone());
+                        let county = me.as_ref().filter(|m| crate::auth::permissions::TRANSFER_ALLOWERS.contains(&m.role)).and_then(|m| m.division_code.clone());
                         let may_allow = pending && county.is_some_and(|c| t.awaiting_permission_from.contains(&c));
                         let is_due = due(t.transfer_on, browser_today());
                         let blocked = !t.awaiting_permission_from.is_empty();
@@ -286,7 +285,7 @@ pub fn MachineTransfers(machine: Uuid, registered: bool) -> impl IntoView {
         }
     };
     let t = move |f: fn(Locale) -> &'static str| Signal::derive(move || f(i18n.get_locale()).to_owned());
-    let is_admin = move || me().is_some_and(|m| DECIDERS.contains(&m.role));
+    let is_admin = move || me().is_some_and(|m| crate::auth::permissions::TRANSFER_DECIDERS.contains(&m.role));
     view! {
         <section class="card narrow" data-testid="machine-transfers">
             <h2>{t!(i18n, transfers.owners_heading)}</h2>

@@ -2,8 +2,8 @@
 //! decline, cancel, allow) are in `decide.rs`.
 
 use super::{
-    DECIDERS, Direction, Permission, Transfer, TransferFilter, TransferInput, TransferMachine, TransferParty,
-    TransferStatus, awaiting_permission, validate,
+    Direction, Permission, Transfer, TransferFilter, TransferInput, TransferMachine, TransferParty, TransferStatus,
+    awaiting_permission, validate,
 };
 use crate::audit::{self, Action, EntityKind};
 use crate::auth::Scope;
@@ -121,7 +121,7 @@ pub(super) async fn to_dtos(
         .order_by_asc(transfer_permission::Column::AllowedAt)
         .all(db)
         .await?;
-    let names = crate::inspections::service::people(db, permits.iter().map(|p| p.allowed_by).collect()).await?;
+    let names = crate::auth::service::people(db, permits.iter().map(|p| p.allowed_by).collect()).await?;
     let mut permissions: HashMap<Uuid, Vec<Permission>> = HashMap::new();
     for p in permits {
         permissions.entry(p.transfer_id).or_default().push(Permission {
@@ -269,7 +269,7 @@ pub async fn start(
     machine_id: Uuid,
     input: TransferInput,
 ) -> ServiceResult<Transfer> {
-    principal.require(&DECIDERS)?;
+    principal.require(&crate::auth::permissions::TRANSFER_DECIDERS)?;
     let org = principal.organization_id.ok_or(AppError::Forbidden)?;
     let m = crate::machines::service::find_visible(state, principal, machine_id).await?;
     if m.organization_id != org {

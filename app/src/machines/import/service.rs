@@ -9,7 +9,7 @@ use crate::auth::service::Principal;
 use crate::db::entities::machine;
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::i18n::Locale;
-use crate::machines::service::{RegistryView, contractor_org, identifiers, new_row, to_dto, types};
+use crate::machines::service::{RegistryView, identifiers, new_row, to_dto, types};
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::shell::messages::field_message;
 use crate::state::AppState;
@@ -64,7 +64,7 @@ pub async fn import(
     mode: ImportMode,
     locale: Locale,
 ) -> Result<ImportReport, ImportError> {
-    let org = contractor_org(principal)?;
+    let org = principal.contractor_org()?;
     let now = state.clock.now();
     let today = crate::dates::china_date(now);
     let type_names = parse::type_names(&types(&state.db).await?);
