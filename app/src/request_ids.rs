@@ -50,6 +50,27 @@ pub async fn replayed(
     }
 }
 
+/// The outcome of a creating request's checks, unless the request was replayed meanwhile: the
+/// same request sent twice at once passes [`replayed`] twice, and when the first commits before
+/// the second is checked, the second's checks fail on what the first created (its PIN is taken,
+/// its machines are filed). That second request gets the first record (`Err(first)`), not the
+/// failure; a failure of a request that was not replayed stands.
+pub async fn unless_replayed<T>(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    request: Option<Uuid>,
+    operation: &'static str,
+    checked: ServiceResult<T>,
+) -> ServiceResult<Result<T, Uuid>> {
+    match checked {
+        Ok(value) => Ok(Ok(value)),
+        Err(e) => match replayed(db, principal, request, operation).await? {
+            Some(first) => Ok(Err(first)),
+            None => Err(e),
+        },
+    }
+}
+
 /// How the creating transaction began.
 pub enum Begun {
     /// The id is new (or there is none): create the record in this transaction.

@@ -15,6 +15,7 @@ db_tests!(
     a_filing_sent_twice_is_submitted_once,
     a_note_sent_twice_is_added_once,
     a_machine_sent_twice_is_registered_once,
+    a_twin_refused_by_what_its_first_created_gets_the_first,
     an_evidence_photo_sent_twice_is_added_once
 );
 
@@ -211,4 +212,25 @@ async fn an_evidence_photo_sent_twice_is_added_once(app: TestApp) {
     let bad = assert_error(post("not-an-id".into(), 4).await.expect("post"), 422, "validation_failed").await;
     crate::helpers::assert_field(&bad, "request_id", &app::error::FieldError::new("invalid"));
     assert_eq!(photos().await.expect("count"), 2);
+}
+
+/// Two copies of one request at once: both pass the first look for their id, the first commits,
+/// and the second's checks then fail on what the first created (its PIN is taken). The second
+/// gets the first record, not the failure; a failure of a request nobody sent before stands.
+async fn a_twin_refused_by_what_its_first_created_gets_the_first(app: TestApp) {
+    let (_org, unit) = crate::helpers::contractor(&app, "twin.fleet").await;
+    let request = uuid::Uuid::new_v4();
+    let mut body = machine_input(1);
+    body["request_id"] = json!(request);
+    let first = expect_status(app.post_as(&unit, "/api/v1/machines", &body).await, 201).await;
+    let me = expect_status(app.get_as(&unit, "/api/v1/auth/me").await, 200).await;
+    let principal = crate::helpers::principal_of(&app, me["id"].as_str().expect("id").parse().expect("uuid")).await;
+    let refused = || -> app::service_error::ServiceResult<()> { Err(app::error::AppError::conflict("duplicate_identifier").into()) };
+    let db = &app.state.db;
+    let twin = app::request_ids::unless_replayed(db, &principal, Some(request), "create_machine", refused()).await;
+    assert_eq!(twin.expect("answered").err().map(|id| id.to_string()), Some(id_of(&first)));
+    let stranger = app::request_ids::unless_replayed(db, &principal, Some(uuid::Uuid::new_v4()), "create_machine", refused()).await;
+    assert!(stranger.is_err(), "a new id's failure stands");
+    let plain = app::request_ids::unless_replayed(db, &principal, None, "create_machine", refused()).await;
+    assert!(plain.is_err(), "no id: the failure stands");
 }

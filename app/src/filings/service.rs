@@ -363,9 +363,20 @@ pub async fn create(state: &AppState, principal: &Principal, input: FilingInput)
     if let Some(first) = crate::request_ids::replayed(&state.db, principal, input.request_id, "create_filing").await? {
         return get(state, principal, first).await;
     }
-    let (site, _) = check_input(state, principal, org, &input).await?;
-    let dates = (input.planned_entry_on, input.planned_exit_on);
-    check_overlap(&state.db, None, site.id, &input.machine_ids, dates, Some(org)).await?;
+    let checked = async {
+        let (site, _) = check_input(state, principal, org, &input).await?;
+        let dates = (input.planned_entry_on, input.planned_exit_on);
+        check_overlap(&state.db, None, site.id, &input.machine_ids, dates, Some(org)).await?;
+        Ok(site)
+    }
+    .await;
+    let site =
+        match crate::request_ids::unless_replayed(&state.db, principal, input.request_id, "create_filing", checked)
+            .await?
+        {
+            Ok(site) => site,
+            Err(first) => return get(state, principal, first).await,
+        };
     let now = state.clock.now();
     let id = Uuid::now_v7();
     let txn = match crate::request_ids::begin(&state.db, principal, input.request_id, "create_filing", id, now).await? {

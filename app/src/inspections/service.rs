@@ -458,8 +458,18 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: Inspecti
     let (Some(facts), Some(table)) = (facts, table) else { return Err(ServiceError::internal("unchecked input")) };
     let eval = compliance::evaluate(facts, readings, &table.rows, zone)
         .map_err(|fields| ServiceError::from(AppError::Validation { fields }))?;
+    // The case's state is what a twin request (the same request id, committed first) changes.
     let reinspected = match input.case_id {
-        Some(id) => Some(case_to_reinspect(state, principal, id, machine.as_ref()).await?),
+        Some(id) => {
+            let checked = case_to_reinspect(state, principal, id, machine.as_ref()).await;
+            let request = input.request_id;
+            match crate::request_ids::unless_replayed(&state.db, principal, request, "create_inspection", checked)
+                .await?
+            {
+                Ok(c) => Some(c),
+                Err(first) => return get(state, principal, first).await,
+            }
+        }
         None => None,
     };
 

@@ -425,7 +425,12 @@ pub async fn create(state: &AppState, principal: &Principal, new: NewMachine) ->
     }
     let NewMachine { machine: mut input, request_id } = new;
     let now = state.clock.now();
-    validate_new(&state.db, &mut input, crate::dates::china_date(now)).await?;
+    let checked = validate_new(&state.db, &mut input, crate::dates::china_date(now)).await;
+    if let Err(first) =
+        crate::request_ids::unless_replayed(&state.db, principal, request_id, OPERATION, checked).await?
+    {
+        return get(state, principal, first).await;
+    }
     let id = Uuid::now_v7();
     let txn = match crate::request_ids::begin(&state.db, principal, request_id, OPERATION, id, now).await? {
         Begun::Fresh(txn) => txn,
