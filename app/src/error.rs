@@ -4,7 +4,6 @@
 //! Internal causes never travel in it: the service layer logs them and hands over `Internal`
 //! with the request id, so a user can quote it and an operator can find the log line.
 
-use crate::i18n::Locale;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -217,11 +216,6 @@ impl AppError {
             params.insert("to".to_owned(), to.to_owned());
         }
         AppError::Conflict { code: "illegal_transition".into(), fields: FieldErrors::new(), params }
-    }
-
-    /// The sentence shown to a person, in `locale`.
-    pub fn message(&self, locale: Locale) -> String {
-        crate::shell::messages::error_message(locale, self)
     }
 }
 

@@ -29,6 +29,7 @@ pub mod sites;
 pub mod stats;
 pub mod todo;
 pub mod transfers;
+pub mod ui;
 
 #[cfg(feature = "ssr")]
 pub mod db;

@@ -4,8 +4,8 @@
 
 use app::auth::service::{self, Principal};
 use app::error::AppError;
+use app::rest::extract::{ApiError, ClientIp};
 use app::rest::proxy::TrustedProxies;
-use app::rest::{ApiError, ClientIp};
 use app::state::{AppState, REQUEST_ID};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};

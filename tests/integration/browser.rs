@@ -459,12 +459,7 @@ async fn inspector_on_a_phone_looks_up_a_code_and_records_a_failing_inspection()
     let crane = demo_crane(&app).await;
     let code = crane.registration_code.expect("registered");
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let site = app::db::entities::site::Entity::find()
-        .filter(app::db::entities::site::Column::Name.eq("龙城大街改造示范工地"))
-        .one(&app.state.db)
-        .await
-        .expect("query")
-        .expect("demo site");
+    let site_id = crane_site(&app).await;
     let Some(b) = Browser::start(360, 740).await else { return };
 
     b.client.goto(&app.url("/login")).await.expect("goto");
@@ -503,7 +498,7 @@ async fn inspector_on_a_phone_looks_up_a_code_and_records_a_failing_inspection()
 
     // Failing readings: the verdict shows before submitting, then the server opens a case.
     b.wait_hydrated().await;
-    b.find(&format!("#site_id option[value='{}']", site.id)).await.click().await.expect("site");
+    b.find(&format!("#site_id option[value='{site_id}']")).await.click().await.expect("site");
     for (i, v) in ["1.10", "1.20", "1.05"].iter().enumerate() {
         b.fill(&format!("[data-testid=reading-{i}]"), v).await;
     }

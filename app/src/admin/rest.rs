@@ -8,7 +8,7 @@ use super::{
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::paging::{Page, PageQuery};
-use crate::rest::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody, ErrorDetail};
+use crate::rest::extract::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody, ErrorDetail};
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;

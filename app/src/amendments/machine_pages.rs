@@ -11,7 +11,7 @@ use crate::machines::api::machine_types;
 use crate::machines::facts::RegisteredFact;
 use crate::machines::{EmissionStage, FuelType, Machine, MachineInput, MachineTypeInfo};
 use crate::shell::messages::{amendment_status_label, fact_label, fuel_label, stage_label};
-use crate::shell::{ErrorBanner, FieldErrorText, browser_today, use_auth};
+use crate::ui::{ErrorBanner, FieldErrorText, browser_today, use_auth};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -29,13 +29,7 @@ pub fn AmendmentPanel(machine: Machine) -> impl IntoView {
     let types = Resource::new(|| (), |_| machine_types());
     let type_list = Signal::derive(move || types.get().and_then(|r| r.ok()).unwrap_or_default());
     let auth = use_auth();
-    let may_ask = move || {
-        auth.user
-            .get()
-            .and_then(|r| r.ok())
-            .flatten()
-            .is_some_and(|me| crate::auth::permissions::AMENDMENT_REQUESTERS.contains(&me.role))
-    };
+    let may_ask = move || auth.may(&crate::auth::permissions::AMENDMENT_REQUESTERS);
     let registered = machine.registration_code.is_some();
     view! {
         <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>

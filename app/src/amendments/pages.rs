@@ -12,7 +12,7 @@ use crate::filings::{Decision, ReviewInput};
 use crate::i18n::*;
 use crate::machines::api::machine_types;
 use crate::shell::messages::amendment_status_label;
-use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, QueryTab, use_auth};
+use crate::ui::{ErrorBanner, FieldErrorText, PageTitle, QueryTab, use_auth};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;

@@ -4,7 +4,7 @@
 use super::{Amendment, AmendmentFilter, AmendmentInput, review, service};
 use crate::filings::ReviewInput;
 use crate::paging::{Page, PageQuery};
-use crate::rest::{ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
+use crate::rest::extract::{ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;

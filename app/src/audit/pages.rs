@@ -4,7 +4,7 @@
 use super::api::search_audit;
 use super::{Action, AuditEntry, AuditFilter, EntityKind};
 use crate::i18n::*;
-use crate::shell::PageTitle;
+use crate::ui::PageTitle;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;

@@ -2,7 +2,7 @@
 
 use super::{AuditEntry, AuditFilter, service};
 use crate::paging::{Page, PageQuery};
-use crate::rest::{ApiQuery, ApiResult, Caller, ErrorBody};
+use crate::rest::extract::{ApiQuery, ApiResult, Caller, ErrorBody};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;

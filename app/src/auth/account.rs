@@ -5,7 +5,7 @@ use super::tokens::{ApiTokenInfo, IssuedToken, TokenRequest, TokenStatus};
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::paging::Page;
-use crate::shell::{ErrorBanner, PageTitle, TextField};
+use crate::ui::{ErrorBanner, PageTitle, TextField};
 use leptos::prelude::*;
 use uuid::Uuid;
 

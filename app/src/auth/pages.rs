@@ -2,7 +2,7 @@
 
 use crate::error::AppError;
 use crate::i18n::*;
-use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, use_auth};
+use crate::ui::{ErrorBanner, FieldErrorText, PageTitle, use_auth};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;

@@ -5,7 +5,7 @@ use super::token_service;
 use super::tokens::{ApiTokenInfo, IssuedToken, TokenRequest};
 use super::{LoginInput, Me};
 use crate::paging::Page;
-use crate::rest::{ApiJson, ApiPath, ApiResult, Caller, ClientIp, ErrorBody};
+use crate::rest::extract::{ApiJson, ApiPath, ApiResult, Caller, ClientIp, ErrorBody};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;

@@ -10,7 +10,7 @@ use crate::exports::pages::ExportLinks;
 use crate::i18n::*;
 use crate::notes::NoteInput;
 use crate::shell::messages::{case_kind_label, case_state_label};
-use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, use_auth};
+use crate::ui::{ErrorBanner, FieldErrorText, PageTitle, use_auth};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -123,11 +123,11 @@ pub fn CasePage() -> impl IntoView {
     let note_body = RwSignal::new(String::new());
     // One tap, one note: the note being written has one request id; once it is added the box
     // empties and the next note gets a new id (a failed send keeps both, to send again).
-    let note_request = RwSignal::new(crate::shell::new_request_id());
+    let note_request = RwSignal::new(crate::ui::new_request_id());
     Effect::new(move |_| {
         if let Some(Ok(_)) = note.value().get() {
             note_body.set(String::new());
-            note_request.set(crate::shell::new_request_id());
+            note_request.set(crate::ui::new_request_id());
         }
     });
     let error = Signal::derive(move || {

@@ -3,7 +3,7 @@
 use super::{Case, CaseDetail, CaseFilter, TransitionInput, service};
 use crate::notes::{Note, NoteInput};
 use crate::paging::{Page, PageQuery};
-use crate::rest::{ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
+use crate::rest::extract::{ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;

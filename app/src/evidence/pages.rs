@@ -5,7 +5,7 @@
 use super::api::evidence_gallery;
 use super::{NOTE_MAX, SubjectKind};
 use crate::i18n::*;
-use crate::shell::role_label;
+use crate::ui::role_label;
 use leptos::either::Either;
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -18,7 +18,7 @@ pub fn EvidenceGallery(kind: SubjectKind, id: Uuid) -> impl IntoView {
     let action = kind.collection_url(id);
     // One id per form shown (rendered into the form, so a plain post carries it too): a
     // repeated post adds the photo once.
-    let request_id = crate::shell::new_request_id().to_string();
+    let request_id = crate::ui::new_request_id().to_string();
     // `?uploaded=evidence`: the form's post came back here.
     let query = leptos_router::hooks::use_query_map();
     let uploaded = move || query.with(|q| q.get("uploaded").as_deref() == Some("evidence"));

@@ -10,7 +10,7 @@ use crate::machines::photos_rest::{
     BODY_LIMIT, PhotoQuery, body_error, form_error, photo_response, referer_path, refuse_declared_oversize, see_other,
     wants_html, with_param,
 };
-use crate::rest::{ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
+use crate::rest::extract::{ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::multipart::{Multipart, MultipartRejection};

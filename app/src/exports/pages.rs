@@ -3,7 +3,7 @@
 
 use super::{Dataset, Format, export_href};
 use crate::i18n::*;
-use crate::shell::use_auth;
+use crate::ui::use_auth;
 use leptos::prelude::*;
 
 /// The two export links of a list page; `filters` are the list's query parameters as the page

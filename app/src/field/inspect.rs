@@ -10,8 +10,8 @@ use crate::machines::{EmissionStage, FuelType};
 use crate::shell::messages::{
     case_kind_label, exemption_label, fuel_label, reason_message, stage_label, verdict_label,
 };
-use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, new_request_id};
 use crate::sites::api::{get_site, list_sites};
+use crate::ui::{ErrorBanner, FieldErrorText, PageTitle, new_request_id};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;

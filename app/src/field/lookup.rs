@@ -6,12 +6,12 @@ use crate::i18n::*;
 use crate::inspections::api::lookup_machine;
 use crate::inspections::{FilingStanding, LookupFiling, LookupResult, LookupStatus};
 use crate::machines::regcode::RegistrationCode;
-use crate::shell::PageTitle;
 use crate::shell::messages::{
     case_kind_label, case_state_label, field_message, filing_standing_label, lookup_status_label, stage_label,
     verdict_label,
 };
 use crate::sites::api::list_sites;
+use crate::ui::PageTitle;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;

@@ -8,7 +8,7 @@ use super::picker::{Chosen, MachinePicker};
 use super::{Filing, FilingCorrection, SiteDates};
 use crate::error::FieldErrors;
 use crate::i18n::*;
-use crate::shell::TextField;
+use crate::ui::TextField;
 use leptos::prelude::*;
 
 /// The correction form of a returned filing (the construction unit's).

@@ -17,8 +17,8 @@ use crate::exports::Dataset;
 use crate::exports::pages::ExportLinks;
 use crate::i18n::*;
 use crate::shell::messages::{photo_kind_label, precheck_message, stage_label, status_label};
-use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, QueryTab, TextField, browser_today, use_auth};
 use crate::sites::api::{get_site, list_sites};
+use crate::ui::{ErrorBanner, FieldErrorText, PageTitle, QueryTab, TextField, browser_today, use_auth};
 use chrono::NaiveDate;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -283,7 +283,7 @@ pub fn FilingNewPage() -> impl IntoView {
     };
     // One tap, one filing: one request id for this form, and no second dispatch while one is
     // on its way or once the filing exists (the page then moves to it).
-    let request_id = crate::shell::new_request_id();
+    let request_id = crate::ui::new_request_id();
     // Submitting runs the pre-check first: with nothing found the filing goes at once; with
     // warnings the unit sees them and confirms (or goes to fix them) before it goes.
     let awaiting = RwSignal::new(None::<FilingInput>);

@@ -5,7 +5,7 @@ use super::{
     Precheck, ReviewInput, overlaps, service,
 };
 use crate::paging::{Page, PageQuery};
-use crate::rest::{ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
+use crate::rest::extract::{ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;

@@ -7,7 +7,7 @@ use super::limits::{LimitTable, LimitTableInput};
 use super::zones_pages::ZonesSection;
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::i18n::*;
-use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, TextField, use_auth};
+use crate::ui::{ErrorBanner, FieldErrorText, PageTitle, TextField, use_auth};
 use leptos::either::Either;
 use leptos::prelude::*;
 
@@ -45,7 +45,7 @@ fn standing(
     in_force: Option<uuid::Uuid>,
     division: Option<&str>,
 ) -> Option<(&'static str, String)> {
-    let today = crate::shell::page_today();
+    let today = crate::ui::page_today();
     if Some(t.id) == in_force {
         Some(("badge badge-ok", td_string!(locale, limits.state_in_force).to_string()))
     } else if t.effective_from > today {

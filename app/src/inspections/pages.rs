@@ -8,7 +8,7 @@ use crate::exports::pages::ExportLinks;
 use crate::i18n::*;
 use crate::notes::NoteInput;
 use crate::shell::messages::{case_kind_label, exemption_label, reason_message, stage_label, verdict_label};
-use crate::shell::{PageTitle, use_auth};
+use crate::ui::{PageTitle, use_auth};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -98,11 +98,11 @@ pub fn InspectionPage() -> impl IntoView {
     );
     let body = RwSignal::new(String::new());
     // One tap, one note (see the case page).
-    let note_request = RwSignal::new(crate::shell::new_request_id());
+    let note_request = RwSignal::new(crate::ui::new_request_id());
     Effect::new(move |_| {
         if let Some(Ok(_)) = note.value().get() {
             body.set(String::new());
-            note_request.set(crate::shell::new_request_id());
+            note_request.set(crate::ui::new_request_id());
         }
     });
     let role = move || use_auth().user.get().and_then(|r| r.ok()).flatten().map(|m| m.role);

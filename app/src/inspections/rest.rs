@@ -7,7 +7,7 @@ use super::{Inspection, InspectionFilter, InspectionInput, LookupQuery, LookupRe
 use super::{limits_service, lookup, service, tables_service};
 use crate::notes::{Note, NoteInput};
 use crate::paging::{Page, PageQuery};
-use crate::rest::{ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
+use crate::rest::extract::{ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;

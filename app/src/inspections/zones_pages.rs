@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::i18n::*;
 use crate::machines::EmissionStage;
 use crate::shell::messages::{exemption_label, stage_label};
-use crate::shell::{ErrorBanner, TextField};
+use crate::ui::{ErrorBanner, TextField};
 use leptos::either::Either;
 use leptos::prelude::*;
 

@@ -10,7 +10,7 @@ use crate::auth::service::Principal;
 use crate::db::entities::{machine, machine_type, organization};
 use crate::error::AppError;
 use crate::i18n::*;
-use crate::rest::{ApiPath, ApiResult, Caller, ErrorBody};
+use crate::rest::extract::{ApiPath, ApiResult, Caller, ErrorBody};
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use axum::Router;

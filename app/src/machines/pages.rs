@@ -9,8 +9,8 @@ use crate::exports::Dataset;
 use crate::exports::pages::ExportLinks;
 use crate::i18n::*;
 use crate::shell::messages::{fuel_label, photo_kind_label, stage_label};
-use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, TextField, browser_today};
 use crate::transfers::pages::MachineTransfers;
+use crate::ui::{ErrorBanner, FieldErrorText, PageTitle, TextField, browser_today};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -252,7 +252,7 @@ fn MachineForm(existing: Option<Machine>) -> impl IntoView {
     let banner = Signal::derive(move || error.get().filter(|e: &AppError| e.fields().is_none()));
     let saved = RwSignal::new(false);
     // One id per form shown: a repeated save of a new machine registers it once.
-    let request_id = crate::shell::new_request_id();
+    let request_id = crate::ui::new_request_id();
     // What a filing will need of the machine as typed (the pre-check's own rule).
     let needs = Memo::new(move |_| {
         let stage = EmissionStage::parse(&form.stage.get()).unwrap_or(EmissionStage::Stage4);

@@ -6,7 +6,7 @@ use super::photo_image::MAX_UPLOAD_BYTES;
 use super::photos::{self, PhotoSize};
 use super::{MachinePhoto, PhotoKind};
 use crate::error::AppError;
-use crate::rest::{ApiError, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
+use crate::rest::extract::{ApiError, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;

@@ -2,7 +2,7 @@
 
 use super::{Machine, MachineFilter, MachineTypeInfo, NewMachine, service};
 use crate::paging::{Page, PageQuery};
-use crate::rest::{ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
+use crate::rest::extract::{ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;

@@ -4,7 +4,7 @@ use super::api::{ReadAllNotifications, ReadNotification, list_notifications, unr
 use super::{UnreadCount, text};
 use crate::error::AppError;
 use crate::i18n::*;
-use crate::shell::{ErrorBanner, PageTitle};
+use crate::ui::{ErrorBanner, PageTitle};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_location;

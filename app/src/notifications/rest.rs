@@ -2,7 +2,7 @@
 
 use super::{MarkedRead, Notification, UnreadCount, service};
 use crate::paging::{Page, PageQuery};
-use crate::rest::{ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
+use crate::rest::extract::{ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;

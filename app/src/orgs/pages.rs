@@ -5,7 +5,7 @@ use super::{RegisterInput, StaffInput, StaffRoleChange, StaffUser, Uscc};
 use crate::auth::Role;
 use crate::error::AppError;
 use crate::i18n::*;
-use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, TextField, role_label};
+use crate::ui::{ErrorBanner, FieldErrorText, PageTitle, TextField, role_label};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -38,7 +38,7 @@ pub fn SignupPage() -> impl IntoView {
         if f.is_empty() { None } else { Some(f) }
     });
     // Signed in by the server: refresh who is signed in (the server also redirects home).
-    let auth = crate::shell::use_auth();
+    let auth = crate::ui::use_auth();
     Effect::new(move |_| {
         if matches!(action.value().get(), Some(Ok(()))) {
             auth.user.refetch();
@@ -151,7 +151,7 @@ pub fn StaffPage() -> impl IntoView {
             },
         });
     };
-    let me = move || crate::shell::use_auth().user.get().and_then(|r| r.ok()).flatten();
+    let me = move || crate::ui::use_auth().user.get().and_then(|r| r.ok()).flatten();
     let t = move |f: fn(Locale) -> &'static str| Signal::derive(move || f(i18n.get_locale()).to_owned());
     view! {
         <PageTitle text=move || td_string!(i18n.get_locale(), staff.title).to_string() />

@@ -2,7 +2,7 @@
 
 use super::{Organization, RegisterInput, StaffInput, StaffRoleChange, StaffUser, service};
 use crate::auth::Me;
-use crate::rest::{ApiJson, ApiPath, ApiResult, Caller, ErrorBody};
+use crate::rest::extract::{ApiJson, ApiPath, ApiResult, Caller, ErrorBody};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;

@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::i18n::*;
 use crate::inspections::compliance::Verdict;
 use crate::machines::labels::xml_escape;
-use crate::rest::{ApiError, ApiResult, ClientIp, ErrorBody};
+use crate::rest::extract::{ApiError, ApiResult, ClientIp, ErrorBody};
 use crate::shell::messages::{stage_label, verdict_label};
 use crate::state::AppState;
 use axum::Router;
@@ -76,7 +76,7 @@ fn locale_of(query: Option<&str>, headers: &HeaderMap) -> Locale {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == crate::shell::LANG_COOKIE)
+        .find(|(k, _)| *k == crate::ui::LANG_COOKIE)
         .map(|(_, v)| v.to_owned());
     match asked.or(cookie.as_deref()) {
         Some("en") => Locale::en,

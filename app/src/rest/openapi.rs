@@ -117,7 +117,7 @@ use utoipa::{Modify, OpenApi};
         crate::evidence::rest::add_amendment,
         crate::evidence::rest::read_amendment,
     ),
-    components(schemas(super::ErrorBody, super::ErrorDetail, crate::auth::Me, crate::auth::Role, crate::auth::LoginInput, crate::auth::tokens::TokenRequest, crate::auth::tokens::IssuedToken, crate::auth::tokens::ApiTokenInfo, crate::auth::tokens::TokenStatus, crate::machines::photos::PhotoSize, crate::transfers::Direction)),
+    components(schemas(super::extract::ErrorBody, super::extract::ErrorDetail, crate::auth::Me, crate::auth::Role, crate::auth::LoginInput, crate::auth::tokens::TokenRequest, crate::auth::tokens::IssuedToken, crate::auth::tokens::ApiTokenInfo, crate::auth::tokens::TokenStatus, crate::machines::photos::PhotoSize, crate::transfers::Direction)),
     modifiers(&Security, &ErrorResponses),
     tags(
         (name = "auth", description = "Sign-in, sessions and API tokens"),

@@ -1,7 +1,7 @@
 //! The home page: what the product is, who you are signed in as, and what waits for you.
 
-use super::{PageTitle, role_label, use_auth};
 use crate::i18n::*;
+use crate::ui::{PageTitle, role_label, use_auth};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;

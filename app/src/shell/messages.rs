@@ -3,6 +3,14 @@
 use crate::error::{AppError, FieldError};
 use crate::i18n::*;
 
+impl AppError {
+    /// The sentence shown to a person, in `locale` (here, beside the other labels: the error
+    /// type itself knows no page).
+    pub fn message(&self, locale: Locale) -> String {
+        error_message(locale, self)
+    }
+}
+
 /// The sentence for an error as a whole.
 pub fn error_message(locale: Locale, err: &AppError) -> String {
     match err {

@@ -1,17 +1,12 @@
 //! The frame around every page: document shell, routes, header with role-based navigation,
 //! the language switch, the home page and the not-found page.
 
-mod components;
 mod home;
 pub mod messages;
-pub mod upload;
 
-pub use components::{
-    ErrorBanner, FieldErrorText, PageTitle, QueryTab, TextField, browser_today, new_request_id, page_today,
-};
+use crate::ui::{Auth, LANG_COOKIE, PageTitle, role_label, use_auth};
 
-use crate::auth::{Login, LoginPage, Logout, LogoutPage, Me, Role, current_user};
-use crate::error::AppError;
+use crate::auth::{Login, LoginPage, Logout, LogoutPage, Role, current_user};
 use crate::i18n::*;
 use crate::notifications::pages::NotificationBell;
 use leptos::prelude::*;
@@ -39,19 +34,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
-}
-
-/// Who is signed in, and the actions that change it; provided to every page.
-#[derive(Clone, Copy)]
-pub struct Auth {
-    pub user: Resource<Result<Option<Me>, AppError>>,
-    pub login: ServerAction<Login>,
-    pub logout: ServerAction<Logout>,
-}
-
-/// The [`Auth`] context.
-pub fn use_auth() -> Auth {
-    expect_context::<Auth>()
 }
 
 /// The root component: i18n, metadata, auth context and routes.
@@ -190,20 +172,6 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
     items
 }
 
-/// The localised name of a role.
-pub fn role_label(locale: Locale, role: Role) -> String {
-    match role {
-        Role::ContractorAdmin => td_string!(locale, roles.contractor_admin),
-        Role::ContractorStaff => td_string!(locale, roles.contractor_staff),
-        Role::CountyInspector => td_string!(locale, roles.county_inspector),
-        Role::CityOfficer => td_string!(locale, roles.city_officer),
-        Role::ProvinceOfficer => td_string!(locale, roles.province_officer),
-        Role::PartnerViewer => td_string!(locale, roles.partner_viewer),
-        Role::Sysadmin => td_string!(locale, roles.sysadmin),
-    }
-    .to_string()
-}
-
 #[component]
 fn Header() -> impl IntoView {
     let i18n = use_i18n();
@@ -256,9 +224,6 @@ fn Header() -> impl IntoView {
         </nav>
     }
 }
-
-/// The cookie that remembers the chosen language for a year.
-pub const LANG_COOKIE: &str = "nrmm_lang";
 
 /// The language saved in the request's cookie, as the locale resolver expects it.
 fn saved_language() -> Option<String> {

@@ -8,7 +8,7 @@ use super::zone::{ZoneDecisionInput, validate_decision};
 use crate::error::{AppError, FieldErrors};
 use crate::i18n::*;
 use crate::shell::messages::stage_label;
-use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, use_auth};
+use crate::ui::{ErrorBanner, FieldErrorText, PageTitle, use_auth};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -67,13 +67,7 @@ pub fn SitePage() -> impl IntoView {
             }
         },
     );
-    let decider = move || {
-        auth.user
-            .get()
-            .and_then(|r| r.ok())
-            .flatten()
-            .is_some_and(|m| crate::auth::permissions::ZONE_DECIDERS.contains(&m.role))
-    };
+    let decider = move || auth.may(&crate::auth::permissions::ZONE_DECIDERS);
     let in_zone = RwSignal::new("out".to_owned());
     let reason = RwSignal::new(String::new());
     let local = RwSignal::new(None::<FieldErrors>);

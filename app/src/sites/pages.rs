@@ -5,7 +5,7 @@ use super::SiteInput;
 use super::api::{CreateSite, county_zone, list_counties, list_divisions, list_sites};
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::i18n::*;
-use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, TextField, use_auth};
+use crate::ui::{ErrorBanner, FieldErrorText, PageTitle, TextField, use_auth};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;

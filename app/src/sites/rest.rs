@@ -5,7 +5,7 @@ use super::zone::ZoneDecisionInput;
 use super::{Site, SiteInput, service, zone_service};
 use crate::divisions::{Bounds, Division};
 use crate::paging::{Page, PageQuery};
-use crate::rest::{ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
+use crate::rest::extract::{ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;

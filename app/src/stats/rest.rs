@@ -1,7 +1,7 @@
 //! `/api/v1/stats*`.
 
 use super::{Ranking, Stats, StatsQuery, service};
-use crate::rest::{ApiQuery, ApiResult, Caller, ErrorBody};
+use crate::rest::extract::{ApiQuery, ApiResult, Caller, ErrorBody};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;

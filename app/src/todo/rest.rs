@@ -1,7 +1,7 @@
 //! `GET /api/v1/todo`: the caller's to-do list.
 
 use super::{Todo, service};
-use crate::rest::{ApiResult, Caller, ErrorBody};
+use crate::rest::extract::{ApiResult, Caller, ErrorBody};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;

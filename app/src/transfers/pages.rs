@@ -12,7 +12,7 @@ use super::{
 use crate::auth::Me;
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::i18n::*;
-use crate::shell::{ErrorBanner, FieldErrorText, PageTitle, TextField, browser_today, use_auth};
+use crate::ui::{ErrorBanner, FieldErrorText, PageTitle, TextField, browser_today, use_auth};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;

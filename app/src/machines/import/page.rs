@@ -2,8 +2,8 @@
 
 use super::ImportReport;
 use crate::i18n::*;
-use crate::shell::PageTitle;
-use crate::shell::upload::send_file;
+use crate::ui::PageTitle;
+use crate::ui::upload::send_file;
 use leptos::either::Either;
 use leptos::prelude::*;
 
