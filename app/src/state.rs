@@ -40,7 +40,7 @@ pub struct Settings {
     /// Whether cookies are marked `Secure` (the public URL is https).
     pub secure_cookies: bool,
     /// The sign-in throttle's limits.
-    pub login: crate::auth::throttle::Policy,
+    pub login: LoginPolicy,
     /// A session ends after this long without a request.
     pub session_idle: chrono::Duration,
     /// A session ends this long after its sign-in, however busy.
@@ -59,7 +59,7 @@ impl Settings {
             secure_cookies: public_url.starts_with("https://"),
             public_url,
             data_dir,
-            login: crate::auth::throttle::Policy::default(),
+            login: LoginPolicy::default(),
             session_idle: chrono::Duration::hours(2),
             session_absolute: chrono::Duration::hours(12),
             token_default_days: 90,
@@ -84,7 +84,7 @@ pub struct AppState {
     /// Sends each notification out (e-mail/SMS); the default writes it to the log.
     pub outbound: Arc<dyn crate::notifications::outbound::Outbound>,
     /// Requests per client address on the public label check.
-    pub public_limiter: Arc<crate::public::rest::PublicLimiter>,
+    pub public_limiter: Arc<PublicLimiter>,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {
@@ -108,3 +108,36 @@ pub fn app_state() -> Result<AppState, crate::error::AppError> {
     leptos::prelude::use_context::<AppState>()
         .ok_or(crate::error::AppError::Internal { request_id: current_request_id() })
 }
+
+/// The sign-in throttle's limits (`auth::throttle`), from the settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoginPolicy {
+    /// The window every counter counts over.
+    pub window: chrono::Duration,
+    /// Checked attempts per account and address within the window.
+    pub pair_max: i64,
+    /// Failures of an account (from anywhere) within the window before delays start.
+    pub account_free: i64,
+    /// The first delay; each further failure doubles it.
+    pub delay_base: std::time::Duration,
+    /// The longest delay.
+    pub delay_max: std::time::Duration,
+    /// Attempts with unknown user names per address within the window.
+    pub unknown_max_per_address: i64,
+}
+
+impl Default for LoginPolicy {
+    fn default() -> Self {
+        LoginPolicy {
+            window: chrono::Duration::minutes(15),
+            pair_max: 5,
+            account_free: 5,
+            delay_base: std::time::Duration::from_millis(500),
+            delay_max: std::time::Duration::from_secs(8),
+            unknown_max_per_address: 100,
+        }
+    }
+}
+
+/// Public label checks per client address (`public::rest`).
+pub type PublicLimiter = governor::DefaultKeyedRateLimiter<String>;

@@ -225,11 +225,15 @@ async fn a_twin_refused_by_what_its_first_created_gets_the_first(app: TestApp) {
     let first = expect_status(app.post_as(&unit, "/api/v1/machines", &body).await, 201).await;
     let me = expect_status(app.get_as(&unit, "/api/v1/auth/me").await, 200).await;
     let principal = crate::helpers::principal_of(&app, me["id"].as_str().expect("id").parse().expect("uuid")).await;
-    let refused = || -> app::service_error::ServiceResult<()> { Err(app::error::AppError::conflict("duplicate_identifier").into()) };
+    let refused = || -> app::service_error::ServiceResult<()> {
+        Err(app::error::AppError::conflict("duplicate_identifier").into())
+    };
     let db = &app.state.db;
     let twin = app::request_ids::unless_replayed(db, &principal, Some(request), "create_machine", refused()).await;
     assert_eq!(twin.expect("answered").err().map(|id| id.to_string()), Some(id_of(&first)));
-    let stranger = app::request_ids::unless_replayed(db, &principal, Some(uuid::Uuid::new_v4()), "create_machine", refused()).await;
+    let stranger =
+        app::request_ids::unless_replayed(db, &principal, Some(uuid::Uuid::new_v4()), "create_machine", refused())
+            .await;
     assert!(stranger.is_err(), "a new id's failure stands");
     let plain = app::request_ids::unless_replayed(db, &principal, None, "create_machine", refused()).await;
     assert!(plain.is_err(), "no id: the failure stands");

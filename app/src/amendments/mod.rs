@@ -16,6 +16,8 @@ pub mod pages;
 pub mod view;
 
 #[cfg(feature = "ssr")]
+pub mod pending;
+#[cfg(feature = "ssr")]
 pub mod rest;
 #[cfg(feature = "ssr")]
 pub mod review;

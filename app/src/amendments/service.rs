@@ -242,12 +242,6 @@ pub async fn history(
     Ok(Page { items: to_dtos(&state.db, principal, page.items).await?, next_cursor: page.next_cursor })
 }
 
-/// Whether `machine_id` has an amendment waiting for review.
-pub async fn pending_for(db: &impl sea_orm::ConnectionTrait, machine_id: Uuid) -> ServiceResult<bool> {
-    let found = amendment::Entity::find().filter(amendment::Column::PendingMachineId.eq(machine_id)).one(db).await?;
-    Ok(found.is_some())
-}
-
 /// Asks for an amendment of a registered machine of the caller's unit: the new values are
 /// checked with the machine rules and the registry (as if the machine were edited), at least
 /// one must differ, and the machine may have one pending amendment at a time (409
@@ -283,11 +277,11 @@ pub async fn submit(
     let mut errors = FieldErrors::new();
     check_against_registry(&state.db, &after, Some(m.id), &mut errors).await?;
     raise(errors)?;
-    if pending_for(&state.db, m.id).await? {
+    if super::pending::pending_for(&state.db, m.id).await? {
         return Err(AppError::conflict("amendment_pending").into());
     }
     // A machine being handed over keeps its facts until the buyer has it or the offer ends.
-    if crate::transfers::service::pending_for(&state.db, m.id).await? {
+    if crate::transfers::pending::pending_for(&state.db, m.id).await? {
         return Err(AppError::conflict("transfer_pending").into());
     }
     let row = amendment::Model {

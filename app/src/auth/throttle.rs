@@ -24,35 +24,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-/// The limits, from the settings.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Policy {
-    /// The window every counter counts over.
-    pub window: Duration,
-    /// Checked attempts per account and address within the window.
-    pub pair_max: i64,
-    /// Failures of an account (from anywhere) within the window before delays start.
-    pub account_free: i64,
-    /// The first delay; each further failure doubles it.
-    pub delay_base: std::time::Duration,
-    /// The longest delay.
-    pub delay_max: std::time::Duration,
-    /// Attempts with unknown user names per address within the window.
-    pub unknown_max_per_address: i64,
-}
-
-impl Default for Policy {
-    fn default() -> Self {
-        Policy {
-            window: Duration::minutes(15),
-            pair_max: 5,
-            account_free: 5,
-            delay_base: std::time::Duration::from_millis(500),
-            delay_max: std::time::Duration::from_secs(8),
-            unknown_max_per_address: 100,
-        }
-    }
-}
+pub use crate::state::LoginPolicy as Policy;
 
 /// The delay before checking a password for an account that already has `failures` failures
 /// in the window: none up to `account_free`, then `delay_base` doubling per failure, at most

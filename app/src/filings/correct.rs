@@ -3,7 +3,7 @@
 //! site's period, then submitted again with the version that was read.
 
 use super::api::ResubmitFiling;
-use super::pages::{checked_input, typed_dates};
+use super::form::{checked_input, typed_dates};
 use super::picker::{Chosen, MachinePicker};
 use super::{Filing, FilingCorrection, SiteDates};
 use crate::error::FieldErrors;

@@ -7,6 +7,7 @@ pub mod rules;
 
 pub mod api;
 mod correct;
+mod form;
 pub mod pages;
 mod picker;
 

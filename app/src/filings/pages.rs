@@ -6,20 +6,20 @@ use super::api::{
     list_movements,
 };
 use super::correct::CorrectFiling;
+use super::form::{checked_input, typed_dates};
 use super::picker::{Chosen, MachinePicker};
 use super::{
     Decision, Filing, FilingFilter, FilingInput, FilingStatus, MovementInput, MovementKind, Precheck, SiteDates,
     left_filing,
 };
 use crate::auth::Role;
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::AppError;
 use crate::exports::Dataset;
 use crate::exports::pages::ExportLinks;
 use crate::i18n::*;
 use crate::shell::messages::{photo_kind_label, precheck_message, stage_label, status_label};
 use crate::sites::api::{get_site, list_sites};
-use crate::ui::{ErrorBanner, FieldErrorText, PageTitle, QueryTab, TextField, browser_today, use_auth};
-use chrono::NaiveDate;
+use crate::ui::{ErrorBanner, FieldErrorText, PageTitle, QueryTab, TextField, use_auth};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -168,55 +168,6 @@ fn precheck_fixes(locale: Locale, p: &Precheck) -> Vec<(String, String)> {
             p.detail.iter().map(|f| (crate::shell::messages::field_name(locale, f), format!("{base}#{f}"))).collect()
         }
     }
-}
-
-fn parse_date(field: &str, raw: &str, errors: &mut FieldErrors) -> Option<chrono::NaiveDate> {
-    chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .map_err(|_| errors.add(field, FieldError::new("required")))
-        .ok()
-}
-
-/// Both planned days, once both are typed.
-pub(super) fn typed_dates(entry: &str, exit: &str) -> Option<(NaiveDate, NaiveDate)> {
-    let mut ignored = FieldErrors::new();
-    Some((parse_date("", entry, &mut ignored)?, parse_date("", exit, &mut ignored)?))
-}
-
-/// The filing as the form holds it, checked by the shared rule ([`super::validate`], with the
-/// site's period when known and the browser's today): the input to send, or every problem by
-/// field. The server checks it all again, and what needs the database besides.
-pub(super) fn checked_input(
-    site_id: Option<Uuid>,
-    site: Option<SiteDates>,
-    entry: &str,
-    exit: &str,
-    chosen: &[Chosen],
-) -> Result<FilingInput, FieldErrors> {
-    let mut errors = FieldErrors::new();
-    if site_id.is_none() {
-        errors.add("site_id", FieldError::new("required"));
-    }
-    let e = parse_date("planned_entry_on", entry, &mut errors);
-    let x = parse_date("planned_exit_on", exit, &mut errors);
-    let today = browser_today();
-    let any = SiteDates { starts_on: NaiveDate::MIN, ends_on: NaiveDate::MAX };
-    let input = FilingInput {
-        site_id: site_id.unwrap_or_default(),
-        machine_ids: chosen.iter().map(|c| c.id).collect(),
-        planned_entry_on: e.unwrap_or(today),
-        planned_exit_on: x.unwrap_or(today),
-        request_id: None,
-    };
-    let found = super::validate(&input, site.unwrap_or(any), today);
-    for (field, errs) in found.0 {
-        // Without both days only the machines can be judged.
-        if field == "machine_ids" || (e.is_some() && x.is_some()) {
-            for err in errs {
-                errors.add(&field, err);
-            }
-        }
-    }
-    if errors.is_empty() { Ok(input) } else { Err(errors) }
 }
 
 /// `/filings/new?site=<id>`

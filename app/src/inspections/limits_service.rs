@@ -11,6 +11,7 @@ use crate::error::AppError;
 use crate::machines::EmissionStage;
 use crate::paging::{Page, PageQuery, page_from};
 use crate::service_error::{ServiceError, ServiceResult};
+use crate::sites::zone_service::zone_rule;
 use crate::state::AppState;
 use chrono::NaiveDate;
 use sea_orm::{
@@ -19,18 +20,10 @@ use sea_orm::{
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
-/// The zone rule of a zone row (a row with values we do not know gets the default rule).
-pub fn zone_rule(z: &low_emission_zone::Model) -> ZoneRule {
-    ZoneRule {
-        min_diesel_stage: EmissionStage::parse(&z.min_diesel_stage).unwrap_or(ZoneRule::DEFAULT.min_diesel_stage),
-        required_class: LimitClass::parse(&z.required_class).unwrap_or(ZoneRule::DEFAULT.required_class),
-    }
-}
-
 /// The zone rule for a site in a low-emission zone, in `county` on `on`: the county's zone data
 /// in force then, else the default rule.
 pub async fn zone_rule_for(db: &impl ConnectionTrait, county: &str, on: NaiveDate) -> ServiceResult<ZoneRule> {
-    Ok(crate::sites::service::zone_for(db, county, on).await?.map(|z| zone_rule(&z)).unwrap_or(ZoneRule::DEFAULT))
+    Ok(crate::sites::zone_service::zone_for(db, county, on).await?.map(|z| zone_rule(&z)).unwrap_or(ZoneRule::DEFAULT))
 }
 
 /// `POST /compliance/evaluate`: the rule against the table in force today for `county_code`
@@ -44,7 +37,7 @@ pub async fn evaluate(state: &AppState, input: &compliance::EvaluateInput) -> Se
         .ok_or_else(|| ServiceError::internal("no limit table in force"))?;
     let zone = match (&input.county_code, input.low_emission_zone) {
         (Some(county), Some(true)) => {
-            crate::sites::service::zone_for(&state.db, county, today).await?.map(|z| zone_rule(&z))
+            crate::sites::zone_service::zone_for(&state.db, county, today).await?.map(|z| zone_rule(&z))
         }
         _ => None,
     };

@@ -20,7 +20,7 @@ use std::fmt::Write as _;
 use std::num::NonZeroU32;
 
 /// Requests per client address, shared by the page and its JSON twin.
-pub type PublicLimiter = governor::DefaultKeyedRateLimiter<String>;
+pub use crate::state::PublicLimiter;
 
 /// A limiter allowing `per_minute` requests a minute per address, with bursts of `burst`.
 pub fn limiter(per_minute: u32, burst: u32) -> PublicLimiter {

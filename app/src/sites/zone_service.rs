@@ -58,6 +58,16 @@ fn pick(county: &str, mut zones: Vec<low_emission_zone::Model>) -> Option<low_em
     (own < zones.len()).then(|| zones.swap_remove(own))
 }
 
+/// The zone rule of a zone row (a row with values we do not know gets the default rule).
+pub fn zone_rule(z: &low_emission_zone::Model) -> ZoneRule {
+    use crate::inspections::compliance::LimitClass;
+    use crate::machines::EmissionStage;
+    ZoneRule {
+        min_diesel_stage: EmissionStage::parse(&z.min_diesel_stage).unwrap_or(ZoneRule::DEFAULT.min_diesel_stage),
+        required_class: LimitClass::parse(&z.required_class).unwrap_or(ZoneRule::DEFAULT.required_class),
+    }
+}
+
 /// The zone in force for a county on a day, if there is one (one query).
 pub async fn zone_for(
     db: &impl ConnectionTrait,
@@ -135,8 +145,7 @@ impl Membership {
     /// The rule the site is judged with: the zone's, the default rule in a zone without zone
     /// data, none outside a zone.
     pub fn rule(&self) -> Option<ZoneRule> {
-        self.in_zone
-            .then(|| self.zone.as_ref().map(crate::inspections::limits_service::zone_rule).unwrap_or(ZoneRule::DEFAULT))
+        self.in_zone.then(|| self.zone.as_ref().map(zone_rule).unwrap_or(ZoneRule::DEFAULT))
     }
 
     /// The exemptions the zone in force lists (none without zone data).

@@ -233,17 +233,6 @@ pub async fn list(
     Ok(Page { items: to_dtos(&state.db, page.items).await?, next_cursor: page.next_cursor })
 }
 
-/// 409 when the machine already has a pending transfer.
-/// Whether `machine_id` has a pending transfer.
-pub async fn pending_for(db: &impl sea_orm::ConnectionTrait, machine_id: Uuid) -> ServiceResult<bool> {
-    let found = machine_transfer::Entity::find()
-        .filter(machine_transfer::Column::MachineId.eq(machine_id))
-        .filter(machine_transfer::Column::Status.eq(TransferStatus::Pending.as_str()))
-        .one(db)
-        .await?;
-    Ok(found.is_some())
-}
-
 fn already_pending() -> ServiceError {
     AppError::conflict("transfer_pending").into()
 }
@@ -292,12 +281,12 @@ pub async fn start(
         .map_err(|_| ServiceError::internal("stored registration code"))?
         .county()
         .to_owned();
-    if pending_for(&state.db, m.id).await? {
+    if super::pending::pending_for(&state.db, m.id).await? {
         return Err(already_pending());
     }
     // The seller's amendment of the machine's facts is decided (or withdrawn) first: the county
     // reviews what the owner asked, and the buyer takes the machine as registered.
-    if crate::amendments::service::pending_for(&state.db, m.id).await? {
+    if crate::amendments::pending::pending_for(&state.db, m.id).await? {
         return Err(AppError::conflict("amendment_pending").into());
     }
     let id = Uuid::now_v7();
