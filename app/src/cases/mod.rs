@@ -6,6 +6,8 @@ pub mod api;
 pub mod pages;
 
 #[cfg(feature = "ssr")]
+pub mod from_inspection;
+#[cfg(feature = "ssr")]
 pub mod rest;
 #[cfg(feature = "ssr")]
 pub mod service;

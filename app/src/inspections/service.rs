@@ -9,7 +9,7 @@ use crate::auth::service::Principal;
 use crate::auth::service::people;
 use crate::auth::{Role, Scope};
 use crate::cases::{CaseKind, CaseState};
-use crate::db::entities::{case, case_event, inspection, limit_table, machine, site};
+use crate::db::entities::{case, inspection, limit_table, machine, site};
 use crate::error::{AppError, FieldError, FieldErrors};
 use crate::machines::regcode::RegistrationCode;
 use crate::machines::{EmissionStage, FuelType};
@@ -19,7 +19,7 @@ use crate::request_ids::Begun;
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use crate::transfers::history::UnitHistory;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     Select,
@@ -397,33 +397,6 @@ async fn case_to_reinspect(
     Ok(c)
 }
 
-#[expect(clippy::too_many_arguments)]
-fn event(
-    case_id: Uuid,
-    from: Option<CaseState>,
-    to: CaseState,
-    action: &str,
-    actor: Uuid,
-    at: chrono::DateTime<chrono::Utc>,
-    inspection_id: Uuid,
-    note: Option<String>,
-) -> case_event::ActiveModel {
-    case_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        case_id: Set(case_id),
-        from_state: Set(from.map(|s| s.as_str().to_owned())),
-        to_state: Set(to.as_str().to_owned()),
-        action: Set(action.to_owned()),
-        note: Set(note),
-        actor_id: Set(actor),
-        at: Set(at),
-        deadline_on: Set(None),
-        penalty_yuan: Set(None),
-        legal_basis: Set(None),
-        inspection_id: Set(Some(inspection_id)),
-    }
-}
-
 /// Records an inspection (a county inspector of the site's county). The verdict uses the limit
 /// table in force on the China date of `inspected_at` and the zone data of the county then;
 /// the table's version is stored with it. Findings open one case per kind; with `case_id` the
@@ -547,36 +520,8 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: Inspecti
     let mut reinspection = None;
     if let (Some(c), Some(kind)) = (&reinspected, reinspected_kind) {
         let passed = settles(kind, &found, input.label_present);
-        let to = if passed { CaseState::ReinspectionPassed } else { CaseState::RectificationOrdered };
-        let updated = case::Entity::update_many()
-            .col_expr(case::Column::State, Expr::value(to.as_str()))
-            .col_expr(case::Column::Version, Expr::col(case::Column::Version).add(1))
-            .col_expr(case::Column::UpdatedAt, Expr::value(now))
-            .filter(case::Column::Id.eq(c.id))
-            .filter(case::Column::State.eq(CaseState::RectificationOrdered.as_str()))
-            .exec(&txn)
-            .await?;
-        if updated.rows_affected == 0 {
-            return Err(AppError::conflict("case_not_awaiting_reinspection").into());
-        }
-        let action = if passed { "reinspection_passed" } else { "reinspection_failed" };
-        case_event::Entity::insert(event(
-            c.id,
-            Some(CaseState::RectificationOrdered),
-            to,
-            action,
-            principal.user_id,
-            now,
-            id,
-            None,
-        ))
-        .exec(&txn)
-        .await?;
-        reinspection = Some(Reinspection { case_id: c.id, passed, case_state: to });
-        let e = audit::entry(Action::Transition, EntityKind::Case).by(principal).id(c.id).county(Some(&c.county_code));
-        let before = serde_json::json!({"state": CaseState::RectificationOrdered, "version": c.version});
-        let after = serde_json::json!({"state": to, "version": c.version + 1, "action": action, "inspection_id": id});
-        audit::record(&txn, now, e.before(&before).after(&after)).await?;
+        let case_state = crate::cases::from_inspection::reinspected(&txn, principal, c, passed, (id, now)).await?;
+        reinspection = Some(Reinspection { case_id: c.id, passed, case_state });
     }
 
     let opened: Vec<CaseKind> = found.into_iter().filter(|k| Some(*k) != reinspected_kind).collect();
@@ -586,43 +531,17 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: Inspecti
         (Some(m), false) => crate::transfers::service::case_opened(&txn, m.id, &site.county_code, id, now).await?,
         _ => Vec::new(),
     };
-    let mut opened_ids = Vec::new();
+    let finding = crate::cases::from_inspection::Finding {
+        inspection_id: id,
+        county_code: &site.county_code,
+        site_id: site.id,
+        site_organization_id: site.organization_id,
+        machine_id: machine.as_ref().map(|m| m.id),
+        owner,
+    };
     for kind in opened {
-        let case_id = Uuid::now_v7();
-        opened_ids.push(case_id);
-        case::Entity::insert(case::ActiveModel {
-            id: Set(case_id),
-            county_code: Set(site.county_code.clone()),
-            kind: Set(kind.as_str().to_owned()),
-            state: Set(CaseState::Open.as_str().to_owned()),
-            machine_id: Set(machine.as_ref().map(|m| m.id)),
-            organization_id: Set(owner),
-            site_organization_id: Set(site.organization_id),
-            site_id: Set(site.id),
-            inspection_id: Set(id),
-            deadline_on: Set(None),
-            penalty_yuan: Set(None),
-            legal_basis: Set(None),
-            opened_at: Set(now),
-            closed_at: Set(None),
-            version: Set(1),
-            updated_at: Set(now),
-        })
-        .exec(&txn)
-        .await?;
-        case_event::Entity::insert(event(case_id, None, CaseState::Open, "opened", principal.user_id, now, id, None))
-            .exec(&txn)
-            .await?;
-        let after = serde_json::json!({
-            "id": case_id, "kind": kind, "state": CaseState::Open, "county_code": site.county_code,
-            "machine_id": machine.as_ref().map(|m| m.id), "site_id": site.id, "inspection_id": id,
-        });
-        let e =
-            audit::entry(Action::Create, EntityKind::Case).by(principal).id(case_id).county(Some(&site.county_code));
-        audit::record(&txn, now, e.after(&after)).await?;
-    }
-    // The units involved hear of each case opened.
-    for c in case::Entity::find().filter(case::Column::Id.is_in(opened_ids)).all(&txn).await? {
+        let c = crate::cases::from_inspection::open(&txn, principal, &finding, kind, now).await?;
+        // The units involved hear of each case opened.
         notices.extend(crate::notifications::service::case_changed(&txn, &c, now).await?);
     }
     let row = inspection::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
