@@ -538,13 +538,7 @@ async fn inspector_on_a_phone_looks_up_a_code_and_records_a_failing_inspection()
 async fn inspector_marks_a_site_out_of_the_zone_on_a_phone() {
     let app = TestApp::sqlite().await;
     server::seed::demo(&app.state).await.expect("demo data");
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let site = app::db::entities::site::Entity::find()
-        .filter(app::db::entities::site::Column::Name.eq("龙城大街改造示范工地"))
-        .one(&app.state.db)
-        .await
-        .expect("query")
-        .expect("demo site");
+    let site_id = crane_site(&app).await;
     let Some(b) = Browser::start(360, 740).await else { return };
     b.client.goto(&app.url("/login")).await.expect("goto");
     b.wait_hydrated().await;
@@ -555,7 +549,7 @@ async fn inspector_marks_a_site_out_of_the_zone_on_a_phone() {
 
     // In the zone by the zone data; the inspector marks it out, with a reason (required: checked
     // on the page first).
-    b.client.goto(&app.url(&format!("/sites/{}", site.id))).await.expect("goto");
+    b.client.goto(&app.url(&format!("/sites/{site_id}"))).await.expect("goto");
     b.wait_hydrated().await;
     b.wait_text("[data-testid=zone-status]", "低排放区").await;
     b.wait_text("[data-testid=zone-source]", "区域数据").await;
