@@ -9,18 +9,20 @@ use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub use crate::codes::{ConflictCode, FieldCode};
+
 /// One problem with one field: a code the locale files translate, and its parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
-    pub code: String,
+    pub code: FieldCode,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub params: BTreeMap<String, String>,
 }
 
 impl FieldError {
     /// A field error without parameters.
-    pub fn new(code: impl Into<String>) -> Self {
-        Self { code: code.into(), params: BTreeMap::new() }
+    pub fn new(code: FieldCode) -> Self {
+        Self { code, params: BTreeMap::new() }
     }
 
     /// Adds a parameter the message interpolates.
@@ -73,10 +75,10 @@ impl FieldErrors {
 pub fn required_text(field: &str, raw: &str, max: usize) -> Result<String, FieldErrors> {
     let text = raw.trim();
     if text.is_empty() {
-        return Err(FieldErrors::single(field, FieldError::new("required")));
+        return Err(FieldErrors::single(field, FieldError::new(FieldCode::Required)));
     }
     if text.chars().count() > max {
-        return Err(FieldErrors::single(field, FieldError::new("length").with("min", 1).with("max", max)));
+        return Err(FieldErrors::single(field, FieldError::new(FieldCode::Length).with("min", 1).with("max", max)));
     }
     Ok(text.to_owned())
 }
@@ -86,7 +88,8 @@ impl From<validator::ValidationErrors> for FieldErrors {
         let mut out = FieldErrors::new();
         for (field, errs) in errors.field_errors() {
             for e in errs {
-                let mut fe = FieldError::new(e.code.as_ref());
+                // The derives name known codes (`required`); an unknown one reads as invalid.
+                let mut fe = FieldError::new(FieldCode::parse(e.code.as_ref()).unwrap_or(FieldCode::Invalid));
                 for (k, v) in &e.params {
                     if k == "value" {
                         continue; // never echo the submitted value (it may be a password)
@@ -124,9 +127,9 @@ pub enum AppError {
     #[error("not found")]
     NotFound,
     /// A duplicate, a stale version or an illegal state transition.
-    #[error("conflict: {code}")]
+    #[error("conflict: {}", code.as_str())]
     Conflict {
-        code: String,
+        code: ConflictCode,
         #[serde(default)]
         fields: FieldErrors,
         #[serde(default)]
@@ -178,7 +181,7 @@ impl AppError {
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::Forbidden => "forbidden",
             AppError::NotFound => "not_found",
-            AppError::Conflict { code, .. } => code,
+            AppError::Conflict { code, .. } => code.as_str(),
             AppError::Validation { .. } => "validation_failed",
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::UnsupportedMediaType => "unsupported_media_type",
@@ -198,12 +201,12 @@ impl AppError {
     }
 
     /// A conflict with a code and no field.
-    pub fn conflict(code: &str) -> Self {
-        AppError::Conflict { code: code.to_owned(), fields: FieldErrors::new(), params: BTreeMap::new() }
+    pub fn conflict(code: ConflictCode) -> Self {
+        AppError::Conflict { code, fields: FieldErrors::new(), params: BTreeMap::new() }
     }
 
     /// A validation error on a single field.
-    pub fn field(field: &str, code: &str) -> Self {
+    pub fn field(field: &str, code: FieldCode) -> Self {
         AppError::Validation { fields: FieldErrors::single(field, FieldError::new(code)) }
     }
 
@@ -215,7 +218,7 @@ impl AppError {
         if let Some(to) = to {
             params.insert("to".to_owned(), to.to_owned());
         }
-        AppError::Conflict { code: "illegal_transition".into(), fields: FieldErrors::new(), params }
+        AppError::Conflict { code: ConflictCode::IllegalTransition, fields: FieldErrors::new(), params }
     }
 }
 

@@ -11,6 +11,7 @@ pub mod amendments;
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod codes;
 pub mod dates;
 pub mod divisions;
 pub mod error;
@@ -39,6 +40,8 @@ pub mod public;
 pub mod request_ids;
 #[cfg(feature = "ssr")]
 pub mod rest;
+#[cfg(feature = "ssr")]
+pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod service_error;
 #[cfg(feature = "ssr")]

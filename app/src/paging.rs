@@ -1,6 +1,7 @@
 //! Keyset pagination shared by every list: `limit` (default 50, max 500) and an opaque
 //! `cursor`; answers `{items, next_cursor}` (API.md).
 
+use crate::error::FieldCode;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -38,7 +39,9 @@ impl PageQuery {
     pub fn after(&self) -> Result<Option<Uuid>, crate::error::AppError> {
         match self.cursor.as_deref().filter(|c| !c.is_empty()) {
             None => Ok(None),
-            Some(c) => Uuid::try_parse(c).map(Some).map_err(|_| crate::error::AppError::field("cursor", "invalid")),
+            Some(c) => {
+                Uuid::try_parse(c).map(Some).map_err(|_| crate::error::AppError::field("cursor", FieldCode::Invalid))
+            }
         }
     }
 }

@@ -12,7 +12,7 @@
 
 use crate::auth::service::Principal;
 use crate::db::entities::request_id;
-use crate::error::AppError;
+use crate::error::{AppError, ConflictCode};
 use crate::service_error::ServiceResult;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
@@ -46,7 +46,7 @@ pub async fn replayed(
     match request_id::Entity::find_by_id((principal.user_id, request)).one(db).await? {
         None => Ok(None),
         Some(first) if first.operation == operation => Ok(Some(first.subject_id)),
-        Some(_) => Err(AppError::conflict("request_id_reused").into()),
+        Some(_) => Err(AppError::conflict(ConflictCode::RequestIdReused).into()),
     }
 }
 
@@ -131,7 +131,7 @@ pub async fn claim(
         .await?
         .ok_or_else(|| crate::service_error::ServiceError::internal("claimed request id vanished"))?;
     if first.operation != operation {
-        return Err(AppError::conflict("request_id_reused").into());
+        return Err(AppError::conflict(ConflictCode::RequestIdReused).into());
     }
     Ok(Claim::Replay(first.subject_id))
 }

@@ -1,7 +1,7 @@
 //! The service layer's error: either something the caller may be told (an [`AppError`]) or an
 //! internal cause that is logged and never leaves the server.
 
-use crate::error::AppError;
+use crate::error::{AppError, ConflictCode};
 use sea_orm::DbErr;
 
 /// What a service function can fail with.
@@ -24,7 +24,7 @@ impl ServiceError {
     pub fn stale(current: i32) -> Self {
         let mut params = std::collections::BTreeMap::new();
         params.insert("current_version".to_owned(), current.to_string());
-        AppError::Conflict { code: "stale_version".into(), fields: crate::error::FieldErrors::new(), params }.into()
+        AppError::Conflict { code: ConflictCode::StaleVersion, fields: crate::error::FieldErrors::new(), params }.into()
     }
 
     /// An internal failure with a cause for the log.

@@ -123,7 +123,7 @@ pub async fn run() -> Result<()> {
                 Err(app::service_error::ServiceError::Client(app::error::AppError::Validation { fields })) => {
                     for (field, errs) in &fields.0 {
                         for e in errs {
-                            eprintln!("{field}: {}", app::shell::messages::field_message(app::i18n::Locale::en, e));
+                            eprintln!("{field}: {}", app::ui::messages::field_message(app::i18n::Locale::en, e));
                         }
                     }
                     bail!("the user was not created")

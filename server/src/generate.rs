@@ -180,7 +180,7 @@ pub async fn generate_with(state: &AppState, machines: usize, county: &str, regi
             let filing_id = Uuid::now_v7();
             let mut row = filing_row(filing_id, org_id, site_id, created_by, county, today, now);
             if registered {
-                row.status = Set("accepted".into());
+                row.status = Set(app::filings::FilingStatus::Accepted);
                 row.reviewed_at = Set(Some(now));
             }
             filing::Entity::insert(row).exec(&txn).await.context("inserting a filing")?;
@@ -250,7 +250,7 @@ fn filing_row(
         organization_id: Set(org),
         site_id: Set(site),
         county_code: Set(county.to_owned()),
-        status: Set("submitted".into()),
+        status: Set(app::filings::FilingStatus::Submitted),
         planned_entry_on: Set(today),
         planned_exit_on: Set(today + Duration::days(90)),
         return_reason: Set(None),

@@ -237,14 +237,24 @@ async fn registry(state: &AppState, org_ids: &[Uuid]) -> Result<()> {
         request_id: None,
     };
     let accepted = filings::create(state, &builder, filing(s1.id, vec![ids[0], ids[1], ids[2]])).await.map_err(err)?;
-    filings::review(state, &xiaodian, accepted.id, ReviewInput { decision: Decision::Accept, reason: None })
-        .await
-        .map_err(err)?;
+    app::filings::review::review(
+        state,
+        &xiaodian,
+        accepted.id,
+        ReviewInput { decision: Decision::Accept, reason: None },
+    )
+    .await
+    .map_err(err)?;
     let returned = filings::create(state, &builder, filing(s1.id, vec![ids[5]])).await.map_err(err)?;
     let reason = "国二柴油机械不得在禁止使用高排放非道路移动机械区域内使用，请更换机械后重新报备。".to_owned();
-    filings::review(state, &xiaodian, returned.id, ReviewInput { decision: Decision::Return, reason: Some(reason) })
-        .await
-        .map_err(err)?;
+    app::filings::review::review(
+        state,
+        &xiaodian,
+        returned.id,
+        ReviewInput { decision: Decision::Return, reason: Some(reason) },
+    )
+    .await
+    .map_err(err)?;
     filings::create(state, &builder, filing(s2.id, vec![ids[3], ids[4]])).await.map_err(err)?;
     filings::create(state, &roads, filing(s3.id, vec![ids[6], ids[7]])).await.map_err(err)?;
     Ok(())

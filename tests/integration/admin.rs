@@ -9,7 +9,7 @@ use crate::helpers::{
 use crate::helpers::{page_html as page, signed_in_with_language as browser};
 use app::auth::Role;
 use app::auth::service::{Credential, Principal};
-use app::error::{AppError, FieldError};
+use app::error::{AppError, FieldCode, FieldError};
 use serde_json::{Value, json};
 
 db_tests!(
@@ -98,23 +98,23 @@ async fn sysadmin_creates_lists_and_filters_accounts(app: TestApp) {
     // The placement rules of account creation apply.
     let wrong_level = new_user("wrong.level", "county_inspector", Some("140100"));
     let body = expect_status(app.post_as(&root, "/api/v1/admin/users", &wrong_level).await, 422).await;
-    assert_field(&body, "division_code", &FieldError::new("wrong_division_level").with("level", "county"));
+    assert_field(&body, "division_code", &FieldError::new(FieldCode::WrongDivisionLevel).with("level", "county"));
     let body =
         expect_status(app.post_as(&root, "/api/v1/admin/users", &new_user("no.div", "city_officer", None)).await, 422)
             .await;
-    assert_field(&body, "division_code", &FieldError::new("required"));
+    assert_field(&body, "division_code", &FieldError::new(FieldCode::Required));
     let body = expect_status(
         app.post_as(&root, "/api/v1/admin/users", &new_user("xiaodian.li", "county_inspector", Some("140106"))).await,
         422,
     )
     .await;
-    assert_field(&body, "username", &FieldError::new("username_taken"));
+    assert_field(&body, "username", &FieldError::new(FieldCode::UsernameTaken));
     let body = expect_status(
         app.post_as(&root, "/api/v1/admin/users", &json!({"username": "no.role", "password": PASSWORD})).await,
         422,
     )
     .await;
-    assert_field(&body, "role", &FieldError::new("required"));
+    assert_field(&body, "role", &FieldError::new(FieldCode::Required));
 
     let all = usernames(&app, &root, "").await;
     for name in ["root", "xiaodian.li", "shanxi.prov", "builder.boss"] {
@@ -227,7 +227,7 @@ async fn province_officer_stays_within_its_province_and_role(app: TestApp) {
     let wrong_level = json!({"role": "county_inspector", "division_code": "140200"});
     let body =
         expect_status(app.post_as(&prov, &format!("/api/v1/admin/users/{insp}/role"), &wrong_level).await, 422).await;
-    assert_field(&body, "division_code", &FieldError::new("wrong_division_level").with("level", "county"));
+    assert_field(&body, "division_code", &FieldError::new(FieldCode::WrongDivisionLevel).with("level", "county"));
 }
 
 /// The id of the account called `username`, as listed for `client`.
@@ -290,7 +290,7 @@ async fn city_officer_stays_within_its_city_and_role(app: TestApp) {
         422,
     )
     .await;
-    assert_field(&body, "division_code", &FieldError::new("unknown_division"));
+    assert_field(&body, "division_code", &FieldError::new(FieldCode::UnknownDivision));
 
     // Another city's inspector, a province officer, a peer: not found, and not listed.
     let datong = app.user("datong.insp", Role::CountyInspector, Some("140212"), None).await;
@@ -498,7 +498,7 @@ async fn password_reset_replaces_the_old_password(app: TestApp) {
     let path = format!("/api/v1/admin/users/{id}/password");
 
     let body = expect_status(app.post_as(&root, &path, &json!({"password": "short"})).await, 422).await;
-    assert_field(&body, "password", &FieldError::new("password_too_short").with("min", 10));
+    assert_field(&body, "password", &FieldError::new(FieldCode::PasswordTooShort).with("min", 10));
     assert_eq!(login_status(&app, "xiaodian.insp", PASSWORD).await, 200, "a refused reset changes nothing");
 
     let typed = "a brand new password";
@@ -531,7 +531,7 @@ async fn machine_types_are_added_renamed_and_deactivated(app: TestApp) {
         m
     };
     let body = expect_status(app.post_as(&builder, "/api/v1/machines", &with_type(1, "snow_plough")).await, 422).await;
-    assert_field(&body, "machine_type", &FieldError::new("unknown_machine_type"));
+    assert_field(&body, "machine_type", &FieldError::new(FieldCode::UnknownMachineType));
 
     let new = json!({"code": "snow_plough", "name_zh": "扫雪机", "name_en": "Snow plough"});
     let created = expect_status(app.post_as(&root, "/api/v1/admin/machine-types", &new).await, 201).await;
@@ -543,8 +543,8 @@ async fn machine_types_are_added_renamed_and_deactivated(app: TestApp) {
     assert_error(app.post_as(&root, "/api/v1/admin/machine-types", &new).await, 409, "duplicate_machine_type").await;
     let bad = json!({"code": "Snow Plough", "name_zh": "", "name_en": "x"});
     let body = expect_status(app.post_as(&root, "/api/v1/admin/machine-types", &bad).await, 422).await;
-    assert_field(&body, "code", &FieldError::new("machine_type_code"));
-    assert_field(&body, "name_zh", &FieldError::new("length").with("min", 1).with("max", 60));
+    assert_field(&body, "code", &FieldError::new(FieldCode::MachineTypeCode));
+    assert_field(&body, "name_zh", &FieldError::new(FieldCode::Length).with("min", 1).with("max", 60));
 
     // Valid for machines at once.
     let machine =
@@ -566,7 +566,7 @@ async fn machine_types_are_added_renamed_and_deactivated(app: TestApp) {
     let off = json!({"is_active": false});
     expect_status(app.patch_as(&root, "/api/v1/admin/machine-types/snow_plough", &off).await, 200).await;
     let body = expect_status(app.post_as(&builder, "/api/v1/machines", &with_type(3, "snow_plough")).await, 422).await;
-    assert_field(&body, "machine_type", &FieldError::new("unknown_machine_type"));
+    assert_field(&body, "machine_type", &FieldError::new(FieldCode::UnknownMachineType));
     let public = expect_status(app.get("/api/v1/machine-types").await, 200).await;
     assert!(public.as_array().expect("list").iter().all(|t| t["code"] != "snow_plough"));
     let mut edit = with_type(2, "snow_plough");
@@ -581,7 +581,7 @@ async fn machine_types_are_added_renamed_and_deactivated(app: TestApp) {
     switch["version"] = other["version"].clone();
     let body =
         expect_status(app.patch_as(&builder, &format!("/api/v1/machines/{}", id_of(&other)), &switch).await, 422).await;
-    assert_field(&body, "machine_type", &FieldError::new("unknown_machine_type"));
+    assert_field(&body, "machine_type", &FieldError::new(FieldCode::UnknownMachineType));
 
     let on = json!({"is_active": true});
     expect_status(app.patch_as(&root, "/api/v1/admin/machine-types/snow_plough", &on).await, 200).await;
@@ -592,7 +592,7 @@ async fn machine_types_are_added_renamed_and_deactivated(app: TestApp) {
         422,
     )
     .await;
-    assert_field(&body, "sort_order", &FieldError::new("sort_order_range").with("max", 1_000_000));
+    assert_field(&body, "sort_order", &FieldError::new(FieldCode::SortOrderRange).with("max", 1_000_000));
 }
 
 /// A small Hebei list: the province, a city and two of its districts.

@@ -10,7 +10,7 @@ use crate::helpers::{
 };
 use crate::inspections::{World, inspect, inspection, opened_kinds, registered, world};
 use app::auth::Role;
-use app::error::FieldError;
+use app::error::{FieldCode, FieldError};
 use app::machines::facts::RegisteredFact;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -105,7 +105,7 @@ async fn registered_facts_are_refused_by_patch(app: TestApp) {
             "registered_fact",
         )
         .await;
-        assert_field(&err, field, &FieldError::new("registered_fact"));
+        assert_field(&err, field, &FieldError::new(FieldCode::RegisteredFact));
         assert_eq!(err["error"]["fields"].as_object().map(|f| f.len()), Some(1), "only {field}: {err}");
     }
     // Several at once: each is named; a free-text change beside them does not slip through.
@@ -330,22 +330,26 @@ async fn bad_amendments_are_refused_and_change_nothing(app: TestApp) {
     let m = registered(&app, &w, &w.plain_site, 1, json!({})).await;
     let other = registered(&app, &w, &w.plain_site, 2, json!({})).await;
     let cases: Vec<(Value, &str, FieldError)> = vec![
-        (json!({"emission_stage": "stage_4"}), "changes", FieldError::new("no_change")),
-        (json!({}), "changes", FieldError::new("no_change")),
-        (json!({"pin": m["pin"].as_str().map(str::to_lowercase)}), "changes", FieldError::new("no_change")),
-        (json!({"name": "换名"}), "name", FieldError::new("not_registered_fact")),
-        (json!({"colour": "yellow"}), "colour", FieldError::new("unknown_field")),
-        (json!({"rated_power_kw": 0}), "rated_power_kw", FieldError::new("power_range").with("max", 10000)),
-        (json!({"env_code": "CN123"}), "env_code", FieldError::new("env_code_length").with("found", 5)),
-        (json!({"fuel_type": "electric"}), "fuel_type", FieldError::new("electric_mismatch")),
-        (json!({"fuel_type": "coal"}), "fuel_type", FieldError::new("invalid")),
+        (json!({"emission_stage": "stage_4"}), "changes", FieldError::new(FieldCode::NoChange)),
+        (json!({}), "changes", FieldError::new(FieldCode::NoChange)),
+        (json!({"pin": m["pin"].as_str().map(str::to_lowercase)}), "changes", FieldError::new(FieldCode::NoChange)),
+        (json!({"name": "换名"}), "name", FieldError::new(FieldCode::NotRegisteredFact)),
+        (json!({"colour": "yellow"}), "colour", FieldError::new(FieldCode::UnknownField)),
+        (json!({"rated_power_kw": 0}), "rated_power_kw", FieldError::new(FieldCode::PowerRange).with("max", 10000)),
+        (json!({"env_code": "CN123"}), "env_code", FieldError::new(FieldCode::EnvCodeLength).with("found", 5)),
+        (json!({"fuel_type": "electric"}), "fuel_type", FieldError::new(FieldCode::ElectricMismatch)),
+        (json!({"fuel_type": "coal"}), "fuel_type", FieldError::new(FieldCode::Invalid)),
         (
             json!({"manufactured_on": app.today() + chrono::Duration::days(1)}),
             "manufactured_on",
-            FieldError::new("date_in_future"),
+            FieldError::new(FieldCode::DateInFuture),
         ),
-        (json!({"machine_type": "spaceship"}), "machine_type", FieldError::new("unknown_machine_type")),
-        (json!({"pin": null, "env_code": null, "engine_serial": null}), "pin", FieldError::new("identifier_required")),
+        (json!({"machine_type": "spaceship"}), "machine_type", FieldError::new(FieldCode::UnknownMachineType)),
+        (
+            json!({"pin": null, "env_code": null, "engine_serial": null}),
+            "pin",
+            FieldError::new(FieldCode::IdentifierRequired),
+        ),
     ];
     for (changes, field, expected) in cases {
         let err = assert_error(ask(&app, &w.builder, &m, changes.clone()).await, 422, "validation_failed").await;
@@ -354,12 +358,12 @@ async fn bad_amendments_are_refused_and_change_nothing(app: TestApp) {
     // Another machine's identifier is taken (409, like editing the machine).
     let taken = json!({"engine_serial": other["engine_serial"]});
     let err = assert_error(ask(&app, &w.builder, &m, taken).await, 409, "duplicate_identifier").await;
-    assert_field(&err, "engine_serial", &FieldError::new("already_registered"));
+    assert_field(&err, "engine_serial", &FieldError::new(FieldCode::AlreadyRegistered));
     // The reason is required and bounded.
     let url = format!("/api/v1/machines/{}/amendments", id_of(&m));
     for (reason, expected) in [
-        (" ", FieldError::new("required")),
-        (&*"字".repeat(1001), FieldError::new("length").with("min", 1).with("max", 1000)),
+        (" ", FieldError::new(FieldCode::Required)),
+        (&*"字".repeat(1001), FieldError::new(FieldCode::Length).with("min", 1).with("max", 1000)),
     ] {
         let body = json!({"changes": {"emission_stage": "stage_3"}, "reason": reason});
         let err = assert_error(app.post_as(&w.builder, &url, &body).await, 422, "validation_failed").await;

@@ -327,7 +327,7 @@ async fn without_the_wasm_an_inspector_signs_in_and_looks_up_a_code() {
     b.wait_gone("[data-testid=review]").await;
     b.snap("review-no-wasm-360").await;
     let now = filing::Entity::find_by_id(pending.id).one(&app.state.db).await.expect("query").expect("filing");
-    assert_eq!(now.status, "accepted");
+    assert_eq!(now.status, app::filings::FilingStatus::Accepted);
     b.close().await;
 }
 

@@ -5,7 +5,7 @@
 use crate::db_tests;
 use crate::helpers::{TestApp, assert_error, assert_field, expect_status};
 use crate::inspections::{World, inspect, inspection, opened_kinds, registered, world};
-use app::error::FieldError;
+use app::error::{FieldCode, FieldError};
 use chrono::Duration;
 use serde_json::{Value, json};
 
@@ -39,10 +39,10 @@ async fn legal_transitions_and_their_history(app: TestApp) {
     let body =
         assert_error(move_case(&app, &w, &a, json!({"to": "rectification_ordered"})).await, 422, "validation_failed")
             .await;
-    assert_field(&body, "deadline_on", &FieldError::new("required"));
+    assert_field(&body, "deadline_on", &FieldError::new(FieldCode::Required));
     let past = json!({"to": "rectification_ordered", "deadline_on": today - Duration::days(1)});
     let body = assert_error(move_case(&app, &w, &a, past).await, 422, "validation_failed").await;
-    assert_field(&body, "deadline_on", &FieldError::new("in_the_past"));
+    assert_field(&body, "deadline_on", &FieldError::new(FieldCode::InThePast));
     let order = json!({"to": "rectification_ordered", "deadline_on": today + Duration::days(15), "note": "限期15日整改", "version": 1});
     let ordered = expect_status(move_case(&app, &w, &a, order).await, 200).await;
     assert_eq!((ordered["state"].as_str(), ordered["version"].as_i64()), (Some("rectification_ordered"), Some(2)));
@@ -55,7 +55,7 @@ async fn legal_transitions_and_their_history(app: TestApp) {
         "validation_failed",
     )
     .await;
-    assert_field(&body, "penalty_yuan", &FieldError::new("penalty_range").with("max", 10_000_000));
+    assert_field(&body, "penalty_yuan", &FieldError::new(FieldCode::PenaltyRange).with("max", 10_000_000));
     let fined =
         expect_status(move_case(&app, &w, &a, json!({"to": "penalized", "penalty_yuan": 5000})).await, 200).await;
     assert_eq!((fined["state"].as_str(), fined["penalty_yuan"].as_i64()), (Some("penalized"), Some(5000)));
@@ -96,7 +96,7 @@ async fn legal_transitions_and_their_history(app: TestApp) {
     assert_eq!(fined["legal_basis"], "《山西省大气污染防治条例》");
     let (_m, c) = failed_case(&app, &w, 3).await;
     let body = assert_error(move_case(&app, &w, &c, json!({"to": "closed"})).await, 422, "validation_failed").await;
-    assert_field(&body, "note", &FieldError::new("required"));
+    assert_field(&body, "note", &FieldError::new(FieldCode::Required));
     let unfounded =
         expect_status(move_case(&app, &w, &c, json!({"to": "closed", "note": "仪器故障，线索不实"})).await, 200).await;
     assert_eq!(unfounded["state"], "closed");
@@ -174,7 +174,7 @@ async fn reinspection_settles_or_records(app: TestApp) {
     wrong["case_id"] = json!(case_id);
     let body =
         assert_error(app.post_as(&w.xiaodian, "/api/v1/inspections", &wrong).await, 422, "validation_failed").await;
-    assert_field(&body, "case_id", &FieldError::new("case_machine_mismatch"));
+    assert_field(&body, "case_id", &FieldError::new(FieldCode::CaseMachineMismatch));
 
     // A failing re-inspection is recorded on the case, which stays ordered; no second case.
     let failed = inspect(&app, &w.xiaodian, &reinspect(&[1.5, 1.5, 1.5])).await;
@@ -226,7 +226,7 @@ async fn reinspection_settles_or_records(app: TestApp) {
     body["case_id"] = json!(uuid::Uuid::now_v7());
     let body =
         assert_error(app.post_as(&w.xiaodian, "/api/v1/inspections", &body).await, 422, "validation_failed").await;
-    assert_field(&body, "case_id", &FieldError::new("unknown_case"));
+    assert_field(&body, "case_id", &FieldError::new(FieldCode::UnknownCase));
 }
 
 async fn overdue_orders(app: TestApp) {

@@ -7,7 +7,7 @@ use crate::db_tests;
 use crate::helpers::{TestApp, assert_error, assert_field, expect_status};
 use crate::inspections::{World, inspect, inspection, opened_kinds, registered, world};
 use app::db::entities::evidence_photo;
-use app::error::FieldError;
+use app::error::{FieldCode, FieldError};
 use image::{Rgb, RgbImage};
 use reqwest::Client;
 use reqwest::multipart::{Form, Part};
@@ -179,7 +179,7 @@ async fn bad_evidence_is_refused_and_stores_nothing(app: TestApp) {
         "validation_failed",
     )
     .await;
-    assert_field(&body, "file", &FieldError::new("unsupported_image"));
+    assert_field(&body, "file", &FieldError::new(FieldCode::UnsupportedImage));
     let mut broken = jpeg(1);
     broken.truncate(broken.len() / 2);
     let body = assert_error(post_photo(&app, &w.xiaodian, &path, broken, None).await, 422, "validation_failed").await;
@@ -187,10 +187,10 @@ async fn bad_evidence_is_refused_and_stores_nothing(app: TestApp) {
     let long = "长".repeat(501);
     let body =
         assert_error(post_photo(&app, &w.xiaodian, &path, jpeg(1), Some(&long)).await, 422, "validation_failed").await;
-    assert_field(&body, "note", &FieldError::new("length").with("min", 0).with("max", 500));
+    assert_field(&body, "note", &FieldError::new(FieldCode::Length).with("min", 0).with("max", 500));
     let no_file = w.xiaodian.post(app.url(&path)).multipart(Form::new().text("note", "x")).send().await.expect("post");
     let body = assert_error(no_file, 422, "validation_failed").await;
-    assert_field(&body, "file", &FieldError::new("required"));
+    assert_field(&body, "file", &FieldError::new(FieldCode::Required));
     let not_a_form = app.post_as(&w.xiaodian, &path, &json!({"file": "x"})).await;
     assert_error(not_a_form, 400, "malformed").await;
     assert_eq!(stored(&app).await, 0);
@@ -236,11 +236,11 @@ async fn zone_exemptions_apply_only_where_the_zone_lists_them(app: TestApp) {
     unlisted["zone_exemption"] = json!("night_work");
     let resp =
         assert_error(app.post_as(&w.xiaodian, "/api/v1/inspections", &unlisted).await, 422, "validation_failed").await;
-    assert_field(&resp, "zone_exemption", &FieldError::new("exemption_not_listed"));
+    assert_field(&resp, "zone_exemption", &FieldError::new(FieldCode::ExemptionNotListed));
     let plain = registered(&app, &w, &w.plain_site, 5, json!({})).await;
     let mut off_zone = inspection(&app, &w.plain_site, &plain, &[0.5, 0.5, 0.5]);
     off_zone["zone_exemption"] = json!("emergency_rescue");
     let resp =
         assert_error(app.post_as(&w.xiaodian, "/api/v1/inspections", &off_zone).await, 422, "validation_failed").await;
-    assert_field(&resp, "zone_exemption", &FieldError::new("not_in_zone"));
+    assert_field(&resp, "zone_exemption", &FieldError::new(FieldCode::NotInZone));
 }

@@ -9,7 +9,7 @@ use crate::helpers::{
     inspector,
 };
 use app::db::entities::audit_log;
-use app::error::FieldError;
+use app::error::{FieldCode, FieldError};
 use chrono::Duration;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -131,11 +131,11 @@ async fn overlap_queries_are_checked(app: TestApp) {
     assert_error(app.get_as(&builder, &bad_date).await, 400, "malformed_query").await;
     let reversed = overlaps_path(&[&m], t, t - Duration::days(1));
     let err = assert_error(app.get_as(&builder, &reversed).await, 422, "validation_failed").await;
-    assert_field(&err, "to", &FieldError::new("end_before_start"));
+    assert_field(&err, "to", &FieldError::new(FieldCode::EndBeforeStart));
     let many: Vec<String> = (0..501).map(|_| uuid::Uuid::now_v7().to_string()).collect();
     let too_many = format!("/api/v1/filings/overlaps?machine_ids={}&from={t}&to={t}", many.join(","));
     let err = assert_error(app.get_as(&builder, &too_many).await, 422, "validation_failed").await;
-    assert_field(&err, "machine_ids", &FieldError::new("too_many").with("max", 500));
+    assert_field(&err, "machine_ids", &FieldError::new(FieldCode::TooMany).with("max", 500));
     assert_error(app.get_as(&TestApp::new_client(), &ok).await, 401, "unauthorized").await;
 }
 
@@ -156,11 +156,11 @@ async fn the_shared_rule_refuses_alike_on_create_and_resubmit(app: TestApp) {
     let many: Vec<String> = (0..600).map(|_| uuid::Uuid::now_v7().to_string()).collect();
     let create = json!({"site_id": site["id"], "machine_ids": many, "planned_entry_on": t, "planned_exit_on": t});
     let err = assert_error(app.post_as(&builder, "/api/v1/filings", &create).await, 422, "validation_failed").await;
-    assert_field(&err, "machine_ids", &FieldError::new("too_many").with("max", 500));
+    assert_field(&err, "machine_ids", &FieldError::new(FieldCode::TooMany).with("max", 500));
     let correction = json!({"machine_ids": many, "planned_entry_on": t, "planned_exit_on": t, "version": version});
     let path = format!("/api/v1/filings/{}", id_of(&f));
     let err = assert_error(app.put_as(&builder, &path, &correction).await, 422, "validation_failed").await;
-    assert_field(&err, "machine_ids", &FieldError::new("too_many").with("max", 500));
+    assert_field(&err, "machine_ids", &FieldError::new(FieldCode::TooMany).with("max", 500));
     // Dates out of order and in the past, through the server function of the page.
     let body = json!({"id": id_of(&f), "input": {"machine_ids": [m["id"]], "planned_entry_on": t - Duration::days(2),
         "planned_exit_on": t - Duration::days(3), "version": version}});

@@ -7,7 +7,7 @@ use crate::helpers::{
     TestApp, assert_error, assert_field, contractor, create_filing, create_machine, create_site, expect_status, id_of,
     inspector, json, machine_input,
 };
-use app::error::FieldError;
+use app::error::{FieldCode, FieldError};
 use app::machines::regcode::RegistrationCode;
 use chrono::{Duration, NaiveDate};
 use serde_json::{Value, json};
@@ -24,6 +24,7 @@ db_tests!(
     concurrent_accepts_of_one_machine_for_two_sites,
     movements_are_logged_for_accepted_filings,
     the_review_works_as_a_plain_form,
+    filing_statements_do_not_grow_with_the_list,
 );
 
 /// A construction unit with a site in 小店区 (a low-emission zone) and the two inspectors.
@@ -136,7 +137,7 @@ async fn filing_input_rules(app: TestApp) {
     for (input, field, code) in cases {
         let err =
             assert_error(app.post_as(&w.builder, "/api/v1/filings", &input).await, 422, "validation_failed").await;
-        assert_field(&err, field, &FieldError::new(code));
+        assert_field(&err, field, &FieldError::new(FieldCode::parse(code).expect("a known code")));
     }
     let input = body(&w.site["id"], vec![&m["id"]], t, site_end + Duration::days(1));
     let err = assert_error(app.post_as(&w.builder, "/api/v1/filings", &input).await, 422, "validation_failed").await;
@@ -229,7 +230,7 @@ async fn returned_filings_are_corrected_and_resubmitted(app: TestApp) {
     // A return needs a reason.
     for body in [json!({"decision": "return"}), json!({"decision": "return", "reason": "   "})] {
         let err = assert_error(app.post_as(&w.xiaodian, &review_path(&f), &body).await, 422, "validation_failed").await;
-        assert_field(&err, "reason", &FieldError::new("required"));
+        assert_field(&err, "reason", &FieldError::new(FieldCode::Required));
     }
     let body = json!({"decision": "return", "reason": "x".repeat(1001)});
     assert_error(app.post_as(&w.xiaodian, &review_path(&f), &body).await, 422, "validation_failed").await;
@@ -289,7 +290,7 @@ async fn returned_filings_are_corrected_and_resubmitted(app: TestApp) {
     // Corrections are validated like new filings, and only by the unit that filed.
     let bad = json!({"machine_ids": [], "planned_entry_on": w.today, "planned_exit_on": w.today, "version": 4});
     let err = assert_error(app.put_as(&w.builder, &path, &bad).await, 422, "validation_failed").await;
-    assert_field(&err, "machine_ids", &FieldError::new("required"));
+    assert_field(&err, "machine_ids", &FieldError::new(FieldCode::Required));
     let (_b, other) = contractor(&app, "resubmit.other").await;
     let mut good = stale.clone();
     good["version"] = json!(4);
@@ -541,16 +542,16 @@ async fn movements_are_logged_for_accepted_filings(app: TestApp) {
         "validation_failed",
     )
     .await;
-    assert_field(&err, "at", &FieldError::new("exit_before_entry"));
+    assert_field(&err, "at", &FieldError::new(FieldCode::ExitBeforeEntry));
     // Twice in without leaving.
     let err =
         assert_error(app.post_as(&w.builder, &path, &movement(&m1, "enter", now)).await, 422, "validation_failed")
             .await;
-    assert_field(&err, "kind", &FieldError::new("already_on_site"));
+    assert_field(&err, "kind", &FieldError::new(FieldCode::AlreadyOnSite));
     // An exit without an entry.
     let err =
         assert_error(app.post_as(&w.builder, &path, &movement(&m2, "exit", now)).await, 422, "validation_failed").await;
-    assert_field(&err, "kind", &FieldError::new("exit_without_entry"));
+    assert_field(&err, "kind", &FieldError::new(FieldCode::ExitWithoutEntry));
     // A machine that is not on the filing; a time in the future.
     let err = assert_error(
         app.post_as(&w.builder, &path, &movement(&stranger, "enter", now)).await,
@@ -558,14 +559,14 @@ async fn movements_are_logged_for_accepted_filings(app: TestApp) {
         "validation_failed",
     )
     .await;
-    assert_field(&err, "machine_id", &FieldError::new("not_on_filing"));
+    assert_field(&err, "machine_id", &FieldError::new(FieldCode::NotOnFiling));
     let err = assert_error(
         app.post_as(&w.builder, &path, &movement(&m2, "enter", now + hour)).await,
         422,
         "validation_failed",
     )
     .await;
-    assert_field(&err, "at", &FieldError::new("date_in_future"));
+    assert_field(&err, "at", &FieldError::new(FieldCode::DateInFuture));
     assert_error(
         app.post_as(&w.builder, &path, &json!({"machine_id": m2["id"], "kind": "dance", "at": now})).await,
         400,
@@ -671,4 +672,56 @@ async fn the_review_works_as_a_plain_form(app: TestApp) {
         .await
         .expect("post");
     assert_eq!(resp.status(), 403);
+}
+
+/// The statements one call sends, through a state whose connection counts them.
+async fn statements<T>(app: &TestApp, call: impl AsyncFnOnce(&app::state::AppState) -> T) -> (usize, T) {
+    let (state, count) = crate::helpers::counting_state(app);
+    let out = call(&state).await;
+    (count.load(std::sync::atomic::Ordering::SeqCst), out)
+}
+
+/// A filing is created in a bounded number of statements, and a list page of 12 filings reads
+/// as many statements as a page of 2 (the list batches its reads instead of one round per row).
+async fn filing_statements_do_not_grow_with_the_list(app: TestApp) {
+    use app::filings::{FilingFilter, FilingInput};
+    use app::paging::PageQuery;
+    let w = world(&app).await;
+    let unit = crate::helpers::principal_named(&app, "filing.builder").await;
+    let mut machines = Vec::new();
+    for n in 0..24 {
+        let m = create_machine(&app, &w.builder, 100 + n).await;
+        machines.push(uuid::Uuid::parse_str(m["id"].as_str().expect("id")).expect("uuid"));
+    }
+    let site = uuid::Uuid::parse_str(w.site["id"].as_str().expect("id")).expect("uuid");
+    let mut creates = Vec::new();
+    for pair in machines.chunks(2) {
+        // Different days, so that the zone of each filing's day is looked up for several days.
+        let entry = w.today + Duration::days(creates.len() as i64);
+        let input = FilingInput {
+            site_id: site,
+            machine_ids: pair.to_vec(),
+            planned_entry_on: entry,
+            planned_exit_on: entry + Duration::days(3),
+            request_id: Some(uuid::Uuid::now_v7()),
+        };
+        let (n, created) = statements(&app, async |s| app::filings::service::create(s, &unit, input).await).await;
+        let created = created.expect("created");
+        assert_eq!(created.machines.len(), 2);
+        assert_eq!(created.site_name, "小店工地");
+        creates.push(n);
+    }
+    let list = async |limit: u64| {
+        let page = PageQuery { limit: Some(limit), cursor: None };
+        statements(&app, async |s| app::filings::read::list(s, &unit, &FilingFilter::default(), &page).await).await
+    };
+    let (two, page) = list(2).await;
+    assert_eq!(page.expect("page").items.len(), 2);
+    let (twelve, page) = list(12).await;
+    let page = page.expect("page");
+    assert_eq!(page.items.len(), 12);
+    assert!(page.items.iter().all(|f| f.machines.len() == 2 && !f.county_name.is_empty()));
+    println!("statements: filing create {creates:?}; list page of 2: {two}, of 12: {twelve}");
+    assert_eq!(two, twelve, "a longer page must not read more statements");
+    assert!(creates.iter().all(|n| *n <= 20), "create: {creates:?}");
 }

@@ -434,7 +434,7 @@ pub async fn expect_status(resp: reqwest::Response, status: u16) -> Value {
 /// Asserts that an error body names `field` with the message of `expected` (the API's English
 /// sentence for that field code and its parameters).
 pub fn assert_field(body: &Value, field: &str, expected: &FieldError) {
-    let want = app::shell::messages::field_message(app::i18n::Locale::en, expected);
+    let want = app::ui::messages::field_message(app::i18n::Locale::en, expected);
     let got = &body["error"]["fields"][field];
     assert!(
         got.as_array().is_some_and(|msgs| msgs.iter().any(|m| m == &Value::String(want.clone()))),
@@ -559,4 +559,33 @@ pub async fn principal_of(app: &TestApp, id: Uuid) -> app::auth::service::Princi
     let u = app::db::entities::user::Entity::find_by_id(id).one(&app.state.db).await.expect("query").expect("user");
     app::auth::service::Principal::from_user(&u, (None, None), app::auth::service::Credential::Session)
         .expect("a known role")
+}
+
+/// The principal of the account called `username`, for calling a service directly.
+pub async fn principal_named(app: &TestApp, username: &str) -> app::auth::service::Principal {
+    use app::db::entities::user;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let u = user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("user");
+    principal_of(app, u.id).await
+}
+
+/// A copy of the application's state whose connection counts the statements it sends (sea-orm's
+/// metric callback; transactions begun on it count too), and the counter.
+pub fn counting_state(app: &TestApp) -> (app::state::AppState, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let count = std::sync::Arc::new(AtomicUsize::new(0));
+    let mut state = app.state.clone();
+    let seen = count.clone();
+    state.db.set_metric_callback(move |info| {
+        if std::env::var_os("NRMM_PRINT_SQL").is_some() {
+            eprintln!("SQL {}", info.statement.sql.chars().take(150).collect::<String>());
+        }
+        seen.fetch_add(1, Ordering::SeqCst);
+    });
+    (state, count)
 }

@@ -9,7 +9,7 @@ use crate::helpers::{
     site_input,
 };
 use app::auth::Role;
-use app::error::FieldError;
+use app::error::{FieldCode, FieldError};
 use chrono::Duration;
 use serde_json::{Value, json};
 
@@ -235,32 +235,32 @@ async fn evaluate_follows_the_rule(app: TestApp) {
         (
             json!({"emission_stage": "stage_4", "fuel_type": "diesel", "rated_power_kw": 118}),
             "opacity_readings",
-            FieldError::new("readings_required"),
+            FieldError::new(FieldCode::ReadingsRequired),
         ),
         (
             json!({"emission_stage": "stage_4", "fuel_type": "diesel", "rated_power_kw": 118, "opacity_readings": [0.5, 0.5]}),
             "opacity_readings",
-            FieldError::new("too_few_readings").with("min", 3),
+            FieldError::new(FieldCode::TooFewReadings).with("min", 3),
         ),
         (
             json!({"emission_stage": "stage_4", "fuel_type": "diesel", "rated_power_kw": 118, "opacity_readings": [0.5, -0.1, 0.5]}),
             "opacity_readings",
-            FieldError::new("reading_invalid").with("position", 2),
+            FieldError::new(FieldCode::ReadingInvalid).with("position", 2),
         ),
         (
             json!({"emission_stage": "stage_4", "fuel_type": "diesel", "rated_power_kw": 118, "ringelmann_level": 6}),
             "ringelmann_level",
-            FieldError::new("ringelmann_range").with("max", 5),
+            FieldError::new(FieldCode::RingelmannRange).with("max", 5),
         ),
         (
             json!({"emission_stage": "stage_4", "fuel_type": "diesel", "rated_power_kw": 0, "ringelmann_level": 0}),
             "rated_power_kw",
-            FieldError::new("power_range").with("max", 10000),
+            FieldError::new(FieldCode::PowerRange).with("max", 10000),
         ),
         (
             json!({"emission_stage": "stage_4", "fuel_type": "electric", "rated_power_kw": 50, "ringelmann_level": 0}),
             "fuel_type",
-            FieldError::new("electric_mismatch"),
+            FieldError::new(FieldCode::ElectricMismatch),
         ),
     ];
     for (input, field, expected) in bad {
@@ -329,7 +329,7 @@ async fn limit_table_versions_keep_past_verdicts(app: TestApp) {
     gap["effective_from"] = json!(app.today() + Duration::days(100));
     gap["rows"].as_array_mut().expect("rows").remove(1);
     let body = assert_error(app.post_as(&admin, "/api/v1/limit-tables", &gap).await, 422, "validation_failed").await;
-    assert_field(&body, "rows", &FieldError::new("bands_incomplete").with("class", "I"));
+    assert_field(&body, "rows", &FieldError::new(FieldCode::BandsIncomplete).with("class", "I"));
 
     // The inspection recorded before keeps its verdict and version.
     let again =
@@ -397,7 +397,7 @@ async fn zones_are_administered_by_officers(app: TestApp) {
     assert_error(app.post_as(&taiyuan, "/api/v1/zones", &zone("140213")).await, 403, "forbidden").await;
     let body =
         assert_error(app.post_as(&datong, "/api/v1/zones", &zone("149999")).await, 422, "validation_failed").await;
-    assert_field(&body, "division_code", &FieldError::new("unknown_division"));
+    assert_field(&body, "division_code", &FieldError::new(FieldCode::UnknownDivision));
 
     // 平城区 has no zone; a city-wide zone of 大同 applies to it from its date.
     let before = expect_status(app.get("/api/v1/divisions/140213/zone").await, 200).await;
@@ -431,7 +431,7 @@ async fn zones_are_administered_by_officers(app: TestApp) {
     edit["effective_to"] = json!("2026-06-30");
     assert_error(app.put_as(&taiyuan, &path, &edit).await, 404, "not_found").await;
     let body = assert_error(app.put_as(&datong, &path, &edit).await, 422, "validation_failed").await;
-    assert_field(&body, "version", &FieldError::new("required"));
+    assert_field(&body, "version", &FieldError::new(FieldCode::Required));
     edit["version"] = json!(1);
     let edited = expect_status(app.put_as(&datong, &path, &edit).await, 200).await;
     assert_eq!((edited["version"].as_i64(), edited["effective_to"].as_str()), (Some(2), Some("2026-06-30")));
@@ -441,8 +441,8 @@ async fn zones_are_administered_by_officers(app: TestApp) {
     bad["exemptions"] = json!(["Not OK"]);
     bad["effective_to"] = json!("2025-01-01");
     let body = assert_error(app.put_as(&datong, &path, &bad).await, 422, "validation_failed").await;
-    assert_field(&body, "exemptions", &FieldError::new("exemption_code"));
-    assert_field(&body, "effective_to", &FieldError::new("end_before_start"));
+    assert_field(&body, "exemptions", &FieldError::new(FieldCode::ExemptionCode));
+    assert_field(&body, "effective_to", &FieldError::new(FieldCode::EndBeforeStart));
     // The county zone has ended (its end date passed): the city's applies again.
     let after = expect_status(app.get("/api/v1/divisions/140213/zone").await, 200).await;
     assert_eq!(after["min_diesel_stage"], "stage_3");
@@ -566,32 +566,42 @@ async fn inspection_input_rules(app: TestApp) {
             assert_field(&body, field, &expected);
         }
     };
-    check(with("opacity_readings", Value::Null), "opacity_readings", FieldError::new("readings_required")).await;
+    check(with("opacity_readings", Value::Null), "opacity_readings", FieldError::new(FieldCode::ReadingsRequired))
+        .await;
     check(
         with("opacity_readings", json!([0.1, 0.2])),
         "opacity_readings",
-        FieldError::new("too_few_readings").with("min", 3),
+        FieldError::new(FieldCode::TooFewReadings).with("min", 3),
     )
     .await;
     check(
         with("opacity_readings", json!([0.1, -1, 0.2])),
         "opacity_readings",
-        FieldError::new("reading_invalid").with("position", 2),
+        FieldError::new(FieldCode::ReadingInvalid).with("position", 2),
     )
     .await;
-    check(with("ringelmann_level", json!(7)), "ringelmann_level", FieldError::new("ringelmann_range").with("max", 5))
-        .await;
+    check(
+        with("ringelmann_level", json!(7)),
+        "ringelmann_level",
+        FieldError::new(FieldCode::RingelmannRange).with("max", 5),
+    )
+    .await;
     check(
         with("inspected_at", json!(app.clock.now() + Duration::hours(2))),
         "inspected_at",
-        FieldError::new("date_in_future"),
+        FieldError::new(FieldCode::DateInFuture),
     )
     .await;
-    check(with("inspected_at", json!("2018-11-30T08:00:00+08:00")), "inspected_at", FieldError::new("no_limit_table"))
+    check(
+        with("inspected_at", json!("2018-11-30T08:00:00+08:00")),
+        "inspected_at",
+        FieldError::new(FieldCode::NoLimitTable),
+    )
+    .await;
+    check(with("machine_id", json!(uuid::Uuid::now_v7())), "machine_id", FieldError::new(FieldCode::UnknownMachine))
         .await;
-    check(with("machine_id", json!(uuid::Uuid::now_v7())), "machine_id", FieldError::new("unknown_machine")).await;
-    check(with("machine_id", Value::Null), "machine_id", FieldError::new("machine_required")).await;
-    check(with("lat", json!(10.0)), "lng", FieldError::new("required")).await;
+    check(with("machine_id", Value::Null), "machine_id", FieldError::new(FieldCode::MachineRequired)).await;
+    check(with("lat", json!(10.0)), "lng", FieldError::new(FieldCode::Required)).await;
     // Registration codes: the check character is checked before any look-up.
     let code = m["registration_code"].as_str().expect("code").to_owned();
     let last = code.chars().last().expect("last");
@@ -603,12 +613,12 @@ async fn inspection_input_rules(app: TestApp) {
     let unknown = app::machines::regcode::RegistrationCode::issue("140105", 9_999_999).expect("code").to_string();
     let mut b = with("machine_id", Value::Null);
     b["registration_code"] = json!(unknown);
-    check(b, "registration_code", FieldError::new("unknown_registration_code")).await;
+    check(b, "registration_code", FieldError::new(FieldCode::UnknownRegistrationCode)).await;
     let other = registered(&app, &w, &w.plain_site, 2, json!({})).await;
     check(
         with("registration_code", other["registration_code"].clone()),
         "registration_code",
-        FieldError::new("machine_mismatch"),
+        FieldError::new(FieldCode::MachineMismatch),
     )
     .await;
     // An unregistered machine needs its nameplate data.
@@ -616,7 +626,7 @@ async fn inspection_input_rules(app: TestApp) {
     b["unregistered_description"] = json!("白色叉车");
     let body = assert_error(post(b).await, 422, "validation_failed").await;
     for field in ["emission_stage", "fuel_type", "rated_power_kw"] {
-        assert_field(&body, field, &FieldError::new("required"));
+        assert_field(&body, field, &FieldError::new(FieldCode::Required));
     }
     // Malformed bodies are 400, never 500.
     assert_error(post(json!({"site_id": "nope"})).await, 400, "malformed").await;
@@ -795,7 +805,7 @@ async fn partner_departments_read_and_add_notes_only(app: TestApp) {
         "validation_failed",
     )
     .await;
-    assert_field(&body, "body", &FieldError::new("required"));
+    assert_field(&body, "body", &FieldError::new(FieldCode::Required));
     assert_error(app.post_as(&elsewhere, &format!("{case_path}/notes"), &json!({"body": "x"})).await, 404, "not_found")
         .await;
     app.user("taiyuan.n", Role::CityOfficer, Some("140100"), None).await;
@@ -857,7 +867,7 @@ async fn lookup_by_every_identifier(app: TestApp) {
         }
     }
     let body = assert_error(look(String::new()).await, 422, "validation_failed").await;
-    assert_field(&body, "code", &FieldError::new("required"));
+    assert_field(&body, "code", &FieldError::new(FieldCode::Required));
     // A machine in a fleet that was never registered: known, but not registered.
     let fleet_only = expect_status(app.post_as(&w.builder, "/api/v1/machines", &machine_input(7)).await, 201).await;
     let got = expect_status(look(fleet_only["pin"].as_str().expect("pin").to_owned()).await, 200).await;

@@ -7,7 +7,7 @@ use crate::db_tests;
 use crate::helpers::{TestApp, assert_error, assert_field, create_site, expect_status, id_of, inspector};
 use crate::inspections::{inspect, inspection, registered, world};
 use app::auth::Role;
-use app::error::FieldError;
+use app::error::{FieldCode, FieldError};
 use chrono::Duration;
 use serde_json::{Value, json};
 
@@ -63,7 +63,7 @@ async fn a_city_table_applies_in_that_city_only(app: TestApp) {
     assert_eq!(expect_status(app.get(&for_county("140213")).await, 200).await["id"], base["id"]);
     assert_eq!(national(&app).await["id"], base["id"], "without a county: the national table");
     let err = assert_error(app.get(&for_county("149999")).await, 422, "validation_failed").await;
-    assert_field(&err, "county_code", &FieldError::new("unknown_division"));
+    assert_field(&err, "county_code", &FieldError::new(FieldCode::UnknownDivision));
 
     // An inspection in 小店区 at 0.7: over the city's 0.6, under the national 0.8.
     let here = inspect(&app, &w.xiaodian, &inspection(&app, &w.plain_site, &m, &[0.7, 0.7, 0.7])).await;
@@ -138,7 +138,7 @@ async fn local_tables_are_checked(app: TestApp) {
     let err =
         assert_error(publish(&app, &taiyuan, &table(&base, "TY-LAX", today, 0.9)).await, 422, "validation_failed")
             .await;
-    let laxer = FieldError::new("laxer_row")
+    let laxer = FieldError::new(FieldCode::LaxerRow)
         .with("position", 6)
         .with("class", "II")
         .with("k_limit", 0.8)
@@ -148,7 +148,7 @@ async fn local_tables_are_checked(app: TestApp) {
     let mut no_three = table(&base, "TY-NO3", today, 0.8);
     no_three["rows"].as_array_mut().expect("rows").retain(|r| r["class"] != "III");
     let err = assert_error(publish(&app, &taiyuan, &no_three).await, 422, "validation_failed").await;
-    assert_field(&err, "rows", &FieldError::new("class_not_covered").with("class", "III"));
+    assert_field(&err, "rows", &FieldError::new(FieldCode::ClassNotCovered).with("class", "III"));
     // A row the parent lacks is held to the row the parent judges with: nationally a zone
     // machine below 37 kW is judged with class II, so a class III row for it may not be laxer.
     let mut extra_three = table(&base, "TY-X3", today, 0.8);
@@ -164,7 +164,7 @@ async fn local_tables_are_checked(app: TestApp) {
         "k_limit": small_two["k_limit"].as_f64().expect("k") + 0.5, "ringelmann_max": 1}));
     let position = rows.len();
     let err = assert_error(publish(&app, &taiyuan, &extra_three).await, 422, "validation_failed").await;
-    let expected = FieldError::new("laxer_row")
+    let expected = FieldError::new(FieldCode::LaxerRow)
         .with("position", position)
         .with("class", "III")
         .with("k_limit", small_two["k_limit"].as_f64().expect("k"))
@@ -177,7 +177,7 @@ async fn local_tables_are_checked(app: TestApp) {
         "validation_failed",
     )
     .await;
-    assert_field(&err, "effective_from", &FieldError::new("in_the_past"));
+    assert_field(&err, "effective_from", &FieldError::new(FieldCode::InThePast));
     // Only for one's own division.
     let mut other = table(&base, "TY-X", today, 0.7);
     other["division_code"] = json!("140200");
@@ -186,7 +186,7 @@ async fn local_tables_are_checked(app: TestApp) {
     assert_error(publish(&app, &taiyuan, &other).await, 403, "forbidden").await;
     other["division_code"] = json!("149999");
     let err = assert_error(publish(&app, &taiyuan, &other).await, 422, "validation_failed").await;
-    assert_field(&err, "division_code", &FieldError::new("unknown_division"));
+    assert_field(&err, "division_code", &FieldError::new(FieldCode::UnknownDivision));
     other["division_code"] = json!("140100");
     let own = expect_status(publish(&app, &taiyuan, &other).await, 201).await;
     assert_eq!(own["division_code"], "140100");
@@ -213,7 +213,7 @@ async fn local_tables_are_checked(app: TestApp) {
     assert_field(
         &err,
         "rows",
-        &FieldError::new("laxer_row")
+        &FieldError::new(FieldCode::LaxerRow)
             .with("position", 6)
             .with("class", "II")
             .with("k_limit", 0.65)
@@ -339,7 +339,7 @@ async fn the_most_specific_table_judges_and_is_stored(app: TestApp) {
     assert_field(
         &err,
         "rows",
-        &FieldError::new("laxer_row")
+        &FieldError::new(FieldCode::LaxerRow)
             .with("position", 6)
             .with("class", "II")
             .with("k_limit", 0.55)

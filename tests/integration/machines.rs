@@ -7,7 +7,7 @@ use crate::helpers::{
     TestApp, assert_error, assert_field, contractor, create_filing, create_machine, create_site, expect_status, id_of,
     inspector, json, machine_input,
 };
-use app::error::FieldError;
+use app::error::{FieldCode, FieldError};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 
@@ -34,32 +34,44 @@ async fn every_machine_rule_names_its_field(app: TestApp) {
     let today = app.today();
     let tomorrow = today + chrono::Duration::days(1);
     let cases: Vec<(Value, &str, FieldError)> = vec![
-        (json!({"env_code": "CN123"}), "env_code", FieldError::new("env_code_length").with("found", 5)),
+        (json!({"env_code": "CN123"}), "env_code", FieldError::new(FieldCode::EnvCodeLength).with("found", 5)),
         (
             json!({"env_code": "CN1234567890ABCD*"}),
             "env_code",
-            FieldError::new("bad_char").with("position", 17).with("char", '*'),
+            FieldError::new(FieldCode::BadChar).with("position", 17).with("char", '*'),
         ),
-        (json!({"pin": "SY 215"}), "pin", FieldError::new("bad_char").with("position", 3).with("char", ' ')),
-        (json!({"pin": "SY#215"}), "pin", FieldError::new("bad_char").with("position", 3).with("char", '#')),
-        (json!({"pin": "SY2"}), "pin", FieldError::new("length").with("min", 4).with("max", 40)),
+        (json!({"pin": "SY 215"}), "pin", FieldError::new(FieldCode::BadChar).with("position", 3).with("char", ' ')),
+        (json!({"pin": "SY#215"}), "pin", FieldError::new(FieldCode::BadChar).with("position", 3).with("char", '#')),
+        (json!({"pin": "SY2"}), "pin", FieldError::new(FieldCode::Length).with("min", 4).with("max", 40)),
         (
             json!({"engine_serial": "4B#1"}),
             "engine_serial",
-            FieldError::new("bad_char").with("position", 3).with("char", '#'),
+            FieldError::new(FieldCode::BadChar).with("position", 3).with("char", '#'),
         ),
-        (json!({"rated_power_kw": 0}), "rated_power_kw", FieldError::new("power_range").with("max", 10000)),
-        (json!({"rated_power_kw": -5}), "rated_power_kw", FieldError::new("power_range").with("max", 10000)),
-        (json!({"rated_power_kw": 10000.1}), "rated_power_kw", FieldError::new("power_range").with("max", 10000)),
-        (json!({"manufactured_on": tomorrow}), "manufactured_on", FieldError::new("date_in_future")),
-        (json!({"dpf_fitted_on": tomorrow}), "dpf_fitted_on", FieldError::new("date_in_future")),
-        (json!({"fuel_type": "electric"}), "fuel_type", FieldError::new("electric_mismatch")),
-        (json!({"emission_stage": "electric"}), "fuel_type", FieldError::new("electric_mismatch")),
-        (json!({"pin": null, "env_code": " ", "engine_serial": null}), "pin", FieldError::new("identifier_required")),
-        (json!({"machine_type": "spaceship"}), "machine_type", FieldError::new("unknown_machine_type")),
-        (json!({"machine_type": ""}), "machine_type", FieldError::new("required")),
-        (json!({"name": "  "}), "name", FieldError::new("required")),
-        (json!({"brand": "品".repeat(101)}), "brand", FieldError::new("length").with("min", 0).with("max", 100)),
+        (json!({"rated_power_kw": 0}), "rated_power_kw", FieldError::new(FieldCode::PowerRange).with("max", 10000)),
+        (json!({"rated_power_kw": -5}), "rated_power_kw", FieldError::new(FieldCode::PowerRange).with("max", 10000)),
+        (
+            json!({"rated_power_kw": 10000.1}),
+            "rated_power_kw",
+            FieldError::new(FieldCode::PowerRange).with("max", 10000),
+        ),
+        (json!({"manufactured_on": tomorrow}), "manufactured_on", FieldError::new(FieldCode::DateInFuture)),
+        (json!({"dpf_fitted_on": tomorrow}), "dpf_fitted_on", FieldError::new(FieldCode::DateInFuture)),
+        (json!({"fuel_type": "electric"}), "fuel_type", FieldError::new(FieldCode::ElectricMismatch)),
+        (json!({"emission_stage": "electric"}), "fuel_type", FieldError::new(FieldCode::ElectricMismatch)),
+        (
+            json!({"pin": null, "env_code": " ", "engine_serial": null}),
+            "pin",
+            FieldError::new(FieldCode::IdentifierRequired),
+        ),
+        (json!({"machine_type": "spaceship"}), "machine_type", FieldError::new(FieldCode::UnknownMachineType)),
+        (json!({"machine_type": ""}), "machine_type", FieldError::new(FieldCode::Required)),
+        (json!({"name": "  "}), "name", FieldError::new(FieldCode::Required)),
+        (
+            json!({"brand": "品".repeat(101)}),
+            "brand",
+            FieldError::new(FieldCode::Length).with("min", 0).with("max", 100),
+        ),
     ];
     for (i, (change, field, expected)) in cases.into_iter().enumerate() {
         let body = with(machine_input(i as u32), change.clone());
@@ -118,7 +130,7 @@ async fn identifiers_are_unique_across_organizations(app: TestApp) {
                 "duplicate_identifier",
             )
             .await;
-            assert_field(&err, field, &FieldError::new("already_registered"));
+            assert_field(&err, field, &FieldError::new(FieldCode::AlreadyRegistered));
             assert_eq!(err["error"]["fields"].as_object().map(|f| f.len()), Some(1), "{err}");
         }
         // Typed in lower case: the same identifier.
@@ -130,19 +142,19 @@ async fn identifiers_are_unique_across_organizations(app: TestApp) {
     let err =
         assert_error(app.post_as(&b, "/api/v1/machines", &machine_input(1)).await, 409, "duplicate_identifier").await;
     for field in ["pin", "env_code", "engine_serial"] {
-        assert_field(&err, field, &FieldError::new("already_registered"));
+        assert_field(&err, field, &FieldError::new(FieldCode::AlreadyRegistered));
     }
     // A rule broken as well: the rule wins (422), and the duplicate is still named.
     let body = with(machine_input(1), json!({"rated_power_kw": 0}));
     let err = assert_error(app.post_as(&b, "/api/v1/machines", &body).await, 422, "validation_failed").await;
-    assert_field(&err, "pin", &FieldError::new("already_registered"));
+    assert_field(&err, "pin", &FieldError::new(FieldCode::AlreadyRegistered));
 
     // Editing B's machine onto A's identifier is refused the same way.
     let other = create_machine(&app, &b, 4).await;
     let path = format!("/api/v1/machines/{}", id_of(&other));
     let patch = json!({"version": 1, "env_code": machine_input(1)["env_code"]});
     let err = assert_error(app.patch_as(&b, &path, &patch).await, 409, "duplicate_identifier").await;
-    assert_field(&err, "env_code", &FieldError::new("already_registered"));
+    assert_field(&err, "env_code", &FieldError::new(FieldCode::AlreadyRegistered));
     // Keeping one's own identifier is not a duplicate.
     let patch = json!({"version": 1, "pin": machine_input(4)["pin"], "name": "改名"});
     expect_status(app.patch_as(&b, &path, &patch).await, 200).await;
@@ -172,7 +184,7 @@ async fn concurrent_duplicates_are_409_never_500(app: TestApp) {
     for (status, body) in results.iter().filter(|(s, _)| *s != 201) {
         assert_eq!(*status, 409, "{body}");
         assert_eq!(body["error"]["code"], "duplicate_identifier");
-        assert_field(body, "pin", &FieldError::new("already_registered"));
+        assert_field(body, "pin", &FieldError::new(FieldCode::AlreadyRegistered));
     }
 }
 
@@ -202,21 +214,21 @@ async fn edits_carry_the_version_they_read(app: TestApp) {
     // The version is required, rules apply to the merged machine, unknown fields are refused.
     let err =
         assert_error(app.patch_as(&client, &path, &json!({"name": "无版本"})).await, 422, "validation_failed").await;
-    assert_field(&err, "version", &FieldError::new("required"));
+    assert_field(&err, "version", &FieldError::new(FieldCode::Required));
     let err = assert_error(
         app.patch_as(&client, &path, &json!({"version": 2, "rated_power_kw": 0})).await,
         422,
         "validation_failed",
     )
     .await;
-    assert_field(&err, "rated_power_kw", &FieldError::new("power_range").with("max", 10000));
+    assert_field(&err, "rated_power_kw", &FieldError::new(FieldCode::PowerRange).with("max", 10000));
     let err = assert_error(
         app.patch_as(&client, &path, &json!({"version": 2, "colour": "yellow"})).await,
         422,
         "validation_failed",
     )
     .await;
-    assert_field(&err, "colour", &FieldError::new("unknown_field"));
+    assert_field(&err, "colour", &FieldError::new(FieldCode::UnknownField));
     assert_error(app.patch_as(&client, &path, &json!([1, 2])).await, 400, "malformed").await;
     assert_error(app.patch_as(&client, &path, &json!({"version": 2, "fuel_type": "coal"})).await, 400, "malformed")
         .await;
@@ -260,7 +272,7 @@ async fn registered_machines_keep_their_identifiers(app: TestApp) {
             "registered_fact",
         )
         .await;
-        assert_field(&err, field, &FieldError::new("registered_fact"));
+        assert_field(&err, field, &FieldError::new(FieldCode::RegisteredFact));
     }
     // Re-sending the same identifier (even in lower case) is not a change.
     let same =
@@ -350,7 +362,7 @@ async fn keyset_pagination_walks_every_machine_once(app: TestApp) {
 
     // Garbage is refused in the error format.
     let err = assert_error(app.get_as(&a, "/api/v1/machines?cursor=garbage").await, 422, "validation_failed").await;
-    assert_field(&err, "cursor", &FieldError::new("invalid"));
+    assert_field(&err, "cursor", &FieldError::new(FieldCode::Invalid));
     assert_error(app.get_as(&a, "/api/v1/machines?limit=many").await, 400, "malformed_query").await;
     assert_error(app.get_as(&a, "/api/v1/machines?registered=perhaps").await, 400, "malformed_query").await;
 }

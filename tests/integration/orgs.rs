@@ -4,7 +4,7 @@
 use crate::db_tests;
 use crate::helpers::{PASSWORD, TestApp, assert_error, assert_field, contractor, expect_status, id_of};
 use app::db::entities::{organization, user};
-use app::error::FieldError;
+use app::error::{FieldCode, FieldError};
 use app::orgs::Uscc;
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
@@ -80,19 +80,26 @@ async fn credit_code_rules_on_sign_up(app: TestApp) {
         }
     };
     // A wrong check character names the right one.
-    reject("91350100M000100Y44".into(), FieldError::new("uscc_check_char").with("expected", '3').with("char", '4'))
-        .await;
+    reject(
+        "91350100M000100Y44".into(),
+        FieldError::new(FieldCode::UsccCheckChar).with("expected", '3').with("char", '4'),
+    )
+    .await;
     // I, O, S, V and Z are not in the alphabet (position 10 here).
     for bad in ['I', 'O', 'S', 'V', 'Z'] {
         let mut code: Vec<char> = EXAMPLE.chars().collect();
         code[9] = bad;
-        reject(code.into_iter().collect(), FieldError::new("uscc_bad_char").with("position", 10).with("char", bad))
-            .await;
+        reject(
+            code.into_iter().collect(),
+            FieldError::new(FieldCode::UsccBadChar).with("position", 10).with("char", bad),
+        )
+        .await;
     }
     // Lower-case forbidden letters are refused as their upper-case selves.
-    reject("91350100m000100y4o".into(), FieldError::new("uscc_bad_char").with("position", 18).with("char", 'O')).await;
+    reject("91350100m000100y4o".into(), FieldError::new(FieldCode::UsccBadChar).with("position", 18).with("char", 'O'))
+        .await;
     for (code, found) in [("91350100M000100Y4", 17), ("91350100M000100Y433", 19), ("", 0)] {
-        reject(code.into(), FieldError::new("uscc_length").with("found", found)).await;
+        reject(code.into(), FieldError::new(FieldCode::UsccLength).with("found", found)).await;
     }
     assert_eq!(organizations(&app).await, 0, "nothing was created");
     assert_eq!(user::Entity::find().count(&app.state.db).await.expect("count"), 0);
@@ -108,7 +115,7 @@ async fn duplicate_credit_code_is_409(app: TestApp) {
     // The same code again, even typed in lower case, by another person.
     let resp = app.post_json("/api/v1/organizations/register", &sign_up(&EXAMPLE.to_lowercase(), "second.admin")).await;
     let body = assert_error(resp, 409, "duplicate_uscc").await;
-    assert_field(&body, "uscc", &FieldError::new("uscc_taken"));
+    assert_field(&body, "uscc", &FieldError::new(FieldCode::UsccTaken));
     assert_eq!(organizations(&app).await, 1);
     let resp = TestApp::new_client()
         .post(app.url("/api/v1/auth/login"))
@@ -131,7 +138,7 @@ async fn concurrent_sign_ups_of_one_code_are_409_never_500(app: TestApp) {
     assert_eq!(results.iter().filter(|(s, _)| *s == 201).count(), 1, "{results:?}");
     for (status, body) in results.iter().filter(|(s, _)| *s != 201) {
         assert_eq!(*status, 409, "{body}");
-        assert_field(body, "uscc", &FieldError::new("uscc_taken"));
+        assert_field(body, "uscc", &FieldError::new(FieldCode::UsccTaken));
     }
     assert_eq!(organizations(&app).await, 1);
     assert_eq!(user::Entity::find().count(&app.state.db).await.expect("count"), 1, "only the winner's administrator");
@@ -139,13 +146,18 @@ async fn concurrent_sign_ups_of_one_code_are_409_never_500(app: TestApp) {
 
 async fn bad_contact_fields_are_named(app: TestApp) {
     let cases: Vec<(&str, Value, &str, FieldError)> = vec![
-        ("contact_phone", json!("call me"), "contact_phone", FieldError::new("phone")),
-        ("contact_phone", json!("12345"), "contact_phone", FieldError::new("phone")),
-        ("username", json!("_admin"), "username", FieldError::new("username_chars")),
-        ("username", json!("ab"), "username", FieldError::new("username_length").with("min", 3).with("max", 64)),
-        ("username", json!("王经理"), "username", FieldError::new("username_chars")),
-        ("password", json!("short"), "password", FieldError::new("password_too_short").with("min", 10)),
-        ("name", json!("   "), "name", FieldError::new("length").with("min", 1).with("max", 200)),
+        ("contact_phone", json!("call me"), "contact_phone", FieldError::new(FieldCode::Phone)),
+        ("contact_phone", json!("12345"), "contact_phone", FieldError::new(FieldCode::Phone)),
+        ("username", json!("_admin"), "username", FieldError::new(FieldCode::UsernameChars)),
+        (
+            "username",
+            json!("ab"),
+            "username",
+            FieldError::new(FieldCode::UsernameLength).with("min", 3).with("max", 64),
+        ),
+        ("username", json!("王经理"), "username", FieldError::new(FieldCode::UsernameChars)),
+        ("password", json!("short"), "password", FieldError::new(FieldCode::PasswordTooShort).with("min", 10)),
+        ("name", json!("   "), "name", FieldError::new(FieldCode::Length).with("min", 1).with("max", 200)),
     ];
     for (key, value, field, expected) in cases {
         let mut body = sign_up(EXAMPLE, "fine.admin");
@@ -183,7 +195,7 @@ async fn sign_up_is_atomic(app: TestApp) {
     let before = organizations(&app).await;
     let resp = app.post_json("/api/v1/organizations/register", &sign_up(EXAMPLE, "Taken.Name")).await;
     let body = assert_error(resp, 422, "validation_failed").await;
-    assert_field(&body, "username", &FieldError::new("username_taken"));
+    assert_field(&body, "username", &FieldError::new(FieldCode::UsernameTaken));
     assert_eq!(organizations(&app).await, before, "no organisation without its administrator");
     // The credit code is still free.
     expect_status(app.post_json("/api/v1/organizations/register", &sign_up(EXAMPLE, "free.name")).await, 201).await;
@@ -213,11 +225,15 @@ async fn staff_are_added_signed_in_and_disabled(app: TestApp) {
 
     // Rules for staff accounts.
     let taken = app.post_as(&admin, "/api/v1/organizations/users", &staff("li.worker")).await;
-    assert_field(&assert_error(taken, 422, "validation_failed").await, "username", &FieldError::new("username_taken"));
+    assert_field(
+        &assert_error(taken, 422, "validation_failed").await,
+        "username",
+        &FieldError::new(FieldCode::UsernameTaken),
+    );
     let mut bad = staff("zhang.worker");
     bad["phone"] = json!("no phone");
     let resp = app.post_as(&admin, "/api/v1/organizations/users", &bad).await;
-    assert_field(&assert_error(resp, 422, "validation_failed").await, "phone", &FieldError::new("phone"));
+    assert_field(&assert_error(resp, 422, "validation_failed").await, "phone", &FieldError::new(FieldCode::Phone));
     let mut bad = staff("zhang.worker");
     bad["display_name"] = json!(" ");
     let resp = app.post_as(&admin, "/api/v1/organizations/users", &bad).await;

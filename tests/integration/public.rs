@@ -7,9 +7,10 @@ use crate::helpers::{Backend, TestApp, assert_error, create_filing, expect_statu
 use app::auth::Role;
 use app::auth::service::{NewUser, create_user};
 use app::i18n::Locale;
+use app::inspections::names::verdict_label;
 use app::machines::EmissionStage;
+use app::machines::names::stage_label;
 use app::machines::regcode::RegistrationCode;
-use app::shell::messages::{stage_label, verdict_label};
 use chrono::Duration;
 use serde_json::{Value, json};
 

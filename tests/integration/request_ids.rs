@@ -6,6 +6,7 @@ use crate::db_tests;
 use crate::helpers::{TestApp, assert_error, create_machine, create_site, expect_status, id_of, machine_input};
 use crate::inspections::{inspection, registered, world};
 use app::db::entities::{evidence_photo, filing, inspection as inspection_row, machine};
+use app::error::{ConflictCode, FieldCode};
 use chrono::Duration;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -210,7 +211,7 @@ async fn an_evidence_photo_sent_twice_is_added_once(app: TestApp) {
     assert_eq!(stored.len(), 4, "files of the two photos only: {stored:?}");
 
     let bad = assert_error(post("not-an-id".into(), 4).await.expect("post"), 422, "validation_failed").await;
-    crate::helpers::assert_field(&bad, "request_id", &app::error::FieldError::new("invalid"));
+    crate::helpers::assert_field(&bad, "request_id", &app::error::FieldError::new(FieldCode::Invalid));
     assert_eq!(photos().await.expect("count"), 2);
 }
 
@@ -226,7 +227,7 @@ async fn a_twin_refused_by_what_its_first_created_gets_the_first(app: TestApp) {
     let me = expect_status(app.get_as(&unit, "/api/v1/auth/me").await, 200).await;
     let principal = crate::helpers::principal_of(&app, me["id"].as_str().expect("id").parse().expect("uuid")).await;
     let refused = || -> app::service_error::ServiceResult<()> {
-        Err(app::error::AppError::conflict("duplicate_identifier").into())
+        Err(app::error::AppError::conflict(ConflictCode::DuplicateIdentifier).into())
     };
     let db = &app.state.db;
     let twin = app::request_ids::unless_replayed(db, &principal, Some(request), "create_machine", refused()).await;

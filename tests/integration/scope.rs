@@ -121,7 +121,7 @@ async fn accounts_must_sit_at_the_right_level(app: TestApp) {
     let field_code = |r: Result<uuid::Uuid, app::service_error::ServiceError>, field: &str| -> String {
         match r {
             Err(app::service_error::ServiceError::Client(app::error::AppError::Validation { fields })) => {
-                fields.first(field).map(|e| e.code.clone()).unwrap_or_default()
+                fields.first(field).map(|e| e.code.as_str().to_owned()).unwrap_or_default()
             }
             other => panic!("expected a validation error, got {other:?}"),
         }

@@ -7,7 +7,7 @@ use crate::helpers::{
     TestApp, assert_error, assert_field, contractor, create_site, expect_status, id_of, inspector, site_input,
 };
 use app::auth::Role;
-use app::error::FieldError;
+use app::error::{FieldCode, FieldError};
 use serde_json::{Value, json};
 
 db_tests!(
@@ -77,7 +77,7 @@ async fn a_unit_cannot_set_the_zone_flag(app: TestApp) {
         let mut body = site_input(&app, "自定禁区工地", "140105");
         body["low_emission_zone"] = value;
         let err = assert_error(app.post_as(&client, "/api/v1/sites", &body).await, 422, "validation_failed").await;
-        assert_field(&err, "low_emission_zone", &FieldError::new("decided_by_officials"));
+        assert_field(&err, "low_emission_zone", &FieldError::new(FieldCode::DecidedByOfficials));
     }
     // The pages' server function runs the same rule.
     let mut input = site_input(&app, "自定禁区工地", "140105");
@@ -105,7 +105,7 @@ async fn positions_lie_in_the_county_bounds(app: TestApp) {
         "validation_failed",
     )
     .await;
-    assert_field(&err, "lat", &FieldError::new("outside_county"));
+    assert_field(&err, "lat", &FieldError::new(FieldCode::OutsideCounty));
     assert!(err["error"]["fields"]["lng"].is_null(), "{err}");
     let err = assert_error(
         app.post_as(&client, "/api/v1/sites", &post("140105", 37.75, 112.30)).await,
@@ -113,7 +113,7 @@ async fn positions_lie_in_the_county_bounds(app: TestApp) {
         "validation_failed",
     )
     .await;
-    assert_field(&err, "lng", &FieldError::new("outside_county"));
+    assert_field(&err, "lng", &FieldError::new(FieldCode::OutsideCounty));
     // 清徐县's own bounds (37.33–37.80 N, 112.00–112.63 E).
     expect_status(app.post_as(&client, "/api/v1/sites", &post("140121", 37.60, 112.36)).await, 201).await;
     let err = assert_error(
@@ -122,8 +122,8 @@ async fn positions_lie_in_the_county_bounds(app: TestApp) {
         "validation_failed",
     )
     .await;
-    assert_field(&err, "lat", &FieldError::new("outside_county"));
-    assert_field(&err, "lng", &FieldError::new("outside_county"));
+    assert_field(&err, "lat", &FieldError::new(FieldCode::OutsideCounty));
+    assert_field(&err, "lng", &FieldError::new(FieldCode::OutsideCounty));
     // 迎泽区 has no bounds of its own: Taiyuan's apply (37.40–38.47 N, 111.45–113.20 E).
     expect_status(app.post_as(&client, "/api/v1/sites", &post("140106", 38.30, 112.00)).await, 201).await;
     let err = assert_error(
@@ -132,7 +132,7 @@ async fn positions_lie_in_the_county_bounds(app: TestApp) {
         "validation_failed",
     )
     .await;
-    assert_field(&err, "lat", &FieldError::new("outside_county"));
+    assert_field(&err, "lat", &FieldError::new(FieldCode::OutsideCounty));
     // 平城区 (Datong): neither it nor its city has bounds: Shanxi's apply.
     expect_status(app.post_as(&client, "/api/v1/sites", &post("140213", 40.08, 113.30)).await, 201).await;
     let err = assert_error(
@@ -141,7 +141,7 @@ async fn positions_lie_in_the_county_bounds(app: TestApp) {
         "validation_failed",
     )
     .await;
-    assert_field(&err, "lat", &FieldError::new("outside_county"));
+    assert_field(&err, "lat", &FieldError::new(FieldCode::OutsideCounty));
     // Outside China is said as such.
     let err = assert_error(
         app.post_as(&client, "/api/v1/sites", &post("140105", 60.0, 112.60)).await,
@@ -149,7 +149,7 @@ async fn positions_lie_in_the_county_bounds(app: TestApp) {
         "validation_failed",
     )
     .await;
-    assert_field(&err, "lat", &FieldError::new("outside_china"));
+    assert_field(&err, "lat", &FieldError::new(FieldCode::OutsideChina));
 
     // The bounds that apply, as the form gets them.
     let b = expect_status(app.get("/api/v1/divisions/140106/bounds").await, 200).await;
@@ -192,7 +192,7 @@ async fn positions_lie_in_the_county_bounds(app: TestApp) {
         "validation_failed",
     )
     .await;
-    assert_field(&err, "lat", &FieldError::new("outside_county"));
+    assert_field(&err, "lat", &FieldError::new(FieldCode::OutsideCounty));
     expect_status(app.post_as(&client, "/api/v1/sites", &post("650102", 43.80, 87.60)).await, 201).await;
     // Bad bounds in a file are refused by line, and nothing changes.
     let csv =
@@ -217,22 +217,26 @@ async fn site_rules_name_the_field(app: TestApp) {
         (
             json!({"starts_on": today, "ends_on": today - chrono::Duration::days(1)}),
             "ends_on",
-            FieldError::new("end_before_start"),
+            FieldError::new(FieldCode::EndBeforeStart),
         ),
-        (json!({"lat": 60.0}), "lat", FieldError::new("outside_china")),
-        (json!({"lat": 3.0}), "lat", FieldError::new("outside_china")),
-        (json!({"lng": 10.0}), "lng", FieldError::new("outside_china")),
-        (json!({"lng": 140.0}), "lng", FieldError::new("outside_china")),
-        (json!({"lng": null}), "lng", FieldError::new("required")),
-        (json!({"lat": null}), "lat", FieldError::new("required")),
+        (json!({"lat": 60.0}), "lat", FieldError::new(FieldCode::OutsideChina)),
+        (json!({"lat": 3.0}), "lat", FieldError::new(FieldCode::OutsideChina)),
+        (json!({"lng": 10.0}), "lng", FieldError::new(FieldCode::OutsideChina)),
+        (json!({"lng": 140.0}), "lng", FieldError::new(FieldCode::OutsideChina)),
+        (json!({"lng": null}), "lng", FieldError::new(FieldCode::Required)),
+        (json!({"lat": null}), "lat", FieldError::new(FieldCode::Required)),
         // A city, the province, an unknown code and a malformed one are not counties.
-        (json!({"county_code": "140100"}), "county_code", FieldError::new("not_a_county")),
-        (json!({"county_code": "140000"}), "county_code", FieldError::new("not_a_county")),
-        (json!({"county_code": "999999"}), "county_code", FieldError::new("not_a_county")),
-        (json!({"county_code": "14"}), "county_code", FieldError::new("required")),
-        (json!({"name": "  "}), "name", FieldError::new("required")),
-        (json!({"address": ""}), "address", FieldError::new("required")),
-        (json!({"permit_no": "P".repeat(65)}), "permit_no", FieldError::new("length").with("min", 0).with("max", 64)),
+        (json!({"county_code": "140100"}), "county_code", FieldError::new(FieldCode::NotACounty)),
+        (json!({"county_code": "140000"}), "county_code", FieldError::new(FieldCode::NotACounty)),
+        (json!({"county_code": "999999"}), "county_code", FieldError::new(FieldCode::NotACounty)),
+        (json!({"county_code": "14"}), "county_code", FieldError::new(FieldCode::Required)),
+        (json!({"name": "  "}), "name", FieldError::new(FieldCode::Required)),
+        (json!({"address": ""}), "address", FieldError::new(FieldCode::Required)),
+        (
+            json!({"permit_no": "P".repeat(65)}),
+            "permit_no",
+            FieldError::new(FieldCode::Length).with("min", 0).with("max", 64),
+        ),
     ];
     for (change, field, expected) in cases {
         let mut body = site_input(&app, "规则工地", "140105");
@@ -325,7 +329,7 @@ async fn site_list_pages(app: TestApp) {
     created.reverse();
     assert_eq!(seen, created, "newest first, each once");
     let err = assert_error(app.get_as(&client, "/api/v1/sites?cursor=garbage").await, 422, "validation_failed").await;
-    assert_field(&err, "cursor", &FieldError::new("invalid"));
+    assert_field(&err, "cursor", &FieldError::new(FieldCode::Invalid));
 }
 
 /// Two officials read the site; the first decides, the second decides on what it had read: 409

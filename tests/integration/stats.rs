@@ -10,7 +10,7 @@ use crate::helpers::{
     site_input,
 };
 use app::auth::Role;
-use app::error::FieldError;
+use app::error::{FieldCode, FieldError};
 use app::stats::month_key;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::{Value, json};
@@ -325,21 +325,21 @@ async fn each_role_sees_its_own_divisions(app: TestApp) {
     let body =
         assert_error(app.get_as(&d.xiaodian, "/api/v1/stats?division_code=14x105").await, 422, "validation_failed")
             .await;
-    assert_field(&body, "division_code", &FieldError::new("unknown_division"));
+    assert_field(&body, "division_code", &FieldError::new(FieldCode::UnknownDivision));
     let body = assert_error(
         app.get_as(&d.xiaodian, "/api/v1/stats?from=2026-05-02&to=2026-05-01").await,
         422,
         "validation_failed",
     )
     .await;
-    assert_field(&body, "to", &FieldError::new("end_before_start"));
+    assert_field(&body, "to", &FieldError::new(FieldCode::EndBeforeStart));
     let body = assert_error(
         app.get_as(&d.xiaodian, "/api/v1/stats?from=2020-01-01&to=2026-01-01").await,
         422,
         "validation_failed",
     )
     .await;
-    assert_field(&body, "from", &FieldError::new("range_too_long").with("max", 60));
+    assert_field(&body, "from", &FieldError::new(FieldCode::RangeTooLong).with("max", 60));
     assert_error(app.get_as(&d.xiaodian, "/api/v1/stats?from=2026-13-01").await, 400, "malformed_query").await;
     assert_error(app.get_as(&d.xiaodian, "/api/v1/stats/ranking?by=luck").await, 400, "malformed_query").await;
 

@@ -8,7 +8,7 @@ use crate::helpers::{TestApp, assert_error, assert_field, create_site, expect_st
 use crate::inspections::{inspect, inspection, opened_kinds, registered, world};
 use crate::sites::mark_zone;
 use app::auth::Role;
-use app::error::FieldError;
+use app::error::{FieldCode, FieldError};
 use chrono::Duration;
 use serde_json::{Value, json};
 
@@ -78,7 +78,7 @@ async fn officials_decide_a_sites_zone(app: TestApp) {
         "validation_failed",
     )
     .await;
-    assert_field(&err, "reason", &FieldError::new("required"));
+    assert_field(&err, "reason", &FieldError::new(FieldCode::Required));
     let unchanged = expect_status(app.get_as(&w.builder, &format!("/api/v1/sites/{}", id_of(site))).await, 200).await;
     assert_eq!((unchanged["version"].as_i64(), unchanged["zone"]["source"].as_str()), (Some(1), Some("zone_data")));
 
@@ -107,7 +107,7 @@ async fn officials_decide_a_sites_zone(app: TestApp) {
     claim["zone_exemption"] = json!("emergency_rescue");
     let err =
         assert_error(app.post_as(&w.xiaodian, "/api/v1/inspections", &claim).await, 422, "validation_failed").await;
-    assert_field(&err, "zone_exemption", &FieldError::new("not_in_zone"));
+    assert_field(&err, "zone_exemption", &FieldError::new(FieldCode::NotInZone));
 
     // The city's officer puts it back in: the zone's rule applies again.
     let taiyuan = app.signed_in("zone.taiyuan").await;

@@ -8,7 +8,7 @@ use crate::audit::{self, Action, EntityKind};
 use crate::auth::Role;
 use crate::auth::service::Principal;
 use crate::db::entities::machine_type;
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::{AppError, ConflictCode, FieldCode, FieldError, FieldErrors};
 use crate::service_error::ServiceResult;
 use crate::state::AppState;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QueryOrder, TransactionTrait};
@@ -28,14 +28,14 @@ fn to_dto(m: machine_type::Model) -> MachineTypeEntry {
 fn check_name(field: &str, value: &str, errors: &mut FieldErrors) -> String {
     let v = value.trim().to_owned();
     if v.is_empty() || v.chars().count() > 60 {
-        errors.add(field, FieldError::new("length").with("min", 1).with("max", 60));
+        errors.add(field, FieldError::new(FieldCode::Length).with("min", 1).with("max", 60));
     }
     v
 }
 
 fn check_order(order: Option<i32>, errors: &mut FieldErrors) {
     if order.is_some_and(|o| !(0..=1_000_000).contains(&o)) {
-        errors.add("sort_order", FieldError::new("sort_order_range").with("max", 1_000_000));
+        errors.add("sort_order", FieldError::new(FieldCode::SortOrderRange).with("max", 1_000_000));
     }
 }
 
@@ -59,15 +59,15 @@ pub async fn create(state: &AppState, principal: &Principal, input: NewMachineTy
     let mut errors = FieldErrors::new();
     let code = input.code.trim().to_owned();
     if !is_machine_type_code(&code) {
-        errors.add("code", FieldError::new("machine_type_code"));
+        errors.add("code", FieldError::new(FieldCode::MachineTypeCode));
     }
     let name_zh = check_name("name_zh", &input.name_zh, &mut errors);
     let name_en = check_name("name_en", &input.name_en, &mut errors);
     check_order(input.sort_order, &mut errors);
     errors.into_result()?;
     let taken = || AppError::Conflict {
-        code: "duplicate_machine_type".into(),
-        fields: FieldErrors::single("code", FieldError::new("machine_type_taken")),
+        code: ConflictCode::DuplicateMachineType,
+        fields: FieldErrors::single("code", FieldError::new(FieldCode::MachineTypeTaken)),
         params: BTreeMap::new(),
     };
     if machine_type::Entity::find_by_id(code.clone()).one(&state.db).await?.is_some() {

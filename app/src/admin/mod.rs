@@ -3,8 +3,8 @@
 //! administrator manages is [`crate::auth::Role::grantable_roles`] plus the administrator's
 //! division and the divisions under it; services check it, pages only use it to offer choices.
 
-pub mod api;
 pub mod pages;
+pub mod server_fns;
 
 #[cfg(feature = "ssr")]
 pub mod divisions;

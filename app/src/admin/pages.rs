@@ -1,6 +1,6 @@
 //! The administration pages: the admin menu, accounts, machine types and divisions.
 
-use super::api::{
+use super::server_fns::{
     ChangeAdminUserRole, CreateAdminUser, CreateMachineTypeEntry, ResetAdminUserPassword, SetAdminUserActive,
     UpdateMachineTypeEntry, admin_divisions, list_admin_users, list_machine_type_entries,
 };
@@ -392,7 +392,7 @@ fn NewUserForm(
         move || {
             let locale = i18n.get_locale();
             fields.get().and_then(|f| f.first(name).cloned()).map(|e| {
-                view! { <p class="field-error" role="alert">{crate::shell::messages::field_message(locale, &e)}</p> }
+                view! { <p class="field-error" role="alert">{crate::ui::messages::field_message(locale, &e)}</p> }
             })
         }
     };
@@ -603,7 +603,7 @@ pub fn DivisionsPage() -> impl IntoView {
     let file = NodeRef::<leptos::html::Input>::new();
     let outcome = RwSignal::new(None::<Outcome>);
     let busy = RwSignal::new(false);
-    let provinces = Resource::new(move || outcome.get().is_some(), |_| crate::sites::api::list_divisions(None));
+    let provinces = Resource::new(move || outcome.get().is_some(), |_| crate::sites::server_fns::list_divisions(None));
     let upload = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(input) = file.get() else { return };

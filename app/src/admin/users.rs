@@ -18,7 +18,7 @@ use crate::auth::service::{
     NewUser, Principal, check_assignment, check_may_undo_disabling, create_user_in, end_credentials, set_active_by,
 };
 use crate::db::entities::{division, organization, user};
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::{AppError, ConflictCode, FieldCode, FieldError, FieldErrors};
 use crate::paging::{Page, PageQuery, page_from};
 use crate::service_error::ServiceResult;
 use crate::state::AppState;
@@ -189,7 +189,7 @@ pub async fn list(
         q = q.filter(user::Column::Id.lt(after));
     }
     if let Some(role) = filter.role.as_deref().filter(|s| !s.is_empty()) {
-        let role = Role::parse(role).ok_or_else(|| AppError::field("role", "unknown_value"))?;
+        let role = Role::parse(role).ok_or_else(|| AppError::field("role", FieldCode::UnknownValue))?;
         q = q.filter(user::Column::Role.eq(role.as_str()));
     }
     if let Some(code) = filter.division.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -213,7 +213,7 @@ pub async fn list(
 pub async fn create(state: &AppState, principal: &Principal, input: NewUserInput) -> ServiceResult<AdminUser> {
     let reach = Reach::of(&state.db, principal).await?;
     let Some(role) = input.role else {
-        return Err(AppError::field("role", "required").into());
+        return Err(AppError::field("role", FieldCode::Required).into());
     };
     let division = input.division_code.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty());
     reach.check_grant(&state.db, role, division.as_deref()).await?;
@@ -221,7 +221,7 @@ pub async fn create(state: &AppState, principal: &Principal, input: NewUserInput
     let phone = input.phone.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
     let mut errors = FieldErrors::new();
     if display.as_ref().is_some_and(|d| d.chars().count() > 100) {
-        errors.add("display_name", FieldError::new("length").with("min", 1).with("max", 100));
+        errors.add("display_name", FieldError::new(FieldCode::Length).with("min", 1).with("max", 100));
     }
     if let Some(Err(e)) = phone.as_deref().map(crate::orgs::check_phone) {
         errors.add("phone", e);
@@ -267,7 +267,7 @@ async fn keep_a_sysadmin(db: &impl ConnectionTrait, target: &user::Model) -> Ser
         let rows = active.order_by_asc(user::Column::Id).lock_exclusive().all(db).await?;
         rows.iter().filter(|u| u.id != target.id).count() as u64
     };
-    if others == 0 { Err(AppError::conflict("last_sysadmin").into()) } else { Ok(()) }
+    if others == 0 { Err(AppError::conflict(ConflictCode::LastSysadmin).into()) } else { Ok(()) }
 }
 
 /// Disables or re-enables an account the caller administers (never its own). Disabling ends the
@@ -284,7 +284,7 @@ pub async fn set_user_active(
     crate::db::sqlite_write_lock(&txn).await?;
     let u = target(&txn, &reach, id).await?;
     if u.id == principal.user_id {
-        return Err(AppError::conflict("cannot_disable_self").into());
+        return Err(AppError::conflict(ConflictCode::CannotDisableSelf).into());
     }
     if !active {
         keep_a_sysadmin(&txn, &u).await?;
@@ -335,7 +335,7 @@ pub async fn reset_password(
     // included, and hands out a password nobody chose: for oneself that is a lock-out, not a
     // change of password: another administrator resets it.
     if u.id == principal.user_id {
-        return Err(AppError::conflict("cannot_reset_own_password").into());
+        return Err(AppError::conflict(ConflictCode::CannotResetOwnPassword).into());
     }
     let (password, generated) = match input.password.filter(|p| !p.is_empty()) {
         Some(p) => {
@@ -378,7 +378,7 @@ pub async fn change_role(
     crate::db::sqlite_write_lock(&txn).await?;
     let u = target(&txn, &reach, id).await?;
     if u.id == principal.user_id {
-        return Err(AppError::conflict("cannot_change_own_role").into());
+        return Err(AppError::conflict(ConflictCode::CannotChangeOwnRole).into());
     }
     reach.check_grant(&txn, change.role, division.as_deref()).await?;
     let organization = change.organization_id.or(u.organization_id);

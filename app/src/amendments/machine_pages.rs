@@ -2,15 +2,16 @@
 //! prefilled with the registered values, and the reason; checked with the shared rules before
 //! it is sent), and the machine's amendment history.
 
-use super::api::{SubmitAmendment, amendment_history};
+use super::server_fns::{SubmitAmendment, amendment_history};
 use super::view::ChangesTable;
 use super::{Amendment, AmendmentInput, AmendmentStatus, apply_changes, check_reason};
+use crate::amendments::names::amendment_status_label;
 use crate::error::{AppError, FieldErrors};
 use crate::i18n::*;
-use crate::machines::api::machine_types;
 use crate::machines::facts::RegisteredFact;
+use crate::machines::names::{fact_label, fuel_label, stage_label};
+use crate::machines::server_fns::machine_types;
 use crate::machines::{EmissionStage, FuelType, Machine, MachineInput, MachineTypeInfo};
-use crate::shell::messages::{amendment_status_label, fact_label, fuel_label, stage_label};
 use crate::ui::{ErrorBanner, FieldErrorText, browser_today, use_auth};
 use leptos::either::Either;
 use leptos::prelude::*;

@@ -8,11 +8,12 @@
 //! only the issuing county's inspectors accept or return it. A pending amendment changes
 //! nothing anywhere: verdicts, labels, the look-up and exports read the machine row.
 
+pub mod names;
 pub mod rules;
 
-pub mod api;
 pub mod machine_pages;
 pub mod pages;
+pub mod server_fns;
 pub mod view;
 
 #[cfg(feature = "ssr")]

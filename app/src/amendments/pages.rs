@@ -2,16 +2,16 @@
 //! amendment with its old and new values side by side, the evidence photos and the inspector's
 //! decision, and the queue shown beside the filings waiting for review.
 
-use super::api::{ReviewAmendment, WithdrawAmendment, get_amendment, list_amendments};
+use super::server_fns::{ReviewAmendment, WithdrawAmendment, get_amendment, list_amendments};
 use super::view::{AmendmentItem, ChangesTable};
 use super::{AmendmentFilter, AmendmentStatus, check_reason};
+use crate::amendments::names::amendment_status_label;
 use crate::error::{AppError, FieldErrors};
 use crate::evidence::SubjectKind;
 use crate::evidence::pages::EvidenceGallery;
 use crate::filings::{Decision, ReviewInput};
 use crate::i18n::*;
-use crate::machines::api::machine_types;
-use crate::shell::messages::amendment_status_label;
+use crate::machines::server_fns::machine_types;
 use crate::ui::{ErrorBanner, FieldErrorText, PageTitle, QueryTab, use_auth};
 use leptos::either::Either;
 use leptos::prelude::*;

@@ -9,7 +9,7 @@ use super::{Amendment, AmendmentStatus, apply_changes, check_reason};
 use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
 use crate::db::entities::{amendment, machine};
-use crate::error::{AppError, FieldErrors};
+use crate::error::{AppError, ConflictCode, FieldErrors};
 use crate::filings::{Decision, ReviewInput};
 use crate::machines::MachineInput;
 use crate::machines::service::{
@@ -48,7 +48,7 @@ pub async fn review(state: &AppState, principal: &Principal, id: Uuid, input: Re
         return Err(illegal_transition(&a.status, to.as_str()));
     }
     if to == AmendmentStatus::Accepted && photo_count(&state.db, id).await? == 0 {
-        return Err(AppError::conflict("evidence_required").into());
+        return Err(AppError::conflict(ConflictCode::EvidenceRequired).into());
     }
     let now = state.clock.now();
     let txn = state.db.begin().await?;
@@ -113,13 +113,13 @@ async fn apply(
     // Read under the machine's lock: a unit that no longer owns the machine (a transfer accepted
     // meanwhile) no longer speaks for its facts.
     if m.organization_id != a.organization_id {
-        return Err(AppError::conflict("owner_changed").into());
+        return Err(AppError::conflict(ConflictCode::OwnerChanged).into());
     }
     let kinds = photo_kinds(txn, &[m.id]).await?.remove(&m.id).unwrap_or_default();
     let before = to_dto(m.clone(), kinds.clone())?;
     let changes = changes_of(a)?;
     if changes.iter().any(|c| c.field.value(&before.data) != c.old) {
-        return Err(AppError::conflict("amendment_stale").into());
+        return Err(AppError::conflict(ConflictCode::AmendmentStale).into());
     }
     let new_values = changes.iter().map(|c| (c.field.as_str().to_owned(), c.new.clone())).collect();
     let (after, _) = apply_changes(&before.data, &new_values, crate::dates::china_date(now))

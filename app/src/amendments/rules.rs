@@ -3,7 +3,7 @@
 //! rules, at least one actually different).
 
 use super::FactChange;
-use crate::error::{FieldError, FieldErrors};
+use crate::error::{FieldCode, FieldError, FieldErrors};
 use crate::machines::facts::RegisteredFact;
 use crate::machines::{MachineInput, rules};
 use chrono::NaiveDate;
@@ -16,10 +16,10 @@ pub const REASON_MAX: usize = 1000;
 pub fn check_reason(raw: &str) -> Result<String, FieldError> {
     let reason = raw.trim();
     if reason.is_empty() {
-        return Err(FieldError::new("required"));
+        return Err(FieldError::new(FieldCode::Required));
     }
     if reason.chars().count() > REASON_MAX {
-        return Err(FieldError::new("length").with("min", 1).with("max", REASON_MAX));
+        return Err(FieldError::new(FieldCode::Length).with("min", 1).with("max", REASON_MAX));
     }
     Ok(reason.to_owned())
 }
@@ -36,11 +36,11 @@ pub fn apply_changes(
 ) -> Result<(MachineInput, Vec<FactChange>), FieldErrors> {
     let mut errors = FieldErrors::new();
     let Ok(Value::Object(base)) = serde_json::to_value(current) else {
-        return Err(FieldErrors::single("changes", FieldError::new("invalid")));
+        return Err(FieldErrors::single("changes", FieldError::new(FieldCode::Invalid)));
     };
     for key in changes.keys() {
         if RegisteredFact::parse(key).is_none() {
-            let code = if base.contains_key(key) { "not_registered_fact" } else { "unknown_field" };
+            let code = if base.contains_key(key) { FieldCode::NotRegisteredFact } else { FieldCode::UnknownField };
             errors.add(key, FieldError::new(code));
         }
     }
@@ -59,11 +59,11 @@ pub fn apply_changes(
         Err(_) => {
             for (k, v) in changes {
                 if with(&mut std::iter::once((k, v))).is_err() {
-                    errors.add(k, FieldError::new("invalid"));
+                    errors.add(k, FieldError::new(FieldCode::Invalid));
                 }
             }
             if errors.is_empty() {
-                errors.add("changes", FieldError::new("invalid"));
+                errors.add("changes", FieldError::new(FieldCode::Invalid));
             }
             return Err(errors);
         }
@@ -81,7 +81,7 @@ pub fn apply_changes(
         .map(|f| FactChange { field: f, old: f.value(&before), new: f.value(&after) })
         .collect();
     if changed.is_empty() {
-        return Err(FieldErrors::single("changes", FieldError::new("no_change")));
+        return Err(FieldErrors::single("changes", FieldError::new(FieldCode::NoChange)));
     }
     Ok((after, changed))
 }
@@ -101,15 +101,15 @@ mod tests {
     }
 
     fn codes(errors: &FieldErrors, field: &str) -> Vec<String> {
-        errors.0.get(field).map(|v| v.iter().map(|e| e.code.clone()).collect()).unwrap_or_default()
+        errors.0.get(field).map(|v| v.iter().map(|e| e.code.as_str().to_owned()).collect()).unwrap_or_default()
     }
 
     #[test]
     fn reasons_are_required_and_bounded() {
         assert_eq!(check_reason("  换装发动机 "), Ok("换装发动机".to_owned()));
-        assert_eq!(check_reason(" ").map_err(|e| e.code), Err("required".to_owned()));
+        assert_eq!(check_reason(" ").map_err(|e| e.code.as_str()), Err("required"));
         assert!(check_reason(&"字".repeat(REASON_MAX)).is_ok());
-        assert_eq!(check_reason(&"字".repeat(REASON_MAX + 1)).map_err(|e| e.code), Err("length".to_owned()));
+        assert_eq!(check_reason(&"字".repeat(REASON_MAX + 1)).map_err(|e| e.code.as_str()), Err("length"));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
 use crate::auth::{Role, Scope};
 use crate::db::entities::{amendment, evidence_photo, machine, organization};
-use crate::error::{AppError, FieldErrors};
+use crate::error::{AppError, ConflictCode, FieldErrors};
 use crate::machines::regcode::RegistrationCode;
 use crate::machines::service::{check_against_registry, raise};
 use crate::paging::{Page, PageQuery, page_from};
@@ -69,7 +69,7 @@ pub(crate) fn illegal_transition(from: &str, to: &str) -> ServiceError {
     let mut params = BTreeMap::new();
     params.insert("from".to_owned(), from.to_owned());
     params.insert("to".to_owned(), to.to_owned());
-    AppError::Conflict { code: "illegal_transition".into(), fields: FieldErrors::new(), params }.into()
+    AppError::Conflict { code: ConflictCode::IllegalTransition, fields: FieldErrors::new(), params }.into()
 }
 
 /// What the audit log keeps of an amendment: its row, with the changes as JSON.
@@ -259,7 +259,7 @@ pub async fn submit(
         return Err(AppError::NotFound.into());
     }
     let Some(code) = m.registration_code.clone() else {
-        return Err(AppError::conflict("not_registered").into());
+        return Err(AppError::conflict(ConflictCode::NotRegistered).into());
     };
     let county = RegistrationCode::parse(&code)
         .map(|c| c.county().to_owned())
@@ -278,11 +278,11 @@ pub async fn submit(
     check_against_registry(&state.db, &after, Some(m.id), &mut errors).await?;
     raise(errors)?;
     if super::pending::pending_for(&state.db, m.id).await? {
-        return Err(AppError::conflict("amendment_pending").into());
+        return Err(AppError::conflict(ConflictCode::AmendmentPending).into());
     }
     // A machine being handed over keeps its facts until the buyer has it or the offer ends.
     if crate::transfers::pending::pending_for(&state.db, m.id).await? {
-        return Err(AppError::conflict("transfer_pending").into());
+        return Err(AppError::conflict(ConflictCode::TransferPending).into());
     }
     let row = amendment::Model {
         id: Uuid::now_v7(),
@@ -307,7 +307,9 @@ pub async fn submit(
     let txn = state.db.begin().await?;
     match amendment::Entity::insert(amendment::ActiveModel::from(row.clone())).exec(&txn).await {
         Ok(_) => {}
-        Err(e) if crate::db::is_unique_violation(&e) => return Err(AppError::conflict("amendment_pending").into()),
+        Err(e) if crate::db::is_unique_violation(&e) => {
+            return Err(AppError::conflict(ConflictCode::AmendmentPending).into());
+        }
         Err(e) => return Err(e.into()),
     }
     let e = audit::entry(Action::Create, EntityKind::Amendment).by(principal).id(row.id).county(Some(&row.county_code));

@@ -2,10 +2,11 @@
 //! and one amendment as a list item.
 
 use super::{Amendment, FactChange};
+use crate::amendments::names::amendment_status_label;
 use crate::i18n::*;
 use crate::machines::facts::RegisteredFact;
+use crate::machines::names::{fact_label, fuel_label, stage_label};
 use crate::machines::{EmissionStage, FuelType, MachineTypeInfo};
-use crate::shell::messages::{amendment_status_label, fact_label, fuel_label, stage_label};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use serde_json::Value;

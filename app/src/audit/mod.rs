@@ -24,8 +24,8 @@
 //! state-changing request under `/api/` that produced no row here (see
 //! [`READ_ONLY_POSTS`]); such rows mean an operation is missing its audit call.
 
-pub mod api;
 pub mod pages;
+pub mod server_fns;
 
 #[cfg(feature = "ssr")]
 pub mod rest;

@@ -1,7 +1,7 @@
 //! `/audit`: the audit log with filters (a plain GET form, so it works before the WASM loads),
 //! one card per row, the changed fields of an update, and a link to the next page.
 
-use super::api::search_audit;
+use super::server_fns::search_audit;
 use super::{Action, AuditEntry, AuditFilter, EntityKind};
 use crate::i18n::*;
 use crate::ui::PageTitle;

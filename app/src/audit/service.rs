@@ -4,7 +4,7 @@ use super::{Action, AuditEntry, AuditFilter, EntityKind, parse_bound};
 use crate::auth::service::Principal;
 use crate::auth::{Role, Scope};
 use crate::db::entities::audit_log;
-use crate::error::AppError;
+use crate::error::{AppError, FieldCode};
 use crate::paging::{Page, PageQuery, page_from};
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
@@ -273,7 +273,7 @@ pub async fn search(
     }
     for (name, value, end) in [("from", &filter.from, false), ("to", &filter.to, true)] {
         let Some(v) = value.as_deref().map(str::trim).filter(|s| !s.is_empty()) else { continue };
-        let t = parse_bound(v, end).ok_or_else(|| AppError::field(name, "invalid"))?;
+        let t = parse_bound(v, end).ok_or_else(|| AppError::field(name, FieldCode::Invalid))?;
         q = q.filter(if end { audit_log::Column::At.lte(t) } else { audit_log::Column::At.gte(t) });
     }
     let limit = page.limit();

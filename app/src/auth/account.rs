@@ -12,21 +12,21 @@ use uuid::Uuid;
 /// The caller's tokens, newest first.
 #[server(endpoint = "auth/tokens/list")]
 pub async fn list_my_tokens() -> Result<Page<ApiTokenInfo>, AppError> {
-    let (state, p) = crate::rest::context::state_and_principal()?;
+    let (state, p) = crate::server_fns::state_and_principal()?;
     Ok(super::token_service::list_own(&state, &p).await?)
 }
 
 /// Issues a token for the caller (the REST `POST /auth/tokens`).
 #[server(input = leptos::server_fn::codec::Json, endpoint = "auth/tokens/create")]
 pub async fn create_my_token(input: TokenRequest) -> Result<IssuedToken, AppError> {
-    let (state, p) = crate::rest::context::state_and_principal()?;
+    let (state, p) = crate::server_fns::state_and_principal()?;
     Ok(super::token_service::create(&state, &p, input).await?)
 }
 
 /// Revokes one of the caller's tokens (the REST `DELETE /auth/tokens/{id}`).
 #[server(endpoint = "auth/tokens/revoke")]
 pub async fn revoke_my_token(id: Uuid) -> Result<ApiTokenInfo, AppError> {
-    let (state, p) = crate::rest::context::state_and_principal()?;
+    let (state, p) = crate::server_fns::state_and_principal()?;
     Ok(super::token_service::revoke_own(&state, &p, id).await?)
 }
 

@@ -25,6 +25,7 @@ pub mod throttle;
 #[cfg(feature = "ssr")]
 pub mod token_service;
 
+use crate::error::FieldCode;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use validator::Validate;
@@ -171,12 +172,12 @@ pub fn validate_username(raw: &str) -> Result<String, crate::error::FieldError> 
     let name = normalize_username(raw);
     let len = name.chars().count();
     if !(3..=64).contains(&len) {
-        return Err(crate::error::FieldError::new("username_length").with("min", 3).with("max", 64));
+        return Err(crate::error::FieldError::new(FieldCode::UsernameLength).with("min", 3).with("max", 64));
     }
     let ok_start = name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
     let ok_chars = name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
     if !ok_start || !ok_chars {
-        return Err(crate::error::FieldError::new("username_chars"));
+        return Err(crate::error::FieldError::new(FieldCode::UsernameChars));
     }
     Ok(name)
 }
@@ -185,10 +186,10 @@ pub fn validate_username(raw: &str) -> Result<String, crate::error::FieldError> 
 pub fn validate_new_password(password: &str) -> Result<(), crate::error::FieldError> {
     let len = password.chars().count() as u64;
     if len < PASSWORD_MIN {
-        return Err(crate::error::FieldError::new("password_too_short").with("min", PASSWORD_MIN));
+        return Err(crate::error::FieldError::new(FieldCode::PasswordTooShort).with("min", PASSWORD_MIN));
     }
     if password.len() as u64 > PASSWORD_MAX {
-        return Err(crate::error::FieldError::new("password_too_long").with("max", PASSWORD_MAX));
+        return Err(crate::error::FieldError::new(FieldCode::PasswordTooLong).with("max", PASSWORD_MAX));
     }
     Ok(())
 }
@@ -224,9 +225,9 @@ mod tests {
     #[test]
     fn usernames() {
         assert_eq!(validate_username("  Wang.Li ").map_err(|e| e.code), Ok("wang.li".to_owned()));
-        assert_eq!(validate_username("ab").map_err(|e| e.code), Err("username_length".to_owned()));
-        assert_eq!(validate_username("_abc").map_err(|e| e.code), Err("username_chars".to_owned()));
-        assert_eq!(validate_username("王力abc").map_err(|e| e.code), Err("username_chars".to_owned()));
+        assert_eq!(validate_username("ab").map_err(|e| e.code.as_str()), Err("username_length"));
+        assert_eq!(validate_username("_abc").map_err(|e| e.code.as_str()), Err("username_chars"));
+        assert_eq!(validate_username("王力abc").map_err(|e| e.code.as_str()), Err("username_chars"));
     }
 
     #[test]

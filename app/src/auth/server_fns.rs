@@ -8,7 +8,7 @@ use leptos::prelude::*;
 /// Signs in with a user name and password, starts a session and goes to the home page.
 #[server(endpoint = "auth/login")]
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
-    use crate::rest::context::{client_ip_from_context, session_from_context};
+    use crate::server_fns::{client_ip_from_context, session_from_context};
     let state = crate::state::app_state()?;
     let input = super::LoginInput { username, password };
     let ip = client_ip_from_context();
@@ -22,8 +22,8 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
 /// Ends the session (the cookie and the stored record).
 #[server(endpoint = "auth/logout")]
 pub async fn logout() -> Result<(), AppError> {
-    let session = crate::rest::context::session_from_context().await?;
-    match crate::rest::context::principal_from_context() {
+    let session = crate::server_fns::session_from_context().await?;
+    match crate::server_fns::principal_from_context() {
         Some(p) => super::service::sign_out(&crate::state::app_state()?, &p, &session).await?,
         None => {
             // Nothing to sign out of: no change to record.
@@ -37,7 +37,7 @@ pub async fn logout() -> Result<(), AppError> {
 /// The signed-in user, or `None`.
 #[server(endpoint = "auth/me")]
 pub async fn current_user() -> Result<Option<Me>, AppError> {
-    let Some(p) = crate::rest::context::principal_from_context() else { return Ok(None) };
+    let Some(p) = crate::server_fns::principal_from_context() else { return Ok(None) };
     let state = crate::state::app_state()?;
     Ok(Some(p.me_named(&state.db).await?))
 }

@@ -4,7 +4,7 @@ use super::{LoginInput, Me, Role, passwords};
 use crate::audit::{self, Action, EntityKind};
 use crate::db::entities::{api_token, division, organization, user};
 use crate::divisions::Level;
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::{AppError, ConflictCode, FieldCode, FieldError, FieldErrors};
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
@@ -378,7 +378,7 @@ pub async fn create_user_in(
     if !username.is_empty()
         && user::Entity::find().filter(user::Column::Username.eq(username.clone())).count(db).await? > 0
     {
-        errors.add("username", FieldError::new("username_taken"));
+        errors.add("username", FieldError::new(FieldCode::UsernameTaken));
     }
     errors.into_result()?;
 
@@ -405,10 +405,10 @@ pub async fn create_user_in(
     .await;
     match result {
         Ok(_) => Ok(id),
-        Err(e) if crate::db::is_unique_violation(&e) => {
-            Err(AppError::Validation { fields: FieldErrors::single("username", FieldError::new("username_taken")) }
-                .into())
+        Err(e) if crate::db::is_unique_violation(&e) => Err(AppError::Validation {
+            fields: FieldErrors::single("username", FieldError::new(FieldCode::UsernameTaken)),
         }
+        .into()),
         Err(e) => Err(e.into()),
     }
 }
@@ -425,26 +425,26 @@ pub async fn check_assignment(
 ) -> ServiceResult<()> {
     if role.is_contractor() {
         match organization_id {
-            None => errors.add("organization_id", FieldError::new("required")),
+            None => errors.add("organization_id", FieldError::new(FieldCode::Required)),
             Some(org) => {
                 if organization::Entity::find_by_id(org).one(db).await?.is_none() {
-                    errors.add("organization_id", FieldError::new("unknown_organization"));
+                    errors.add("organization_id", FieldError::new(FieldCode::UnknownOrganization));
                 }
             }
         }
     }
     if role.is_official() {
         match division_code {
-            None => errors.add("division_code", FieldError::new("required")),
+            None => errors.add("division_code", FieldError::new(FieldCode::Required)),
             Some(code) => match crate::divisions::service::get(db, code).await? {
-                None => errors.add("division_code", FieldError::new("unknown_division")),
+                None => errors.add("division_code", FieldError::new(FieldCode::UnknownDivision)),
                 Some(d) => {
                     if let Some(level) = role.required_division_level()
                         && d.level != level
                     {
                         errors.add(
                             "division_code",
-                            FieldError::new("wrong_division_level").with("level", level.as_str()),
+                            FieldError::new(FieldCode::WrongDivisionLevel).with("level", level.as_str()),
                         );
                     }
                 }
@@ -493,7 +493,7 @@ pub fn check_may_undo_disabling(principal: &Principal, target: &user::Model) -> 
     }
     let mut params = std::collections::BTreeMap::new();
     params.insert("role".to_owned(), by.unwrap_or(Role::Sysadmin).as_str().to_owned());
-    Err(AppError::Conflict { code: "disabled_by_authority".into(), fields: FieldErrors::new(), params }.into())
+    Err(AppError::Conflict { code: ConflictCode::DisabledByAuthority, fields: FieldErrors::new(), params }.into())
 }
 
 async fn write_active(

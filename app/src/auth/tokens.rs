@@ -1,7 +1,7 @@
 //! API tokens as their owner sees them: a name, a lifetime (at most [`MAX_DAYS`]), when they were
 //! last used and whether they were revoked. The secret itself is shown once, at issue.
 
-use crate::error::{FieldError, FieldErrors};
+use crate::error::{FieldCode, FieldError, FieldErrors};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -30,12 +30,12 @@ impl TokenRequest {
         self.name = self.name.trim().to_owned();
         let n = self.name.chars().count();
         if n == 0 || n > NAME_MAX {
-            errors.add("name", FieldError::new("length").with("min", 1).with("max", NAME_MAX));
+            errors.add("name", FieldError::new(FieldCode::Length).with("min", 1).with("max", NAME_MAX));
         }
         if let Some(days) = self.expires_in_days
             && !(1..=MAX_DAYS).contains(&days)
         {
-            errors.add("expires_in_days", FieldError::new("range").with("min", 1).with("max", MAX_DAYS));
+            errors.add("expires_in_days", FieldError::new(FieldCode::Range).with("min", 1).with("max", MAX_DAYS));
         }
         errors
     }

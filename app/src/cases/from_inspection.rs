@@ -6,7 +6,7 @@ use super::{CaseKind, CaseState};
 use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
 use crate::db::entities::{case, case_event};
-use crate::error::AppError;
+use crate::error::{AppError, ConflictCode};
 use crate::service_error::ServiceResult;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -106,7 +106,7 @@ pub async fn reinspected(
         .exec(txn)
         .await?;
     if updated.rows_affected == 0 {
-        return Err(AppError::conflict("case_not_awaiting_reinspection").into());
+        return Err(AppError::conflict(ConflictCode::CaseNotAwaitingReinspection).into());
     }
     let action = if passed { "reinspection_passed" } else { "reinspection_failed" };
     let step = event(c.id, (Some(CaseState::RectificationOrdered), to), action, principal.user_id, now, inspection_id);

@@ -2,8 +2,9 @@
 //! deadline) → re-inspection → closed, or a penalty. The legal moves are one pure function,
 //! shared by the server and the case page.
 
-pub mod api;
+pub mod names;
 pub mod pages;
+pub mod server_fns;
 
 #[cfg(feature = "ssr")]
 pub mod from_inspection;
@@ -12,7 +13,7 @@ pub mod rest;
 #[cfg(feature = "ssr")]
 pub mod service;
 
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::{AppError, ConflictCode, FieldCode, FieldError, FieldErrors};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -161,36 +162,41 @@ pub fn plan(from: CaseState, input: &TransitionInput, today: NaiveDate) -> Resul
         (S::Open, S::RectificationOrdered)
         | (S::Open | S::RectificationOrdered, S::Penalized)
         | (S::Open | S::ReinspectionPassed | S::Penalized, S::Closed) => {}
-        (S::RectificationOrdered, S::ReinspectionPassed) => return Err(AppError::conflict("reinspection_required")),
+        (S::RectificationOrdered, S::ReinspectionPassed) => {
+            return Err(AppError::conflict(ConflictCode::ReinspectionRequired));
+        }
         _ => return Err(illegal_transition(from, to)),
     }
     let mut errors = FieldErrors::new();
     let note = trimmed(&input.note);
     if note.as_deref().is_some_and(|n| n.chars().count() > NOTE_MAX) {
-        errors.add("note", FieldError::new("length").with("min", 0).with("max", NOTE_MAX));
+        errors.add("note", FieldError::new(FieldCode::Length).with("min", 0).with("max", NOTE_MAX));
     }
     let mut planned = Planned { to, note, deadline_on: None, penalty_yuan: None, legal_basis: None };
     match to {
         S::RectificationOrdered => match input.deadline_on {
-            None => errors.add("deadline_on", FieldError::new("required")),
-            Some(d) if d < today => errors.add("deadline_on", FieldError::new("in_the_past")),
+            None => errors.add("deadline_on", FieldError::new(FieldCode::Required)),
+            Some(d) if d < today => errors.add("deadline_on", FieldError::new(FieldCode::InThePast)),
             Some(d) => planned.deadline_on = Some(d),
         },
         S::Penalized => {
             match input.penalty_yuan {
-                None => errors.add("penalty_yuan", FieldError::new("required")),
+                None => errors.add("penalty_yuan", FieldError::new(FieldCode::Required)),
                 Some(y) if y <= 0 || y > MAX_PENALTY_YUAN => {
-                    errors.add("penalty_yuan", FieldError::new("penalty_range").with("max", MAX_PENALTY_YUAN))
+                    errors.add("penalty_yuan", FieldError::new(FieldCode::PenaltyRange).with("max", MAX_PENALTY_YUAN))
                 }
                 Some(y) => planned.penalty_yuan = Some(y),
             }
             let basis = trimmed(&input.legal_basis).unwrap_or_else(|| DEFAULT_LEGAL_BASIS.to_owned());
             if basis.chars().count() > LEGAL_BASIS_MAX {
-                errors.add("legal_basis", FieldError::new("length").with("min", 1).with("max", LEGAL_BASIS_MAX));
+                errors
+                    .add("legal_basis", FieldError::new(FieldCode::Length).with("min", 1).with("max", LEGAL_BASIS_MAX));
             }
             planned.legal_basis = Some(basis);
         }
-        S::Closed if from == S::Open && planned.note.is_none() => errors.add("note", FieldError::new("required")),
+        S::Closed if from == S::Open && planned.note.is_none() => {
+            errors.add("note", FieldError::new(FieldCode::Required))
+        }
         _ => {}
     }
     errors.into_result()?;
@@ -309,7 +315,7 @@ mod tests {
 
     fn code(r: Result<Planned, AppError>) -> String {
         match r {
-            Err(AppError::Conflict { code, .. }) => code,
+            Err(AppError::Conflict { code, .. }) => code.to_string(),
             Err(AppError::Validation { fields }) => {
                 fields.0.iter().map(|(f, e)| format!("{f}:{}", e[0].code)).collect::<Vec<_>>().join(",")
             }

@@ -1,15 +1,15 @@
 //! Case pages: the list (overdue ones stand out) and one case with its history, the inspector's
 //! actions and joint notes.
 
-use super::api::{AddCaseNote, TransitionCase, get_case, list_cases};
+use super::server_fns::{AddCaseNote, TransitionCase, get_case, list_cases};
 use super::{CaseFilter, CaseState, TransitionInput};
 use crate::auth::Role;
+use crate::cases::names::{case_kind_label, case_state_label};
 use crate::error::AppError;
 use crate::exports::Dataset;
 use crate::exports::pages::ExportLinks;
 use crate::i18n::*;
 use crate::notes::NoteInput;
-use crate::shell::messages::{case_kind_label, case_state_label};
 use crate::ui::{ErrorBanner, FieldErrorText, PageTitle, use_auth};
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -110,7 +110,7 @@ pub fn CasePage() -> impl IntoView {
         move || case.get().and_then(|r| r.ok()).map(|d| d.case.inspection_id),
         |id| async move {
             match id {
-                Some(id) => crate::inspections::api::get_inspection(id).await.ok(),
+                Some(id) => crate::inspections::server_fns::get_inspection(id).await.ok(),
                 None => None,
             }
         },

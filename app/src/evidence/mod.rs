@@ -4,8 +4,8 @@
 //! machine's facts (e.g. the new nameplate). Evidence is only ever added: nothing
 //! replaces or deletes it. Files are checked from their bytes and stored like machine photos.
 
-pub mod api;
 pub mod pages;
+pub mod server_fns;
 
 #[cfg(feature = "ssr")]
 pub mod rest;

@@ -2,7 +2,7 @@
 //! web copy), and for those who may add one a plain form that posts the file to the REST
 //! endpoint (the server answers with a redirect back, so it works before the WASM loads too).
 
-use super::api::evidence_gallery;
+use super::server_fns::evidence_gallery;
 use super::{NOTE_MAX, SubjectKind};
 use crate::i18n::*;
 use crate::ui::role_label;

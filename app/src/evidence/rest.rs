@@ -4,9 +4,9 @@
 //! Uploads have the photo body limit and are refused unread when they announce more.
 
 use super::{EvidencePhoto, SubjectKind, service};
-use crate::error::AppError;
+use crate::error::{AppError, FieldCode};
 use crate::machines::photos::PhotoSize;
-use crate::machines::photos_rest::{
+use crate::machines::photos::rest::{
     BODY_LIMIT, PhotoQuery, body_error, form_error, photo_response, referer_path, refuse_declared_oversize, see_other,
     wants_html, with_param,
 };
@@ -215,14 +215,14 @@ async fn add(
             Some("note") if note.is_none() => note = Some(field.text().await.map_err(form_error)?),
             Some("request_id") if request.is_none() => {
                 let text = field.text().await.map_err(form_error)?;
-                let id = Uuid::parse_str(text.trim()).map_err(|_| AppError::field("request_id", "invalid"))?;
+                let id = Uuid::parse_str(text.trim()).map_err(|_| AppError::field("request_id", FieldCode::Invalid))?;
                 request = Some(id);
             }
             _ => {} // skipped (drained by the next `next_field`)
         }
     }
     let Some(bytes) = file else {
-        return Err(AppError::field("file", "required").into());
+        return Err(AppError::field("file", FieldCode::Required).into());
     };
     let photo = service::add(&state, &p, (kind, id), note, request, bytes.to_vec()).await?;
     if wants_html(&headers) {

@@ -9,9 +9,9 @@ use crate::auth::Role;
 use crate::auth::service::Principal;
 use crate::cases::CaseState;
 use crate::db::entities::evidence_photo;
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::{AppError, ConflictCode, FieldCode, FieldError, FieldErrors};
 use crate::machines::PhotoUrls;
-use crate::machines::photo_image::{MAX_UPLOAD_BYTES, ProcessedPhoto};
+use crate::machines::photos::imaging::{MAX_UPLOAD_BYTES, ProcessedPhoto};
 use crate::machines::photos::{PhotoFile, PhotoSize, StoredPhoto, detached, process_off_runtime};
 use crate::machines::service::forget_files;
 use crate::request_ids::Begun;
@@ -119,7 +119,10 @@ pub fn check_note(note: Option<String>) -> Result<Option<String>, AppError> {
     let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     if note.as_deref().is_some_and(|n| n.chars().count() > NOTE_MAX) {
         return Err(AppError::Validation {
-            fields: FieldErrors::single("note", FieldError::new("length").with("min", 0).with("max", NOTE_MAX)),
+            fields: FieldErrors::single(
+                "note",
+                FieldError::new(FieldCode::Length).with("min", 0).with("max", NOTE_MAX),
+            ),
         });
     }
     Ok(note)
@@ -158,7 +161,7 @@ pub async fn add(
         return Err(AppError::PayloadTooLarge.into());
     }
     if bytes.is_empty() {
-        return Err(AppError::field("file", "required").into());
+        return Err(AppError::field("file", FieldCode::Required).into());
     }
     let (bytes, processed) = process_off_runtime(state, bytes).await?;
     let state = state.clone();
@@ -234,7 +237,7 @@ async fn insert_within_limit(
         .count(&txn)
         .await?;
     if held >= MAX_PER_SUBJECT as u64 {
-        let mut e = AppError::conflict("evidence_full");
+        let mut e = AppError::conflict(ConflictCode::EvidenceFull);
         if let AppError::Conflict { params, .. } = &mut e {
             params.insert("max".into(), MAX_PER_SUBJECT.to_string());
         }

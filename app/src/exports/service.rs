@@ -6,20 +6,21 @@
 use super::Dataset;
 use crate::auth::Scope;
 use crate::auth::service::Principal;
+use crate::cases::names::{case_kind_label, case_state_label};
 use crate::cases::{CaseFilter, CaseKind, CaseState, is_overdue};
 use crate::db::entities::{
     case, division, filing, filing_machine, inspection, machine, machine_type, organization, site, user,
 };
 use crate::error::AppError;
-use crate::filings::{FilingFilter, FilingStatus};
+use crate::filings::FilingFilter;
+use crate::filings::names::status_label;
 use crate::i18n::*;
 use crate::inspections::InspectionFilter;
 use crate::inspections::compliance::{Reason, Verdict};
+use crate::inspections::names::{reason_message, verdict_label};
+use crate::machines::names::{fuel_label, stage_label};
 use crate::machines::{EmissionStage, FuelType, MachineFilter};
 use crate::service_error::{ServiceError, ServiceResult};
-use crate::shell::messages::{
-    case_kind_label, case_state_label, fuel_label, reason_message, stage_label, status_label, verdict_label,
-};
 use crate::state::AppState;
 use crate::transfers::history::UnitHistory;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -364,7 +365,7 @@ pub async fn filings(
 ) -> ServiceResult<Export> {
     check(principal, Dataset::Filings)?;
     let scope = Scope::resolve(&state.db, principal).await?;
-    let base = crate::filings::service::filtered(&scope, filter);
+    let base = crate::filings::read::filtered(&scope, filter);
     let db = state.db.clone();
     let rows = keyset(
         state.db.clone(),
@@ -431,7 +432,7 @@ async fn render_filings(db: DatabaseConnection, locale: Locale, batch: Vec<filin
     batch
         .into_iter()
         .map(|f| {
-            let status = stored(FilingStatus::parse(&f.status), "filing status")?;
+            let status = f.status;
             Ok(vec![
                 lookup(&sites, f.site_id),
                 lookup(&orgs, f.organization_id),

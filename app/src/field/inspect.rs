@@ -1,16 +1,16 @@
 //! `/field/inspect?code=&site=&case=`: record an inspection on a phone. The verdict is computed
 //! on the phone as the readings are typed, by the same rule the server applies on submit.
 
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::cases::names::case_kind_label;
+use crate::error::{AppError, FieldCode, FieldError, FieldErrors};
 use crate::i18n::*;
 use crate::inspections::InspectionInput;
-use crate::inspections::api::{CreateInspection, current_limit_table, lookup_machine};
 use crate::inspections::compliance::{EvaluateInput, Evaluation, Verdict};
+use crate::inspections::names::{exemption_label, reason_message, verdict_label};
+use crate::inspections::server_fns::{CreateInspection, current_limit_table, lookup_machine};
+use crate::machines::names::{fuel_label, stage_label};
 use crate::machines::{EmissionStage, FuelType};
-use crate::shell::messages::{
-    case_kind_label, exemption_label, fuel_label, reason_message, stage_label, verdict_label,
-};
-use crate::sites::api::{get_site, list_sites};
+use crate::sites::server_fns::{get_site, list_sites};
 use crate::ui::{ErrorBanner, FieldErrorText, PageTitle, new_request_id};
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -151,13 +151,13 @@ pub fn InspectPage() -> impl IntoView {
         ev.prevent_default();
         let mut errors = FieldErrors::new();
         let Ok(site_id) = Uuid::parse_str(&site.get()) else {
-            errors.add("site_id", FieldError::new("required"));
+            errors.add("site_id", FieldError::new(FieldCode::Required));
             local.set(Some(errors));
             return;
         };
         let registered = machine.get_untracked().flatten();
         if registered.is_some() && label_present.get_untracked().is_none() {
-            errors.add("label_present", FieldError::new("required"));
+            errors.add("label_present", FieldError::new(FieldCode::Required));
             local.set(Some(errors));
             return;
         }

@@ -2,16 +2,16 @@
 //! any request) or a PIN / environmental code / engine serial; the answer is readable at a glance.
 
 use super::scanner::QrScanner;
+use crate::cases::names::{case_kind_label, case_state_label};
 use crate::i18n::*;
-use crate::inspections::api::lookup_machine;
+use crate::inspections::names::{filing_standing_label, lookup_status_label, verdict_label};
+use crate::inspections::server_fns::lookup_machine;
 use crate::inspections::{FilingStanding, LookupFiling, LookupResult, LookupStatus};
+use crate::machines::names::stage_label;
 use crate::machines::regcode::RegistrationCode;
-use crate::shell::messages::{
-    case_kind_label, case_state_label, field_message, filing_standing_label, lookup_status_label, stage_label,
-    verdict_label,
-};
-use crate::sites::api::list_sites;
+use crate::sites::server_fns::list_sites;
 use crate::ui::PageTitle;
+use crate::ui::messages::field_message;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;

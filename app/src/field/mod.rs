@@ -21,7 +21,7 @@ pub fn SiteOptions(sites: Resource<Result<Page<Site>, AppError>>, selected: RwSi
         move || uuid::Uuid::parse_str(&selected.get_untracked()).ok(),
         |wanted| async move {
             match wanted {
-                Some(id) => crate::sites::api::get_site(id).await.ok(),
+                Some(id) => crate::sites::server_fns::get_site(id).await.ok(),
                 None => None,
             }
         },

@@ -2,9 +2,9 @@
 //! whole fleet, starting from the machines filed), checked with the shared rule against the
 //! site's period, then submitted again with the version that was read.
 
-use super::api::ResubmitFiling;
 use super::form::{checked_input, typed_dates};
 use super::picker::{Chosen, MachinePicker};
+use super::server_fns::ResubmitFiling;
 use super::{Filing, FilingCorrection, SiteDates};
 use crate::error::FieldErrors;
 use crate::i18n::*;

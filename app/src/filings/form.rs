@@ -3,14 +3,14 @@
 
 use super::picker::Chosen;
 use super::{FilingInput, SiteDates};
-use crate::error::{FieldError, FieldErrors};
+use crate::error::{FieldCode, FieldError, FieldErrors};
 use crate::ui::browser_today;
 use chrono::NaiveDate;
 use uuid::Uuid;
 
 fn parse_date(field: &str, raw: &str, errors: &mut FieldErrors) -> Option<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .map_err(|_| errors.add(field, FieldError::new("required")))
+        .map_err(|_| errors.add(field, FieldError::new(FieldCode::Required)))
         .ok()
 }
 
@@ -32,7 +32,7 @@ pub fn checked_input(
 ) -> Result<FilingInput, FieldErrors> {
     let mut errors = FieldErrors::new();
     if site_id.is_none() {
-        errors.add("site_id", FieldError::new("required"));
+        errors.add("site_id", FieldError::new(FieldCode::Required));
     }
     let e = parse_date("planned_entry_on", entry, &mut errors);
     let x = parse_date("planned_exit_on", exit, &mut errors);

@@ -2,19 +2,29 @@
 //! the filing goes to the county of the site, whose inspectors accept or return it. Accepting
 //! issues registration codes. Then the site records each machine's entry and exit.
 
+pub mod names;
 pub mod precheck;
 pub mod rules;
+pub mod transitions;
 
-pub mod api;
 mod correct;
 mod form;
 pub mod pages;
 mod picker;
+pub mod server_fns;
 
+#[cfg(feature = "ssr")]
+pub mod in_force;
+#[cfg(feature = "ssr")]
+pub mod movements;
 #[cfg(feature = "ssr")]
 pub mod overlaps;
 #[cfg(feature = "ssr")]
+pub mod read;
+#[cfg(feature = "ssr")]
 pub mod rest;
+#[cfg(feature = "ssr")]
+pub mod review;
 #[cfg(feature = "ssr")]
 pub mod service;
 
@@ -26,9 +36,10 @@ use uuid::Uuid;
 pub use precheck::{Precheck, PrecheckCode};
 pub use rules::{MAX_MACHINES, SiteDates, validate};
 
-/// Where a filing stands (wire values of API.md).
+/// Where a filing stands (wire values of API.md, also the stored values of `filings.status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case"))]
 #[serde(rename_all = "snake_case")]
 pub enum FilingStatus {
     Draft,

@@ -4,12 +4,12 @@
 //! machine it offers, so a unit sees a clash before it submits (accepting still refuses a
 //! machine on another site's accepted filing, `machine_overlap`).
 
-use super::service::filtered;
+use super::read::filtered;
 use super::{FiledMachineOverlap, FilingFilter, FilingStatus, MAX_MACHINES, OverlapQuery};
 use crate::auth::Scope;
 use crate::auth::service::Principal;
 use crate::db::entities::{filing, filing_machine, site};
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::{AppError, FieldCode, FieldError, FieldErrors};
 use crate::service_error::ServiceResult;
 use crate::state::AppState;
 use chrono::NaiveDate;
@@ -51,17 +51,17 @@ pub async fn filed_for(
 ) -> ServiceResult<Vec<FiledMachineOverlap>> {
     let mut errors = FieldErrors::new();
     if machine_ids.len() > MAX_MACHINES {
-        errors.add("machine_ids", FieldError::new("too_many").with("max", MAX_MACHINES));
+        errors.add("machine_ids", FieldError::new(FieldCode::TooMany).with("max", MAX_MACHINES));
     }
     if to < from {
-        errors.add("to", FieldError::new("end_before_start"));
+        errors.add("to", FieldError::new(FieldCode::EndBeforeStart));
     }
     errors.into_result()?;
     let scope = Scope::resolve(&state.db, principal).await?;
     if machine_ids.is_empty() {
         return Ok(vec![]);
     }
-    let statuses = [FilingStatus::Submitted.as_str(), FilingStatus::Accepted.as_str()];
+    let statuses = [FilingStatus::Submitted, FilingStatus::Accepted];
     let mut q = filtered(&scope, &FilingFilter::default())
         .filter(filing::Column::Status.is_in(statuses))
         .filter(filing::Column::PlannedEntryOn.lte(to))
@@ -74,8 +74,8 @@ pub async fn filed_for(
                     .and_where(Expr::col(filing_machine::Column::MachineId).is_in(machine_ids.iter().copied()))
                     // A machine that left the filing (handed over) before the days asked about,
                     // or before the filing began, is not on it then: the rule acceptance applies.
-                    .and_where(super::service::not_left_by(from))
-                    .and_where(super::service::left_after_entry())
+                    .and_where(super::in_force::not_left_by(from))
+                    .and_where(super::in_force::left_after_entry())
                     .to_owned(),
             ),
         );
@@ -108,7 +108,7 @@ pub async fn filed_for(
                 filing_id: f.id,
                 site_id: f.site_id,
                 site_name: sites.get(&f.site_id).cloned().unwrap_or_default(),
-                status: FilingStatus::parse(&f.status)?,
+                status: f.status,
                 planned_entry_on: f.planned_entry_on,
                 planned_exit_on: f.planned_exit_on,
             })

@@ -1,13 +1,13 @@
 //! Filing pages: the list (the review queue for inspectors), a new filing with its pre-checks,
 //! and one filing with its review, correction, entry/exit log.
 
-use super::api::{
-    CloseFiling, CreateFiling, PrecheckFiling, RecordMovement, ResubmitFiling, ReviewFiling, get_filing, list_filings,
-    list_movements,
-};
 use super::correct::CorrectFiling;
 use super::form::{checked_input, typed_dates};
 use super::picker::{Chosen, MachinePicker};
+use super::server_fns::{
+    CloseFiling, CreateFiling, PrecheckFiling, RecordMovement, ResubmitFiling, ReviewFiling, get_filing, list_filings,
+    list_movements,
+};
 use super::{
     Decision, Filing, FilingFilter, FilingInput, FilingStatus, MovementInput, MovementKind, Precheck, SiteDates,
     left_filing,
@@ -16,9 +16,10 @@ use crate::auth::Role;
 use crate::error::AppError;
 use crate::exports::Dataset;
 use crate::exports::pages::ExportLinks;
+use crate::filings::names::{precheck_message, status_label};
 use crate::i18n::*;
-use crate::shell::messages::{photo_kind_label, precheck_message, stage_label, status_label};
-use crate::sites::api::{get_site, list_sites};
+use crate::machines::names::{photo_kind_label, stage_label};
+use crate::sites::server_fns::{get_site, list_sites};
 use crate::ui::{ErrorBanner, FieldErrorText, PageTitle, QueryTab, TextField, use_auth};
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -165,7 +166,7 @@ fn precheck_fixes(locale: Locale, p: &Precheck) -> Vec<(String, String)> {
             .map(|k| (photo_kind_label(locale, k).to_owned(), format!("{base}#photo-{}", k.as_str())))
             .collect(),
         C::MissingData => {
-            p.detail.iter().map(|f| (crate::shell::messages::field_name(locale, f), format!("{base}#{f}"))).collect()
+            p.detail.iter().map(|f| (crate::machines::names::field_name(locale, f), format!("{base}#{f}"))).collect()
         }
     }
 }

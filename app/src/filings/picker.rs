@@ -3,13 +3,14 @@
 //! keeps the selection across searches and pages, and marks the machines already on a
 //! submitted or accepted filing for overlapping dates.
 
-use super::api::filed_overlaps;
+use super::server_fns::filed_overlaps;
 use super::{FiledMachineOverlap, MAX_MACHINES};
 use crate::error::FieldErrors;
+use crate::filings::names::status_label;
 use crate::i18n::*;
-use crate::machines::api::{list_machines, machine_types};
+use crate::machines::names::stage_label;
+use crate::machines::server_fns::{list_machines, machine_types};
 use crate::machines::{Machine, MachineFilter, MachineTypeInfo};
-use crate::shell::messages::{stage_label, status_label};
 use crate::ui::FieldErrorText;
 use chrono::NaiveDate;
 use leptos::either::Either;

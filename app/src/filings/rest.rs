@@ -61,7 +61,7 @@ pub async fn list(
     ApiQuery(page): ApiQuery<PageQuery>,
     ApiQuery(filter): ApiQuery<FilingFilter>,
 ) -> ApiResult<axum::Json<Page<Filing>>> {
-    Ok(axum::Json(service::list(&state, &p, &filter, &page).await?))
+    Ok(axum::Json(super::read::list(&state, &p, &filter, &page).await?))
 }
 
 /// One filing, with its pre-checks.
@@ -72,7 +72,7 @@ pub async fn read(
     Caller(p): Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<axum::Json<Filing>> {
-    Ok(axum::Json(service::get(&state, &p, id).await?))
+    Ok(axum::Json(super::read::get(&state, &p, id).await?))
 }
 
 /// Corrects a returned filing and submits it again.
@@ -102,7 +102,7 @@ pub async fn review(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<ReviewInput>,
 ) -> ApiResult<axum::Json<Filing>> {
-    Ok(axum::Json(service::review(&state, &p, id, input).await?))
+    Ok(axum::Json(super::review::review(&state, &p, id, input).await?))
 }
 
 /// Closes an accepted filing.
@@ -124,7 +124,7 @@ pub async fn movements(
     Caller(p): Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<axum::Json<Vec<Movement>>> {
-    Ok(axum::Json(service::movements(&state, &p, id).await?))
+    Ok(axum::Json(super::movements::movements(&state, &p, id).await?))
 }
 
 /// Records an entry or exit.
@@ -141,7 +141,7 @@ pub async fn record_movement(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<MovementInput>,
 ) -> ApiResult<(StatusCode, axum::Json<Movement>)> {
-    Ok((StatusCode::CREATED, axum::Json(service::record_movement(&state, &p, id, input).await?)))
+    Ok((StatusCode::CREATED, axum::Json(super::movements::record_movement(&state, &p, id, input).await?)))
 }
 
 /// Which of these machines are already on a submitted or accepted filing (in the caller's

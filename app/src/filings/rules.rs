@@ -5,7 +5,7 @@
 //! whose site and machines they are, overlapping filings — stays in the service).
 
 use super::FilingInput;
-use crate::error::{FieldError, FieldErrors};
+use crate::error::{FieldCode, FieldError, FieldErrors};
 use chrono::NaiveDate;
 use std::collections::HashSet;
 
@@ -24,24 +24,24 @@ pub fn validate(input: &FilingInput, site: SiteDates, today: NaiveDate) -> Field
     let mut errors = FieldErrors::new();
     let ids = &input.machine_ids;
     if ids.is_empty() {
-        errors.add("machine_ids", FieldError::new("required"));
+        errors.add("machine_ids", FieldError::new(FieldCode::Required));
     } else if ids.len() > MAX_MACHINES {
-        errors.add("machine_ids", FieldError::new("too_many").with("max", MAX_MACHINES));
+        errors.add("machine_ids", FieldError::new(FieldCode::TooMany).with("max", MAX_MACHINES));
     } else if ids.iter().collect::<HashSet<_>>().len() != ids.len() {
-        errors.add("machine_ids", FieldError::new("duplicate_machine"));
+        errors.add("machine_ids", FieldError::new(FieldCode::DuplicateMachine));
     }
     let (entry, exit) = (input.planned_entry_on, input.planned_exit_on);
     if exit < entry {
-        errors.add("planned_exit_on", FieldError::new("end_before_start"));
+        errors.add("planned_exit_on", FieldError::new(FieldCode::EndBeforeStart));
     }
     if entry < site.starts_on || exit > site.ends_on {
         errors.add(
             "planned_entry_on",
-            FieldError::new("outside_site_dates").with("from", site.starts_on).with("to", site.ends_on),
+            FieldError::new(FieldCode::OutsideSiteDates).with("from", site.starts_on).with("to", site.ends_on),
         );
     }
     if exit < today {
-        errors.add("planned_exit_on", FieldError::new("in_the_past"));
+        errors.add("planned_exit_on", FieldError::new(FieldCode::InThePast));
     }
     errors
 }
@@ -71,7 +71,7 @@ mod tests {
     }
 
     fn codes(e: &FieldErrors, field: &str) -> Vec<String> {
-        e.0.get(field).map(|v| v.iter().map(|e| e.code.clone()).collect()).unwrap_or_default()
+        e.0.get(field).map(|v| v.iter().map(|e| e.code.as_str().to_owned()).collect()).unwrap_or_default()
     }
 
     #[test]
@@ -103,7 +103,7 @@ mod tests {
         for (entry, exit) in [(d(2, 28), d(6, 1)), (d(6, 1), d(10, 1))] {
             let outside = validate(&input(1, entry, exit), SITE, today);
             assert_eq!(codes(&outside, "planned_entry_on"), ["outside_site_dates"], "{entry}..{exit}");
-            let e = outside.first("planned_entry_on").cloned().unwrap_or_else(|| FieldError::new("-"));
+            let e = outside.first("planned_entry_on").cloned().unwrap_or_else(|| FieldError::new(FieldCode::Invalid));
             assert_eq!((e.params["from"].as_str(), e.params["to"].as_str()), ("2026-03-01", "2026-09-30"));
         }
         let past = validate(&input(1, d(5, 1), d(5, 9)), SITE, today);

@@ -3,7 +3,7 @@
 //! inspector's phone as they type and on the server when an inspection is recorded, so the two
 //! can never disagree. It reads no clock and no database: the caller picks the table and zone.
 
-use crate::error::{FieldError, FieldErrors};
+use crate::error::{FieldCode, FieldError, FieldErrors};
 use crate::machines::{EmissionStage, FuelType, rules};
 use serde::{Deserialize, Serialize};
 
@@ -251,15 +251,15 @@ pub fn check_readings(readings: Readings<'_>) -> FieldErrors {
     let mut errors = FieldErrors::new();
     if let Some(values) = readings.opacity {
         if values.len() > MAX_READINGS {
-            errors.add("opacity_readings", FieldError::new("too_many").with("max", MAX_READINGS));
+            errors.add("opacity_readings", FieldError::new(FieldCode::TooMany).with("max", MAX_READINGS));
         } else if let Some((i, _)) = values.iter().enumerate().find(|(_, v)| !v.is_finite() || **v < 0.0) {
-            errors.add("opacity_readings", FieldError::new("reading_invalid").with("position", i + 1));
+            errors.add("opacity_readings", FieldError::new(FieldCode::ReadingInvalid).with("position", i + 1));
         }
     }
     if let Some(level) = readings.ringelmann
         && !(0..=RINGELMANN_MAX_LEVEL).contains(&level)
     {
-        errors.add("ringelmann_level", FieldError::new("ringelmann_range").with("max", RINGELMANN_MAX_LEVEL));
+        errors.add("ringelmann_level", FieldError::new(FieldCode::RingelmannRange).with("max", RINGELMANN_MAX_LEVEL));
     }
     errors
 }
@@ -331,12 +331,12 @@ pub fn evaluate(
     let opacity = readings.opacity.filter(|v| !v.is_empty());
     match (opacity, readings.ringelmann) {
         (None, None) => {
-            return Err(FieldErrors::single("opacity_readings", FieldError::new("readings_required")));
+            return Err(FieldErrors::single("opacity_readings", FieldError::new(FieldCode::ReadingsRequired)));
         }
         (Some(v), _) if v.len() < READINGS_JUDGED => {
             return Err(FieldErrors::single(
                 "opacity_readings",
-                FieldError::new("too_few_readings").with("min", READINGS_JUDGED),
+                FieldError::new(FieldCode::TooFewReadings).with("min", READINGS_JUDGED),
             ));
         }
         _ => {}
@@ -349,7 +349,7 @@ pub fn evaluate(
         let class = judged_class(table, own, required, power);
         return Err(FieldErrors::single(
             "rated_power_kw",
-            FieldError::new("no_limit_row").with("class", class.as_str()),
+            FieldError::new(FieldCode::NoLimitRow).with("class", class.as_str()),
         ));
     };
 
@@ -440,7 +440,7 @@ mod tests {
     }
 
     fn error_code(result: Result<Evaluation, FieldErrors>, field: &str) -> String {
-        result.unwrap_err().first(field).map(|e| e.code.clone()).unwrap_or_default()
+        result.unwrap_err().first(field).map(|e| e.code.as_str().to_owned()).unwrap_or_default()
     }
 
     #[test]

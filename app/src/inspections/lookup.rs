@@ -29,7 +29,7 @@ use crate::auth::Scope;
 use crate::auth::service::Principal;
 use crate::cases::{CaseKind, CaseState, is_overdue};
 use crate::db::entities::{case, filing, filing_machine, inspection, machine, organization, site};
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::{AppError, FieldCode, FieldError, FieldErrors};
 use crate::machines::regcode::{self, RegCodeError, RegistrationCode};
 use crate::machines::{EmissionStage, FuelType};
 use crate::service_error::{ServiceError, ServiceResult};
@@ -48,11 +48,14 @@ const CODE_MAX: usize = 64;
 pub fn normalize_code(raw: &str) -> Result<String, AppError> {
     let code = regcode::normalize_typed(raw);
     if code.is_empty() {
-        return Err(AppError::field("code", "required"));
+        return Err(AppError::field("code", FieldCode::Required));
     }
     if code.chars().count() > CODE_MAX {
         return Err(AppError::Validation {
-            fields: FieldErrors::single("code", FieldError::new("length").with("min", 1).with("max", CODE_MAX)),
+            fields: FieldErrors::single(
+                "code",
+                FieldError::new(FieldCode::Length).with("min", 1).with("max", CODE_MAX),
+            ),
         });
     }
     let looks_like_regcode = code.len() == regcode::LEN && code.bytes().all(|b| b.is_ascii_digit() || b == b'X');
@@ -186,7 +189,7 @@ fn lookup_statement(code: &str, today: NaiveDate) -> SelectStatement {
             Expr::col((filing::Entity, filing::Column::Id))
                 .equals((filing_machine::Entity, filing_machine::Column::FilingId)),
         )
-        .cond_where(crate::filings::service::covering(today))
+        .cond_where(crate::filings::in_force::covering(today))
         .to_owned();
     let f = |c: filing::Column| Expr::col((filing::Entity, c));
     Query::select()
@@ -236,7 +239,7 @@ fn lookup_statement(code: &str, today: NaiveDate) -> SelectStatement {
                         .equals((machine::Entity, machine::Column::Id)),
                 )
                 // Not a filing the machine left (transferred to another unit): its former owner's.
-                .add(crate::filings::service::not_left_by(today))
+                .add(crate::filings::in_force::not_left_by(today))
                 .add(Expr::exists(current)),
         )
         .left_join(
@@ -339,8 +342,8 @@ async fn other_filing(
             Expr::col((site::Entity, site::Column::Id)).equals((filing::Entity, filing::Column::SiteId)),
         )
         .and_where(Expr::col((filing_machine::Entity, filing_machine::Column::MachineId)).eq(machine_id))
-        .and_where(f(filing::Column::Status).eq(crate::filings::FilingStatus::Accepted.as_str()))
-        .and_where(crate::filings::service::left_after_entry())
+        .and_where(f(filing::Column::Status).eq(crate::filings::FilingStatus::Accepted))
+        .and_where(crate::filings::in_force::left_after_entry())
         .cond_where(
             Condition::any()
                 .add(upcoming.clone())
@@ -448,7 +451,7 @@ pub async fn lookup(state: &AppState, principal: &Principal, q: &LookupQuery) ->
         (Some(_), _) => Some(here_rule.is_none_or(|r| r.allows(dto.fuel_type, dto.emission_stage))),
         (None, Some(f)) if !f.low_emission_zone => Some(true),
         (None, Some(f)) => Some(
-            super::limits_service::zone_rule_for(db, &f.filing.county_code, today)
+            super::limits::zones::zone_rule_for(db, &f.filing.county_code, today)
                 .await?
                 .allows(dto.fuel_type, dto.emission_stage),
         ),

@@ -4,23 +4,17 @@
 
 pub mod compliance;
 pub mod limits;
-pub mod local_limits;
+pub mod names;
 
-pub mod api;
-pub mod limits_pages;
 pub mod pages;
-pub mod zones_pages;
+pub mod server_fns;
 
-#[cfg(feature = "ssr")]
-pub mod limits_service;
 #[cfg(feature = "ssr")]
 pub mod lookup;
 #[cfg(feature = "ssr")]
 pub mod rest;
 #[cfg(feature = "ssr")]
 pub mod service;
-#[cfg(feature = "ssr")]
-pub mod tables_service;
 
 use crate::cases::{CaseKind, CaseState};
 use crate::machines::{EmissionStage, FuelType};

@@ -1,13 +1,15 @@
 //! Inspection pages: the scoped list and one inspection with its verdict and joint notes.
 
 use super::InspectionFilter;
-use super::api::{AddInspectionNote, get_inspection, list_inspections};
+use super::server_fns::{AddInspectionNote, get_inspection, list_inspections};
+use crate::cases::names::case_kind_label;
 use crate::error::AppError;
 use crate::exports::Dataset;
 use crate::exports::pages::ExportLinks;
 use crate::i18n::*;
+use crate::inspections::names::{exemption_label, reason_message, verdict_label};
+use crate::machines::names::stage_label;
 use crate::notes::NoteInput;
-use crate::shell::messages::{case_kind_label, exemption_label, reason_message, stage_label, verdict_label};
 use crate::ui::{PageTitle, use_auth};
 use leptos::either::Either;
 use leptos::prelude::*;

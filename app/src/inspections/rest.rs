@@ -3,8 +3,9 @@
 
 use super::compliance::{EvaluateInput, Evaluation};
 use super::limits::{LimitTable, LimitTableInput, OnDate, TableFilter, Zone, ZoneFilter, ZoneInput};
+use super::limits::{tables, zones};
 use super::{Inspection, InspectionFilter, InspectionInput, LookupQuery, LookupResult};
-use super::{limits_service, lookup, service, tables_service};
+use super::{lookup, service};
 use crate::notes::{Note, NoteInput};
 use crate::paging::{Page, PageQuery};
 use crate::rest::extract::{ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
@@ -42,7 +43,7 @@ pub async fn evaluate(
     State(state): State<AppState>,
     ApiJson(input): ApiJson<EvaluateInput>,
 ) -> ApiResult<axum::Json<Evaluation>> {
-    Ok(axum::Json(limits_service::evaluate(&state, &input).await?))
+    Ok(axum::Json(zones::evaluate(&state, &input).await?))
 }
 
 /// The limit table in force on a day (today by default) for a county — the one its inspections
@@ -57,7 +58,7 @@ pub async fn current_table(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<OnDate>,
 ) -> ApiResult<axum::Json<LimitTable>> {
-    Ok(axum::Json(tables_service::current(&state, q.on, q.county_code.as_deref()).await?))
+    Ok(axum::Json(tables::current(&state, q.on, q.county_code.as_deref()).await?))
 }
 
 /// Every limit table version, national and local, latest effective date first (public reference
@@ -69,7 +70,7 @@ pub async fn list_tables(
     ApiQuery(page): ApiQuery<PageQuery>,
     ApiQuery(filter): ApiQuery<TableFilter>,
 ) -> ApiResult<axum::Json<Page<LimitTable>>> {
-    Ok(axum::Json(tables_service::list_tables(&state, &filter, &page).await?))
+    Ok(axum::Json(tables::list_tables(&state, &filter, &page).await?))
 }
 
 /// Publishes a limit table version, in force from its date. System administrators publish the
@@ -90,7 +91,7 @@ pub async fn create_table(
     Caller(p): Caller,
     ApiJson(input): ApiJson<LimitTableInput>,
 ) -> ApiResult<(StatusCode, axum::Json<LimitTable>)> {
-    Ok((StatusCode::CREATED, axum::Json(tables_service::create_table(&state, &p, input).await?)))
+    Ok((StatusCode::CREATED, axum::Json(tables::create_table(&state, &p, input).await?)))
 }
 
 /// The zones of the divisions the caller administers (province and city officers).
@@ -102,7 +103,7 @@ pub async fn list_zones(
     ApiQuery(page): ApiQuery<PageQuery>,
     ApiQuery(filter): ApiQuery<ZoneFilter>,
 ) -> ApiResult<axum::Json<Page<Zone>>> {
-    Ok(axum::Json(limits_service::list_zones(&state, &p, &filter, &page).await?))
+    Ok(axum::Json(zones::list_zones(&state, &p, &filter, &page).await?))
 }
 
 /// Draws a low-emission zone for a county or city the caller administers.
@@ -114,7 +115,7 @@ pub async fn create_zone(
     Caller(p): Caller,
     ApiJson(input): ApiJson<ZoneInput>,
 ) -> ApiResult<(StatusCode, axum::Json<Zone>)> {
-    Ok((StatusCode::CREATED, axum::Json(limits_service::create_zone(&state, &p, input).await?)))
+    Ok((StatusCode::CREATED, axum::Json(zones::create_zone(&state, &p, input).await?)))
 }
 
 /// Changes a zone; the body carries the `version` that was read.
@@ -127,7 +128,7 @@ pub async fn update_zone(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<ZoneInput>,
 ) -> ApiResult<axum::Json<Zone>> {
-    Ok(axum::Json(limits_service::update_zone(&state, &p, id, input).await?))
+    Ok(axum::Json(zones::update_zone(&state, &p, id, input).await?))
 }
 
 /// Records an inspection (an inspector of the site's county). The verdict uses the table in

@@ -10,7 +10,7 @@ use crate::auth::service::people;
 use crate::auth::{Role, Scope};
 use crate::cases::{CaseKind, CaseState};
 use crate::db::entities::{case, inspection, limit_table, machine, site};
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::{AppError, ConflictCode, FieldCode, FieldError, FieldErrors};
 use crate::machines::regcode::RegistrationCode;
 use crate::machines::{EmissionStage, FuelType};
 use crate::notes::{NOTE_MAX, Note, NoteInput};
@@ -225,7 +225,7 @@ async fn resolve_machine(
                 let found =
                     machine::Entity::find().filter(machine::Column::RegistrationCode.eq(code.as_str())).one(db).await?;
                 if found.is_none() {
-                    errors.add("registration_code", FieldError::new("unknown_registration_code"));
+                    errors.add("registration_code", FieldError::new(FieldCode::UnknownRegistrationCode));
                     return Ok(None);
                 }
                 found
@@ -237,7 +237,7 @@ async fn resolve_machine(
         Some(id) => {
             let found = machine::Entity::find_by_id(id).one(db).await?;
             if found.is_none() {
-                errors.add("machine_id", FieldError::new("unknown_machine"));
+                errors.add("machine_id", FieldError::new(FieldCode::UnknownMachine));
                 return Ok(None);
             }
             found
@@ -245,7 +245,7 @@ async fn resolve_machine(
     };
     match (by_id, by_code) {
         (Some(a), Some(b)) if a.id != b.id => {
-            errors.add("registration_code", FieldError::new("machine_mismatch"));
+            errors.add("registration_code", FieldError::new(FieldCode::MachineMismatch));
             Ok(None)
         }
         (Some(m), _) | (None, Some(m)) => Ok(Some(m)),
@@ -270,7 +270,7 @@ fn facts(
     }
     if input.unregistered_description.is_none() {
         if input.machine_id.is_none() && input.registration_code.is_none() {
-            errors.add("machine_id", FieldError::new("machine_required"));
+            errors.add("machine_id", FieldError::new(FieldCode::MachineRequired));
         }
         return Ok(None);
     }
@@ -280,7 +280,7 @@ fn facts(
         ("rated_power_kw", input.rated_power_kw.is_none()),
     ] {
         if missing {
-            errors.add(field, FieldError::new("required"));
+            errors.add(field, FieldError::new(FieldCode::Required));
         }
     }
     Ok(match (input.emission_stage, input.fuel_type, input.rated_power_kw) {
@@ -324,27 +324,30 @@ fn check_basics(state: &AppState, input: &mut InspectionInput, errors: &mut Fiel
     input.registration_code = trimmed(&input.registration_code);
     input.unregistered_description = trimmed(&input.unregistered_description);
     if input.inspected_at > state.clock.now() + chrono::Duration::minutes(CLOCK_SKEW_MINUTES) {
-        errors.add("inspected_at", FieldError::new("date_in_future"));
+        errors.add("inspected_at", FieldError::new(FieldCode::DateInFuture));
     }
     if input.notes.as_deref().is_some_and(|n| n.chars().count() > NOTE_MAX) {
-        errors.add("notes", FieldError::new("length").with("min", 0).with("max", NOTE_MAX));
+        errors.add("notes", FieldError::new(FieldCode::Length).with("min", 0).with("max", NOTE_MAX));
     }
     if input.unregistered_description.as_deref().is_some_and(|n| n.chars().count() > DESCRIPTION_MAX) {
-        errors.add("unregistered_description", FieldError::new("length").with("min", 0).with("max", DESCRIPTION_MAX));
+        errors.add(
+            "unregistered_description",
+            FieldError::new(FieldCode::Length).with("min", 0).with("max", DESCRIPTION_MAX),
+        );
     }
     use crate::sites::{CHINA_LAT, CHINA_LNG};
     match (input.lat, input.lng) {
         (None, None) => {}
         (Some(lat), Some(lng)) => {
             if !(CHINA_LAT.0..=CHINA_LAT.1).contains(&lat) {
-                errors.add("lat", FieldError::new("outside_china"));
+                errors.add("lat", FieldError::new(FieldCode::OutsideChina));
             }
             if !(CHINA_LNG.0..=CHINA_LNG.1).contains(&lng) {
-                errors.add("lng", FieldError::new("outside_china"));
+                errors.add("lng", FieldError::new(FieldCode::OutsideChina));
             }
         }
-        (None, Some(_)) => errors.add("lat", FieldError::new("required")),
-        (Some(_), None) => errors.add("lng", FieldError::new("required")),
+        (None, Some(_)) => errors.add("lat", FieldError::new(FieldCode::Required)),
+        (Some(_), None) => errors.add("lng", FieldError::new(FieldCode::Required)),
     }
 }
 
@@ -363,7 +366,7 @@ async fn zone_for_inspection(
     let membership = crate::sites::zone_service::membership(&state.db, site, day).await?;
     if !membership.in_zone {
         if input.zone_exemption.is_some() {
-            errors.add("zone_exemption", FieldError::new("not_in_zone"));
+            errors.add("zone_exemption", FieldError::new(FieldCode::NotInZone));
         }
         return Ok(None);
     }
@@ -371,7 +374,7 @@ async fn zone_for_inspection(
         if membership.exemptions().iter().any(|c| c == claimed) {
             return Ok(None);
         }
-        errors.add("zone_exemption", FieldError::new("exemption_not_listed"));
+        errors.add("zone_exemption", FieldError::new(FieldCode::ExemptionNotListed));
     }
     Ok(membership.rule())
 }
@@ -385,14 +388,14 @@ async fn case_to_reinspect(
     machine: Option<&machine::Model>,
 ) -> ServiceResult<case::Model> {
     let c = crate::cases::service::find_visible(state, principal, case_id).await.map_err(|e| match e {
-        ServiceError::Client(AppError::NotFound) => AppError::field("case_id", "unknown_case").into(),
+        ServiceError::Client(AppError::NotFound) => AppError::field("case_id", FieldCode::UnknownCase).into(),
         other => other,
     })?;
     if c.machine_id.is_some() && c.machine_id != machine.map(|m| m.id) {
-        return Err(AppError::field("case_id", "case_machine_mismatch").into());
+        return Err(AppError::field("case_id", FieldCode::CaseMachineMismatch).into());
     }
     if c.state != CaseState::RectificationOrdered.as_str() {
-        return Err(AppError::conflict("case_not_awaiting_reinspection").into());
+        return Err(AppError::conflict(ConflictCode::CaseNotAwaitingReinspection).into());
     }
     Ok(c)
 }
@@ -417,9 +420,9 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: Inspecti
     let facts = facts(machine.as_ref(), &input, &mut errors)?;
     let day = crate::dates::china_date(input.inspected_at);
     let zone = zone_for_inspection(state, &site, day, &mut input, &mut errors).await?;
-    let table = super::tables_service::table_in_force(&state.db, Some(&site.county_code), day).await?;
+    let table = super::limits::tables::table_in_force(&state.db, Some(&site.county_code), day).await?;
     if table.is_none() {
-        errors.add("inspected_at", FieldError::new("no_limit_table"));
+        errors.add("inspected_at", FieldError::new(FieldCode::NoLimitTable));
     }
     let readings = Readings { opacity: input.opacity_readings.as_deref(), ringelmann: input.ringelmann_level };
     for (field, errs) in compliance::check_readings(readings).0 {

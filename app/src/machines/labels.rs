@@ -8,7 +8,7 @@ use super::service::{find_visible, scope_condition};
 use crate::auth::Scope;
 use crate::auth::service::Principal;
 use crate::db::entities::{machine, machine_type, organization};
-use crate::error::AppError;
+use crate::error::{AppError, ConflictCode};
 use crate::i18n::*;
 use crate::rest::extract::{ApiPath, ApiResult, Caller, ErrorBody};
 use crate::service_error::{ServiceError, ServiceResult};
@@ -202,7 +202,7 @@ pub fn label_document(data: &LabelData, public_url: &str) -> ServiceResult<Strin
 
 /// 409 for a machine without a registration code.
 fn not_registered() -> ServiceError {
-    AppError::conflict("not_registered").into()
+    AppError::conflict(ConflictCode::NotRegistered).into()
 }
 
 /// What the labels of `machines` show: type names and owners looked up in two queries.

@@ -3,20 +3,17 @@
 
 pub mod facts;
 pub mod import;
+pub mod names;
 pub mod regcode;
 pub mod rules;
 
-pub mod api;
 pub mod pages;
+pub mod server_fns;
 
 #[cfg(feature = "ssr")]
 pub mod labels;
 #[cfg(feature = "ssr")]
-pub mod photo_image;
-#[cfg(feature = "ssr")]
 pub mod photos;
-#[cfg(feature = "ssr")]
-pub mod photos_rest;
 #[cfg(feature = "ssr")]
 pub mod rest;
 #[cfg(feature = "ssr")]

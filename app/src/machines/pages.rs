@@ -1,14 +1,14 @@
 //! The fleet list, the machine form (new and edit, with the version it was read at; a
 //! registered machine's registered facts read-only), photos, labels and the amendments panel.
 
-use super::api::{CreateMachine, DeleteMachine, UpdateMachine, get_machine, list_machines, machine_types};
 use super::facts::is_registered_fact;
+use super::server_fns::{CreateMachine, DeleteMachine, UpdateMachine, get_machine, list_machines, machine_types};
 use super::{EmissionStage, FuelType, Machine, MachineFilter, MachineInput, PhotoKind, rules};
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::{AppError, FieldCode, FieldError, FieldErrors};
 use crate::exports::Dataset;
 use crate::exports::pages::ExportLinks;
 use crate::i18n::*;
-use crate::shell::messages::{fuel_label, photo_kind_label, stage_label};
+use crate::machines::names::{fuel_label, photo_kind_label, stage_label};
 use crate::transfers::pages::MachineTransfers;
 use crate::ui::{ErrorBanner, FieldErrorText, PageTitle, TextField, browser_today};
 use leptos::either::Either;
@@ -195,7 +195,7 @@ impl Form {
                 return None;
             }
             chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-                .map_err(|_| errors.add(field, FieldError::new("invalid")))
+                .map_err(|_| errors.add(field, FieldError::new(FieldCode::Invalid)))
                 .ok()
         };
         let power = self.power.get().trim().parse::<f64>().unwrap_or(f64::NAN);

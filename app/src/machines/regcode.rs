@@ -2,6 +2,7 @@
 //! sequence, and an ISO 7064 MOD 11-2 check character (the scheme of the resident ID number),
 //! so a phone can reject a mistyped code without a network. Example: `1401050000001` + check.
 
+use crate::error::FieldCode;
 use serde::{Deserialize, Serialize};
 
 /// Digits of the sequence part.
@@ -23,15 +24,15 @@ impl RegCodeError {
         use crate::error::FieldError;
         match self {
             RegCodeError::Length { found } => {
-                FieldError::new("regcode_length").with("expected", LEN).with("found", found)
+                FieldError::new(FieldCode::RegcodeLength).with("expected", LEN).with("found", found)
             }
             RegCodeError::BadChar { position, found } => {
-                FieldError::new("bad_char").with("position", position).with("char", found)
+                FieldError::new(FieldCode::BadChar).with("position", position).with("char", found)
             }
             RegCodeError::CheckChar { found, .. } => {
-                // Not the expected character: see `shell::messages` (it would turn a typo into
+                // Not the expected character: see `ui::messages` (it would turn a typo into
                 // another machine's valid code).
-                FieldError::new("regcode_check_char").with("char", found)
+                FieldError::new(FieldCode::RegcodeCheckChar).with("char", found)
             }
         }
     }

@@ -18,7 +18,7 @@ pub fn router() -> Router<AppState> {
         .route("/machines/{id}", get(read).patch(update).delete(remove))
         .merge(super::import::rest::router())
         .merge(super::labels::api_router())
-        .merge(super::photos_rest::router())
+        .merge(super::photos::rest::router())
 }
 
 /// The machine types (seeded list, extended by administrators).

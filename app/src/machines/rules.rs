@@ -2,7 +2,7 @@
 //! REST API and the bulk import: identifier character sets, power, dates, fuel and stage.
 
 use super::{EmissionStage, FuelType, MachineInput, PhotoKind};
-use crate::error::{FieldError, FieldErrors};
+use crate::error::{FieldCode, FieldError, FieldErrors};
 use chrono::NaiveDate;
 
 /// Upper bound of rated net power, kW.
@@ -22,10 +22,10 @@ pub fn normalize_text(raw: Option<&str>) -> Option<String> {
 pub fn check_env_code(code: &str) -> Result<(), FieldError> {
     let n = code.chars().count();
     if n != 17 {
-        return Err(FieldError::new("env_code_length").with("found", n));
+        return Err(FieldError::new(FieldCode::EnvCodeLength).with("found", n));
     }
     if let Some((i, c)) = code.chars().enumerate().find(|(_, c)| !(c.is_ascii_digit() || c.is_ascii_uppercase())) {
-        return Err(FieldError::new("bad_char").with("position", i + 1).with("char", c));
+        return Err(FieldError::new(FieldCode::BadChar).with("position", i + 1).with("char", c));
     }
     Ok(())
 }
@@ -34,12 +34,12 @@ pub fn check_env_code(code: &str) -> Result<(), FieldError> {
 pub fn check_pin(pin: &str) -> Result<(), FieldError> {
     let n = pin.chars().count();
     if !(4..=40).contains(&n) {
-        return Err(FieldError::new("length").with("min", 4).with("max", 40));
+        return Err(FieldError::new(FieldCode::Length).with("min", 4).with("max", 40));
     }
     if let Some((i, c)) =
         pin.chars().enumerate().find(|(_, c)| !(c.is_ascii_digit() || c.is_ascii_uppercase() || *c == '-'))
     {
-        return Err(FieldError::new("bad_char").with("position", i + 1).with("char", c));
+        return Err(FieldError::new(FieldCode::BadChar).with("position", i + 1).with("char", c));
     }
     Ok(())
 }
@@ -48,14 +48,14 @@ pub fn check_pin(pin: &str) -> Result<(), FieldError> {
 pub fn check_engine_serial(serial: &str) -> Result<(), FieldError> {
     let n = serial.chars().count();
     if !(3..=64).contains(&n) {
-        return Err(FieldError::new("length").with("min", 3).with("max", 64));
+        return Err(FieldError::new(FieldCode::Length).with("min", 3).with("max", 64));
     }
     if let Some((i, c)) = serial
         .chars()
         .enumerate()
         .find(|(_, c)| !(c.is_ascii_digit() || c.is_ascii_uppercase() || *c == '-' || *c == '/'))
     {
-        return Err(FieldError::new("bad_char").with("position", i + 1).with("char", c));
+        return Err(FieldError::new(FieldCode::BadChar).with("position", i + 1).with("char", c));
     }
     Ok(())
 }
@@ -63,21 +63,21 @@ pub fn check_engine_serial(serial: &str) -> Result<(), FieldError> {
 /// Rated net power: more than 0, at most 10,000 kW.
 pub fn check_power(kw: f64) -> Result<(), FieldError> {
     if !kw.is_finite() || kw <= 0.0 || kw > MAX_POWER_KW {
-        return Err(FieldError::new("power_range").with("max", MAX_POWER_KW as u32));
+        return Err(FieldError::new(FieldCode::PowerRange).with("max", MAX_POWER_KW as u32));
     }
     Ok(())
 }
 
 /// A date that must not lie after `today`.
 pub fn check_not_future(date: NaiveDate, today: NaiveDate) -> Result<(), FieldError> {
-    if date > today { Err(FieldError::new("date_in_future")) } else { Ok(()) }
+    if date > today { Err(FieldError::new(FieldCode::DateInFuture)) } else { Ok(()) }
 }
 
 /// Electric fuel if and only if the electric stage.
 pub fn check_fuel_stage(fuel: FuelType, stage: EmissionStage) -> Result<(), FieldError> {
     let electric_fuel = fuel == FuelType::Electric;
     let electric_stage = stage == EmissionStage::Electric;
-    if electric_fuel != electric_stage { Err(FieldError::new("electric_mismatch")) } else { Ok(()) }
+    if electric_fuel != electric_stage { Err(FieldError::new(FieldCode::ElectricMismatch)) } else { Ok(()) }
 }
 
 /// The day from which stage III machines carry the environmental information label and the
@@ -137,7 +137,7 @@ fn text_len(errors: &mut FieldErrors, field: &str, value: &Option<String>, max: 
     if let Some(v) = value
         && v.chars().count() > max
     {
-        errors.add(field, FieldError::new("length").with("min", 0).with("max", max));
+        errors.add(field, FieldError::new(FieldCode::Length).with("min", 0).with("max", max));
     }
 }
 
@@ -164,11 +164,11 @@ pub fn validate(input: &mut MachineInput, today: NaiveDate) -> FieldErrors {
     }
 
     if input.name.is_empty() {
-        errors.add("name", FieldError::new("required"));
+        errors.add("name", FieldError::new(FieldCode::Required));
     }
     text_len(&mut errors, "name", &Some(input.name.clone()), 100);
     if input.machine_type.is_empty() {
-        errors.add("machine_type", FieldError::new("required"));
+        errors.add("machine_type", FieldError::new(FieldCode::Required));
     }
     for (field, value) in [
         ("brand", &input.brand),
@@ -214,7 +214,7 @@ pub fn validate(input: &mut MachineInput, today: NaiveDate) -> FieldErrors {
         errors.add("fuel_type", e);
     }
     if input.pin.is_none() && input.env_code.is_none() && input.engine_serial.is_none() {
-        errors.add("pin", FieldError::new("identifier_required"));
+        errors.add("pin", FieldError::new(FieldCode::IdentifierRequired));
     }
     errors
 }
@@ -253,7 +253,7 @@ mod tests {
     }
 
     fn codes(errors: &FieldErrors, field: &str) -> Vec<String> {
-        errors.0.get(field).map(|v| v.iter().map(|e| e.code.clone()).collect()).unwrap_or_default()
+        errors.0.get(field).map(|v| v.iter().map(|e| e.code.as_str().to_owned()).collect()).unwrap_or_default()
     }
 
     #[test]
@@ -270,7 +270,7 @@ mod tests {
     #[test]
     fn env_code_is_17_of_digits_and_capitals() {
         assert!(check_env_code("CN1234567890ABCDE").is_ok());
-        assert_eq!(check_env_code("CN1234567890ABCD").map_err(|e| e.code), Err("env_code_length".into()));
+        assert_eq!(check_env_code("CN1234567890ABCD").map_err(|e| e.code.as_str()), Err("env_code_length"));
         assert_eq!(check_env_code("CN1234567890ABCD*").map_err(|e| e.params["position"].clone()), Err("17".into()));
         let mut m = MachineInput::example();
         m.env_code = Some("cn1234567890abcde".into());
@@ -281,7 +281,7 @@ mod tests {
     fn pin_and_engine_serial_character_sets() {
         assert!(check_pin("SY215C-10086").is_ok());
         assert!(check_pin("SY2").is_err());
-        assert_eq!(check_pin("SY 215").map_err(|e| e.code), Err("bad_char".into()));
+        assert_eq!(check_pin("SY 215").map_err(|e| e.code.as_str()), Err("bad_char"));
         assert!(check_pin(&"A".repeat(41)).is_err());
         assert!(check_engine_serial("4BG1/123-45").is_ok());
         assert!(check_engine_serial("4B#1").is_err());

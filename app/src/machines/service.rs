@@ -6,7 +6,7 @@ use crate::audit::{self, Action, EntityKind};
 use crate::auth::Scope;
 use crate::auth::service::Principal;
 use crate::db::entities::{filing, filing_machine, machine, machine_photo, machine_type};
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::{AppError, ConflictCode, FieldCode, FieldError, FieldErrors};
 use crate::paging::{Page, PageQuery, page_from};
 use crate::request_ids::Begun;
 use crate::service_error::{ServiceError, ServiceResult};
@@ -287,11 +287,11 @@ impl RegistryView {
             && !kept
             && !self.active_types.get(&input.machine_type).copied().unwrap_or(false)
         {
-            errors.add("machine_type", FieldError::new("unknown_machine_type"));
+            errors.add("machine_type", FieldError::new(FieldCode::UnknownMachineType));
         }
         for (field, holder) in self.holders(input) {
             if Some(holder.id) != except {
-                errors.add(field, FieldError::new("already_registered"));
+                errors.add(field, FieldError::new(FieldCode::AlreadyRegistered));
             }
         }
     }
@@ -323,7 +323,7 @@ pub async fn check_against_registry(
 
 /// The error for identifiers that are taken: 409 naming the fields.
 fn duplicate(errors: FieldErrors) -> ServiceError {
-    AppError::Conflict { code: "duplicate_identifier".into(), fields: errors, params: BTreeMap::new() }.into()
+    AppError::Conflict { code: ConflictCode::DuplicateIdentifier, fields: errors, params: BTreeMap::new() }.into()
 }
 
 /// Splits field errors into "taken identifiers" (409) and the rest (422).
@@ -331,7 +331,7 @@ pub fn raise(errors: FieldErrors) -> ServiceResult<()> {
     if errors.is_empty() {
         return Ok(());
     }
-    let only_duplicates = errors.0.values().flatten().all(|e| e.code == "already_registered");
+    let only_duplicates = errors.0.values().flatten().all(|e| e.code == FieldCode::AlreadyRegistered);
     if only_duplicates { Err(duplicate(errors)) } else { Err(AppError::Validation { fields: errors }.into()) }
 }
 
@@ -465,9 +465,9 @@ pub fn refuse_registered_facts(before: &MachineInput, after: &MachineInput) -> S
     }
     let mut fields = FieldErrors::new();
     for fact in changed {
-        fields.add(fact.as_str(), FieldError::new("registered_fact"));
+        fields.add(fact.as_str(), FieldError::new(FieldCode::RegisteredFact));
     }
-    Err(AppError::Conflict { code: "registered_fact".into(), fields, params: BTreeMap::new() }.into())
+    Err(AppError::Conflict { code: ConflictCode::RegisteredFact, fields, params: BTreeMap::new() }.into())
 }
 
 /// Edits a machine with a JSON merge patch carrying the `version` the caller read. A stale
@@ -488,7 +488,7 @@ pub async fn update(
         return Err(AppError::BadRequest { code: "malformed".into() }.into());
     };
     let Some(version) = patch.remove("version").and_then(|v| v.as_i64()) else {
-        return Err(AppError::field("version", "required").into());
+        return Err(AppError::field("version", FieldCode::Required).into());
     };
     for key in ["id", "organization_id", "registration_code", "registered_at", "photos", "created_at", "updated_at"] {
         patch.remove(key);
@@ -498,7 +498,7 @@ pub async fn update(
     if let serde_json::Value::Object(target) = &mut merged {
         for (k, v) in patch {
             if !target.contains_key(&k) {
-                return Err(AppError::field(&k, "unknown_field").into());
+                return Err(AppError::field(&k, FieldCode::UnknownField).into());
             }
             target.insert(k, v);
         }
@@ -560,7 +560,7 @@ pub async fn delete(state: &AppState, principal: &Principal, id: Uuid) -> Servic
         .one(&state.db)
         .await?;
     if current.registration_code.is_some() || on_filing.is_some() || inspected.is_some() {
-        return Err(AppError::conflict("machine_in_use").into());
+        return Err(AppError::conflict(ConflictCode::MachineInUse).into());
     }
     let photos = machine_photo::Entity::find().filter(machine_photo::Column::MachineId.eq(id)).all(&state.db).await?;
     let before = to_dto(current, photos.iter().filter_map(|p| PhotoKind::parse(&p.kind)).collect())?;
@@ -604,7 +604,7 @@ pub async fn change_owner(
         .exec(db)
         .await?;
     if moved.rows_affected == 0 {
-        return Err(AppError::conflict("owner_changed").into());
+        return Err(AppError::conflict(ConflictCode::OwnerChanged).into());
     }
     let before = serde_json::json!({"organization_id": current.organization_id, "version": current.version});
     let after = serde_json::json!({

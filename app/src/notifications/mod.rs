@@ -5,8 +5,8 @@
 //! [`outbound::Outbound`] of the server (e-mail/SMS). The wording is one function, [`text`],
 //! shared by the pages and the messages sent out.
 
-pub mod api;
 pub mod pages;
+pub mod server_fns;
 
 #[cfg(feature = "ssr")]
 pub mod outbound;
@@ -297,7 +297,7 @@ fn case_text(locale: Locale, kind: NotificationKind, p: &dyn Fn(&str) -> String)
     match kind {
         NotificationKind::CaseOpened => {
             let what = crate::cases::CaseKind::parse(&p("case_kind"))
-                .map(|k| crate::shell::messages::case_kind_label(locale, k).to_owned())
+                .map(|k| crate::cases::names::case_kind_label(locale, k).to_owned())
                 .unwrap_or_default();
             (
                 td_string!(locale, notifications.case_opened_title).to_string(),

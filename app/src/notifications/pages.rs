@@ -1,6 +1,6 @@
 //! The bell in the navigation (unread count) and the `/notifications` page.
 
-use super::api::{ReadAllNotifications, ReadNotification, list_notifications, unread_notifications};
+use super::server_fns::{ReadAllNotifications, ReadNotification, list_notifications, unread_notifications};
 use super::{UnreadCount, text};
 use crate::error::AppError;
 use crate::i18n::*;

@@ -12,7 +12,7 @@ use crate::auth::Role;
 use crate::auth::service::Principal;
 use crate::cases::CaseState;
 use crate::db::entities::{amendment, case, filing, machine, notification, organization, site, user};
-use crate::error::AppError;
+use crate::error::{AppError, FieldCode};
 use crate::i18n::Locale;
 use crate::paging::{Page, PageQuery};
 use crate::service_error::{ServiceError, ServiceResult};
@@ -151,9 +151,9 @@ pub async fn filing_reviewed(
     reviewed: &filing::Model,
     now: DateTime<Utc>,
 ) -> ServiceResult<Vec<notification::Model>> {
-    let kind = match crate::filings::FilingStatus::parse(&reviewed.status) {
-        Some(crate::filings::FilingStatus::Accepted) => NotificationKind::FilingAccepted,
-        Some(crate::filings::FilingStatus::Returned) => NotificationKind::FilingReturned,
+    let kind = match reviewed.status {
+        crate::filings::FilingStatus::Accepted => NotificationKind::FilingAccepted,
+        crate::filings::FilingStatus::Returned => NotificationKind::FilingReturned,
         _ => return Ok(Vec::new()),
     };
     let mut recipients: BTreeSet<Uuid> =
@@ -470,7 +470,7 @@ fn to_dto(row: notification::Model) -> ServiceResult<Notification> {
 /// The cursor of a page: which part (unread first, then read) and the last id.
 fn parse_cursor(page: &PageQuery) -> ServiceResult<Option<(bool, Uuid)>> {
     let Some(c) = page.cursor.as_deref().filter(|c| !c.is_empty()) else { return Ok(None) };
-    let invalid = || ServiceError::from(AppError::field("cursor", "invalid"));
+    let invalid = || ServiceError::from(AppError::field("cursor", FieldCode::Invalid));
     let (read, id) = match c.split_once(':') {
         Some(("u", id)) => (false, id),
         Some(("r", id)) => (true, id),

@@ -2,8 +2,8 @@
 
 mod uscc;
 
-pub mod api;
 pub mod pages;
+pub mod server_fns;
 
 #[cfg(feature = "ssr")]
 pub mod rest;
@@ -12,7 +12,7 @@ pub mod service;
 
 pub use uscc::{ALPHABET as USCC_ALPHABET, Uscc, UsccError};
 
-use crate::error::{FieldError, FieldErrors};
+use crate::error::{FieldCode, FieldError, FieldErrors};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -96,7 +96,7 @@ pub fn check_phone(phone: &str) -> Result<(), FieldError> {
     let ok = (7..=20).contains(&phone.chars().count())
         && digits >= 7
         && phone.chars().all(|c| c.is_ascii_digit() || " +-".contains(c));
-    if ok { Ok(()) } else { Err(FieldError::new("phone")) }
+    if ok { Ok(()) } else { Err(FieldError::new(FieldCode::Phone)) }
 }
 
 /// Normalises a sign-up and returns every broken rule (the credit code by the shared rule).
@@ -111,10 +111,10 @@ pub fn validate_register(input: &mut RegisterInput) -> FieldErrors {
     }
     let len = |s: &str| s.chars().count();
     if input.name.is_empty() || len(&input.name) > 200 {
-        errors.add("name", FieldError::new("length").with("min", 1).with("max", 200));
+        errors.add("name", FieldError::new(FieldCode::Length).with("min", 1).with("max", 200));
     }
     if input.contact_name.is_empty() || len(&input.contact_name) > 100 {
-        errors.add("contact_name", FieldError::new("length").with("min", 1).with("max", 100));
+        errors.add("contact_name", FieldError::new(FieldCode::Length).with("min", 1).with("max", 100));
     }
     if let Err(e) = check_phone(&input.contact_phone) {
         errors.add("contact_phone", e);

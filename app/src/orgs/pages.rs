@@ -1,6 +1,6 @@
 //! The sign-up page (with the credit-code check as you type) and the staff page.
 
-use super::api::{AddStaff, ChangeStaffRole, RegisterOrg, SetStaffActive, list_staff};
+use super::server_fns::{AddStaff, ChangeStaffRole, RegisterOrg, SetStaffActive, list_staff};
 use super::{RegisterInput, StaffInput, StaffRoleChange, StaffUser, Uscc};
 use crate::auth::Role;
 use crate::error::AppError;

@@ -5,7 +5,7 @@ use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::{NewUser, Principal, create_user_in};
 use crate::auth::{Me, Role};
 use crate::db::entities::{organization, user};
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::{AppError, ConflictCode, FieldCode, FieldError, FieldErrors};
 use crate::service_error::ServiceResult;
 use crate::state::AppState;
 use sea_orm::{
@@ -28,8 +28,8 @@ fn to_dto(m: organization::Model) -> Organization {
 
 fn uscc_taken() -> AppError {
     AppError::Conflict {
-        code: "duplicate_uscc".into(),
-        fields: FieldErrors::single("uscc", FieldError::new("uscc_taken")),
+        code: ConflictCode::DuplicateUscc,
+        fields: FieldErrors::single("uscc", FieldError::new(FieldCode::UsccTaken)),
         params: BTreeMap::new(),
     }
 }
@@ -167,7 +167,10 @@ pub async fn add_staff(state: &AppState, principal: &Principal, input: StaffInpu
     let display = input.display_name.trim().to_owned();
     if display.is_empty() || display.chars().count() > 100 {
         return Err(AppError::Validation {
-            fields: FieldErrors::single("display_name", FieldError::new("length").with("min", 1).with("max", 100)),
+            fields: FieldErrors::single(
+                "display_name",
+                FieldError::new(FieldCode::Length).with("min", 1).with("max", 100),
+            ),
         }
         .into());
     }
@@ -245,7 +248,7 @@ pub async fn set_staff_active(
     lock_unit(&txn, org, principal.user_id).await?;
     let target = unit_member(&txn, org, user_id).await?;
     if target.id == principal.user_id {
-        return Err(AppError::conflict("cannot_disable_self").into());
+        return Err(AppError::conflict(ConflictCode::CannotDisableSelf).into());
     }
     crate::auth::service::check_may_undo_disabling(principal, &target)?;
     let before = one_staff(&txn, org, user_id).await?;
@@ -277,7 +280,7 @@ pub async fn change_staff_role(
     lock_unit(&txn, org, principal.user_id).await?;
     let target = unit_member(&txn, org, user_id).await?;
     if target.id == principal.user_id {
-        return Err(AppError::conflict("cannot_change_own_role").into());
+        return Err(AppError::conflict(ConflictCode::CannotChangeOwnRole).into());
     }
     let before = one_staff(&txn, org, user_id).await?;
     let mut m: user::ActiveModel = target.into();

@@ -2,6 +2,7 @@
 //! alphabet of 31 (no I, O, S, V, Z), the last a check character over the first 17.
 //! Lower-case input is normalised to upper case (on both sides, by this one function).
 
+use crate::error::FieldCode;
 use serde::{Deserialize, Serialize};
 
 /// The 31 characters in value order.
@@ -24,12 +25,12 @@ impl UsccError {
     pub fn field_error(&self) -> crate::error::FieldError {
         use crate::error::FieldError;
         match self {
-            UsccError::Length { found } => FieldError::new("uscc_length").with("found", found),
+            UsccError::Length { found } => FieldError::new(FieldCode::UsccLength).with("found", found),
             UsccError::BadChar { position, found } => {
-                FieldError::new("uscc_bad_char").with("position", position).with("char", found)
+                FieldError::new(FieldCode::UsccBadChar).with("position", position).with("char", found)
             }
             UsccError::CheckChar { expected, found } => {
-                FieldError::new("uscc_check_char").with("expected", expected).with("char", found)
+                FieldError::new(FieldCode::UsccCheckChar).with("expected", expected).with("char", found)
             }
         }
     }

@@ -6,9 +6,10 @@ use super::{PublicMachine, PublicStatus, service};
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::inspections::compliance::Verdict;
+use crate::inspections::names::verdict_label;
 use crate::machines::labels::xml_escape;
+use crate::machines::names::stage_label;
 use crate::rest::extract::{ApiError, ApiResult, ClientIp, ErrorBody};
-use crate::shell::messages::{stage_label, verdict_label};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
@@ -123,7 +124,7 @@ async fn page(
                 html(StatusCode::NOT_FOUND, locale, &title, &code, &body)
             }
             other => {
-                let message = crate::shell::messages::error_message(locale, &other);
+                let message = crate::ui::messages::error_message(locale, &other);
                 let status = StatusCode::from_u16(other.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 let body =
                     format!("<section class=\"card\"><p class=\"status bad\">{}</p></section>", xml_escape(&message));

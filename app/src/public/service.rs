@@ -24,7 +24,7 @@ pub async fn check(db: &impl ConnectionTrait, raw_code: &str, now: DateTime<Utc>
     let (mtype, owner, filings, last, cases) = tokio::try_join!(
         async { Ok::<_, ServiceError>(machine_type::Entity::find_by_id(m.machine_type.clone()).one(db).await?) },
         async { Ok(organization::Entity::find_by_id(m.organization_id).one(db).await?) },
-        crate::filings::service::current_filings(db, &ids, today),
+        crate::filings::in_force::current_filings(db, &ids, today),
         async {
             Ok(inspection::Entity::find()
                 .filter(inspection::Column::MachineId.eq(m.id))

@@ -7,7 +7,7 @@ use crate::auth::service::Principal;
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::service_error::ServiceError;
-use crate::shell::messages::{error_message, field_message};
+use crate::ui::messages::{error_message, field_message};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{HeaderValue, StatusCode, header, request::Parts};

@@ -1,8 +1,7 @@
 //! The top of the REST edge: the router that mounts every capability's routes and the OpenAPI
 //! document. What handlers share (extractors, the error body) is in [`extract`], below the
-//! capabilities; the request context of server functions in [`context`].
+//! capabilities (the request context of server functions is `crate::server_fns`).
 
-pub mod context;
 pub mod extract;
 pub mod openapi;
 pub mod proxy;

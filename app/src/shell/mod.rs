@@ -2,7 +2,6 @@
 //! the language switch, the home page and the not-found page.
 
 mod home;
-pub mod messages;
 
 use crate::ui::{Auth, LANG_COOKIE, PageTitle, role_label, use_auth};
 
@@ -82,7 +81,7 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/sites/:id") view=crate::sites::detail::SitePage />
                     <Route path=path!("/machines") view=crate::machines::pages::MachinesPage />
                     <Route path=path!("/machines/new") view=crate::machines::pages::MachineNewPage />
-                    <Route path=path!("/machines/import") view=crate::machines::import::page::ImportPage />
+                    <Route path=path!("/machines/import") view=crate::machines::import::pages::ImportPage />
                     <Route path=path!("/machines/:id") view=crate::machines::pages::MachinePage />
                     <Route path=path!("/filings") view=crate::filings::pages::FilingsPage />
                     <Route path=path!("/filings/new") view=crate::filings::pages::FilingNewPage />
@@ -93,7 +92,7 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/inspections/:id") view=crate::inspections::pages::InspectionPage />
                     <Route path=path!("/cases") view=crate::cases::pages::CasesPage />
                     <Route path=path!("/cases/:id") view=crate::cases::pages::CasePage />
-                    <Route path=path!("/limits") view=crate::inspections::limits_pages::LimitsPage />
+                    <Route path=path!("/limits") view=crate::inspections::limits::pages::LimitsPage />
                     <Route path=path!("/admin") view=crate::admin::pages::AdminPage />
                     <Route path=path!("/admin/users") view=crate::admin::pages::AdminUsersPage />
                     <Route path=path!("/admin/machine-types") view=crate::admin::pages::MachineTypesPage />

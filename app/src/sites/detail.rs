@@ -3,11 +3,11 @@
 //! officers — the form to mark it in or out of the zone.
 
 use super::Site;
-use super::api::{DecideSiteZone, get_site};
+use super::server_fns::{DecideSiteZone, get_site};
 use super::zone::{ZoneDecisionInput, validate_decision};
 use crate::error::{AppError, FieldErrors};
 use crate::i18n::*;
-use crate::shell::messages::stage_label;
+use crate::machines::names::stage_label;
 use crate::ui::{ErrorBanner, FieldErrorText, PageTitle, use_auth};
 use leptos::either::Either;
 use leptos::prelude::*;

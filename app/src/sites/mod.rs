@@ -1,8 +1,8 @@
 //! Construction sites: where machines work, each in one county (which receives its filings).
 
-pub mod api;
 pub mod detail;
 pub mod pages;
+pub mod server_fns;
 pub mod zone;
 
 #[cfg(feature = "ssr")]
@@ -10,10 +10,12 @@ pub mod rest;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
+pub mod zone_decision;
+#[cfg(feature = "ssr")]
 pub mod zone_service;
 
 use crate::divisions::Bounds;
-use crate::error::{FieldError, FieldErrors};
+use crate::error::{FieldCode, FieldError, FieldErrors};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -86,8 +88,8 @@ pub fn check_position(lat: Option<f64>, lng: Option<f64>, county_bounds: Option<
     let (lat, lng) = match (lat, lng) {
         (None, None) => return,
         (Some(lat), Some(lng)) => (lat, lng),
-        (None, Some(_)) => return errors.add("lat", FieldError::new("required")),
-        (Some(_), None) => return errors.add("lng", FieldError::new("required")),
+        (None, Some(_)) => return errors.add("lat", FieldError::new(FieldCode::Required)),
+        (Some(_), None) => return errors.add("lng", FieldError::new(FieldCode::Required)),
     };
     let china = Bounds::CHINA;
     for (field, inside_china, inside_county) in [
@@ -95,9 +97,9 @@ pub fn check_position(lat: Option<f64>, lng: Option<f64>, county_bounds: Option<
         ("lng", china.holds_lng(lng), county_bounds.is_none_or(|b| b.holds_lng(lng))),
     ] {
         if !inside_china {
-            errors.add(field, FieldError::new("outside_china"));
+            errors.add(field, FieldError::new(FieldCode::OutsideChina));
         } else if !inside_county {
-            errors.add(field, FieldError::new("outside_county"));
+            errors.add(field, FieldError::new(FieldCode::OutsideCounty));
         }
     }
 }
@@ -112,27 +114,27 @@ pub fn validate(input: &mut SiteInput, county_bounds: Option<&Bounds>) -> FieldE
     input.permit_no = input.permit_no.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     let len = |s: &str| s.chars().count();
     if input.name.is_empty() {
-        errors.add("name", FieldError::new("required"));
+        errors.add("name", FieldError::new(FieldCode::Required));
     } else if len(&input.name) > 200 {
-        errors.add("name", FieldError::new("length").with("min", 1).with("max", 200));
+        errors.add("name", FieldError::new(FieldCode::Length).with("min", 1).with("max", 200));
     }
     if input.address.is_empty() {
-        errors.add("address", FieldError::new("required"));
+        errors.add("address", FieldError::new(FieldCode::Required));
     } else if len(&input.address) > 300 {
-        errors.add("address", FieldError::new("length").with("min", 1).with("max", 300));
+        errors.add("address", FieldError::new(FieldCode::Length).with("min", 1).with("max", 300));
     }
     if !crate::divisions::is_division_code(&input.county_code) {
-        errors.add("county_code", FieldError::new("required"));
+        errors.add("county_code", FieldError::new(FieldCode::Required));
     }
     if input.permit_no.as_deref().is_some_and(|p| len(p) > 64) {
-        errors.add("permit_no", FieldError::new("length").with("min", 0).with("max", 64));
+        errors.add("permit_no", FieldError::new(FieldCode::Length).with("min", 0).with("max", 64));
     }
     if input.ends_on < input.starts_on {
-        errors.add("ends_on", FieldError::new("end_before_start"));
+        errors.add("ends_on", FieldError::new(FieldCode::EndBeforeStart));
     }
     check_position(input.lat, input.lng, county_bounds, &mut errors);
     if input.low_emission_zone.is_some() {
-        errors.add("low_emission_zone", FieldError::new("decided_by_officials"));
+        errors.add("low_emission_zone", FieldError::new(FieldCode::DecidedByOfficials));
     }
     errors
 }
@@ -169,7 +171,9 @@ mod tests {
     fn end_not_before_start() {
         let mut s = site();
         s.ends_on = NaiveDate::from_ymd_opt(2026, 2, 28).unwrap_or_default();
-        assert!(validate(&mut s, None).first("ends_on").is_some_and(|e| e.code == "end_before_start"));
+        assert!(
+            validate(&mut s, None).first("ends_on").is_some_and(|e| e.code == crate::error::FieldCode::EndBeforeStart)
+        );
     }
 
     #[test]

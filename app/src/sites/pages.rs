@@ -2,8 +2,8 @@
 //! county's rough bounds; the county's zone shown, never chosen by the unit).
 
 use super::SiteInput;
-use super::api::{CreateSite, county_zone, list_counties, list_divisions, list_sites};
-use crate::error::{AppError, FieldError, FieldErrors};
+use super::server_fns::{CreateSite, county_zone, list_counties, list_divisions, list_sites};
+use crate::error::{AppError, FieldCode, FieldError, FieldErrors};
 use crate::i18n::*;
 use crate::ui::{ErrorBanner, FieldErrorText, PageTitle, TextField, use_auth};
 use leptos::prelude::*;
@@ -73,7 +73,7 @@ fn parse_date(field: &str, raw: &str, errors: &mut FieldErrors) -> Option<chrono
     match chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d") {
         Ok(d) => Some(d),
         Err(_) => {
-            errors.add(field, FieldError::new("required"));
+            errors.add(field, FieldError::new(FieldCode::Required));
             None
         }
     }
@@ -87,7 +87,7 @@ fn parse_coord(field: &str, raw: &str, errors: &mut FieldErrors) -> Option<f64> 
     match raw.parse::<f64>() {
         Ok(v) => Some(v),
         Err(_) => {
-            errors.add(field, FieldError::new("invalid"));
+            errors.add(field, FieldError::new(FieldCode::Invalid));
             None
         }
     }

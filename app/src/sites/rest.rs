@@ -2,7 +2,7 @@
 //! needs.
 
 use super::zone::ZoneDecisionInput;
-use super::{Site, SiteInput, service, zone_service};
+use super::{Site, SiteInput, service, zone_decision};
 use crate::divisions::{Bounds, Division};
 use crate::paging::{Page, PageQuery};
 use crate::rest::extract::{ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
@@ -81,7 +81,7 @@ pub async fn decide_zone(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<ZoneDecisionInput>,
 ) -> ApiResult<axum::Json<Site>> {
-    Ok(axum::Json(zone_service::decide(&state, &p, id, input).await?))
+    Ok(axum::Json(zone_decision::decide(&state, &p, id, input).await?))
 }
 
 /// The rough bounds that apply to a division.

@@ -8,7 +8,7 @@ use crate::auth::Scope;
 use crate::auth::service::Principal;
 use crate::db::entities::{division, site};
 use crate::divisions::Level;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, FieldCode, FieldError};
 use crate::paging::{Page, PageQuery, page_from};
 use crate::service_error::ServiceResult;
 use crate::state::AppState;
@@ -123,7 +123,7 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: SiteInpu
     let mut errors = validate(&mut input, bounds.as_ref());
     match &county {
         Some(d) if d.level == Level::County.as_str() => {}
-        _ if errors.first("county_code").is_none() => errors.add("county_code", FieldError::new("not_a_county")),
+        _ if errors.first("county_code").is_none() => errors.add("county_code", FieldError::new(FieldCode::NotACounty)),
         _ => {}
     }
     errors.into_result()?;

@@ -9,7 +9,7 @@
 //! official put it in a zone and no zone data is in force that day. So zone data that starts,
 //! ends or is edited later moves every undecided site with it, and nothing is stored per site.
 
-use crate::error::{FieldError, FieldErrors};
+use crate::error::{FieldCode, FieldError, FieldErrors};
 use crate::inspections::compliance::ZoneRule;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -83,9 +83,9 @@ pub fn validate_decision(input: &mut ZoneDecisionInput) -> FieldErrors {
     input.reason = input.reason.trim().to_owned();
     let len = input.reason.chars().count();
     if len == 0 {
-        errors.add("reason", FieldError::new("required"));
+        errors.add("reason", FieldError::new(FieldCode::Required));
     } else if len > REASON_MAX {
-        errors.add("reason", FieldError::new("length").with("min", 1).with("max", REASON_MAX));
+        errors.add("reason", FieldError::new(FieldCode::Length).with("min", 1).with("max", REASON_MAX));
     }
     errors
 }

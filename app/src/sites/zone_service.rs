@@ -1,24 +1,15 @@
 //! A site's zone membership in the database (the rule of [`super::zone`]): the zone in force
 //! for a county on a day, one county or many at once, the same rule as an SQL expression for
-//! the field look-up's one statement, and officials' decisions.
+//! the field look-up's one statement (officials' decisions are in `zone_decision`).
 
-use super::Site;
-use super::zone::{ZoneDecisionInput, in_zone, validate_decision};
-use crate::audit::{self, Action, EntityKind};
-use crate::auth::service::Principal;
+use super::zone::in_zone;
 use crate::db::entities::{division, low_emission_zone, site};
-use crate::error::AppError;
 use crate::inspections::compliance::ZoneRule;
-use crate::service_error::{ServiceError, ServiceResult};
-use crate::state::AppState;
+use crate::service_error::ServiceResult;
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
-use uuid::Uuid;
 
 use low_emission_zone::Entity as Zone;
 
@@ -88,34 +79,53 @@ pub async fn zones_for(
     counties: &[String],
     day: NaiveDate,
 ) -> ServiceResult<HashMap<String, low_emission_zone::Model>> {
+    let asked: Vec<(String, NaiveDate)> = counties.iter().map(|c| (c.clone(), day)).collect();
+    Ok(zones_on(db, &asked).await?.into_iter().map(|((county, _), zone)| (county, zone)).collect())
+}
+
+/// The zone in force for each `(county, day)` asked that has one, however many days: two
+/// queries (the counties' parents, then every zone of those divisions that was in force on
+/// any day between the first and the last asked, picked per pair like [`zone_for`]).
+pub async fn zones_on(
+    db: &impl ConnectionTrait,
+    asked: &[(String, NaiveDate)],
+) -> ServiceResult<HashMap<(String, NaiveDate), low_emission_zone::Model>> {
+    let (Some(first), Some(last)) = (asked.iter().map(|a| a.1).min(), asked.iter().map(|a| a.1).max()) else {
+        return Ok(HashMap::new());
+    };
+    let counties: Vec<String> =
+        asked.iter().map(|a| a.0.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
     let parents: HashMap<String, Option<String>> = division::Entity::find()
         .select_only()
         .column(division::Column::Code)
         .column(division::Column::ParentCode)
-        .filter(division::Column::Code.is_in(counties.to_vec()))
+        .filter(division::Column::Code.is_in(counties.clone()))
         .into_tuple::<(String, Option<String>)>()
         .all(db)
         .await?
         .into_iter()
         .collect();
-    let mut codes: Vec<String> = counties.to_vec();
+    let mut codes = counties;
     codes.extend(parents.values().flatten().cloned());
+    use low_emission_zone::Column as C;
     let zones = Zone::find()
-        .filter(low_emission_zone::Column::DivisionCode.is_in(codes))
-        .filter(in_force(day))
-        .order_by_desc(low_emission_zone::Column::EffectiveFrom)
+        .filter(C::DivisionCode.is_in(codes))
+        .filter(z(C::EffectiveFrom).lte(last))
+        .filter(Condition::any().add(z(C::EffectiveTo).is_null()).add(z(C::EffectiveTo).gte(first)))
+        .order_by_desc(C::EffectiveFrom)
         .all(db)
         .await?;
     let mut out = HashMap::new();
-    for county in counties {
+    for (county, day) in asked {
         let parent = parents.get(county).cloned().flatten();
         let mine: Vec<_> = zones
             .iter()
             .filter(|z| z.division_code == *county || Some(&z.division_code) == parent.as_ref())
+            .filter(|z| z.effective_from <= *day && z.effective_to.is_none_or(|to| to >= *day))
             .cloned()
             .collect();
         if let Some(zone) = pick(county, mine) {
-            out.insert(county.clone(), zone);
+            out.insert((county.clone(), *day), zone);
         }
     }
     Ok(out)
@@ -157,51 +167,4 @@ impl Membership {
 /// A site's membership on `day`.
 pub async fn membership(db: &impl ConnectionTrait, site: &site::Model, day: NaiveDate) -> ServiceResult<Membership> {
     Ok(Membership::of(site, zone_for(db, &site.county_code, day).await?))
-}
-
-/// Marks a site in or out of the zone (the county's inspectors, the city's officers; 403 for
-/// other roles, 404 for a site outside the caller's scope). The decision holds until another
-/// replaces it; past inspections keep what they were judged with.
-#[tracing::instrument(skip(state, input), fields(user = %principal.username))]
-pub async fn decide(
-    state: &AppState,
-    principal: &Principal,
-    id: Uuid,
-    mut input: ZoneDecisionInput,
-) -> ServiceResult<Site> {
-    principal.require(&crate::auth::permissions::ZONE_DECIDERS)?;
-    let current = super::service::find_visible(state, principal, id).await?;
-    validate_decision(&mut input).into_result()?;
-    if input.version.is_some_and(|read| read != current.version) {
-        return Err(ServiceError::stale(current.version));
-    }
-    let now = state.clock.now();
-    let today = crate::dates::china_date(now);
-    let txn = state.db.begin().await?;
-    let updated = site::Entity::update_many()
-        .set(site::ActiveModel {
-            zone_decision: Set(Some(input.in_zone)),
-            zone_decided_by: Set(Some(principal.user_id)),
-            zone_decided_at: Set(Some(now)),
-            zone_reason: Set(Some(input.reason.clone())),
-            version: Set(current.version + 1),
-            updated_at: Set(now),
-            ..Default::default()
-        })
-        .filter(site::Column::Id.eq(id))
-        .filter(site::Column::Version.eq(current.version))
-        .exec(&txn)
-        .await?;
-    if updated.rows_affected == 0 {
-        return Err(ServiceError::stale(current.version));
-    }
-    let stored = site::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
-    let mut both = super::service::dtos(&txn, vec![current, stored], today).await?.into_iter();
-    let (Some(before), Some(after)) = (both.next(), both.next()) else {
-        return Err(ServiceError::internal("site vanished"));
-    };
-    let e = audit::entry(Action::Update, EntityKind::Site).by(principal).id(id).county(Some(&after.county_code));
-    audit::record(&txn, now, e.before(&before).after(&after)).await?;
-    txn.commit().await?;
-    Ok(after)
 }

@@ -16,9 +16,9 @@
 //!   cases** (`rectification_ordered` with the deadline before today, China date of the server
 //!   clock) are counted as they stand today, whatever the range.
 
-pub mod api;
 pub mod charts;
 pub mod pages;
+pub mod server_fns;
 
 #[cfg(feature = "ssr")]
 pub mod rest;
@@ -26,7 +26,7 @@ pub mod rest;
 pub mod service;
 
 use crate::divisions::Division;
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::{AppError, FieldCode, FieldError, FieldErrors};
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -240,9 +240,9 @@ pub fn resolve_range(
     };
     let mut errors = FieldErrors::new();
     if to < from {
-        errors.add("to", FieldError::new("end_before_start"));
+        errors.add("to", FieldError::new(FieldCode::EndBeforeStart));
     } else if month_count(from, to) > MAX_MONTHS {
-        errors.add("from", FieldError::new("range_too_long").with("max", MAX_MONTHS));
+        errors.add("from", FieldError::new(FieldCode::RangeTooLong).with("max", MAX_MONTHS));
     }
     errors.into_result()?;
     Ok((from, to))
@@ -344,12 +344,16 @@ mod tests {
     fn bad_ranges_are_refused() {
         let today = d(2026, 11, 29);
         match resolve_range(Some(d(2026, 5, 2)), Some(d(2026, 5, 1)), today) {
-            Err(AppError::Validation { fields }) => assert_eq!(fields.first("to").unwrap().code, "end_before_start"),
+            Err(AppError::Validation { fields }) => {
+                assert_eq!(fields.first("to").unwrap().code, crate::error::FieldCode::EndBeforeStart)
+            }
             other => panic!("{other:?}"),
         }
         assert!(resolve_range(Some(d(2021, 12, 1)), Some(d(2026, 11, 30)), today).is_ok());
         match resolve_range(Some(d(2021, 11, 30)), Some(d(2026, 11, 1)), today) {
-            Err(AppError::Validation { fields }) => assert_eq!(fields.first("from").unwrap().code, "range_too_long"),
+            Err(AppError::Validation { fields }) => {
+                assert_eq!(fields.first("from").unwrap().code, crate::error::FieldCode::RangeTooLong)
+            }
             other => panic!("{other:?}"),
         }
         assert!(resolve_range(Some(today), Some(today), today).is_ok());

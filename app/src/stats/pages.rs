@@ -1,15 +1,17 @@
 //! `/dashboard`: the figures of a division as server-rendered SVG charts, each with its numbers
 //! in a table, a ranking of counties, and a filter that works as a plain GET form.
 
-use super::api::{Dashboard, get_dashboard};
 use super::charts::{Bar, bar_list, monthly};
+use super::server_fns::{Dashboard, get_dashboard};
 use super::{RankBy, StatsQuery, percent};
 use crate::cases::CaseState;
+use crate::cases::names::case_state_label;
 use crate::divisions::{Division, Level};
 use crate::filings::FilingStatus;
+use crate::filings::names::status_label;
 use crate::i18n::*;
+use crate::machines::names::{fuel_label, stage_label};
 use crate::machines::{EmissionStage, FuelType};
-use crate::shell::messages::{case_state_label, fuel_label, stage_label, status_label};
 use crate::ui::PageTitle;
 use chrono::NaiveDate;
 use leptos::either::Either;

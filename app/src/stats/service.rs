@@ -11,7 +11,7 @@ use crate::auth::service::Principal;
 use crate::cases::CaseState;
 use crate::db::entities::{case, division, filing, filing_machine, inspection, machine, machine_type};
 use crate::divisions::{Division, Level, is_division_code};
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::{AppError, FieldCode, FieldError, FieldErrors};
 use crate::filings::FilingStatus;
 use crate::machines::{EmissionStage, FuelType};
 use crate::service_error::ServiceResult;
@@ -77,7 +77,7 @@ async fn area(state: &AppState, principal: &Principal, code: Option<&str>) -> Se
         Some(c) if is_division_code(c) => c.to_owned(),
         Some(_) => {
             let mut errors = FieldErrors::new();
-            errors.add("division_code", FieldError::new("unknown_division"));
+            errors.add("division_code", FieldError::new(FieldCode::UnknownDivision));
             return Err(AppError::Validation { fields: errors }.into());
         }
         None => match &principal.division_code {
@@ -164,12 +164,12 @@ fn accepted_filings(counties: &[String], w: &Window) -> SelectStatement {
                 .equals((filing_machine::Entity, filing_machine::Column::FilingId)),
         )
         .and_where(filing::Column::CountyCode.is_in(counties.iter().cloned()))
-        .and_where(filing::Column::Status.is_in([FilingStatus::Accepted.as_str(), FilingStatus::Closed.as_str()]))
+        .and_where(filing::Column::Status.is_in([FilingStatus::Accepted, FilingStatus::Closed]))
         .and_where(filing::Column::PlannedEntryOn.lte(w.to))
         .and_where(filing::Column::PlannedExitOn.gte(w.from))
         // A machine that left the filing (a transfer) counts only if it was on it in the range.
-        .and_where(crate::filings::service::not_left_by(w.from))
-        .and_where(crate::filings::service::left_after_entry())
+        .and_where(crate::filings::in_force::not_left_by(w.from))
+        .and_where(crate::filings::in_force::left_after_entry())
         .to_owned()
 }
 

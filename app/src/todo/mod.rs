@@ -5,8 +5,8 @@
 //! orders in scope and the counties that have them. Counted with the very filters of the lists
 //! the links open, in the caller's scope.
 
-pub mod api;
 pub mod pages;
+pub mod server_fns;
 
 #[cfg(feature = "ssr")]
 pub mod rest;

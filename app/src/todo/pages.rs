@@ -1,6 +1,6 @@
 //! The to-do list on the home page.
 
-use super::api::my_todo;
+use super::server_fns::my_todo;
 use super::todo_label;
 use crate::i18n::*;
 use leptos::prelude::*;

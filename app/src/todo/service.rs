@@ -30,7 +30,7 @@ pub async fn todo(state: &AppState, principal: &Principal) -> ServiceResult<Todo
     let items = match principal.role {
         Role::ContractorAdmin | Role::ContractorStaff => {
             let returned = FilingFilter { status: Some(FilingStatus::Returned), ..Default::default() };
-            let returned = crate::filings::service::filtered(&scope, &returned).count(db).await?;
+            let returned = crate::filings::read::filtered(&scope, &returned).count(db).await?;
             let open = cases(CaseFilter { open: Some(true), ..Default::default() }, &history).count(db).await?;
             let horizon = today + chrono::Duration::days(Ord::max(state.settings.deadline_near_days, 0));
             let near = cases(CaseFilter { due_by: Some(horizon), ..Default::default() }, &history).count(db).await?;
@@ -42,7 +42,7 @@ pub async fn todo(state: &AppState, principal: &Principal) -> ServiceResult<Todo
         }
         Role::CountyInspector => {
             let submitted = FilingFilter { status: Some(FilingStatus::Submitted), ..Default::default() };
-            let to_review = crate::filings::service::filtered(&scope, &submitted).count(db).await?;
+            let to_review = crate::filings::read::filtered(&scope, &submitted).count(db).await?;
             let pending = AmendmentFilter { status: Some(AmendmentStatus::Pending), ..Default::default() };
             let amendments = crate::amendments::service::filtered(&scope, &pending).count(db).await?;
             let awaiting = CaseFilter { awaiting_check: Some(true), ..Default::default() };

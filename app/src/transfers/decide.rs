@@ -13,7 +13,7 @@ use super::{ReasonInput, Transfer, TransferStatus, awaiting_permission, check_re
 use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
 use crate::db::entities::{machine_transfer, transfer_permission};
-use crate::error::{AppError, FieldErrors};
+use crate::error::{AppError, ConflictCode, FieldErrors};
 use crate::notifications::NotificationKind;
 use crate::notifications::service::{send_out, transfer_notice as notice};
 use crate::service_error::{ServiceError, ServiceResult};
@@ -142,7 +142,9 @@ pub async fn accept(state: &AppState, principal: &Principal, id: Uuid) -> Servic
     if !due(t.transfer_on, today) {
         let mut params = BTreeMap::new();
         params.insert("transfer_on".to_owned(), t.transfer_on.to_string());
-        return Err(AppError::Conflict { code: "transfer_not_due".into(), fields: FieldErrors::new(), params }.into());
+        return Err(
+            AppError::Conflict { code: ConflictCode::TransferNotDue, fields: FieldErrors::new(), params }.into()
+        );
     }
     let txn = state.db.begin().await?;
     // PostgreSQL: the machine is locked first (a start and an inspection's case wait for it).
@@ -160,7 +162,7 @@ pub async fn accept(state: &AppState, principal: &Principal, id: Uuid) -> Servic
         let before = serde_json::json!({"status": t.status});
         audit::record(&txn, now, e.before(&before).after(&after)).await?;
         txn.commit().await?;
-        return Err(AppError::conflict("owner_changed").into());
+        return Err(AppError::conflict(ConflictCode::OwnerChanged).into());
     }
     settle(&txn, principal, &t, TransferStatus::Accepted, now, None).await?;
     let missing = missing_permissions(&txn, t.id, t.machine_id).await?;
@@ -168,7 +170,7 @@ pub async fn accept(state: &AppState, principal: &Principal, id: Uuid) -> Servic
         return Err(unresolved_case(&missing));
     }
     crate::machines::service::change_owner(&txn, principal, &current, t.to_organization_id, t.id, now).await?;
-    crate::filings::service::machine_leaves(&txn, principal, t.machine_id, t.from_organization_id, now).await?;
+    crate::filings::in_force::machine_leaves(&txn, principal, t.machine_id, t.from_organization_id, now).await?;
     let notify = (
         NotificationKind::TransferAccepted,
         vec![t.from_organization_id, t.to_organization_id],
@@ -220,7 +222,7 @@ pub async fn allow(state: &AppState, principal: &Principal, id: Uuid, input: Rea
     claim(&txn, &t, now).await?;
     let unresolved = crate::cases::service::unresolved_counties(&txn, &[t.machine_id]).await?;
     let Some(newest) = unresolved.iter().find(|u| u.county_code == county).map(|u| u.last_opened_at) else {
-        return Err(AppError::conflict("nothing_to_allow").into());
+        return Err(AppError::conflict(ConflictCode::NothingToAllow).into());
     };
     let allowed = permissions_of(&txn, t.id).await?;
     let awaiting = awaiting_permission(
@@ -228,7 +230,7 @@ pub async fn allow(state: &AppState, principal: &Principal, id: Uuid, input: Rea
         allowed.iter().map(|(c, at)| (c.as_str(), *at)),
     );
     if !awaiting.contains(&county) {
-        return Err(AppError::conflict("already_allowed").into());
+        return Err(AppError::conflict(ConflictCode::AlreadyAllowed).into());
     }
     let stale = allowed.iter().any(|(c, _)| *c == county);
     if stale {
@@ -244,7 +246,7 @@ pub async fn allow(state: &AppState, principal: &Principal, id: Uuid, input: Rea
             .exec(&txn)
             .await?;
         if refreshed.rows_affected == 0 {
-            return Err(AppError::conflict("already_allowed").into());
+            return Err(AppError::conflict(ConflictCode::AlreadyAllowed).into());
         }
     } else {
         let row = transfer_permission::ActiveModel {
@@ -256,7 +258,9 @@ pub async fn allow(state: &AppState, principal: &Principal, id: Uuid, input: Rea
         };
         match transfer_permission::Entity::insert(row).exec(&txn).await {
             Ok(_) => {}
-            Err(e) if crate::db::is_unique_violation(&e) => return Err(AppError::conflict("already_allowed").into()),
+            Err(e) if crate::db::is_unique_violation(&e) => {
+                return Err(AppError::conflict(ConflictCode::AlreadyAllowed).into());
+            }
             Err(e) => return Err(e.into()),
         }
     }

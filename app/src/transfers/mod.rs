@@ -7,8 +7,8 @@
 //!
 //! The shared rules here run in the browser (the forms) and on the server alike.
 
-pub mod api;
 pub mod pages;
+pub mod server_fns;
 
 #[cfg(feature = "ssr")]
 mod decide;
@@ -21,7 +21,7 @@ pub mod rest;
 #[cfg(feature = "ssr")]
 pub mod service;
 
-use crate::error::{FieldError, FieldErrors};
+use crate::error::{FieldCode, FieldError, FieldErrors};
 use crate::orgs::Uscc;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -98,18 +98,18 @@ pub fn validate(input: &TransferInput, today: NaiveDate) -> Result<CheckedTransf
     let mut errors = FieldErrors::new();
     let buyer = match input.buyer_uscc.trim() {
         "" => {
-            errors.add("buyer_uscc", FieldError::new("required"));
+            errors.add("buyer_uscc", FieldError::new(FieldCode::Required));
             None
         }
         raw => Uscc::parse(raw).map_err(|e| errors.add("buyer_uscc", e.field_error())).ok(),
     };
     let transfer_on = input.transfer_on.unwrap_or(today);
     if transfer_on < today {
-        errors.add("transfer_on", FieldError::new("in_the_past"));
+        errors.add("transfer_on", FieldError::new(FieldCode::InThePast));
     }
     let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
     if note.as_deref().is_some_and(|n| n.chars().count() > TEXT_MAX) {
-        errors.add("note", FieldError::new("length").with("min", 0).with("max", TEXT_MAX));
+        errors.add("note", FieldError::new(FieldCode::Length).with("min", 0).with("max", TEXT_MAX));
     }
     match buyer {
         Some(buyer) if errors.is_empty() => Ok(CheckedTransfer { buyer, transfer_on, note }),

@@ -2,7 +2,7 @@
 //! with the actions of whoever may act on it, and the machine page's part (its owners over time
 //! and the form that offers it to another unit).
 
-use super::api::{
+use super::server_fns::{
     AcceptTransfer, AllowTransfer, CancelTransfer, DeclineTransfer, StartTransfer, get_transfer, list_transfers,
     machine_owners,
 };
@@ -10,7 +10,7 @@ use super::{
     Direction, ReasonInput, Transfer, TransferFilter, TransferInput, TransferStatus, check_reason, due, validate,
 };
 use crate::auth::Me;
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::{AppError, FieldCode, FieldError, FieldErrors};
 use crate::i18n::*;
 use crate::ui::{ErrorBanner, FieldErrorText, PageTitle, TextField, browser_today, use_auth};
 use leptos::either::Either;
@@ -275,7 +275,7 @@ pub fn MachineTransfers(machine: Uuid, registered: bool) -> impl IntoView {
         let input = TransferInput { buyer_uscc: buyer.get(), transfer_on, note: Some(note.get()) };
         let mut errors = validate(&input, browser_today()).err().unwrap_or_default();
         if bad_date {
-            errors.add("transfer_on", FieldError::new("bad_date"));
+            errors.add("transfer_on", FieldError::new(FieldCode::BadDate));
         }
         if errors.is_empty() {
             local.set(None);

@@ -9,7 +9,7 @@ use crate::audit::{self, Action, EntityKind};
 use crate::auth::Scope;
 use crate::auth::service::Principal;
 use crate::db::entities::{case, machine, machine_transfer, organization, transfer_permission};
-use crate::error::{AppError, FieldErrors};
+use crate::error::{AppError, ConflictCode, FieldCode, FieldErrors};
 use crate::notifications::NotificationKind;
 use crate::paging::{Page, PageQuery, page_from};
 use crate::service_error::{ServiceError, ServiceResult};
@@ -234,7 +234,7 @@ pub async fn list(
 }
 
 fn already_pending() -> ServiceError {
-    AppError::conflict("transfer_pending").into()
+    AppError::conflict(ConflictCode::TransferPending).into()
 }
 
 /// The facts a transfer notification shows.
@@ -272,11 +272,13 @@ pub async fn start(
         .one(&state.db)
         .await?;
     let buyer = match buyer {
-        None => return Err(AppError::field("buyer_uscc", "unknown_organization").into()),
-        Some(b) if b.id == org => return Err(AppError::field("buyer_uscc", "own_organization").into()),
+        None => return Err(AppError::field("buyer_uscc", FieldCode::UnknownOrganization).into()),
+        Some(b) if b.id == org => return Err(AppError::field("buyer_uscc", FieldCode::OwnOrganization).into()),
         Some(b) => b,
     };
-    let Some(code) = m.registration_code.as_deref() else { return Err(AppError::conflict("not_registered").into()) };
+    let Some(code) = m.registration_code.as_deref() else {
+        return Err(AppError::conflict(ConflictCode::NotRegistered).into());
+    };
     let county = crate::machines::regcode::RegistrationCode::parse(code)
         .map_err(|_| ServiceError::internal("stored registration code"))?
         .county()
@@ -287,7 +289,7 @@ pub async fn start(
     // The seller's amendment of the machine's facts is decided (or withdrawn) first: the county
     // reviews what the owner asked, and the buyer takes the machine as registered.
     if crate::amendments::pending::pending_for(&state.db, m.id).await? {
-        return Err(AppError::conflict("amendment_pending").into());
+        return Err(AppError::conflict(ConflictCode::AmendmentPending).into());
     }
     let id = Uuid::now_v7();
     let row = machine_transfer::ActiveModel {
@@ -320,7 +322,7 @@ pub async fn start(
     }
     let current = machine_for_update(&txn, m.id).await?;
     if current.organization_id != org || current.registration_code != m.registration_code {
-        return Err(AppError::conflict("owner_changed").into());
+        return Err(AppError::conflict(ConflictCode::OwnerChanged).into());
     }
     if !sqlite {
         insert_pending(&txn, row).await?;
@@ -387,5 +389,5 @@ pub(super) fn illegal_transition(from: &str) -> ServiceError {
 pub(super) fn unresolved_case(counties: &[String]) -> ServiceError {
     let mut params = BTreeMap::new();
     params.insert("counties".to_owned(), counties.join(","));
-    AppError::Conflict { code: "unresolved_case".into(), fields: FieldErrors::new(), params }.into()
+    AppError::Conflict { code: ConflictCode::UnresolvedCase, fields: FieldErrors::new(), params }.into()
 }

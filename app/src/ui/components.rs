@@ -33,7 +33,7 @@ pub fn FieldErrorText(
     move || {
         let locale = i18n.get_locale();
         errors.get().and_then(|e| e.first(field).cloned()).map(|e| {
-            view! { <p class="field-error" id=id.clone() role="alert">{crate::shell::messages::field_message(locale, &e)}</p> }
+            view! { <p class="field-error" id=id.clone() role="alert">{crate::ui::messages::field_message(locale, &e)}</p> }
         })
     }
 }
@@ -44,7 +44,7 @@ pub fn ErrorBanner(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoVi
     let i18n = use_i18n();
     move || {
         let locale = i18n.get_locale();
-        error.get().map(|e| view! { <div class="banner banner-error" role="alert">{crate::shell::messages::error_message(locale, &e)}</div> })
+        error.get().map(|e| view! { <div class="banner banner-error" role="alert">{crate::ui::messages::error_message(locale, &e)}</div> })
     }
 }
 

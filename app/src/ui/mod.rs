@@ -3,6 +3,7 @@
 //! above the capabilities and imports them.
 
 mod components;
+pub mod messages;
 pub mod upload;
 
 pub use components::{

@@ -8,7 +8,7 @@ use crate::db_tests;
 use crate::helpers::{
     TestApp, assert_error, assert_field, create_filing, create_machine, create_site, expect_status, id_of,
 };
-use app::error::FieldError;
+use app::error::{FieldCode, FieldError};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
@@ -99,7 +99,7 @@ async fn the_buyer_files_from_the_day_it_took_over(app: TestApp) {
         assert_field(
             &refused,
             "planned_entry_on",
-            &FieldError::new("before_ownership").with("machine", name).with("from", today),
+            &FieldError::new(FieldCode::BeforeOwnership).with("machine", name).with("from", today),
         );
         // Nothing of the seller's filing (its id, site or dates) reaches the buyer.
         let text = refused.to_string();
@@ -149,7 +149,7 @@ async fn the_sellers_filings_in_review_go_on_without_the_machine(app: TestApp) {
     let resubmit = format!("/api/v1/filings/{}", id_of(&returned));
     let with_it = json!({"machine_ids": machines, "planned_entry_on": today, "planned_exit_on": today + Duration::days(10), "version": f["version"]});
     let body = assert_error(app.put_as(&d.w.builder, &resubmit, &with_it).await, 422, "validation_failed").await;
-    assert_field(&body, "machine_ids", &FieldError::new("unknown_machine"));
+    assert_field(&body, "machine_ids", &FieldError::new(FieldCode::UnknownMachine));
     let without = json!({"machine_ids": [fresh["id"]], "planned_entry_on": today, "planned_exit_on": today + Duration::days(10), "version": f["version"]});
     let again = expect_status(app.put_as(&d.w.builder, &resubmit, &without).await, 200).await;
     assert_eq!(again["machines"].as_array().map(Vec::len), Some(1));
@@ -207,7 +207,7 @@ async fn an_entry_before_the_acceptance_is_still_recorded(app: TestApp) {
         "validation_failed",
     )
     .await;
-    assert_field(&body, "machine_id", &FieldError::new("left_filing"));
+    assert_field(&body, "machine_id", &FieldError::new(FieldCode::LeftFiling));
 }
 
 async fn the_transfer_keeps_the_name_it_was_offered_under(app: TestApp) {

@@ -16,7 +16,7 @@ use crate::helpers::{
 use crate::inspections::{World, inspect, inspection, registered, world};
 use app::auth::Role;
 use app::db::entities::{audit_log, organization};
-use app::error::FieldError;
+use app::error::{FieldCode, FieldError};
 use chrono::Duration;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -118,7 +118,7 @@ async fn accepted_by_the_buyer(app: TestApp) {
     let refiled = json!({"site_id": d.w.plain_site["id"], "machine_ids": [d.machine["id"]], "planned_entry_on": today, "planned_exit_on": today + Duration::days(5)});
     let body =
         assert_error(app.post_as(&d.w.builder, "/api/v1/filings", &refiled).await, 422, "validation_failed").await;
-    assert_field(&body, "machine_ids", &FieldError::new("unknown_machine"));
+    assert_field(&body, "machine_ids", &FieldError::new(FieldCode::UnknownMachine));
     // Who owned it when: the seller until today, the buyer since.
     let owners = expect_status(app.get_as(&d.buyer, &format!("{}/owners", machine_path(&d.machine))).await, 200).await;
     let owners = owners.as_array().expect("owners");
@@ -198,7 +198,7 @@ async fn declined_and_cancelled(app: TestApp) {
     let t = start(&app, &d.w.builder, &d.machine, body.clone()).await;
     let empty =
         assert_error(act(&app, &d.buyer, &t, "decline", json!({"reason": "  "})).await, 422, "validation_failed").await;
-    assert_field(&empty, "reason", &FieldError::new("required"));
+    assert_field(&empty, "reason", &FieldError::new(FieldCode::Required));
     let declined = expect_status(act(&app, &d.buyer, &t, "decline", json!({"reason": "价格未谈妥"})).await, 200).await;
     assert_eq!(
         (declined["status"].as_str(), declined["decline_reason"].as_str()),
@@ -224,7 +224,7 @@ async fn bad_input(app: TestApp) {
     let body =
         assert_error(app.post_as(&d.w.builder, &path, &json!({"buyer_uscc": unknown})).await, 422, "validation_failed")
             .await;
-    assert_field(&body, "buyer_uscc", &FieldError::new("unknown_organization"));
+    assert_field(&body, "buyer_uscc", &FieldError::new(FieldCode::UnknownOrganization));
     let mut typo = d.buyer_uscc.clone();
     let last = typo.pop().expect("char");
     typo.push(if last == '0' { '1' } else { '0' });
@@ -243,10 +243,10 @@ async fn bad_input(app: TestApp) {
     let body =
         assert_error(app.post_as(&d.w.builder, &path, &json!({"buyer_uscc": own})).await, 422, "validation_failed")
             .await;
-    assert_field(&body, "buyer_uscc", &FieldError::new("own_organization"));
+    assert_field(&body, "buyer_uscc", &FieldError::new(FieldCode::OwnOrganization));
     let past = json!({"buyer_uscc": d.buyer_uscc, "transfer_on": app.today() - Duration::days(1)});
     let body = assert_error(app.post_as(&d.w.builder, &path, &past).await, 422, "validation_failed").await;
-    assert_field(&body, "transfer_on", &FieldError::new("in_the_past"));
+    assert_field(&body, "transfer_on", &FieldError::new(FieldCode::InThePast));
     let long = json!({"buyer_uscc": d.buyer_uscc, "note": "字".repeat(1001)});
     assert_error(app.post_as(&d.w.builder, &path, &long).await, 422, "validation_failed").await;
     assert_error(app.post_as(&d.w.builder, &path, &json!({"note": "x"})).await, 400, "malformed").await;
@@ -396,7 +396,7 @@ async fn the_sellers_filings_end_on_the_transfer_date(app: TestApp) {
     expect_status(app.post_as(&d.w.builder, &mv, &exit).await, 201).await;
     let enter = json!({"machine_id": d.machine["id"], "kind": "enter", "at": app.clock.now()});
     let body = assert_error(app.post_as(&d.w.builder, &mv, &enter).await, 422, "validation_failed").await;
-    assert_field(&body, "machine_id", &FieldError::new("left_filing"));
+    assert_field(&body, "machine_id", &FieldError::new(FieldCode::LeftFiling));
     // The buyer files it for its own site from today: no overlap with the seller's filing.
     let site = crate::helpers::create_site(&app, &d.buyer, "乙方工地", "140105").await;
     let f = create_filing(&app, &d.buyer, &site["id"], &[&d.machine["id"]], today, today + Duration::days(20)).await;
@@ -428,7 +428,7 @@ async fn an_open_case_needs_the_countys_permission(app: TestApp) {
     let body =
         assert_error(act(&app, &d.w.xiaodian, &t, "allow", json!({"reason": ""})).await, 422, "validation_failed")
             .await;
-    assert_field(&body, "reason", &FieldError::new("required"));
+    assert_field(&body, "reason", &FieldError::new(FieldCode::Required));
     let allowed = expect_status(
         act(&app, &d.w.xiaodian, &t, "allow", json!({"reason": "整改方案已备案，由受让方落实"})).await,
         200,

@@ -9,7 +9,7 @@ pub struct Model {
     pub organization_id: Uuid,
     pub site_id: Uuid,
     pub county_code: String,
-    pub status: String,
+    pub status: crate::filings::FilingStatus,
     pub planned_entry_on: Date,
     pub planned_exit_on: Date,
     pub return_reason: Option<String>,

@@ -3,7 +3,7 @@
 //! the per-row report. The rules a row must pass are the machine rules of [`super::rules`] and
 //! the registry checks of the service: this module only turns cells into a [`MachineInput`].
 
-pub mod page;
+pub mod pages;
 pub mod values;
 
 #[cfg(feature = "ssr")]

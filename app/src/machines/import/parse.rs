@@ -8,7 +8,7 @@
 
 use super::values::{parse_bool, parse_date, parse_fuel, parse_number, parse_stage};
 use super::{COLUMNS, ColumnKind, ImportColumn, MAX_ROWS, column_for_header};
-use crate::error::{FieldError, FieldErrors};
+use crate::error::{FieldCode, FieldError, FieldErrors};
 use crate::machines::{EmissionStage, FuelType, MachineInput, MachineTypeInfo, rules};
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -273,15 +273,15 @@ pub fn layout(headers: &[String]) -> Layout {
         }
         match column_for_header(h) {
             Some(c) if out.columns.iter().any(|(_, x)| x.field == c.field) => {
-                out.errors.push((h.trim().to_owned(), FieldError::new("duplicate_column")));
+                out.errors.push((h.trim().to_owned(), FieldError::new(FieldCode::DuplicateColumn)));
             }
             Some(c) => out.columns.push((i, c)),
-            None => out.errors.push((h.trim().to_owned(), FieldError::new("unknown_column"))),
+            None => out.errors.push((h.trim().to_owned(), FieldError::new(FieldCode::UnknownColumn))),
         }
     }
     for c in COLUMNS.iter().filter(|c| c.required) {
         if !out.columns.iter().any(|(_, x)| x.field == c.field) {
-            out.errors.push((c.header.to_owned(), FieldError::new("missing_column").with("column", c.header)));
+            out.errors.push((c.header.to_owned(), FieldError::new(FieldCode::MissingColumn).with("column", c.header)));
         }
     }
     out
@@ -292,7 +292,7 @@ pub fn type_names(types: &[MachineTypeInfo]) -> HashMap<String, String> {
     let mut names = HashMap::new();
     for t in types {
         for n in [&t.code, &t.name_zh, &t.name_en] {
-            names.insert(super::normalize_header(n), t.code.clone());
+            names.insert(super::normalize_header(n), t.code.as_str().to_owned());
         }
     }
     for (alias, code) in [("打桩机", "piling_rig"), ("空压机", "air_compressor"), ("发电机", "generator_set")]
@@ -356,7 +356,7 @@ pub fn row_to_input(
         }
         let text = cell_text(cell);
         let field = column.field;
-        let bad = |code: &str| FieldError::new(code).with("value", &text);
+        let bad = |code: FieldCode| FieldError::new(code).with("value", &text);
         match column.kind {
             ColumnKind::Text => set_text(&mut input, field, text.clone()),
             ColumnKind::MachineType => {
@@ -365,11 +365,11 @@ pub fn row_to_input(
             }
             ColumnKind::Stage => match parse_stage(&text) {
                 Some(s) => stage = Some(s),
-                None => errors.add(field, bad("unknown_value")),
+                None => errors.add(field, bad(FieldCode::UnknownValue)),
             },
             ColumnKind::Fuel => match parse_fuel(&text) {
                 Some(f) => fuel = Some(f),
-                None => errors.add(field, bad("unknown_value")),
+                None => errors.add(field, bad(FieldCode::UnknownValue)),
             },
             ColumnKind::Number => match cell {
                 Cell::Number(f) => {
@@ -381,7 +381,7 @@ pub fn row_to_input(
                         input.rated_power_kw = f;
                         power_ok = true;
                     }
-                    None => errors.add(field, bad("bad_number")),
+                    None => errors.add(field, bad(FieldCode::BadNumber)),
                 },
             },
             ColumnKind::Date => {
@@ -393,7 +393,7 @@ pub fn row_to_input(
                 match date {
                     Some(d) if field == "manufactured_on" => input.manufactured_on = Some(d),
                     Some(d) => input.dpf_fitted_on = Some(d),
-                    None => errors.add(field, bad("bad_date")),
+                    None => errors.add(field, bad(FieldCode::BadDate)),
                 }
             }
             ColumnKind::Boolean => {
@@ -404,7 +404,7 @@ pub fn row_to_input(
                 };
                 match value {
                     Some(b) => set_bool(&mut input, field, b),
-                    None => errors.add(field, bad("bad_boolean")),
+                    None => errors.add(field, bad(FieldCode::BadBoolean)),
                 }
             }
         }
@@ -414,7 +414,7 @@ pub fn row_to_input(
         [("emission_stage", stage.is_some()), ("fuel_type", fuel.is_some()), ("rated_power_kw", power_ok)]
     {
         if !present && !errors.0.contains_key(field) {
-            errors.add(field, FieldError::new("required"));
+            errors.add(field, FieldError::new(FieldCode::Required));
         }
     }
     // A stand-in for an unreadable stage or fuel agrees with the other, so the electric rule
@@ -535,8 +535,12 @@ mod tests {
         let table = read_table(csv.as_bytes()).unwrap_or_default();
         let layout = layout(&table.headers);
         let parsed = row_to_input(2, &table.rows[0].1, &layout, &types(), today());
-        let codes: Vec<(String, String)> =
-            parsed.errors.0.iter().flat_map(|(f, v)| v.iter().map(|e| (f.clone(), e.code.clone()))).collect();
+        let codes: Vec<(String, String)> = parsed
+            .errors
+            .0
+            .iter()
+            .flat_map(|(f, v)| v.iter().map(|e| (f.clone(), e.code.as_str().to_owned())))
+            .collect();
         assert_eq!(
             codes,
             vec![

@@ -7,12 +7,12 @@ use super::{ImportMode, ImportReport, ImportRowError, column_of};
 use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
 use crate::db::entities::machine;
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::{AppError, ConflictCode, FieldCode, FieldError, FieldErrors};
 use crate::i18n::Locale;
 use crate::machines::service::{RegistryView, identifiers, new_row, to_dto, types};
 use crate::service_error::{ServiceError, ServiceResult};
-use crate::shell::messages::field_message;
 use crate::state::AppState;
+use crate::ui::messages::field_message;
 use sea_orm::{EntityTrait, TransactionTrait};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -96,7 +96,7 @@ pub async fn import(
                 row: header_row,
                 field: None,
                 message: field_message(locale, &e),
-                message_code: e.code,
+                message_code: e.code.as_str().to_owned(),
                 params: e.params,
                 column,
             });
@@ -140,7 +140,7 @@ pub async fn import(
             Ok(_) => {}
             // Another upload stored one of these identifiers since they were checked.
             Err(e) if crate::db::is_unique_violation(&e) => {
-                return Err(AppError::conflict("duplicate_identifier").into());
+                return Err(AppError::conflict(ConflictCode::DuplicateIdentifier).into());
             }
             Err(e) => return Err(e.into()),
         }
@@ -167,7 +167,7 @@ fn mark_duplicates_in_file(rows: &mut [ParsedRow]) {
             }
         }
         for (field, row) in found {
-            r.errors.add(field, FieldError::new("duplicate_in_file").with("row", row));
+            r.errors.add(field, FieldError::new(FieldCode::DuplicateInFile).with("row", row));
         }
     }
 }
@@ -190,7 +190,11 @@ fn judge(r: &mut ParsedRow, registry: &RegistryView, org: Uuid) -> ServiceResult
     for (field, list) in errors.0 {
         for e in list {
             let own = holders.iter().any(|(f, m)| *f == field && m.organization_id == org);
-            let e = if e.code == "already_registered" && own { FieldError::new("already_in_fleet") } else { e };
+            let e = if e.code == FieldCode::AlreadyRegistered && own {
+                FieldError::new(FieldCode::AlreadyInFleet)
+            } else {
+                e
+            };
             r.errors.add(&field, e);
         }
     }
@@ -212,7 +216,7 @@ fn report_row(report: &mut ImportReport, r: &ParsedRow, locale: Locale) {
                     row: r.row,
                     column: header.clone(),
                     field: Some(field.clone()),
-                    message_code: e.code.clone(),
+                    message_code: e.code.as_str().to_owned(),
                     message: field_message(locale, e),
                     params: e.params.clone(),
                 },

@@ -11,29 +11,29 @@ use leptos::server_fn::codec::Json;
 /// A page of sites in scope.
 #[server(endpoint = "sites/list")]
 pub async fn list_sites(cursor: Option<String>) -> Result<Page<Site>, AppError> {
-    let (state, p) = crate::rest::context::state_and_principal()?;
+    let (state, p) = crate::server_fns::state_and_principal()?;
     Ok(super::service::list(&state, &p, &crate::paging::PageQuery { limit: Some(100), cursor }).await?)
 }
 
 /// Creates a site.
 #[server(input = Json, endpoint = "sites/create")]
 pub async fn create_site(input: SiteInput) -> Result<Site, AppError> {
-    let (state, p) = crate::rest::context::state_and_principal()?;
+    let (state, p) = crate::server_fns::state_and_principal()?;
     Ok(super::service::create(&state, &p, input).await?)
 }
 
 /// One site.
 #[server(endpoint = "sites/get")]
 pub async fn get_site(id: uuid::Uuid) -> Result<Site, AppError> {
-    let (state, p) = crate::rest::context::state_and_principal()?;
+    let (state, p) = crate::server_fns::state_and_principal()?;
     Ok(super::service::get(&state, &p, id).await?)
 }
 
 /// Marks a site in or out of the zone (the county's inspectors, the city's officers).
 #[server(input = Json, endpoint = "sites/zone")]
 pub async fn decide_site_zone(id: uuid::Uuid, input: ZoneDecisionInput) -> Result<Site, AppError> {
-    let (state, p) = crate::rest::context::state_and_principal()?;
-    Ok(super::zone_service::decide(&state, &p, id, input).await?)
+    let (state, p) = crate::server_fns::state_and_principal()?;
+    Ok(super::zone_decision::decide(&state, &p, id, input).await?)
 }
 
 /// The counties under a city, each with the rough bounds a site's position must lie in.

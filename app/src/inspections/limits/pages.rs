@@ -2,11 +2,11 @@
 //! version with the division it belongs to, publishing one for one's own division — national
 //! for system administrators) and, for officers, the low-emission zones they administer.
 
-use super::api::{CreateLimitTable, current_limit_table, list_limit_tables, publishing_division};
-use super::limits::{LimitTable, LimitTableInput};
-use super::zones_pages::ZonesSection;
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::{AppError, FieldCode, FieldError, FieldErrors};
 use crate::i18n::*;
+use crate::inspections::limits::zones_pages::ZonesSection;
+use crate::inspections::limits::{LimitTable, LimitTableInput};
+use crate::inspections::server_fns::{CreateLimitTable, current_limit_table, list_limit_tables, publishing_division};
 use crate::ui::{ErrorBanner, FieldErrorText, PageTitle, TextField, use_auth};
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -112,7 +112,7 @@ pub fn LimitsPage() -> impl IntoView {
         ev.prevent_default();
         let Some(Ok(base)) = current.get_untracked() else { return };
         let Ok(effective_from) = chrono::NaiveDate::parse_from_str(effective.get().trim(), "%Y-%m-%d") else {
-            local.set(Some(FieldErrors::single("effective_from", FieldError::new("required"))));
+            local.set(Some(FieldErrors::single("effective_from", FieldError::new(FieldCode::Required))));
             return;
         };
         let ks = k_limits.get();
@@ -130,7 +130,7 @@ pub fn LimitsPage() -> impl IntoView {
             LimitTableInput { division_code: None, version: version.get(), effective_from, notes: None, rows };
         // The table's own rules, as the server checks them (the narrowing check needs the
         // table in force above on that date: the server names any laxer row).
-        let errors = super::limits::validate_table(&mut input);
+        let errors = crate::inspections::limits::validate_table(&mut input);
         if !errors.is_empty() {
             local.set(Some(errors));
             return;

@@ -23,7 +23,7 @@ pub fn require_principal() -> Result<Principal, AppError> {
 /// The client address.
 pub fn client_ip_from_context() -> String {
     parts()
-        .and_then(|p| p.extensions.get::<super::extract::ClientIp>().cloned())
+        .and_then(|p| p.extensions.get::<crate::rest::extract::ClientIp>().cloned())
         .map(|c| c.0)
         .unwrap_or_else(|| "unknown".into())
 }

@@ -1,13 +1,13 @@
 //! Zones in the database (the zones officers administer for their divisions, and their rules)
-//! and the verdict of `/compliance/evaluate`; limit tables are in `tables_service`.
+//! and the verdict of `/compliance/evaluate`; limit tables are in `tables`.
 
-use super::compliance::{self, LimitClass, ZoneRule};
-use super::limits::{Zone, ZoneFilter, ZoneInput, validate_zone};
-use super::tables_service::table_in_force;
 use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
 use crate::db::entities::{division, low_emission_zone};
-use crate::error::AppError;
+use crate::error::{AppError, FieldCode};
+use crate::inspections::compliance::{self, LimitClass, ZoneRule};
+use crate::inspections::limits::tables::table_in_force;
+use crate::inspections::limits::{Zone, ZoneFilter, ZoneInput, validate_zone};
 use crate::machines::EmissionStage;
 use crate::paging::{Page, PageQuery, page_from};
 use crate::service_error::{ServiceError, ServiceResult};
@@ -61,7 +61,7 @@ async fn check_division(db: &impl ConnectionTrait, allowed: &HashSet<String>, co
         return Ok(());
     }
     if division::Entity::find_by_id(code.to_owned()).one(db).await?.is_none() {
-        return Err(AppError::field("division_code", "unknown_division").into());
+        return Err(AppError::field("division_code", FieldCode::UnknownDivision).into());
     }
     Err(AppError::Forbidden.into())
 }
@@ -171,7 +171,7 @@ pub async fn update_zone(
     let Some(current) = current.filter(|z| allowed.contains(&z.division_code)) else {
         return Err(AppError::NotFound.into());
     };
-    let Some(version) = input.version else { return Err(AppError::field("version", "required").into()) };
+    let Some(version) = input.version else { return Err(AppError::field("version", FieldCode::Required).into()) };
     validate_zone(&mut input).into_result()?;
     check_division(&state.db, &allowed, &input.division_code).await?;
     let before = zone_dtos(&state.db, vec![current.clone()]).await?.pop();

@@ -19,7 +19,7 @@ pub struct Dashboard {
 /// The figures, the ranking and the filter's divisions.
 #[server(input = Json, endpoint = "stats/dashboard")]
 pub async fn get_dashboard(query: StatsQuery) -> Result<Dashboard, AppError> {
-    let (state, p) = crate::rest::context::state_and_principal()?;
+    let (state, p) = crate::server_fns::state_and_principal()?;
     let stats = super::service::stats(&state, &p, &query).await?;
     let ranking = super::service::ranking(&state, &p, &query).await?;
     let divisions = super::service::divisions_in_scope(&state, &p).await?;

@@ -1,13 +1,14 @@
 //! The low-emission zones part of `/limits`: the zones an officer administers and a form to
 //! draw one (province and city officers).
 
-use super::api::{CreateZone, list_zones};
-use super::compliance::LimitClass;
-use super::limits::ZoneInput;
 use crate::error::AppError;
 use crate::i18n::*;
+use crate::inspections::compliance::LimitClass;
+use crate::inspections::limits::ZoneInput;
+use crate::inspections::names::exemption_label;
+use crate::inspections::server_fns::{CreateZone, list_zones};
 use crate::machines::EmissionStage;
-use crate::shell::messages::{exemption_label, stage_label};
+use crate::machines::names::stage_label;
 use crate::ui::{ErrorBanner, TextField};
 use leptos::either::Either;
 use leptos::prelude::*;

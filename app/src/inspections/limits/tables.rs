@@ -1,16 +1,16 @@
 //! Limit tables in the database: the table that judges a county on a day (national, province
-//! or city, see `local_limits`), and new table versions — never edits; a national one by a
+//! or city, see `local`), and new table versions — never edits; a national one by a
 //! system administrator, a local one by an officer for their own division, no laxer than the
 //! table it narrows and in force from today or later.
 
-use super::compliance::{LimitClass, LimitRow};
-use super::limits::{LimitTable, LimitTableInput, TableFilter, validate_table};
-use super::local_limits::{TableStamp, narrowing_errors, pick_in_force};
 use crate::audit::{self, Action, EntityKind};
 use crate::auth::Role;
 use crate::auth::service::Principal;
 use crate::db::entities::{division, limit_row, limit_table};
-use crate::error::{AppError, FieldError, FieldErrors};
+use crate::error::{AppError, ConflictCode, FieldCode, FieldError, FieldErrors};
+use crate::inspections::compliance::{LimitClass, LimitRow};
+use crate::inspections::limits::local::{TableStamp, narrowing_errors, pick_in_force};
+use crate::inspections::limits::{LimitTable, LimitTableInput, TableFilter, validate_table};
 use crate::paging::{Page, PageQuery, page_from};
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
@@ -107,7 +107,7 @@ async fn levels_of(db: &impl ConnectionTrait, division: Option<&str>) -> Service
 }
 
 /// The table that judges inspections in `county` on `on`: the most specific table in force
-/// along its chain (city over province over national, see `local_limits`); the national table
+/// along its chain (city over province over national, see `local`); the national table
 /// for `None`.
 pub async fn table_in_force(
     db: &impl ConnectionTrait,
@@ -128,7 +128,7 @@ pub async fn current(state: &AppState, on: Option<NaiveDate>, county_code: Optio
     if let Some(code) = county
         && division::Entity::find_by_id(code.to_owned()).one(&state.db).await?.is_none()
     {
-        return Err(AppError::field("county_code", "unknown_division").into());
+        return Err(AppError::field("county_code", FieldCode::UnknownDivision).into());
     }
     table_in_force(&state.db, county, day).await?.ok_or_else(|| AppError::NotFound.into())
 }
@@ -145,7 +145,7 @@ pub async fn list_tables(state: &AppState, filter: &TableFilter, page: &PageQuer
     }
     if let Some(after) = page.after()? {
         let cursor = limit_table::Entity::find_by_id(after).one(&state.db).await?;
-        let Some(cursor) = cursor else { return Err(AppError::field("cursor", "invalid").into()) };
+        let Some(cursor) = cursor else { return Err(AppError::field("cursor", FieldCode::Invalid).into()) };
         q = q.filter(
             Condition::any().add(limit_table::Column::EffectiveFrom.lt(cursor.effective_from)).add(
                 Condition::all()
@@ -180,16 +180,16 @@ async fn duplicate_table(
         .one(db)
         .await?;
     let (code, field) = if same_version.is_some() {
-        ("duplicate_version", "version")
+        (ConflictCode::DuplicateVersion, "version")
     } else {
-        ("duplicate_effective_date", "effective_from")
+        (ConflictCode::DuplicateEffectiveDate, "effective_from")
     };
     let mut params = BTreeMap::new();
     params.insert("version".to_owned(), input.version.clone());
     params.insert("effective_from".to_owned(), input.effective_from.to_string());
     Ok(AppError::Conflict {
-        code: code.into(),
-        fields: FieldErrors::single(field, FieldError::new("already_registered")),
+        code,
+        fields: FieldErrors::single(field, FieldError::new(FieldCode::AlreadyRegistered)),
         params,
     }
     .into())
@@ -214,7 +214,7 @@ async fn table_division(
         Some(code) if own.as_deref() == Some(code) => Ok(own),
         Some(code) => {
             if division::Entity::find_by_id(code.to_owned()).one(db).await?.is_none() {
-                return Err(AppError::field("division_code", "unknown_division").into());
+                return Err(AppError::field("division_code", FieldCode::UnknownDivision).into());
             }
             Err(AppError::Forbidden.into())
         }
@@ -237,7 +237,7 @@ pub async fn publishing_division(
 /// table it narrows (the choice of its parent chain on its effective date).
 /// Read inside the publishing transaction, after [`crate::db::lock_table_for_writes`], so a
 /// parent table published at the same moment is either seen here or published after this one
-/// (and then supersedes it, see `local_limits`).
+/// (and then supersedes it, see `local`).
 async fn check_local(
     db: &impl ConnectionTrait,
     today: NaiveDate,
@@ -245,12 +245,12 @@ async fn check_local(
     input: &LimitTableInput,
 ) -> ServiceResult<()> {
     if input.effective_from < today {
-        return Err(AppError::field("effective_from", "in_the_past").into());
+        return Err(AppError::field("effective_from", FieldCode::InThePast).into());
     }
     let mut levels = levels_of(db, Some(division_code)).await?;
     levels.pop();
     let Some(parent) = choose(db, &levels, input.effective_from).await? else {
-        return Err(AppError::field("effective_from", "no_parent_table").into());
+        return Err(AppError::field("effective_from", FieldCode::NoParentTable).into());
     };
     let parent = with_rows(db, vec![parent]).await?.pop().ok_or_else(|| ServiceError::internal("table vanished"))?;
     narrowing_errors(&input.rows, &parent.rows).into_result()?;
@@ -273,7 +273,7 @@ pub async fn create_table(
     let txn = state.db.begin().await?;
     crate::db::lock_table_for_writes(&txn, "limit_tables").await?;
     // Read under the lock: `created_at` orders tables that supersede each other
-    // (`local_limits::pick_in_force`), so it must follow the order in which they were checked.
+    // (`local::pick_in_force`), so it must follow the order in which they were checked.
     let now = state.clock.now();
     if let Some(code) = &division_code {
         check_local(&txn, crate::dates::china_date(now), code, &input).await?;

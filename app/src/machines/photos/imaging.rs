@@ -4,7 +4,7 @@
 //! (upright, longest side at most [`WEB_MAX_SIDE`] pixels, JPEG). CPU-bound: call it off the
 //! async runtime.
 
-use crate::error::FieldError;
+use crate::error::{FieldCode, FieldError};
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, imageops::FilterType};
 use std::io::Cursor;
 
@@ -101,9 +101,9 @@ impl PhotoRejection {
     /// The field error reported on `file`.
     pub fn field_error(&self) -> FieldError {
         match self {
-            PhotoRejection::Unsupported => FieldError::new("unsupported_image"),
-            PhotoRejection::Corrupt => FieldError::new("corrupt_image"),
-            PhotoRejection::TooManyPixels => FieldError::new("image_too_large").with("max", MAX_SIDE),
+            PhotoRejection::Unsupported => FieldError::new(FieldCode::UnsupportedImage),
+            PhotoRejection::Corrupt => FieldError::new(FieldCode::CorruptImage),
+            PhotoRejection::TooManyPixels => FieldError::new(FieldCode::ImageTooLarge).with("max", MAX_SIDE),
         }
     }
 }

@@ -4,8 +4,17 @@
 //! A limit table is never edited: a new version with its own effective date replaces it from
 //! that date, so every past verdict stays explainable by the version it recorded.
 
-use super::compliance::{LimitClass, LimitRow};
-use crate::error::{FieldError, FieldErrors};
+pub mod local;
+pub mod pages;
+pub mod zones_pages;
+
+#[cfg(feature = "ssr")]
+pub mod tables;
+#[cfg(feature = "ssr")]
+pub mod zones;
+
+use crate::error::{FieldCode, FieldError, FieldErrors};
+use crate::inspections::compliance::{LimitClass, LimitRow};
 use crate::machines::EmissionStage;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -86,7 +95,7 @@ fn check_bands(class: LimitClass, rows: &[&LimitRow], complete: bool, errors: &m
     bands.sort_by(|a, b| a.0.total_cmp(&b.0));
     let overlap = bands.windows(2).any(|w| w[1].0 < w[0].1);
     if overlap {
-        errors.add("rows", FieldError::new("bands_overlap").with("class", class.as_str()));
+        errors.add("rows", FieldError::new(FieldCode::BandsOverlap).with("class", class.as_str()));
         return;
     }
     if complete {
@@ -94,7 +103,7 @@ fn check_bands(class: LimitClass, rows: &[&LimitRow], complete: bool, errors: &m
         let ends_open = bands.last().is_some_and(|b| b.1 == f64::INFINITY);
         let contiguous = bands.windows(2).all(|w| w[1].0 == w[0].1);
         if !(starts_at_zero && ends_open && contiguous) {
-            errors.add("rows", FieldError::new("bands_incomplete").with("class", class.as_str()));
+            errors.add("rows", FieldError::new(FieldCode::BandsIncomplete).with("class", class.as_str()));
         }
     }
 }
@@ -106,36 +115,42 @@ pub fn validate_table(input: &mut LimitTableInput) -> FieldErrors {
     input.notes = input.notes.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     let len = input.version.chars().count();
     if len == 0 {
-        errors.add("version", FieldError::new("required"));
+        errors.add("version", FieldError::new(FieldCode::Required));
     } else if len > 40 {
-        errors.add("version", FieldError::new("length").with("min", 1).with("max", 40));
+        errors.add("version", FieldError::new(FieldCode::Length).with("min", 1).with("max", 40));
     }
     if input.notes.as_deref().is_some_and(|n| n.chars().count() > 2000) {
-        errors.add("notes", FieldError::new("length").with("min", 0).with("max", 2000));
+        errors.add("notes", FieldError::new(FieldCode::Length).with("min", 0).with("max", 2000));
     }
     if input.rows.is_empty() {
-        errors.add("rows", FieldError::new("required"));
+        errors.add("rows", FieldError::new(FieldCode::Required));
         return errors;
     }
     if input.rows.len() > 60 {
-        errors.add("rows", FieldError::new("too_many").with("max", 60));
+        errors.add("rows", FieldError::new(FieldCode::TooMany).with("max", 60));
         return errors;
     }
     for (i, r) in input.rows.iter().enumerate() {
         let position = i + 1;
         if bad_bound(r.power_min_kw) || bad_bound(r.power_max_kw) {
-            errors.add("rows", FieldError::new("band_range").with("position", position));
+            errors.add("rows", FieldError::new(FieldCode::BandRange).with("position", position));
         } else if let (Some(min), Some(max)) = (r.power_min_kw, r.power_max_kw)
             && min >= max
         {
-            errors.add("rows", FieldError::new("band_range").with("position", position));
+            errors.add("rows", FieldError::new(FieldCode::BandRange).with("position", position));
         }
         if !r.k_limit.is_finite() || r.k_limit <= 0.0 || r.k_limit > MAX_K_LIMIT {
-            errors.add("rows", FieldError::new("k_limit_range").with("position", position).with("max", MAX_K_LIMIT));
+            errors.add(
+                "rows",
+                FieldError::new(FieldCode::KLimitRange).with("position", position).with("max", MAX_K_LIMIT),
+            );
         }
-        if !(0..=super::compliance::RINGELMANN_MAX_LEVEL).contains(&r.ringelmann_max) {
-            errors
-                .add("rows", FieldError::new("ringelmann_range").with("max", super::compliance::RINGELMANN_MAX_LEVEL));
+        if !(0..=crate::inspections::compliance::RINGELMANN_MAX_LEVEL).contains(&r.ringelmann_max) {
+            errors.add(
+                "rows",
+                FieldError::new(FieldCode::RingelmannRange)
+                    .with("max", crate::inspections::compliance::RINGELMANN_MAX_LEVEL),
+            );
         }
     }
     if !errors.is_empty() {
@@ -209,19 +224,19 @@ pub fn validate_zone(input: &mut ZoneInput) -> FieldErrors {
     codes.dedup();
     input.exemptions = codes;
     if !crate::divisions::is_division_code(&input.division_code) {
-        errors.add("division_code", FieldError::new("required"));
+        errors.add("division_code", FieldError::new(FieldCode::Required));
     }
     let len = input.name.chars().count();
     if len == 0 {
-        errors.add("name", FieldError::new("required"));
+        errors.add("name", FieldError::new(FieldCode::Required));
     } else if len > 200 {
-        errors.add("name", FieldError::new("length").with("min", 1).with("max", 200));
+        errors.add("name", FieldError::new(FieldCode::Length).with("min", 1).with("max", 200));
     }
     if input.notes.as_deref().is_some_and(|n| n.chars().count() > 2000) {
-        errors.add("notes", FieldError::new("length").with("min", 0).with("max", 2000));
+        errors.add("notes", FieldError::new(FieldCode::Length).with("min", 0).with("max", 2000));
     }
     if input.exemptions.len() > 10 {
-        errors.add("exemptions", FieldError::new("too_many").with("max", 10));
+        errors.add("exemptions", FieldError::new(FieldCode::TooMany).with("max", 10));
     }
     let bad = input.exemptions.iter().find(|e| {
         e.is_empty()
@@ -229,13 +244,13 @@ pub fn validate_zone(input: &mut ZoneInput) -> FieldErrors {
             || !e.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
     });
     if bad.is_some() {
-        errors.add("exemptions", FieldError::new("exemption_code"));
+        errors.add("exemptions", FieldError::new(FieldCode::ExemptionCode));
     }
     if input.min_diesel_stage == EmissionStage::Electric {
-        errors.add("min_diesel_stage", FieldError::new("electric_not_allowed"));
+        errors.add("min_diesel_stage", FieldError::new(FieldCode::ElectricNotAllowed));
     }
     if input.effective_to.is_some_and(|to| to < input.effective_from) {
-        errors.add("effective_to", FieldError::new("end_before_start"));
+        errors.add("effective_to", FieldError::new(FieldCode::EndBeforeStart));
     }
     errors
 }
@@ -256,7 +271,7 @@ mod tests {
     }
 
     fn codes(e: &FieldErrors, field: &str) -> Vec<String> {
-        e.0.get(field).map(|v| v.iter().map(|x| x.code.clone()).collect()).unwrap_or_default()
+        e.0.get(field).map(|v| v.iter().map(|x| x.code.as_str().to_owned()).collect()).unwrap_or_default()
     }
 
     #[test]

@@ -3,15 +3,18 @@
 //! delete. A failed upload leaves nothing behind; a replaced photo's files are removed once the
 //! new row is in place.
 
-use super::photo_image::{self, MAX_UPLOAD_BYTES, PhotoFormat, ProcessedPhoto};
-use super::service::{find_visible, forget_files};
-use super::{MachinePhoto, PhotoKind, PhotoUrls};
+pub mod imaging;
+pub mod rest;
+
 use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
 use crate::db::entities::{machine, machine_photo};
-use crate::error::{AppError, FieldErrors};
+use crate::error::{AppError, FieldCode, FieldErrors};
+use crate::machines::service::{find_visible, forget_files};
+use crate::machines::{MachinePhoto, PhotoKind, PhotoUrls};
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
+use imaging::{MAX_UPLOAD_BYTES, PhotoFormat, ProcessedPhoto};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use std::future::Future;
@@ -94,7 +97,7 @@ pub async fn upload(
         return Err(AppError::PayloadTooLarge.into());
     }
     if bytes.is_empty() {
-        return Err(AppError::field("file", "required").into());
+        return Err(AppError::field("file", FieldCode::Required).into());
     }
     let (bytes, processed) = process_off_runtime(state, bytes).await?;
     // From here on the work runs to its end even if the client goes away, so that it either
@@ -109,7 +112,7 @@ pub(crate) async fn process_off_runtime(state: &AppState, bytes: Vec<u8>) -> Ser
     let permit = state.imaging.clone().acquire_owned().await.map_err(ServiceError::internal)?;
     let (bytes, result) = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        let result = photo_image::process(&bytes);
+        let result = imaging::process(&bytes);
         (bytes, result)
     })
     .await

@@ -2,10 +2,10 @@
 //! list and delete. Uploads get their own body limit ([`MAX_UPLOAD_BYTES`]); a request that
 //! declares a larger body is refused before any of it is read.
 
-use super::photo_image::MAX_UPLOAD_BYTES;
-use super::photos::{self, PhotoSize};
-use super::{MachinePhoto, PhotoKind};
-use crate::error::AppError;
+use super::imaging::MAX_UPLOAD_BYTES;
+use super::{self as photos, PhotoSize};
+use crate::error::{AppError, FieldCode};
+use crate::machines::{MachinePhoto, PhotoKind};
 use crate::rest::extract::{ApiError, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
 use crate::state::AppState;
 use axum::Router;
@@ -141,7 +141,7 @@ pub async fn upload_form(
         // Other fields are skipped (drained by the next `next_field`).
     }
     let Some(bytes) = file else {
-        return Err(AppError::field("file", "required").into());
+        return Err(AppError::field("file", FieldCode::Required).into());
     };
     let photo = photos::upload(&state, &p, id, kind, bytes.to_vec()).await?;
     if wants_html(&headers) {

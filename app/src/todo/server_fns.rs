@@ -7,6 +7,6 @@ use leptos::prelude::*;
 /// The caller's to-do list (empty when signed out).
 #[server(endpoint = "todo/mine")]
 pub async fn my_todo() -> Result<Todo, AppError> {
-    let (state, p) = crate::rest::context::state_and_principal()?;
+    let (state, p) = crate::server_fns::state_and_principal()?;
     Ok(super::service::todo(&state, &p).await?)
 }

@@ -24,7 +24,7 @@ pub async fn register_org(input: RegisterInput) -> Result<(), AppError> {
         via: crate::auth::service::Credential::Session,
         session_epoch: 0,
     };
-    let session = crate::rest::context::session_from_context().await?;
+    let session = crate::server_fns::session_from_context().await?;
     crate::auth::service::start_session(&session, &principal, state.clock.now()).await?;
     leptos_axum::redirect("/");
     Ok(())
@@ -33,27 +33,27 @@ pub async fn register_org(input: RegisterInput) -> Result<(), AppError> {
 /// The caller's organisation's users.
 #[server(endpoint = "orgs/staff")]
 pub async fn list_staff() -> Result<Vec<StaffUser>, AppError> {
-    let (state, p) = crate::rest::context::state_and_principal()?;
+    let (state, p) = crate::server_fns::state_and_principal()?;
     Ok(super::service::staff(&state, &p).await?)
 }
 
 /// Adds a staff user.
 #[server(input = Json, endpoint = "orgs/staff/add")]
 pub async fn add_staff(input: StaffInput) -> Result<StaffUser, AppError> {
-    let (state, p) = crate::rest::context::state_and_principal()?;
+    let (state, p) = crate::server_fns::state_and_principal()?;
     Ok(super::service::add_staff(&state, &p, input).await?)
 }
 
 /// Disables or enables a staff user.
 #[server(endpoint = "orgs/staff/active")]
 pub async fn set_staff_active(user_id: Uuid, active: bool) -> Result<StaffUser, AppError> {
-    let (state, p) = crate::rest::context::state_and_principal()?;
+    let (state, p) = crate::server_fns::state_and_principal()?;
     Ok(super::service::set_staff_active(&state, &p, user_id, active).await?)
 }
 
 /// Promotes a user of the unit to administrator or demotes one to staff.
 #[server(input = Json, endpoint = "orgs/staff/role")]
 pub async fn change_staff_role(user_id: Uuid, change: StaffRoleChange) -> Result<StaffUser, AppError> {
-    let (state, p) = crate::rest::context::state_and_principal()?;
+    let (state, p) = crate::server_fns::state_and_principal()?;
     Ok(super::service::change_staff_role(&state, &p, user_id, change).await?)
 }

@@ -13,8 +13,8 @@
 //! The chosen table is therefore never laxer than a table above it that it was not checked
 //! against.
 
-use super::compliance::{LimitClass, LimitRow, judged_row};
-use crate::error::{FieldError, FieldErrors};
+use crate::error::{FieldCode, FieldError, FieldErrors};
+use crate::inspections::compliance::{LimitClass, LimitRow, judged_row};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -88,7 +88,7 @@ pub fn narrowing_errors(rows: &[LimitRow], parent: &[LimitRow]) -> FieldErrors {
                     }
                     Some((i, mine)) if mine.k_limit > p.k_limit || mine.ringelmann_max > p.ringelmann_max => {
                         laxer.entry(i).or_insert_with(|| {
-                            FieldError::new("laxer_row")
+                            FieldError::new(FieldCode::LaxerRow)
                                 .with("position", i + 1)
                                 .with("class", mine.class.as_str())
                                 .with("k_limit", p.k_limit)
@@ -103,7 +103,7 @@ pub fn narrowing_errors(rows: &[LimitRow], parent: &[LimitRow]) -> FieldErrors {
     let mut errors = FieldErrors::new();
     laxer.into_values().for_each(|e| errors.add("rows", e));
     for class in uncovered {
-        errors.add("rows", FieldError::new("class_not_covered").with("class", class.as_str()));
+        errors.add("rows", FieldError::new(FieldCode::ClassNotCovered).with("class", class.as_str()));
     }
     errors
 }
@@ -203,7 +203,7 @@ mod tests {
         });
         let e = narrowing_errors(&lax_three, &national);
         let found: Vec<(String, String)> =
-            e.0["rows"].iter().map(|e| (e.code.clone(), e.params["position"].clone())).collect();
+            e.0["rows"].iter().map(|e| (e.code.as_str().to_owned(), e.params["position"].clone())).collect();
         assert_eq!(found, vec![("laxer_row".to_owned(), lax_three.len().to_string())]);
         assert_eq!(e.0["rows"][0].params["k_limit"], class_two_small.k_limit.to_string());
     }

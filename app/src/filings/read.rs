@@ -1,0 +1,302 @@
+//! Reading filings: one filing or a page of them as the API shows them, assembled from a fixed
+//! number of batched queries however many filings there are (sites, units, counties, links,
+//! machines, photos, zones), and the audit log's record of a filing.
+
+use super::precheck::{self, MachineFacts};
+use super::{FiledMachine, Filing, FilingFilter, FilingStatus};
+use crate::auth::Scope;
+use crate::auth::service::Principal;
+use crate::db::entities::{division, filing, filing_machine, machine, organization, site};
+use crate::error::AppError;
+use crate::machines::service::photo_kinds;
+use crate::machines::{EmissionStage, FuelType, PhotoKind};
+use crate::paging::{Page, PageQuery, page_from};
+use crate::service_error::{ServiceError, ServiceResult};
+use crate::state::AppState;
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+/// When a machine left a filing (a transfer): the day and the instant.
+pub(super) type Left = (NaiveDate, Option<DateTime<Utc>>);
+
+fn condition(scope: &Scope) -> Condition {
+    match scope {
+        Scope::Organization(org) => Condition::all().add(filing::Column::OrganizationId.eq(*org)),
+        other => other.condition(Some(filing::Column::CountyCode), None),
+    }
+}
+
+/// A filing the caller may see (404 otherwise).
+pub async fn find_visible(state: &AppState, principal: &Principal, id: Uuid) -> ServiceResult<filing::Model> {
+    let scope = Scope::resolve(&state.db, principal).await?;
+    filing::Entity::find_by_id(id)
+        .filter(condition(&scope))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::NotFound.into())
+}
+
+/// One filing.
+pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> ServiceResult<Filing> {
+    let f = find_visible(state, principal, id).await?;
+    let mut one = to_dtos(state, vec![f]).await?;
+    one.pop().ok_or_else(|| ServiceError::internal("filing not assembled"))
+}
+
+/// The filings in `scope` that `filter` selects: the one rule of the list and the export.
+pub fn filtered(scope: &Scope, filter: &FilingFilter) -> Select<filing::Entity> {
+    let mut q = filing::Entity::find().filter(condition(scope));
+    if let Some(status) = filter.status {
+        q = q.filter(filing::Column::Status.eq(status));
+    }
+    if let Some(site) = filter.site_id {
+        q = q.filter(filing::Column::SiteId.eq(site));
+    }
+    q
+}
+
+/// A page of filings in scope: the review queue (`status=submitted`) oldest first, every other
+/// list newest first.
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+    filter: &FilingFilter,
+    page: &PageQuery,
+) -> ServiceResult<Page<Filing>> {
+    let scope = Scope::resolve(&state.db, principal).await?;
+    let limit = page.limit();
+    let mut q = filtered(&scope, filter);
+    let oldest_first = filter.status == Some(FilingStatus::Submitted);
+    if let Some(after) = page.after()? {
+        q = q.filter(if oldest_first { filing::Column::Id.gt(after) } else { filing::Column::Id.lt(after) });
+    }
+    q = if oldest_first { q.order_by_asc(filing::Column::Id) } else { q.order_by_desc(filing::Column::Id) };
+    let rows = q.limit(limit + 1).all(&state.db).await?;
+    let page = page_from(rows, limit, |f| f.id);
+    Ok(Page { items: to_dtos(state, page.items).await?, next_cursor: page.next_cursor })
+}
+
+/// The lowest diesel stage allowed at each `(site, day)` asked, where the site lies in a zone
+/// that day (the site's membership, `sites::zone`; a site an official put in a zone without
+/// zone data gets the default rule): two queries however many are asked.
+pub(super) async fn zone_min_stages(
+    db: &impl ConnectionTrait,
+    asked: &[(&site::Model, NaiveDate)],
+) -> ServiceResult<HashMap<(Uuid, NaiveDate), EmissionStage>> {
+    use crate::sites::zone_service::{Membership, zones_on};
+    let pairs: Vec<(String, NaiveDate)> = asked.iter().map(|(s, d)| (s.county_code.clone(), *d)).collect();
+    let zones = zones_on(db, &pairs).await?;
+    Ok(asked
+        .iter()
+        .filter_map(|(s, d)| {
+            let zone = zones.get(&(s.county_code.clone(), *d)).cloned();
+            Membership::of(s, zone).rule().map(|r| ((s.id, *d), r.min_diesel_stage))
+        })
+        .collect())
+}
+
+/// What a filing's pre-check and page need of a machine.
+pub(super) fn machine_facts(m: &machine::Model, photos: &HashMap<Uuid, Vec<PhotoKind>>) -> ServiceResult<MachineFacts> {
+    let stage = EmissionStage::parse(&m.emission_stage).ok_or_else(|| ServiceError::internal("stored stage"))?;
+    Ok(MachineFacts {
+        fuel_is_diesel: m.fuel_type == FuelType::Diesel.as_str(),
+        has_env_code: m.env_code.is_some(),
+        has_engine_serial: m.engine_serial.is_some(),
+        manufactured_on: m.manufactured_on,
+        machine: FiledMachine {
+            photos: photos.get(&m.id).cloned().unwrap_or_default(),
+            id: m.id,
+            name: m.name.clone(),
+            machine_type: m.machine_type.clone(),
+            emission_stage: stage,
+            rated_power_kw: m.rated_power_kw,
+            registration_code: m.registration_code.clone(),
+            left_on: None,
+            left_at: None,
+        },
+    })
+}
+
+/// The day a filing's pre-check judges its machines by: its first day, or today once started.
+pub(super) fn precheck_day(f: &filing::Model, today: NaiveDate) -> NaiveDate {
+    Ord::max(f.planned_entry_on, today)
+}
+
+/// Everything a filing shows besides its own row.
+pub(super) struct Around<'a> {
+    pub site: &'a site::Model,
+    pub organization_name: String,
+    pub county_name: String,
+    /// Its machines (name order) with when each that left did so.
+    pub machines: Vec<(MachineFacts, Option<Left>)>,
+    pub min_stage: Option<EmissionStage>,
+}
+
+/// A filing as shown, from its row and what surrounds it.
+pub(super) fn assemble(f: filing::Model, around: Around<'_>) -> Filing {
+    let mut facts: Vec<MachineFacts> = around
+        .machines
+        .into_iter()
+        .map(|(mut x, left)| {
+            if let Some((day, at)) = left {
+                (x.machine.left_on, x.machine.left_at) = (Some(day), at);
+            }
+            x
+        })
+        .collect();
+    // A machine that left the filing (a transfer) is no longer the unit's to correct.
+    let staying: Vec<MachineFacts> = facts.iter().filter(|x| x.machine.left_on.is_none()).cloned().collect();
+    let prechecks = precheck::run(around.min_stage, &staying);
+    Filing {
+        id: f.id,
+        organization_id: f.organization_id,
+        organization_name: around.organization_name,
+        site_id: f.site_id,
+        site_name: around.site.name.clone(),
+        site_starts_on: around.site.starts_on,
+        site_ends_on: around.site.ends_on,
+        county_name: around.county_name,
+        county_code: f.county_code,
+        status: f.status,
+        planned_entry_on: f.planned_entry_on,
+        planned_exit_on: f.planned_exit_on,
+        return_reason: f.return_reason,
+        submitted_at: f.submitted_at,
+        reviewed_at: f.reviewed_at,
+        machines: facts.drain(..).map(|x| x.machine).collect(),
+        prechecks,
+        version: f.version,
+        created_at: f.created_at,
+    }
+}
+
+/// The names of organizations by id (one query).
+pub(super) async fn organization_names(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> ServiceResult<HashMap<Uuid, String>> {
+    let ids: HashSet<Uuid> = ids.into_iter().collect();
+    Ok(organization::Entity::find()
+        .select_only()
+        .column(organization::Column::Id)
+        .column(organization::Column::Name)
+        .filter(organization::Column::Id.is_in(ids))
+        .into_tuple::<(Uuid, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// The names of counties by code (one query); a code without a row is shown as itself.
+pub(super) async fn county_names(
+    db: &impl ConnectionTrait,
+    codes: impl IntoIterator<Item = String>,
+) -> ServiceResult<HashMap<String, String>> {
+    let codes: HashSet<String> = codes.into_iter().collect();
+    Ok(division::Entity::find()
+        .select_only()
+        .column(division::Column::Code)
+        .column(division::Column::Name)
+        .filter(division::Column::Code.is_in(codes))
+        .into_tuple::<(String, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// Filings as shown, in the order given: eight queries for any number of them.
+pub async fn to_dtos(state: &AppState, rows: Vec<filing::Model>) -> ServiceResult<Vec<Filing>> {
+    if rows.is_empty() {
+        return Ok(vec![]);
+    }
+    let db = &state.db;
+    let today = crate::dates::china_date(state.clock.now());
+    let site_ids: HashSet<Uuid> = rows.iter().map(|f| f.site_id).collect();
+    let sites: HashMap<Uuid, site::Model> = site::Entity::find()
+        .filter(site::Column::Id.is_in(site_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let orgs = organization_names(db, rows.iter().map(|f| f.organization_id)).await?;
+    let counties = county_names(db, rows.iter().map(|f| f.county_code.clone())).await?;
+    let links = filing_machine::Entity::find()
+        .filter(filing_machine::Column::FilingId.is_in(rows.iter().map(|f| f.id)))
+        .all(db)
+        .await?;
+    let machine_ids: HashSet<Uuid> = links.iter().map(|l| l.machine_id).collect();
+    let machines = machine::Entity::find()
+        .filter(machine::Column::Id.is_in(machine_ids.iter().copied()))
+        .order_by_asc(machine::Column::Name)
+        .order_by_asc(machine::Column::Id)
+        .all(db)
+        .await?;
+    let photos = photo_kinds(db, &machine_ids.into_iter().collect::<Vec<_>>()).await?;
+    let mut asked = Vec::new();
+    for f in &rows {
+        let site = sites.get(&f.site_id).ok_or_else(|| ServiceError::internal("filing without site"))?;
+        asked.push((site, precheck_day(f, today)));
+    }
+    let stages = zone_min_stages(db, &asked).await?;
+    let mut on: HashMap<Uuid, HashMap<Uuid, Option<Left>>> = HashMap::new();
+    for l in &links {
+        on.entry(l.filing_id).or_default().insert(l.machine_id, l.left_on.map(|d| (d, l.left_at)));
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for f in rows {
+        let site = sites.get(&f.site_id).ok_or_else(|| ServiceError::internal("filing without site"))?;
+        let mine = on.remove(&f.id).unwrap_or_default();
+        let mut list = Vec::with_capacity(mine.len());
+        for m in machines.iter().filter(|m| mine.contains_key(&m.id)) {
+            list.push((machine_facts(m, &photos)?, mine.get(&m.id).copied().flatten()));
+        }
+        let around = Around {
+            site,
+            organization_name: orgs.get(&f.organization_id).cloned().unwrap_or_default(),
+            county_name: counties.get(&f.county_code).cloned().unwrap_or_else(|| f.county_code.clone()),
+            machines: list,
+            min_stage: stages.get(&(site.id, precheck_day(&f, today))).copied(),
+        };
+        out.push(assemble(f, around));
+    }
+    Ok(out)
+}
+
+/// What the audit log keeps of a filing: its row and its machines.
+pub(super) fn audit_json(f: &filing::Model, machine_ids: &[Uuid]) -> serde_json::Value {
+    let mut machine_ids = machine_ids.to_vec();
+    machine_ids.sort();
+    serde_json::json!({
+        "id": f.id,
+        "organization_id": f.organization_id,
+        "site_id": f.site_id,
+        "county_code": f.county_code,
+        "status": f.status.as_str(),
+        "planned_entry_on": f.planned_entry_on,
+        "planned_exit_on": f.planned_exit_on,
+        "return_reason": f.return_reason,
+        "submitted_at": f.submitted_at,
+        "reviewed_at": f.reviewed_at,
+        "reviewed_by": f.reviewed_by,
+        "version": f.version,
+        "machine_ids": machine_ids,
+    })
+}
+
+/// [`audit_json`] of the filing as stored, read on `db` (the transaction of the change).
+pub(super) async fn audit_record(db: &impl ConnectionTrait, id: Uuid) -> ServiceResult<serde_json::Value> {
+    let f = filing::Entity::find_by_id(id).one(db).await?.ok_or(AppError::NotFound)?;
+    let machine_ids: Vec<Uuid> = filing_machine::Entity::find()
+        .select_only()
+        .column(filing_machine::Column::MachineId)
+        .filter(filing_machine::Column::FilingId.eq(id))
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?;
+    Ok(audit_json(&f, &machine_ids))
+}
