@@ -12,7 +12,8 @@ export PATH="$HOME/.cargo/bin:$TOOLS_DIR/node_modules/.bin:$PATH"
 # binaryen from npm: the version whose wasm-opt produces a bundle that hydrates (Debian's 108 does not).
 BINARYEN_VERSION="${NRMM_BINARYEN_VERSION:-132.0.0}"
 
-say() { printf '\033[1;32m==>\033[0m %s\n' "$*" >&2; }
+# Each step is stamped with the seconds since the script started (the cold build's phases).
+say() { printf '\033[1;32m==>\033[0m [%ss] %s\n' "$SECONDS" "$*" >&2; }
 warn() { printf '\033[1;33m==>\033[0m %s\n' "$*" >&2; }
 
 as_root() {

@@ -33,6 +33,8 @@ if command -v psql >/dev/null 2>&1; then
     | psql "$NRMM_TEST_POSTGRES_URL" -q >/dev/null 2>&1 || true
 fi
 
+say "building the tests"
+cargo test --no-run
 say "tests"
 export NRMM_SITE_ROOT="$SITE_DIR"
 cargo test -- --test-threads "${NRMM_TEST_THREADS:-4}"

@@ -283,7 +283,7 @@ async fn active_admins(app: &TestApp) -> Vec<&'static str> {
     for name in ["race.a", "race.b"] {
         let users = app::db::entities::user::Entity::find().all(&app.state.db).await.expect("users");
         let u = users.into_iter().find(|u| u.username == name).expect("user");
-        if u.is_active && u.role == "contractor_admin" {
+        if u.is_active && u.role == app::auth::Role::ContractorAdmin {
             out.push(name);
         }
     }

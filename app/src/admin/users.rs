@@ -69,7 +69,7 @@ impl Reach {
 
     /// Whether an existing account is administered by the caller.
     pub fn covers(&self, u: &user::Model) -> bool {
-        let Some(role) = Role::parse(&u.role) else { return false };
+        let role = u.role;
         self.grants(role)
             && (self.divisions.is_none() || u.division_code.as_deref().is_some_and(|c| self.covers_division(c)))
     }
@@ -142,7 +142,7 @@ async fn to_dtos(db: &impl ConnectionTrait, rows: Vec<user::Model>) -> ServiceRe
         .filter_map(|u| {
             let disabled = !u.is_active;
             Some(AdminUser {
-                role: Role::parse(&u.role)?,
+                role: u.role,
                 disabled_by_role: u.disabled_by_role.as_deref().filter(|_| disabled).and_then(Role::parse),
                 disabled_by_username: u
                     .disabled_by
@@ -255,7 +255,7 @@ pub async fn create(state: &AppState, principal: &Principal, input: NewUserInput
 /// administrator about to be disabled or demoted) must not be the last. The active system
 /// administrators are locked first on PostgreSQL, so two such changes cannot both pass.
 async fn keep_a_sysadmin(db: &impl ConnectionTrait, target: &user::Model) -> ServiceResult<()> {
-    if target.role != Role::Sysadmin.as_str() || !target.is_active {
+    if target.role != Role::Sysadmin || !target.is_active {
         return Ok(());
     }
     let active = user::Entity::find()
@@ -390,7 +390,7 @@ pub async fn change_role(
     }
     let before = one_dto(&txn, id).await?;
     let mut m: user::ActiveModel = u.into();
-    m.role = Set(change.role.as_str().to_owned());
+    m.role = Set(change.role);
     m.division_code = Set(if change.role.is_official() { division } else { None });
     m.organization_id = Set(if change.role.is_contractor() { organization } else { None });
     let now = state.clock.now();

@@ -35,7 +35,8 @@ pub use rules::{REASON_MAX, apply_changes, check_reason};
 
 /// Where an amendment stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case"))]
 #[serde(rename_all = "snake_case")]
 pub enum AmendmentStatus {
     /// Waiting for the issuing county.

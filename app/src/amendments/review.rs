@@ -45,7 +45,7 @@ pub async fn review(state: &AppState, principal: &Principal, id: Uuid, input: Re
         }
     };
     if a.status != PENDING {
-        return Err(illegal_transition(&a.status, to.as_str()));
+        return Err(illegal_transition(a.status.as_str(), to.as_str()));
     }
     if to == AmendmentStatus::Accepted && photo_count(&state.db, id).await? == 0 {
         return Err(AppError::conflict(ConflictCode::EvidenceRequired).into());
@@ -66,7 +66,7 @@ pub async fn review(state: &AppState, principal: &Principal, id: Uuid, input: Re
         .exec(&txn)
         .await?;
     if updated.rows_affected == 0 {
-        return Err(illegal_transition(&a.status, to.as_str()));
+        return Err(illegal_transition(a.status.as_str(), to.as_str()));
     }
     let txn = if to == AmendmentStatus::Accepted {
         match apply(&txn, principal, &a, now).await? {

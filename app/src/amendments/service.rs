@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 /// The status of a pending amendment, as stored.
-pub(crate) const PENDING: &str = "pending";
+pub(crate) const PENDING: super::AmendmentStatus = super::AmendmentStatus::Pending;
 
 /// The scope as a condition on amendments: a unit the ones it asked for, officials those of
 /// the counties that issued the codes.
@@ -157,8 +157,7 @@ async fn to_dtos(
     let photos = photo_counts(db, &ids).await?;
     rows.into_iter()
         .map(|a| {
-            let status =
-                AmendmentStatus::parse(&a.status).ok_or_else(|| ServiceError::internal("stored amendment status"))?;
+            let status = a.status;
             let (machine_name, code) = machines.get(&a.machine_id).cloned().unwrap_or_default();
             Ok(Amendment {
                 id: a.id,
@@ -289,7 +288,7 @@ pub async fn submit(
         machine_id: m.id,
         organization_id: org,
         county_code: county,
-        status: PENDING.to_owned(),
+        status: PENDING,
         changes: serde_json::to_string(&changes).map_err(ServiceError::internal)?,
         reason,
         machine_version: m.version,
@@ -332,7 +331,7 @@ pub async fn withdraw(state: &AppState, principal: &Principal, id: Uuid) -> Serv
     }
     let to = AmendmentStatus::Withdrawn.as_str();
     if a.status != PENDING {
-        return Err(illegal_transition(&a.status, to));
+        return Err(illegal_transition(a.status.as_str(), to));
     }
     let now = state.clock.now();
     let txn = state.db.begin().await?;
@@ -347,7 +346,7 @@ pub async fn withdraw(state: &AppState, principal: &Principal, id: Uuid) -> Serv
         .exec(&txn)
         .await?;
     if updated.rows_affected == 0 {
-        return Err(illegal_transition(&a.status, to));
+        return Err(illegal_transition(a.status.as_str(), to));
     }
     let after = amendment::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
     let e = audit::entry(Action::Withdraw, EntityKind::Amendment).by(principal).id(id).county(Some(&a.county_code));

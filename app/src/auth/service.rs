@@ -10,7 +10,7 @@ use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
-    QueryFilter, QuerySelect, Select, TransactionTrait,
+    QueryFilter, QuerySelect, RelationTrait, Select, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use tower_sessions::Session;
@@ -68,7 +68,7 @@ impl Principal {
             user_id: u.id,
             username: u.username.clone(),
             display_name: u.display_name.clone(),
-            role: Role::parse(&u.role)?,
+            role: u.role,
             organization_id: u.organization_id,
             division_code: u.division_code.clone(),
             division_level,
@@ -266,13 +266,7 @@ fn accounts() -> Select<user::Entity> {
     user::Entity::find()
         .column_as(division::Column::Level, "division_level")
         .column_as(division::Column::Name, "division_name")
-        .join(
-            JoinType::LeftJoin,
-            user::Entity::belongs_to(division::Entity)
-                .from(user::Column::DivisionCode)
-                .to(division::Column::Code)
-                .into(),
-        )
+        .join(JoinType::LeftJoin, user::Relation::Division.def())
 }
 
 /// The user a session belongs to, if it still may act.
@@ -311,10 +305,7 @@ pub async fn principal_for_token(state: &AppState, token: &str) -> ServiceResult
     let Some(found) = accounts()
         .column_as(api_token::Column::Id, "token_id")
         .column_as(api_token::Column::LastUsedAt, "token_last_used_at")
-        .join(
-            JoinType::InnerJoin,
-            user::Entity::belongs_to(api_token::Entity).from(user::Column::Id).to(api_token::Column::UserId).into(),
-        )
+        .join(JoinType::InnerJoin, api_token::Relation::User.def().rev())
         .filter(api_token::Column::TokenHash.eq(digest(token)))
         .filter(api_token::Column::RevokedAt.is_null())
         .filter(api_token::Column::ExpiresAt.gt(now))
@@ -389,7 +380,7 @@ pub async fn create_user_in(
         display_name: Set(new.display_name.filter(|d| !d.trim().is_empty()).unwrap_or_else(|| username.clone())),
         username: Set(username),
         password_hash: Set(hash),
-        role: Set(new.role.as_str().to_owned()),
+        role: Set(new.role),
         organization_id: Set(if new.role.is_contractor() { new.organization_id } else { None }),
         division_code: Set(if new.role.is_official() { new.division_code } else { None }),
         phone: Set(new.phone),

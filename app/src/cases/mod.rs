@@ -28,7 +28,8 @@ const LEGAL_BASIS_MAX: usize = 200;
 
 /// Why a case was opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case"))]
 #[serde(rename_all = "snake_case")]
 pub enum CaseKind {
     /// The smoke test failed (or the machine is banned in the zone).
@@ -64,7 +65,8 @@ impl CaseKind {
 
 /// Where a case stands (API.md wire values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case"))]
 #[serde(rename_all = "snake_case")]
 pub enum CaseState {
     Open,

@@ -1,9 +1,7 @@
 //! Cases: read and list in scope (officials by county, a construction unit the cases of its
 //! machines and sites), move through the workflow (the county's inspectors), joint notes.
 
-use super::{
-    Case, CaseDetail, CaseEvent, CaseFilter, CaseKind, CaseMachine, CaseState, TransitionInput, is_overdue, plan,
-};
+use super::{Case, CaseDetail, CaseEvent, CaseFilter, CaseMachine, CaseState, TransitionInput, is_overdue, plan};
 use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
 use crate::auth::service::people;
@@ -90,11 +88,11 @@ async fn to_dtos(db: &impl ConnectionTrait, rows: Vec<case::Model>, today: Naive
         .collect();
     rows.into_iter()
         .map(|c| {
-            let state = state_of(&c.state)?;
+            let state = c.state;
             Ok(Case {
                 id: c.id,
                 county_code: c.county_code,
-                kind: CaseKind::parse(&c.kind).ok_or_else(|| ServiceError::internal("stored case kind"))?,
+                kind: c.kind,
                 state,
                 machine: c.machine_id.and_then(|id| machines.get(&id).cloned()),
                 organization_id: c.organization_id,
@@ -133,7 +131,7 @@ async fn detail(state: &AppState, c: case::Model) -> ServiceResult<CaseDetail> {
             Ok(CaseEvent {
                 id: e.id,
                 from: e.from_state.as_deref().map(state_of).transpose()?,
-                to: state_of(&e.to_state)?,
+                to: e.to_state,
                 action: e.action,
                 note: e.note,
                 actor_name: name(&e.actor_id),
@@ -237,7 +235,7 @@ pub async fn transition(
 ) -> ServiceResult<CaseDetail> {
     principal.require(&[Role::CountyInspector])?;
     let current = find_visible(state, principal, id).await?;
-    let from = state_of(&current.state)?;
+    let from = current.state;
     if let Some(v) = input.version
         && v != current.version
     {
@@ -280,7 +278,7 @@ pub async fn transition(
         id: Set(Uuid::now_v7()),
         case_id: Set(id),
         from_state: Set(Some(from.as_str().to_owned())),
-        to_state: Set(planned.to.as_str().to_owned()),
+        to_state: Set(planned.to),
         action: Set("transition".to_owned()),
         note: Set(planned.note.clone()),
         actor_id: Set(principal.user_id),

@@ -34,12 +34,12 @@ async fn subject(
 ) -> ServiceResult<(bool, String)> {
     match kind {
         SubjectKind::Inspection => {
-            let inspection = crate::inspections::service::find_visible(state, principal, id).await?;
+            let inspection = crate::inspections::read::find_visible(state, principal, id).await?;
             Ok((principal.role == Role::CountyInspector, inspection.county_code))
         }
         SubjectKind::Case => {
             let case = crate::cases::service::find_visible(state, principal, id).await?;
-            if case.state == CaseState::Closed.as_str() {
+            if case.state == CaseState::Closed {
                 return Ok((false, case.county_code));
             }
             let may = match principal.role {
@@ -53,7 +53,7 @@ async fn subject(
         }
         SubjectKind::Amendment => {
             let a = crate::amendments::service::find_visible(state, principal, id).await?;
-            let may = a.status == crate::amendments::AmendmentStatus::Pending.as_str()
+            let may = a.status == crate::amendments::AmendmentStatus::Pending
                 && principal.role.is_contractor()
                 && principal.organization_id == Some(a.organization_id);
             Ok((may, a.county_code))
@@ -69,8 +69,7 @@ fn to_dto(row: &evidence_photo::Model) -> ServiceResult<EvidencePhoto> {
         "amendment" => SubjectKind::Amendment,
         other => return Err(ServiceError::internal(format!("stored subject kind {other}"))),
     };
-    let uploaded_by_role = Role::parse(&row.uploader_role)
-        .ok_or_else(|| ServiceError::internal(format!("stored role {}", row.uploader_role)))?;
+    let uploaded_by_role = row.uploader_role;
     let base = format!("{}/{}", subject_kind.collection_url(row.subject_id), row.id);
     Ok(EvidencePhoto {
         id: row.id,
@@ -202,7 +201,7 @@ async fn store(
         width: i32::try_from(processed.width).map_err(ServiceError::internal)?,
         height: i32::try_from(processed.height).map_err(ServiceError::internal)?,
         uploaded_by,
-        uploader_role: role.as_str().to_owned(),
+        uploader_role: role,
         created_at: state.clock.now(),
     };
     let entry = entry.id(row.id).after(&to_dto(&row)?);
@@ -246,7 +245,7 @@ async fn insert_within_limit(
     evidence_photo::Entity::insert(evidence_photo::ActiveModel::from(row.clone())).exec(&txn).await?;
     audit::record(&txn, row.created_at, entry).await?;
     // A unit's evidence on a case waits for the county's inspectors: they hear of it.
-    let from_unit = Role::parse(&row.uploader_role).is_some_and(|r| r.is_contractor());
+    let from_unit = row.uploader_role.is_contractor();
     let notices = if row.subject_kind == SubjectKind::Case.as_str() && from_unit {
         crate::notifications::service::case_evidence_added(&txn, row.subject_id, row.created_at).await?
     } else {

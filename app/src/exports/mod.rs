@@ -10,6 +10,8 @@
 pub mod pages;
 
 #[cfg(feature = "ssr")]
+pub mod datasets;
+#[cfg(feature = "ssr")]
 pub mod rest;
 #[cfg(feature = "ssr")]
 pub mod service;

@@ -1,5 +1,6 @@
 //! `GET /api/v1/exports/{dataset}.{format}`: the streamed export files.
 
+use super::datasets;
 use super::service::{self, Export};
 use super::{Dataset, Format, parse_file_name};
 use crate::error::AppError;
@@ -57,10 +58,10 @@ pub async fn export(
     let (dataset, format) = parse_file_name(&file).ok_or(AppError::NotFound)?;
     let locale = request_locale(&headers);
     let export = match dataset {
-        Dataset::Machines => service::machines(&state, &p, &filter(&uri)?, locale).await?,
-        Dataset::Filings => service::filings(&state, &p, &filter(&uri)?, locale).await?,
-        Dataset::Inspections => service::inspections(&state, &p, &filter(&uri)?, locale).await?,
-        Dataset::Cases => service::cases(&state, &p, &filter(&uri)?, locale).await?,
+        Dataset::Machines => datasets::machines(&state, &p, &filter(&uri)?, locale).await?,
+        Dataset::Filings => datasets::filings(&state, &p, &filter(&uri)?, locale).await?,
+        Dataset::Inspections => datasets::inspections(&state, &p, &filter(&uri)?, locale).await?,
+        Dataset::Cases => datasets::cases(&state, &p, &filter(&uri)?, locale).await?,
     };
     let today = crate::dates::china_date(state.clock.now());
     match format {

@@ -196,6 +196,9 @@ fn LookupAnswer(res: LookupResult, site: String, code: String) -> impl IntoView 
         FilingStanding::FilingEnded => res.ended_on,
         _ => None,
     };
+    let auth = crate::ui::use_auth();
+    let may_inspect = move || auth.may(&crate::auth::permissions::INSPECTORS);
+    let has_machine = res.machine.is_some();
     let inspect_href = match &res.machine {
         Some(m) => {
             format!("/field/inspect?code={}&site={site}", m.registration_code.clone().unwrap_or_else(|| code.clone()))
@@ -265,11 +268,14 @@ fn LookupAnswer(res: LookupResult, site: String, code: String) -> impl IntoView 
                     }).collect_view()}
                 </ul>
             }})}
-            <p>
-                <A href=inspect_href attr:class="button primary big" attr:data-testid="inspect">
-                    {if res.machine.is_some() { td_string!(locale, field.inspect) } else { td_string!(locale, field.inspect_unregistered) }}
-                </A>
-            </p>
+            // Recording an inspection is the county inspector's (other officials look up only).
+            {move || may_inspect().then(|| view! {
+                <p>
+                    <A href=inspect_href.clone() attr:class="button primary big" attr:data-testid="inspect">
+                        {if has_machine { td_string!(locale, field.inspect) } else { td_string!(locale, field.inspect_unregistered) }}
+                    </A>
+                </p>
+            })}
         </section>
     }
 }

@@ -16,7 +16,7 @@ fn movement_dto(m: machine_movement::Model) -> Movement {
     Movement {
         id: m.id,
         machine_id: m.machine_id,
-        kind: if m.kind == "exit" { MovementKind::Exit } else { MovementKind::Enter },
+        kind: if m.kind == MovementKind::Exit { MovementKind::Exit } else { MovementKind::Enter },
         at: m.at,
         outside_window: m.outside_window,
         warning: m.outside_window.then(|| "outside_filing_dates".to_owned()),
@@ -76,13 +76,13 @@ pub async fn record_movement(
         .await?;
     match (input.kind, &last) {
         (MovementKind::Exit, None) => return Err(AppError::field("kind", FieldCode::ExitWithoutEntry).into()),
-        (MovementKind::Exit, Some(l)) if l.kind == "exit" => {
+        (MovementKind::Exit, Some(l)) if l.kind == MovementKind::Exit => {
             return Err(AppError::field("kind", FieldCode::ExitWithoutEntry).into());
         }
         (MovementKind::Exit, Some(l)) if input.at < l.at => {
             return Err(AppError::field("at", FieldCode::ExitBeforeEntry).into());
         }
-        (MovementKind::Enter, Some(l)) if l.kind == "enter" => {
+        (MovementKind::Enter, Some(l)) if l.kind == MovementKind::Enter => {
             return Err(AppError::field("kind", FieldCode::AlreadyOnSite).into());
         }
         (MovementKind::Enter, Some(l)) if input.at < l.at => {
@@ -97,7 +97,7 @@ pub async fn record_movement(
         id: Set(id),
         filing_id: Set(filing_id),
         machine_id: Set(input.machine_id),
-        kind: Set(input.kind.as_str().to_owned()),
+        kind: Set(input.kind),
         at: Set(input.at),
         outside_window: Set(outside),
         recorded_by: Set(principal.user_id),

@@ -27,7 +27,7 @@ use super::{
 };
 use crate::auth::Scope;
 use crate::auth::service::Principal;
-use crate::cases::{CaseKind, CaseState, is_overdue};
+use crate::cases::is_overdue;
 use crate::db::entities::{case, filing, filing_machine, inspection, machine, organization, site};
 use crate::error::{AppError, FieldCode, FieldError, FieldErrors};
 use crate::machines::regcode::{self, RegCodeError, RegistrationCode};
@@ -282,10 +282,10 @@ async fn open_cases(db: &impl ConnectionTrait, machine_id: Uuid, today: NaiveDat
         .await?
         .into_iter()
         .map(|c| {
-            let state = CaseState::parse(&c.state).ok_or_else(|| ServiceError::internal("stored case state"))?;
+            let state = c.state;
             Ok(LookupCase {
                 id: c.id,
-                kind: CaseKind::parse(&c.kind).ok_or_else(|| ServiceError::internal("stored case kind"))?,
+                kind: c.kind,
                 state,
                 county_code: c.county_code,
                 opened_at: c.opened_at,

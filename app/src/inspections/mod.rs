@@ -12,6 +12,8 @@ pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod lookup;
 #[cfg(feature = "ssr")]
+pub mod read;
+#[cfg(feature = "ssr")]
 pub mod rest;
 #[cfg(feature = "ssr")]
 pub mod service;

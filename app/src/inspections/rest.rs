@@ -159,7 +159,7 @@ pub async fn list(
     ApiQuery(page): ApiQuery<PageQuery>,
     ApiQuery(filter): ApiQuery<InspectionFilter>,
 ) -> ApiResult<axum::Json<Page<Inspection>>> {
-    Ok(axum::Json(service::list(&state, &p, &filter, &page).await?))
+    Ok(axum::Json(super::read::list(&state, &p, &filter, &page).await?))
 }
 
 /// One inspection.
@@ -170,7 +170,7 @@ pub async fn read(
     Caller(p): Caller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<axum::Json<Inspection>> {
-    Ok(axum::Json(service::get(&state, &p, id).await?))
+    Ok(axum::Json(super::read::get(&state, &p, id).await?))
 }
 
 /// Adds a joint-inspection note (partner departments and the county's inspectors).

@@ -45,14 +45,14 @@ pub async fn create_inspection(input: InspectionInput) -> Result<Inspection, App
 #[server(input = Json, endpoint = "inspections/list")]
 pub async fn list_inspections(filter: InspectionFilter, cursor: Option<String>) -> Result<Page<Inspection>, AppError> {
     let (state, p) = crate::server_fns::state_and_principal()?;
-    Ok(super::service::list(&state, &p, &filter, &crate::paging::PageQuery { limit: Some(50), cursor }).await?)
+    Ok(super::read::list(&state, &p, &filter, &crate::paging::PageQuery { limit: Some(50), cursor }).await?)
 }
 
 /// One inspection.
 #[server(endpoint = "inspections/get")]
 pub async fn get_inspection(id: Uuid) -> Result<Inspection, AppError> {
     let (state, p) = crate::server_fns::state_and_principal()?;
-    Ok(super::service::get(&state, &p, id).await?)
+    Ok(super::read::get(&state, &p, id).await?)
 }
 
 /// Adds a joint-inspection note to an inspection.

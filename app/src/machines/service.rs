@@ -563,7 +563,7 @@ pub async fn delete(state: &AppState, principal: &Principal, id: Uuid) -> Servic
         return Err(AppError::conflict(ConflictCode::MachineInUse).into());
     }
     let photos = machine_photo::Entity::find().filter(machine_photo::Column::MachineId.eq(id)).all(&state.db).await?;
-    let before = to_dto(current, photos.iter().filter_map(|p| PhotoKind::parse(&p.kind)).collect())?;
+    let before = to_dto(current, photos.iter().map(|p| p.kind).collect())?;
     let txn = state.db.begin().await?;
     machine::Entity::delete_by_id(id).exec(&txn).await?;
     let e = audit::entry(Action::Delete, EntityKind::Machine).by(principal).id(id).before(&before);

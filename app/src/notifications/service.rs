@@ -54,7 +54,7 @@ async fn notify(
         let row = notification::Model {
             id: Uuid::now_v7(),
             user_id,
-            kind: kind.as_str().to_owned(),
+            kind: kind,
             subject_id,
             dedup_key: dedup_key.to_owned(),
             params: params_json.clone(),
@@ -106,7 +106,7 @@ pub async fn send_out(state: &AppState, rows: &[notification::Model]) {
         };
     for row in rows {
         let Some(u) = users.get(&row.user_id) else { continue };
-        let Some(kind) = NotificationKind::parse(&row.kind) else { continue };
+        let kind = row.kind;
         let params: BTreeMap<String, String> = serde_json::from_str(&row.params).unwrap_or_default();
         let (subject, body) = text(Locale::zh, kind, &params);
         let message = OutboundMessage {
@@ -230,9 +230,9 @@ pub async fn amendment_reviewed(
     now: DateTime<Utc>,
 ) -> ServiceResult<Vec<notification::Model>> {
     use crate::amendments::AmendmentStatus;
-    let kind = match AmendmentStatus::parse(&a.status) {
-        Some(AmendmentStatus::Accepted) => NotificationKind::AmendmentAccepted,
-        Some(AmendmentStatus::Returned) => NotificationKind::AmendmentReturned,
+    let kind = match a.status {
+        AmendmentStatus::Accepted => NotificationKind::AmendmentAccepted,
+        AmendmentStatus::Returned => NotificationKind::AmendmentReturned,
         _ => return Ok(Vec::new()),
     };
     let mut recipients: BTreeSet<Uuid> =
@@ -279,7 +279,7 @@ async fn case_params(db: &impl ConnectionTrait, c: &case::Model) -> ServiceResul
     let mut params = BTreeMap::new();
     params.insert("machine_name".to_owned(), machine.map(|m| m.name).unwrap_or_else(|| "—".to_owned()));
     params.insert("site_name".to_owned(), site_name);
-    params.insert("case_kind".to_owned(), c.kind.clone());
+    params.insert("case_kind".to_owned(), c.kind.as_str().to_owned());
     params.insert("organization_name".to_owned(), org.map(|o| o.name).unwrap_or_default());
     if let Some(d) = c.deadline_on {
         params.insert("deadline_on".to_owned(), d.to_string());
@@ -298,11 +298,11 @@ pub async fn case_changed(
     c: &case::Model,
     now: DateTime<Utc>,
 ) -> ServiceResult<Vec<notification::Model>> {
-    let kind = match CaseState::parse(&c.state) {
-        Some(CaseState::Open) => NotificationKind::CaseOpened,
-        Some(CaseState::RectificationOrdered) => NotificationKind::CaseRectificationOrdered,
-        Some(CaseState::Penalized) => NotificationKind::CasePenalized,
-        Some(CaseState::Closed) => NotificationKind::CaseClosed,
+    let kind = match c.state {
+        CaseState::Open => NotificationKind::CaseOpened,
+        CaseState::RectificationOrdered => NotificationKind::CaseRectificationOrdered,
+        CaseState::Penalized => NotificationKind::CasePenalized,
+        CaseState::Closed => NotificationKind::CaseClosed,
         _ => return Ok(Vec::new()),
     };
     let orgs: Vec<Uuid> = [c.organization_id, Some(c.site_organization_id)].into_iter().flatten().collect();
@@ -454,7 +454,7 @@ pub async fn sweep_deadlines(state: &AppState, now: DateTime<Utc>) -> ServiceRes
 }
 
 fn to_dto(row: notification::Model) -> ServiceResult<Notification> {
-    let kind = NotificationKind::parse(&row.kind).ok_or_else(|| ServiceError::internal("stored notification kind"))?;
+    let kind = row.kind;
     Ok(Notification {
         id: row.id,
         kind,

@@ -107,7 +107,7 @@ fn staff_dto(u: user::Model, names: &HashMap<Uuid, String>) -> Option<StaffUser>
     let disabled = !u.is_active;
     Some(StaffUser {
         id: u.id,
-        role: Role::parse(&u.role)?,
+        role: u.role,
         disabled_by_role: u.disabled_by_role.as_deref().filter(|_| disabled).and_then(Role::parse),
         disabled_by_name: u.disabled_by.filter(|_| disabled).and_then(|by| names.get(&by).cloned()),
         disabled_at: u.disabled_at.filter(|_| disabled),
@@ -284,7 +284,7 @@ pub async fn change_staff_role(
     }
     let before = one_staff(&txn, org, user_id).await?;
     let mut m: user::ActiveModel = target.into();
-    m.role = Set(change.role.as_str().to_owned());
+    m.role = Set(change.role);
     m.updated_at = Set(now);
     m.update(&txn).await?;
     let after = one_staff(&txn, org, user_id).await?;
@@ -300,7 +300,7 @@ pub async fn me_of(state: &AppState, user_id: Uuid) -> ServiceResult<Me> {
     Ok(Me {
         id: u.id,
         username: u.username,
-        role: Role::parse(&u.role).unwrap_or(Role::ContractorAdmin),
+        role: u.role,
         organization_id: u.organization_id,
         division_code: u.division_code,
         division_name: None,

@@ -154,10 +154,14 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             items.push(item("/machines", |l| td_string!(l, nav.machines).to_string()));
             items.push(item("/inspections", |l| td_string!(l, nav.inspections).to_string()));
             items.push(item("/cases", |l| td_string!(l, nav.cases).to_string()));
+            if crate::auth::permissions::LOOKUP.contains(&r) {
+                items.push(item("/field", |l| td_string!(l, nav.field).to_string()));
+            }
             if r == Role::CityOfficer {
                 items.push(item("/sites", |l| td_string!(l, nav.sites).to_string()));
             }
-            if crate::auth::permissions::ZONE_ADMINS.contains(&r) {
+            // `/limits` publishes limit tables (and, for zone administrators, zones).
+            if crate::auth::permissions::TABLE_PUBLISHERS.contains(&r) {
                 items.push(item("/limits", |l| td_string!(l, nav.limits).to_string()));
             }
             if crate::auth::permissions::AUDIT_READERS.contains(&r) {
@@ -304,5 +308,22 @@ fn NotFound() -> impl IntoView {
             <p>{t!(i18n, not_found.body)}</p>
             <p><A href="/">{t!(i18n, not_found.home)}</A></p>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The navigation offers a page to exactly the roles its permission set names.
+    #[test]
+    fn the_navigation_follows_the_permission_sets() {
+        use crate::auth::permissions::{AUDIT_READERS, LOOKUP, TABLE_PUBLISHERS};
+        let offers = |r: Role, href: &str| nav_for(Some(r)).iter().any(|i| i.href == href);
+        for r in Role::ALL {
+            assert_eq!(offers(r, "/field"), LOOKUP.contains(&r), "{r:?} /field");
+            assert_eq!(offers(r, "/audit"), AUDIT_READERS.contains(&r), "{r:?} /audit");
+            assert_eq!(offers(r, "/limits"), TABLE_PUBLISHERS.contains(&r), "{r:?} /limits");
+        }
     }
 }

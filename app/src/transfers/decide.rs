@@ -48,8 +48,8 @@ async fn pending_for(
     if principal.organization_id != Some(party) {
         return Err(AppError::Forbidden.into());
     }
-    if t.status != TransferStatus::Pending.as_str() {
-        return Err(illegal_transition(&t.status));
+    if t.status != TransferStatus::Pending {
+        return Err(illegal_transition(t.status.as_str()));
     }
     Ok(t)
 }
@@ -102,7 +102,7 @@ async fn claim(txn: &DatabaseTransaction, t: &machine_transfer::Model, now: Date
 /// 409 `illegal_transition` naming the status a concurrent decision left the transfer in.
 async fn still_pending_or(txn: &DatabaseTransaction, t: &machine_transfer::Model) -> ServiceError {
     match machine_transfer::Entity::find_by_id(t.id).one(txn).await {
-        Ok(Some(now)) => illegal_transition(&now.status),
+        Ok(Some(now)) => illegal_transition(now.status.as_str()),
         Ok(None) => AppError::NotFound.into(),
         Err(e) => e.into(),
     }
@@ -212,8 +212,8 @@ pub async fn allow(state: &AppState, principal: &Principal, id: Uuid, input: Rea
     principal.require(&crate::auth::permissions::TRANSFER_ALLOWERS)?;
     let county = principal.division_code.clone().ok_or(AppError::Forbidden)?;
     let reason = check_reason(&input.reason).map_err(reason_error)?;
-    if t.status != TransferStatus::Pending.as_str() {
-        return Err(illegal_transition(&t.status));
+    if t.status != TransferStatus::Pending {
+        return Err(illegal_transition(t.status.as_str()));
     }
     let now = state.clock.now();
     let txn = state.db.begin().await?;

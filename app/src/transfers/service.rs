@@ -132,7 +132,7 @@ pub(super) async fn to_dtos(
         });
     }
     let pending_machines: Vec<Uuid> =
-        rows.iter().filter(|t| t.status == TransferStatus::Pending.as_str()).map(|t| t.machine_id).collect();
+        rows.iter().filter(|t| t.status == TransferStatus::Pending).map(|t| t.machine_id).collect();
     let mut case_counties: HashMap<Uuid, Vec<(String, DateTime<Utc>)>> = HashMap::new();
     for u in crate::cases::service::unresolved_counties(db, &pending_machines).await? {
         case_counties.entry(u.machine_id).or_default().push((u.county_code, u.last_opened_at));
@@ -147,8 +147,7 @@ pub(super) async fn to_dtos(
     };
     rows.into_iter()
         .map(|t| {
-            let status =
-                TransferStatus::parse(&t.status).ok_or_else(|| ServiceError::internal("stored transfer status"))?;
+            let status = t.status;
             let m = machines.get(&t.machine_id).ok_or_else(|| ServiceError::internal("transfer without machine"))?;
             let permissions = permissions.remove(&t.id).unwrap_or_default();
             let awaiting_permission_from = match status {
@@ -301,7 +300,7 @@ pub async fn start(
         county_code: Set(county.clone()),
         transfer_on: Set(checked.transfer_on),
         note: Set(checked.note),
-        status: Set(TransferStatus::Pending.as_str().to_owned()),
+        status: Set(TransferStatus::Pending),
         decline_reason: Set(None),
         started_by: Set(principal.user_id),
         decided_by: Set(None),

@@ -176,7 +176,7 @@ async fn a_units_inspection_list_uses_indexes(app: TestApp) {
     let postgres = app.backend != Backend::Sqlite;
     db.execute_unprepared(if postgres { "ANALYZE inspections" } else { "ANALYZE" }).await.expect("analyze");
     // The list's own statement: the scope and filters, newest first, a page of 50 (+1).
-    let stmt = app::inspections::service::filtered(&scope, &history, &InspectionFilter::default())
+    let stmt = app::inspections::read::filtered(&scope, &history, &InspectionFilter::default())
         .order_by_desc(inspection_row::Column::Id)
         .limit(51)
         .build(backend);
@@ -222,7 +222,7 @@ async fn many_machines_handed_over_see_the_same(app: TestApp) {
     let late = inspect(&app, &d.w.xiaodian, &inspection(&app, &d.w.plain_site, &own_machine, &[0.5, 0.5, 0.5])).await;
     let late = Uuid::parse_str(&id_of(&late)).expect("uuid");
     let ids_of = |h: &UnitHistory| {
-        app::inspections::service::filtered(&scope, h, &InspectionFilter::default())
+        app::inspections::read::filtered(&scope, h, &InspectionFilter::default())
             .select_only()
             .column(inspection_row::Column::Id)
             .order_by_asc(inspection_row::Column::Id)

@@ -39,7 +39,14 @@ async fn status_and_body(resp: reqwest::Response) -> (u16, Value) {
 /// The stored status of a transfer.
 async fn stored_status(app: &TestApp, t: &Value) -> String {
     let id = Uuid::parse_str(&id_of(t)).expect("uuid");
-    machine_transfer::Entity::find_by_id(id).one(&app.state.db).await.expect("db").expect("transfer").status
+    machine_transfer::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .expect("db")
+        .expect("transfer")
+        .status
+        .as_str()
+        .to_owned()
 }
 
 /// Who owns the deal's machine now, as the county sees it.
@@ -251,7 +258,7 @@ async fn a_transfer_from_a_former_owner_is_void(app: TestApp) {
     machine_transfer::ActiveModel {
         id: Set(stale_id),
         to_organization_id: Set(third_org),
-        status: Set("pending".into()),
+        status: Set(app::transfers::TransferStatus::Pending),
         decided_by: Set(None),
         decided_at: Set(None),
         effective_on: Set(None),

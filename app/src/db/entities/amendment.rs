@@ -9,7 +9,7 @@ pub struct Model {
     pub machine_id: Uuid,
     pub organization_id: Uuid,
     pub county_code: String,
-    pub status: String,
+    pub status: crate::amendments::AmendmentStatus,
     /// JSON list of `{field, old, new}`.
     pub changes: String,
     pub reason: String,

@@ -7,8 +7,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub county_code: String,
-    pub kind: String,
-    pub state: String,
+    pub kind: crate::cases::CaseKind,
+    pub state: crate::cases::CaseState,
     pub machine_id: Option<Uuid>,
     pub organization_id: Option<Uuid>,
     pub site_organization_id: Uuid,

@@ -8,7 +8,7 @@ pub struct Model {
     pub id: Uuid,
     pub case_id: Uuid,
     pub from_state: Option<String>,
-    pub to_state: String,
+    pub to_state: crate::cases::CaseState,
     pub action: String,
     pub note: Option<String>,
     pub actor_id: Uuid,

@@ -16,7 +16,7 @@ pub struct Model {
     pub width: i32,
     pub height: i32,
     pub uploaded_by: Uuid,
-    pub uploader_role: String,
+    pub uploader_role: crate::auth::Role,
     pub created_at: DateTimeUtc,
 }
 

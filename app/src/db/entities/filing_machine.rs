@@ -16,6 +16,13 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    /// The filing.
+    #[sea_orm(belongs_to = "super::filing::Entity", from = "Column::FilingId", to = "super::filing::Column::Id")]
+    Filing,
+    /// The machine filed.
+    #[sea_orm(belongs_to = "super::machine::Entity", from = "Column::MachineId", to = "super::machine::Column::Id")]
+    Machine,
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -8,7 +8,7 @@ pub struct Model {
     pub id: Uuid,
     pub filing_id: Uuid,
     pub machine_id: Uuid,
-    pub kind: String,
+    pub kind: crate::filings::MovementKind,
     pub at: DateTimeUtc,
     pub outside_window: bool,
     pub recorded_by: Uuid,

@@ -7,7 +7,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub machine_id: Uuid,
-    pub kind: String,
+    pub kind: crate::machines::PhotoKind,
     pub content_type: String,
     pub original_key: String,
     pub web_key: String,

@@ -14,7 +14,7 @@ pub struct Model {
     pub county_code: String,
     pub transfer_on: Date,
     pub note: Option<String>,
-    pub status: String,
+    pub status: crate::transfers::TransferStatus,
     pub decline_reason: Option<String>,
     pub started_by: Uuid,
     pub decided_by: Option<Uuid>,

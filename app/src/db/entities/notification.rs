@@ -8,7 +8,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub user_id: Uuid,
-    pub kind: String,
+    pub kind: crate::notifications::NotificationKind,
     pub subject_id: Uuid,
     pub dedup_key: String,
     pub params: String,

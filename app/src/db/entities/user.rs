@@ -9,7 +9,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub username: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: crate::auth::Role,
     pub organization_id: Option<Uuid>,
     pub division_code: Option<String>,
     pub display_name: String,
@@ -29,6 +29,14 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    /// The division an official works for (the account join reads its level and name).
+    #[sea_orm(
+        belongs_to = "super::division::Entity",
+        from = "Column::DivisionCode",
+        to = "super::division::Column::Code"
+    )]
+    Division,
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -64,8 +64,7 @@ fn photo_record(row: &machine_photo::Model) -> ServiceResult<serde_json::Value> 
 
 /// The wire form of a row.
 pub fn to_dto(row: &machine_photo::Model) -> ServiceResult<MachinePhoto> {
-    let kind =
-        PhotoKind::parse(&row.kind).ok_or_else(|| ServiceError::internal(format!("stored kind {}", row.kind)))?;
+    let kind = row.kind;
     let base = format!("/api/v1/machines/{}/photos/{}", row.machine_id, kind.as_str());
     let version = row.id.simple();
     Ok(MachinePhoto {
@@ -160,7 +159,7 @@ async fn store(
     let row = machine_photo::Model {
         id,
         machine_id,
-        kind: kind.as_str().to_owned(),
+        kind: kind,
         content_type: processed.format.content_type().to_owned(),
         original_key: original_key.clone(),
         web_key: web_key.clone(),
