@@ -2,7 +2,7 @@
 //! client address, the same-origin rule for state-changing requests, the caller (session or
 //! bearer token), and proper statuses for server-function errors.
 
-use app::auth::service::{self, Principal};
+use app::auth::service::Principal;
 use app::error::AppError;
 use app::rest::extract::{ApiError, ClientIp};
 use app::rest::proxy::TrustedProxies;
@@ -94,12 +94,12 @@ pub async fn resolve_principal(State(state): State<AppState>, mut req: Request, 
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(|t| t.trim().to_owned());
     let principal: Result<Option<Principal>, _> = match bearer {
-        Some(token) => match service::principal_for_token(&state, &token).await {
+        Some(token) => match app::auth::credentials::principal_for_token(&state, &token).await {
             Ok(None) => return ApiError(AppError::Unauthorized).into_response(),
             other => other,
         },
         None => match req.extensions().get::<Session>().cloned() {
-            Some(session) => service::principal_for_session(&state, &session).await,
+            Some(session) => app::auth::credentials::principal_for_session(&state, &session).await,
             None => Ok(None),
         },
     };

@@ -237,11 +237,15 @@ async fn an_accepted_amendment_changes_the_verdict_and_the_label(app: TestApp) {
         .all(&app.state.db)
         .await
         .expect("rows");
-    let steps: BTreeSet<(String, String)> = rows.iter().map(|r| (r.action.clone(), r.entity_kind.clone())).collect();
+    let steps: BTreeSet<(String, String)> =
+        rows.iter().map(|r| (r.action.as_str().to_owned(), r.entity_kind.as_str().to_owned())).collect();
     for step in [("create", "amendment"), ("review", "amendment"), ("update", "machine")] {
         assert!(steps.contains(&(step.0.to_owned(), step.1.to_owned())), "{step:?} in {steps:?}");
     }
-    let update = rows.iter().find(|r| r.action == "update" && r.entity_kind == "machine").expect("machine row");
+    let update = rows
+        .iter()
+        .find(|r| r.action.as_str() == "update" && r.entity_kind.as_str() == "machine")
+        .expect("machine row");
     let (before, after): (Value, Value) = (
         serde_json::from_str(update.before.as_deref().expect("before")).expect("json"),
         serde_json::from_str(update.after.as_deref().expect("after")).expect("json"),

@@ -587,8 +587,8 @@ async fn every_mutating_route_is_audited(app: TestApp) {
             Expect::ReadOnly => assert!(rows.is_empty(), "{}: a computation wrote {rows:?}", d.op),
             Expect::Row { action, entity, id, before, after } => {
                 let found = rows.iter().find(|r| {
-                    r.action == *action
-                        && r.entity_kind == *entity
+                    r.action.as_str() == *action
+                        && r.entity_kind.as_str() == *entity
                         && id.as_ref().is_none_or(|id| r.entity_id.as_deref() == Some(id.as_str()))
                 });
                 let Some(r) = found else {

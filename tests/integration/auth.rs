@@ -135,7 +135,7 @@ async fn api_tokens_are_shown_once_stored_hashed_and_work(app: TestApp) {
     let rows = app::db::entities::api_token::Entity::find().all(&app.state.db).await.expect("tokens");
     assert_eq!(rows.len(), 1);
     assert_ne!(rows[0].token_hash, token);
-    assert_eq!(rows[0].token_hash, app::auth::service::digest(&token));
+    assert_eq!(rows[0].token_hash, app::auth::credentials::digest(&token));
 
     let fresh = TestApp::new_client();
     let resp = fresh.get(app.url("/api/v1/auth/me")).bearer_auth(&token).send().await.expect("me");

@@ -240,7 +240,7 @@ async fn a_returned_filing_is_corrected_through_the_pages_server_function(app: T
         .await
         .expect("audit rows");
     assert_eq!(rows.len(), 1, "{rows:?}");
-    assert_eq!(rows[0].action, "resubmit");
+    assert_eq!(rows[0].action.as_str(), "resubmit");
     let after: Value = serde_json::from_str(rows[0].after.as_deref().expect("after")).expect("json");
     assert_eq!(after["machine_ids"].as_array().map(Vec::len), Some(2));
     // The stale version it was based on no longer corrects anything.

@@ -139,9 +139,9 @@ async fn to_dtos(db: &impl ConnectionTrait, rows: Vec<user::Model>) -> ServiceRe
     };
     Ok(rows
         .into_iter()
-        .filter_map(|u| {
+        .map(|u| {
             let disabled = !u.is_active;
-            Some(AdminUser {
+            AdminUser {
                 role: u.role,
                 disabled_by_role: u.disabled_by_role.as_deref().filter(|_| disabled).and_then(Role::parse),
                 disabled_by_username: u
@@ -159,7 +159,7 @@ async fn to_dtos(db: &impl ConnectionTrait, rows: Vec<user::Model>) -> ServiceRe
                 phone: u.phone,
                 is_active: u.is_active,
                 created_at: u.created_at,
-            })
+            }
         })
         .collect())
 }
@@ -258,9 +258,8 @@ async fn keep_a_sysadmin(db: &impl ConnectionTrait, target: &user::Model) -> Ser
     if target.role != Role::Sysadmin || !target.is_active {
         return Ok(());
     }
-    let active = user::Entity::find()
-        .filter(user::Column::Role.eq(Role::Sysadmin.as_str()))
-        .filter(user::Column::IsActive.eq(true));
+    let active =
+        user::Entity::find().filter(user::Column::Role.eq(Role::Sysadmin)).filter(user::Column::IsActive.eq(true));
     let others = if crate::db::is_sqlite(db) {
         active.filter(user::Column::Id.ne(target.id)).count(db).await?
     } else {

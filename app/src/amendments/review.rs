@@ -12,9 +12,8 @@ use crate::db::entities::{amendment, machine};
 use crate::error::{AppError, ConflictCode, FieldErrors};
 use crate::filings::{Decision, ReviewInput};
 use crate::machines::MachineInput;
-use crate::machines::service::{
-    active_from, check_against_registry, duplicate_after_violation, photo_kinds, raise, to_dto,
-};
+use crate::machines::registry::{check_against_registry, duplicate_after_violation, raise};
+use crate::machines::service::{active_from, photo_kinds, to_dto};
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};

@@ -11,7 +11,7 @@ use crate::auth::{Role, Scope};
 use crate::db::entities::{amendment, evidence_photo, machine, organization};
 use crate::error::{AppError, ConflictCode, FieldErrors};
 use crate::machines::regcode::RegistrationCode;
-use crate::machines::service::{check_against_registry, raise};
+use crate::machines::registry::{check_against_registry, raise};
 use crate::paging::{Page, PageQuery, page_from};
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
@@ -102,7 +102,7 @@ async fn photo_counts(db: &impl ConnectionTrait, ids: &[Uuid]) -> ServiceResult<
         .select_only()
         .column(evidence_photo::Column::SubjectId)
         .column_as(Expr::expr(Func::count(Expr::col(evidence_photo::Column::Id))), "n")
-        .filter(evidence_photo::Column::SubjectKind.eq(crate::evidence::SubjectKind::Amendment.as_str()))
+        .filter(evidence_photo::Column::SubjectKind.eq(crate::evidence::SubjectKind::Amendment))
         .filter(evidence_photo::Column::SubjectId.is_in(ids.iter().copied()))
         .group_by(evidence_photo::Column::SubjectId)
         .into_tuple::<(Uuid, i64)>()
@@ -114,7 +114,7 @@ async fn photo_counts(db: &impl ConnectionTrait, ids: &[Uuid]) -> ServiceResult<
 /// Evidence photos held by one amendment.
 pub(crate) async fn photo_count(db: &impl ConnectionTrait, id: Uuid) -> ServiceResult<u64> {
     Ok(evidence_photo::Entity::find()
-        .filter(evidence_photo::Column::SubjectKind.eq(crate::evidence::SubjectKind::Amendment.as_str()))
+        .filter(evidence_photo::Column::SubjectKind.eq(crate::evidence::SubjectKind::Amendment))
         .filter(evidence_photo::Column::SubjectId.eq(id))
         .count(db)
         .await?)

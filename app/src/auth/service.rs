@@ -2,26 +2,25 @@
 
 use super::{LoginInput, Me, Role, passwords};
 use crate::audit::{self, Action, EntityKind};
-use crate::db::entities::{api_token, division, organization, user};
+use crate::db::entities::{api_token, organization, user};
 use crate::divisions::Level;
 use crate::error::{AppError, ConflictCode, FieldCode, FieldError, FieldErrors};
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait,
-    QueryFilter, QuerySelect, RelationTrait, Select, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
 };
-use sha2::{Digest, Sha256};
 use tower_sessions::Session;
 use uuid::Uuid;
 use validator::Validate;
 
 /// Session keys.
-const SESSION_USER: &str = "uid";
-const SESSION_EPOCH: &str = "epoch";
+pub(super) const SESSION_USER: &str = "uid";
+pub(super) const SESSION_EPOCH: &str = "epoch";
 /// When the session was signed in (Unix seconds of the app clock): its absolute lifetime counts from here.
-const SESSION_SINCE: &str = "since";
+pub(super) const SESSION_SINCE: &str = "since";
 
 /// The sign-in instant recorded in a session's data, if any.
 pub fn session_since(data: &std::collections::HashMap<String, serde_json::Value>) -> Option<DateTime<Utc>> {
@@ -233,100 +232,6 @@ pub async fn sign_out(state: &AppState, principal: &Principal, session: &Session
 /// Ends the session: the stored record is deleted and the cookie cleared.
 pub async fn end_session(session: &Session) -> ServiceResult<()> {
     session.flush().await.map_err(ServiceError::internal)
-}
-
-/// An account with the level of its division (read in the same query).
-#[derive(Debug, FromQueryResult)]
-struct Account {
-    #[sea_orm(nested)]
-    user: user::Model,
-    division_level: Option<String>,
-    division_name: Option<String>,
-}
-
-impl Account {
-    fn principal(&self, via: Credential) -> Option<Principal> {
-        let division = (self.division_level.as_deref().and_then(Level::parse), self.division_name.clone());
-        Principal::from_user(&self.user, division, via)
-    }
-}
-
-/// An account reached through an API token, with what the token's use record needs.
-#[derive(Debug, FromQueryResult)]
-struct TokenAccount {
-    #[sea_orm(nested)]
-    account: Account,
-    token_id: Uuid,
-    token_last_used_at: Option<DateTime<Utc>>,
-}
-
-/// The users with their division's level and name (a left join: accounts without a division keep
-/// `None`).
-fn accounts() -> Select<user::Entity> {
-    user::Entity::find()
-        .column_as(division::Column::Level, "division_level")
-        .column_as(division::Column::Name, "division_name")
-        .join(JoinType::LeftJoin, user::Relation::Division.def())
-}
-
-/// The user a session belongs to, if it still may act.
-pub async fn principal_for_session(state: &AppState, session: &Session) -> ServiceResult<Option<Principal>> {
-    let Some(uid) = session.get::<Uuid>(SESSION_USER).await.map_err(ServiceError::internal)? else {
-        return Ok(None);
-    };
-    let epoch = session.get::<i32>(SESSION_EPOCH).await.map_err(ServiceError::internal)?;
-    // The absolute lifetime (the store also caps the stored expiry at it).
-    let since = session.get::<i64>(SESSION_SINCE).await.map_err(ServiceError::internal)?;
-    let fresh = since
-        .and_then(|s| DateTime::from_timestamp(s, 0))
-        .is_some_and(|s| state.clock.now() < s + state.settings.session_absolute);
-    if !fresh {
-        end_session(session).await?;
-        return Ok(None);
-    }
-    let found = accounts().filter(user::Column::Id.eq(uid)).into_model::<Account>().one(&state.db).await?;
-    match found {
-        Some(a) if a.user.is_active && epoch == Some(a.user.session_epoch) => Ok(a.principal(Credential::Session)),
-        _ => {
-            end_session(session).await?;
-            Ok(None)
-        }
-    }
-}
-
-/// SHA-256 of a secret, hex-encoded: how tokens and session ids are stored.
-pub fn digest(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
-/// The user an API token belongs to, if the token is valid and the user active (one query).
-pub async fn principal_for_token(state: &AppState, token: &str) -> ServiceResult<Option<Principal>> {
-    let now = state.clock.now();
-    let Some(found) = accounts()
-        .column_as(api_token::Column::Id, "token_id")
-        .column_as(api_token::Column::LastUsedAt, "token_last_used_at")
-        .join(JoinType::InnerJoin, api_token::Relation::User.def().rev())
-        .filter(api_token::Column::TokenHash.eq(digest(token)))
-        .filter(api_token::Column::RevokedAt.is_null())
-        .filter(api_token::Column::ExpiresAt.gt(now))
-        .into_model::<TokenAccount>()
-        .one(&state.db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    if !found.account.user.is_active {
-        return Ok(None);
-    }
-    // Record use at most every five minutes: no write on every request.
-    if found.token_last_used_at.is_none_or(|t| now - t > chrono::Duration::minutes(5)) {
-        api_token::Entity::update_many()
-            .col_expr(api_token::Column::LastUsedAt, sea_orm::sea_query::Expr::value(now))
-            .filter(api_token::Column::Id.eq(found.token_id))
-            .exec(&state.db)
-            .await?;
-    }
-    Ok(found.account.principal(Credential::Token))
 }
 
 /// A user to create (from the command line, the demo seed or administration).

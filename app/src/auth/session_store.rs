@@ -68,7 +68,7 @@ impl DbSessionStore {
 }
 
 fn key(id: &Id) -> String {
-    super::service::digest(&id.to_string())
+    super::credentials::digest(&id.to_string())
 }
 
 fn backend(e: impl std::fmt::Display) -> Error {

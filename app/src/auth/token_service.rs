@@ -1,7 +1,8 @@
 //! API tokens: issued with a lifetime, listed and revoked by their owner, revoked by an
 //! administrator whose reach covers the owner. Only a token's SHA-256 is stored.
 
-use super::service::{Principal, digest};
+use super::credentials::digest;
+use super::service::Principal;
 use super::tokens::{ApiTokenInfo, IssuedToken, TokenRequest, TokenStatus};
 use crate::admin::users::Reach;
 use crate::audit::{self, Action, EntityKind};

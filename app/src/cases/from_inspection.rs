@@ -59,7 +59,7 @@ pub async fn open(
     let row = case::Model {
         id: Uuid::now_v7(),
         county_code: finding.county_code.to_owned(),
-        kind: kind,
+        kind,
         state: CaseState::Open,
         machine_id: finding.machine_id,
         organization_id: finding.owner,
@@ -102,7 +102,7 @@ pub async fn reinspected(
         .col_expr(case::Column::Version, Expr::col(case::Column::Version).add(1))
         .col_expr(case::Column::UpdatedAt, Expr::value(now))
         .filter(case::Column::Id.eq(c.id))
-        .filter(case::Column::State.eq(CaseState::RectificationOrdered.as_str()))
+        .filter(case::Column::State.eq(CaseState::RectificationOrdered))
         .exec(txn)
         .await?;
     if updated.rows_affected == 0 {

@@ -173,7 +173,7 @@ pub fn filtered(scope: &Scope, history: &UnitHistory, filter: &CaseFilter, today
         q = q.filter(case::Column::SiteId.eq(s));
     }
     let overdue = Condition::all()
-        .add(case::Column::State.eq(CaseState::RectificationOrdered.as_str()))
+        .add(case::Column::State.eq(CaseState::RectificationOrdered))
         .add(case::Column::DeadlineOn.lt(today));
     match filter.overdue {
         Some(true) => q = q.filter(overdue),
@@ -183,7 +183,7 @@ pub fn filtered(scope: &Scope, history: &UnitHistory, filter: &CaseFilter, today
     if filter.open == Some(true) {
         q = q.filter(unresolved());
     }
-    let ordered = case::Column::State.eq(CaseState::RectificationOrdered.as_str());
+    let ordered = case::Column::State.eq(CaseState::RectificationOrdered);
     if let Some(day) = filter.due_by {
         q = q.filter(ordered.clone()).filter(case::Column::DeadlineOn.lte(day));
     }
@@ -313,7 +313,7 @@ pub async fn add_note(state: &AppState, principal: &Principal, id: Uuid, input: 
 
 /// The cases not yet resolved (in a state of `CaseState::UNRESOLVED`).
 pub fn unresolved() -> Condition {
-    Condition::all().add(case::Column::State.is_in(CaseState::UNRESOLVED.iter().map(|s| s.as_str())))
+    Condition::all().add(case::Column::State.is_in(CaseState::UNRESOLVED.iter().copied()))
 }
 
 /// A county where a machine has unresolved cases, and when the newest of them opened.

@@ -93,3 +93,27 @@ pub async fn lock_table_for_writes(db: &impl sea_orm::ConnectionTrait, table: &'
     db.execute_unprepared(&format!("LOCK TABLE {table} IN EXCLUSIVE MODE")).await?;
     Ok(())
 }
+
+/// Names by id of the rows of a table (organisations, sites, users…).
+pub async fn names<E: sea_orm::EntityTrait>(
+    db: &impl sea_orm::ConnectionTrait,
+    id: E::Column,
+    name: E::Column,
+    ids: impl IntoIterator<Item = uuid::Uuid>,
+) -> crate::service_error::ServiceResult<std::collections::HashMap<uuid::Uuid, String>> {
+    let ids: std::collections::HashSet<uuid::Uuid> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
+    Ok(E::find()
+        .select_only()
+        .column(id)
+        .column(name)
+        .filter(id.is_in(ids))
+        .into_tuple::<(uuid::Uuid, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}

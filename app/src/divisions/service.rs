@@ -4,7 +4,7 @@
 use super::{Bounds, Division, Level, effective_bounds};
 use crate::db::entities::division;
 use crate::service_error::ServiceResult;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 fn to_dto(m: division::Model) -> Option<Division> {
     Some(Division { level: Level::parse(&m.level)?, code: m.code, name: m.name, parent_code: m.parent_code })
@@ -153,4 +153,25 @@ pub async fn subtree(db: &impl ConnectionTrait, code: &str) -> ServiceResult<Vec
     }
     codes.sort();
     Ok(codes)
+}
+
+/// Division names by code (one query); a code without a row is absent.
+pub async fn names(
+    db: &impl ConnectionTrait,
+    codes: impl IntoIterator<Item = String>,
+) -> ServiceResult<std::collections::HashMap<String, String>> {
+    let codes: std::collections::HashSet<String> = codes.into_iter().collect();
+    if codes.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(division::Entity::find()
+        .select_only()
+        .column(division::Column::Code)
+        .column(division::Column::Name)
+        .filter(division::Column::Code.is_in(codes))
+        .into_tuple::<(String, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
 }

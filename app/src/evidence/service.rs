@@ -191,7 +191,7 @@ async fn store(
     }
     let row = evidence_photo::Model {
         id,
-        subject_kind: kind.as_str().to_owned(),
+        subject_kind: kind,
         subject_id,
         note,
         content_type: processed.format.content_type().to_owned(),
@@ -231,7 +231,7 @@ async fn insert_within_limit(
         Begun::Replay(first) => return Ok(Some(first)),
     };
     let held = evidence_photo::Entity::find()
-        .filter(evidence_photo::Column::SubjectKind.eq(row.subject_kind.clone()))
+        .filter(evidence_photo::Column::SubjectKind.eq(row.subject_kind))
         .filter(evidence_photo::Column::SubjectId.eq(row.subject_id))
         .count(&txn)
         .await?;
@@ -246,7 +246,7 @@ async fn insert_within_limit(
     audit::record(&txn, row.created_at, entry).await?;
     // A unit's evidence on a case waits for the county's inspectors: they hear of it.
     let from_unit = row.uploader_role.is_contractor();
-    let notices = if row.subject_kind == SubjectKind::Case.as_str() && from_unit {
+    let notices = if row.subject_kind == SubjectKind::Case && from_unit {
         crate::notifications::service::case_evidence_added(&txn, row.subject_id, row.created_at).await?
     } else {
         Vec::new()

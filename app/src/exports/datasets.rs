@@ -13,7 +13,7 @@ use crate::filings::FilingFilter;
 use crate::filings::names::status_label;
 use crate::i18n::*;
 use crate::inspections::InspectionFilter;
-use crate::inspections::compliance::{Reason, Verdict};
+use crate::inspections::compliance::Reason;
 use crate::inspections::names::{reason_message, verdict_label};
 use crate::machines::names::{fuel_label, stage_label};
 use crate::machines::{EmissionStage, FuelType, MachineFilter};
@@ -107,7 +107,7 @@ async fn render_machines(
     locale: Locale,
     batch: Vec<machine::Model>,
 ) -> ServiceResult<Rows> {
-    let orgs = names::<organization::Entity>(
+    let orgs = crate::db::names::<organization::Entity>(
         &db,
         organization::Column::Id,
         organization::Column::Name,
@@ -203,15 +203,16 @@ struct MachineCount {
 
 async fn render_filings(db: DatabaseConnection, locale: Locale, batch: Vec<filing::Model>) -> ServiceResult<Rows> {
     let sites =
-        names::<site::Entity>(&db, site::Column::Id, site::Column::Name, batch.iter().map(|f| f.site_id)).await?;
-    let orgs = names::<organization::Entity>(
+        crate::db::names::<site::Entity>(&db, site::Column::Id, site::Column::Name, batch.iter().map(|f| f.site_id))
+            .await?;
+    let orgs = crate::db::names::<organization::Entity>(
         &db,
         organization::Column::Id,
         organization::Column::Name,
         batch.iter().map(|f| f.organization_id),
     )
     .await?;
-    let counties = county_names(&db, batch.iter().map(|f| f.county_code.clone())).await?;
+    let counties = crate::divisions::service::names(&db, batch.iter().map(|f| f.county_code.clone())).await?;
     let counts: HashMap<Uuid, i64> = filing_machine::Entity::find()
         .select_only()
         .column(filing_machine::Column::FilingId)
@@ -312,19 +313,24 @@ async fn render_inspections(
     batch: Vec<inspection::Model>,
 ) -> ServiceResult<Rows> {
     let sites =
-        names::<site::Entity>(&db, site::Column::Id, site::Column::Name, batch.iter().map(|i| i.site_id)).await?;
-    let people =
-        names::<user::Entity>(&db, user::Column::Id, user::Column::DisplayName, batch.iter().map(|i| i.inspector_id))
+        crate::db::names::<site::Entity>(&db, site::Column::Id, site::Column::Name, batch.iter().map(|i| i.site_id))
             .await?;
+    let people = crate::db::names::<user::Entity>(
+        &db,
+        user::Column::Id,
+        user::Column::DisplayName,
+        batch.iter().map(|i| i.inspector_id),
+    )
+    .await?;
     let machines = machine_names(&db, batch.iter().filter_map(|i| i.machine_id)).await?;
-    let counties = county_names(&db, batch.iter().map(|i| i.county_code.clone())).await?;
+    let counties = crate::divisions::service::names(&db, batch.iter().map(|i| i.county_code.clone())).await?;
     let separator = if locale == Locale::zh { "；" } else { "; " };
     batch
         .into_iter()
         .map(|i| {
             let stage = stored(EmissionStage::parse(&i.emission_stage), "stage")?;
             let fuel = stored(FuelType::parse(&i.fuel_type), "fuel")?;
-            let verdict = stored(Verdict::parse(&i.verdict), "verdict")?;
+            let verdict = i.verdict;
             let readings: Vec<f64> = parse_json(&i.opacity_readings)?;
             let reasons: Vec<String> = parse_json(&i.reasons)?;
             let reasons: Vec<&str> =
@@ -416,8 +422,9 @@ async fn render_cases(
     batch: Vec<case::Model>,
 ) -> ServiceResult<Rows> {
     let sites =
-        names::<site::Entity>(&db, site::Column::Id, site::Column::Name, batch.iter().map(|c| c.site_id)).await?;
-    let orgs = names::<organization::Entity>(
+        crate::db::names::<site::Entity>(&db, site::Column::Id, site::Column::Name, batch.iter().map(|c| c.site_id))
+            .await?;
+    let orgs = crate::db::names::<organization::Entity>(
         &db,
         organization::Column::Id,
         organization::Column::Name,
@@ -425,7 +432,7 @@ async fn render_cases(
     )
     .await?;
     let machines = machine_names(&db, batch.iter().filter_map(|c| c.machine_id)).await?;
-    let counties = county_names(&db, batch.iter().map(|c| c.county_code.clone())).await?;
+    let counties = crate::divisions::service::names(&db, batch.iter().map(|c| c.county_code.clone())).await?;
     batch
         .into_iter()
         .map(|c| {

@@ -4,7 +4,7 @@
 
 use super::Dataset;
 use crate::auth::service::Principal;
-use crate::db::entities::{division, machine};
+use crate::db::entities::machine;
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::service_error::{ServiceError, ServiceResult};
@@ -135,50 +135,6 @@ where
         }
     })
     .boxed()
-}
-
-/// Names by id of the rows of a table (organisations, sites, users…).
-pub(super) async fn names<E: EntityTrait>(
-    db: &DatabaseConnection,
-    id: E::Column,
-    name: E::Column,
-    ids: impl IntoIterator<Item = Uuid>,
-) -> ServiceResult<HashMap<Uuid, String>> {
-    let ids: HashSet<Uuid> = ids.into_iter().collect();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(E::find()
-        .select_only()
-        .column(id)
-        .column(name)
-        .filter(id.is_in(ids))
-        .into_tuple::<(Uuid, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect())
-}
-
-/// County names by code.
-pub(super) async fn county_names(
-    db: &DatabaseConnection,
-    codes: impl IntoIterator<Item = String>,
-) -> ServiceResult<HashMap<String, String>> {
-    let codes: HashSet<String> = codes.into_iter().collect();
-    if codes.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(division::Entity::find()
-        .select_only()
-        .column(division::Column::Code)
-        .column(division::Column::Name)
-        .filter(division::Column::Code.is_in(codes))
-        .into_tuple::<(String, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect())
 }
 
 /// Machine names and registration codes by id.

@@ -7,10 +7,7 @@ pub mod precheck;
 pub mod rules;
 pub mod transitions;
 
-mod correct;
-mod form;
 pub mod pages;
-mod picker;
 pub mod server_fns;
 
 #[cfg(feature = "ssr")]

@@ -6,7 +6,7 @@ use super::precheck::{self, MachineFacts};
 use super::{FiledMachine, Filing, FilingFilter, FilingStatus};
 use crate::auth::Scope;
 use crate::auth::service::Principal;
-use crate::db::entities::{division, filing, filing_machine, machine, organization, site};
+use crate::db::entities::{filing, filing_machine, machine, organization, site};
 use crate::error::AppError;
 use crate::machines::service::photo_kinds;
 use crate::machines::{EmissionStage, FuelType, PhotoKind};
@@ -172,42 +172,6 @@ pub(super) fn assemble(f: filing::Model, around: Around<'_>) -> Filing {
     }
 }
 
-/// The names of organizations by id (one query).
-pub(super) async fn organization_names(
-    db: &impl ConnectionTrait,
-    ids: impl IntoIterator<Item = Uuid>,
-) -> ServiceResult<HashMap<Uuid, String>> {
-    let ids: HashSet<Uuid> = ids.into_iter().collect();
-    Ok(organization::Entity::find()
-        .select_only()
-        .column(organization::Column::Id)
-        .column(organization::Column::Name)
-        .filter(organization::Column::Id.is_in(ids))
-        .into_tuple::<(Uuid, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect())
-}
-
-/// The names of counties by code (one query); a code without a row is shown as itself.
-pub(super) async fn county_names(
-    db: &impl ConnectionTrait,
-    codes: impl IntoIterator<Item = String>,
-) -> ServiceResult<HashMap<String, String>> {
-    let codes: HashSet<String> = codes.into_iter().collect();
-    Ok(division::Entity::find()
-        .select_only()
-        .column(division::Column::Code)
-        .column(division::Column::Name)
-        .filter(division::Column::Code.is_in(codes))
-        .into_tuple::<(String, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect())
-}
-
 /// Filings as shown, in the order given: eight queries for any number of them.
 pub async fn to_dtos(state: &AppState, rows: Vec<filing::Model>) -> ServiceResult<Vec<Filing>> {
     if rows.is_empty() {
@@ -223,8 +187,14 @@ pub async fn to_dtos(state: &AppState, rows: Vec<filing::Model>) -> ServiceResul
         .into_iter()
         .map(|s| (s.id, s))
         .collect();
-    let orgs = organization_names(db, rows.iter().map(|f| f.organization_id)).await?;
-    let counties = county_names(db, rows.iter().map(|f| f.county_code.clone())).await?;
+    let orgs = crate::db::names::<organization::Entity>(
+        db,
+        organization::Column::Id,
+        organization::Column::Name,
+        rows.iter().map(|f| f.organization_id),
+    )
+    .await?;
+    let counties = crate::divisions::service::names(db, rows.iter().map(|f| f.county_code.clone())).await?;
     let links = filing_machine::Entity::find()
         .filter(filing_machine::Column::FilingId.is_in(rows.iter().map(|f| f.id)))
         .all(db)

@@ -9,7 +9,7 @@ use super::transitions::{self, Step};
 use super::{Filing, FilingCorrection, FilingInput, FilingStatus, Precheck, SiteDates};
 use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
-use crate::db::entities::{filing, filing_machine, machine, site};
+use crate::db::entities::{filing, filing_machine, machine, organization, site};
 use crate::error::{AppError, ConflictCode, FieldCode, FieldError, FieldErrors};
 use crate::machines::service::photo_kinds;
 use crate::request_ids::Begun;
@@ -217,8 +217,16 @@ pub async fn create(state: &AppState, principal: &Principal, input: FilingInput)
     let min_stage = read::zone_min_stages(db, &[(&site, day)]).await?.get(&(site.id, day)).copied();
     let photos = photo_kinds(db, &machines.iter().map(|m| m.id).collect::<Vec<_>>()).await?;
     let around = Around {
-        organization_name: read::organization_names(db, [org]).await?.remove(&org).unwrap_or_default(),
-        county_name: read::county_names(db, [site.county_code.clone()])
+        organization_name: crate::db::names::<organization::Entity>(
+            db,
+            organization::Column::Id,
+            organization::Column::Name,
+            [org],
+        )
+        .await?
+        .remove(&org)
+        .unwrap_or_default(),
+        county_name: crate::divisions::service::names(db, [site.county_code.clone()])
             .await?
             .remove(&site.county_code)
             .unwrap_or_else(|| site.county_code.clone()),

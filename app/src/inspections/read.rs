@@ -1,6 +1,6 @@
 //! Reading inspections in scope: one, a page, and the rule of the list and the export.
 
-use super::compliance::{LimitClass, Reason, Verdict};
+use super::compliance::{LimitClass, Reason};
 use super::{InspectedMachine, Inspection, InspectionFilter, OpenedCase};
 use crate::auth::Scope;
 use crate::auth::service::Principal;
@@ -129,7 +129,7 @@ pub(super) async fn to_dtos(db: &impl ConnectionTrait, rows: Vec<inspection::Mod
                 lng: r.lng,
                 opacity_readings: parse_json(&r.opacity_readings)?,
                 ringelmann_level: r.ringelmann_level,
-                verdict: Verdict::parse(&r.verdict).ok_or_else(|| ServiceError::internal("stored verdict"))?,
+                verdict: r.verdict,
                 limit_class: r.limit_class.as_deref().and_then(LimitClass::parse),
                 limit_k: r.limit_k,
                 mean_k: r.mean_k,

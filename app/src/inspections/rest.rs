@@ -1,11 +1,10 @@
-//! `/api/v1/compliance/evaluate`, `/limit-tables*`, `/zones*`, `/inspections*` and
-//! `/machines/lookup`.
+//! `/api/v1/compliance/evaluate`, `/limit-tables*`, `/zones*` and `/inspections*`.
 
 use super::compliance::{EvaluateInput, Evaluation};
 use super::limits::{LimitTable, LimitTableInput, OnDate, TableFilter, Zone, ZoneFilter, ZoneInput};
 use super::limits::{tables, zones};
-use super::{Inspection, InspectionFilter, InspectionInput, LookupQuery, LookupResult};
-use super::{lookup, service};
+use super::service;
+use super::{Inspection, InspectionFilter, InspectionInput};
 use crate::notes::{Note, NoteInput};
 use crate::paging::{Page, PageQuery};
 use crate::rest::extract::{ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody};
@@ -27,7 +26,6 @@ pub fn router() -> Router<AppState> {
         .route("/inspections", get(list).post(create))
         .route("/inspections/{id}", get(read))
         .route("/inspections/{id}/notes", post(add_note))
-        .route("/machines/lookup", get(lookup_machine))
 }
 
 /// The compliance verdict for a machine and its readings, with the limit table in force today
@@ -184,24 +182,4 @@ pub async fn add_note(
     ApiJson(input): ApiJson<NoteInput>,
 ) -> ApiResult<(StatusCode, axum::Json<Note>)> {
     Ok((StatusCode::CREATED, axum::Json(service::add_note(&state, &p, id, input).await?)))
-}
-
-/// The field look-up by registration code, PIN, environmental code or engine serial
-/// (inspectors, officers, partner departments). Any registered machine is found, whatever
-/// county filed it — a deliberate scope exception answering only what a field check needs.
-/// An unknown code is `200 {status: not_registered}`.
-#[utoipa::path(get, path = "/api/v1/machines/lookup", tag = "inspections", params(LookupQuery),
-    responses(
-        (status = 200, body = LookupResult),
-        (status = 403, description = "Construction units", body = ErrorBody),
-        (status = 404, description = "`site_id` not in the caller's scope", body = ErrorBody),
-        (status = 422, description = "A registration code with a wrong check character (`regcode_check_char`)", body = ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
-pub async fn lookup_machine(
-    State(state): State<AppState>,
-    Caller(p): Caller,
-    ApiQuery(q): ApiQuery<LookupQuery>,
-) -> ApiResult<axum::Json<LookupResult>> {
-    Ok(axum::Json(lookup::lookup(&state, &p, &q).await?))
 }

@@ -1,9 +1,9 @@
-//! Server functions of the inspection pages: the limit table for the phone, the verdict, the
-//! field look-up, recording and reading inspections, joint notes.
+//! Server functions of the inspection pages: the limit table for the phone, the verdict,
+//! recording and reading inspections, joint notes.
 
 use super::compliance::{EvaluateInput, Evaluation};
 use super::limits::LimitTable;
-use super::{Inspection, InspectionFilter, InspectionInput, LookupResult};
+use super::{Inspection, InspectionFilter, InspectionInput};
 use crate::error::AppError;
 use crate::notes::{Note, NoteInput};
 use crate::paging::Page;
@@ -25,13 +25,6 @@ pub async fn current_limit_table(on: Option<NaiveDate>, county_code: Option<Stri
 pub async fn evaluate_compliance(input: EvaluateInput) -> Result<Evaluation, AppError> {
     let state = crate::state::app_state()?;
     Ok(super::limits::zones::evaluate(&state, &input).await?)
-}
-
-/// The field look-up.
-#[server(endpoint = "inspections/lookup")]
-pub async fn lookup_machine(code: String, site_id: Option<Uuid>) -> Result<LookupResult, AppError> {
-    let (state, p) = crate::server_fns::state_and_principal()?;
-    Ok(super::lookup::lookup(&state, &p, &super::LookupQuery { code, site_id }).await?)
 }
 
 /// Records an inspection.

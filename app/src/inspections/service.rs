@@ -271,10 +271,7 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: Inspecti
 
     let registered = machine.as_ref().is_some_and(|m| m.registration_code.is_some());
     let found = findings(&eval, registered, input.label_present);
-    let reinspected_kind = match &reinspected {
-        Some(c) => Some(c.kind),
-        None => None,
-    };
+    let reinspected_kind = reinspected.as_ref().map(|c| c.kind);
     let now = state.clock.now();
     let id = Uuid::now_v7();
     let reasons: Vec<&str> = eval.reasons.iter().map(|r| r.as_str()).collect();
@@ -306,7 +303,7 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: Inspecti
         limit_k: Set(eval.limit_k),
         limit_table_version: Set(table.version.clone()),
         limit_table_id: Set(Some(table.id)),
-        verdict: Set(eval.verdict.as_str().to_owned()),
+        verdict: Set(eval.verdict),
         reasons: Set(serde_json::to_string(&reasons).map_err(ServiceError::internal)?),
         low_emission_zone: Set(eval.low_emission_zone),
         zone_exemption: Set(input.zone_exemption.clone()),

@@ -54,7 +54,7 @@ async fn notify(
         let row = notification::Model {
             id: Uuid::now_v7(),
             user_id,
-            kind: kind,
+            kind,
             subject_id,
             dedup_key: dedup_key.to_owned(),
             params: params_json.clone(),
@@ -65,7 +65,7 @@ async fn notify(
         let am = notification::ActiveModel {
             id: Set(row.id),
             user_id: Set(row.user_id),
-            kind: Set(row.kind.clone()),
+            kind: Set(row.kind),
             subject_id: Set(row.subject_id),
             dedup_key: Set(row.dedup_key.clone()),
             params: Set(row.params.clone()),
@@ -136,7 +136,7 @@ async fn county_inspectors(
     counties: impl IntoIterator<Item = String>,
 ) -> ServiceResult<Vec<user::Model>> {
     Ok(user::Entity::find()
-        .filter(user::Column::Role.eq(Role::CountyInspector.as_str()))
+        .filter(user::Column::Role.eq(Role::CountyInspector))
         .filter(user::Column::IsActive.eq(true))
         .filter(user::Column::DivisionCode.is_in(counties))
         .all(db)
@@ -339,7 +339,7 @@ pub async fn sweep_deadlines(state: &AppState, now: DateTime<Utc>) -> ServiceRes
     let today = crate::dates::china_date(now);
     let horizon = today + chrono::Duration::days(state.settings.deadline_near_days.max(0));
     let due = case::Entity::find()
-        .filter(case::Column::State.eq(CaseState::RectificationOrdered.as_str()))
+        .filter(case::Column::State.eq(CaseState::RectificationOrdered))
         .filter(case::Column::DeadlineOn.is_not_null())
         .filter(case::Column::DeadlineOn.lte(horizon))
         .order_by_asc(case::Column::Id)

@@ -221,7 +221,7 @@ async fn lock_unit(db: &impl ConnectionTrait, org: Uuid, actor: Uuid) -> Service
     }
     let still_admin = user::Entity::find_by_id(actor)
         .filter(user::Column::OrganizationId.eq(org))
-        .filter(user::Column::Role.eq(Role::ContractorAdmin.as_str()))
+        .filter(user::Column::Role.eq(Role::ContractorAdmin))
         .filter(user::Column::IsActive.eq(true))
         .count(db)
         .await?;

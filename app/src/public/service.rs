@@ -3,7 +3,6 @@
 use super::{PublicCounty, PublicInspection, PublicMachine, PublicMachineType, PublicStatus};
 use crate::db::entities::{inspection, machine, machine_type, organization};
 use crate::error::AppError;
-use crate::inspections::compliance::Verdict;
 use crate::machines::EmissionStage;
 use crate::machines::regcode::RegistrationCode;
 use crate::service_error::{ServiceError, ServiceResult};
@@ -45,7 +44,7 @@ pub async fn check(db: &impl ConnectionTrait, raw_code: &str, now: DateTime<Utc>
     let last_inspection = last
         .map(|i| {
             Ok::<_, ServiceError>(PublicInspection {
-                verdict: Verdict::parse(&i.verdict).ok_or_else(|| ServiceError::internal("stored verdict"))?,
+                verdict: i.verdict,
                 inspected_on: crate::dates::china_date(i.inspected_at),
             })
         })

@@ -16,6 +16,7 @@ pub fn router() -> axum::Router<crate::state::AppState> {
         .merge(crate::orgs::rest::router())
         .merge(crate::filings::rest::router())
         .merge(crate::inspections::rest::router())
+        .merge(crate::field::rest::router())
         .merge(crate::cases::rest::router())
         .merge(crate::admin::rest::router())
         .merge(crate::audit::rest::router())

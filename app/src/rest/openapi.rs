@@ -68,7 +68,7 @@ use utoipa::{Modify, OpenApi};
         crate::inspections::rest::list,
         crate::inspections::rest::read,
         crate::inspections::rest::add_note,
-        crate::inspections::rest::lookup_machine,
+        crate::field::rest::lookup_machine,
         crate::cases::rest::list,
         crate::cases::rest::read,
         crate::cases::rest::transition,

@@ -86,8 +86,8 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/filings") view=crate::filings::pages::FilingsPage />
                     <Route path=path!("/filings/new") view=crate::filings::pages::FilingNewPage />
                     <Route path=path!("/filings/:id") view=crate::filings::pages::FilingPage />
-                    <Route path=path!("/field") view=crate::field::lookup::FieldLookupPage />
-                    <Route path=path!("/field/inspect") view=crate::field::inspect::InspectPage />
+                    <Route path=path!("/field") view=crate::field::pages::lookup::FieldLookupPage />
+                    <Route path=path!("/field/inspect") view=crate::field::pages::inspect::InspectPage />
                     <Route path=path!("/inspections") view=crate::inspections::pages::InspectionsPage />
                     <Route path=path!("/inspections/:id") view=crate::inspections::pages::InspectionPage />
                     <Route path=path!("/cases") view=crate::cases::pages::CasesPage />

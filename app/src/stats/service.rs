@@ -212,7 +212,7 @@ fn unresolved() -> Vec<&'static str> {
 }
 
 fn overdue_filter(today: NaiveDate) -> Vec<Expr> {
-    vec![case::Column::State.eq(CaseState::RectificationOrdered.as_str()), case::Column::DeadlineOn.lt(today)]
+    vec![case::Column::State.eq(CaseState::RectificationOrdered), case::Column::DeadlineOn.lt(today)]
 }
 
 /// The figures of one division.

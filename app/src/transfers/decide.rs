@@ -74,7 +74,7 @@ async fn settle(
         .col_expr(C::DeclineReason, Expr::value(reason))
         .col_expr(C::UpdatedAt, Expr::value(now))
         .filter(C::Id.eq(t.id))
-        .filter(C::Status.eq(TransferStatus::Pending.as_str()))
+        .filter(C::Status.eq(TransferStatus::Pending))
         .exec(txn)
         .await?;
     if updated.rows_affected == 0 {
@@ -90,7 +90,7 @@ async fn claim(txn: &DatabaseTransaction, t: &machine_transfer::Model, now: Date
     let updated = machine_transfer::Entity::update_many()
         .col_expr(C::UpdatedAt, Expr::value(now))
         .filter(C::Id.eq(t.id))
-        .filter(C::Status.eq(TransferStatus::Pending.as_str()))
+        .filter(C::Status.eq(TransferStatus::Pending))
         .exec(txn)
         .await?;
     if updated.rows_affected == 0 {

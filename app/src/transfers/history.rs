@@ -144,7 +144,7 @@ impl UnitHistory {
 pub async fn owner_at(db: &impl ConnectionTrait, machine: &machine::Model, at: DateTime<Utc>) -> ServiceResult<Uuid> {
     let later = machine_transfer::Entity::find()
         .filter(machine_transfer::Column::MachineId.eq(machine.id))
-        .filter(machine_transfer::Column::Status.eq(TransferStatus::Accepted.as_str()))
+        .filter(machine_transfer::Column::Status.eq(TransferStatus::Accepted))
         .filter(machine_transfer::Column::DecidedAt.gt(at))
         .order_by_asc(machine_transfer::Column::DecidedAt)
         .one(db)
@@ -169,7 +169,7 @@ pub async fn owned_since(
         .column(machine_transfer::Column::EffectiveOn)
         .filter(machine_transfer::Column::MachineId.is_in(machines.iter().map(|m| m.id)))
         .filter(machine_transfer::Column::ToOrganizationId.eq(org))
-        .filter(machine_transfer::Column::Status.eq(TransferStatus::Accepted.as_str()))
+        .filter(machine_transfer::Column::Status.eq(TransferStatus::Accepted))
         .into_tuple::<(Uuid, Option<NaiveDate>)>()
         .all(db)
         .await?
@@ -187,7 +187,7 @@ pub async fn ownership(state: &AppState, principal: &Principal, machine_id: Uuid
     let m = crate::machines::service::find_visible(state, principal, machine_id).await?;
     let transfers = machine_transfer::Entity::find()
         .filter(machine_transfer::Column::MachineId.eq(m.id))
-        .filter(machine_transfer::Column::Status.eq(TransferStatus::Accepted.as_str()))
+        .filter(machine_transfer::Column::Status.eq(TransferStatus::Accepted))
         .order_by_asc(machine_transfer::Column::DecidedAt)
         .order_by_asc(machine_transfer::Column::Id)
         .all(&state.db)

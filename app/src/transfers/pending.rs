@@ -11,7 +11,7 @@ use uuid::Uuid;
 pub async fn pending_for(db: &impl sea_orm::ConnectionTrait, machine_id: Uuid) -> ServiceResult<bool> {
     let found = machine_transfer::Entity::find()
         .filter(machine_transfer::Column::MachineId.eq(machine_id))
-        .filter(machine_transfer::Column::Status.eq(TransferStatus::Pending.as_str()))
+        .filter(machine_transfer::Column::Status.eq(TransferStatus::Pending))
         .one(db)
         .await?;
     Ok(found.is_some())

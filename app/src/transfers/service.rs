@@ -353,7 +353,7 @@ pub async fn case_opened(
 ) -> ServiceResult<Vec<crate::db::entities::notification::Model>> {
     let pending = machine_transfer::Entity::find()
         .filter(machine_transfer::Column::MachineId.eq(machine_id))
-        .filter(machine_transfer::Column::Status.eq(TransferStatus::Pending.as_str()))
+        .filter(machine_transfer::Column::Status.eq(TransferStatus::Pending))
         .one(db)
         .await?;
     let Some(t) = pending else { return Ok(Vec::new()) };

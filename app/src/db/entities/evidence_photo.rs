@@ -6,7 +6,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    pub subject_kind: String,
+    pub subject_kind: crate::evidence::SubjectKind,
     pub subject_id: Uuid,
     pub note: Option<String>,
     pub content_type: String,

@@ -28,7 +28,7 @@ pub struct Model {
     pub limit_table_version: String,
     /// The table judged with (`None` only for rows older than tables with divisions).
     pub limit_table_id: Option<Uuid>,
-    pub verdict: String,
+    pub verdict: crate::inspections::compliance::Verdict,
     pub reasons: String,
     pub low_emission_zone: bool,
     pub zone_exemption: Option<String>,

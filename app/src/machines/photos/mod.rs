@@ -159,7 +159,7 @@ async fn store(
     let row = machine_photo::Model {
         id,
         machine_id,
-        kind: kind,
+        kind,
         content_type: processed.format.content_type().to_owned(),
         original_key: original_key.clone(),
         web_key: web_key.clone(),
@@ -195,7 +195,7 @@ async fn put_row(
     }
     let current = machine_photo::Entity::find()
         .filter(machine_photo::Column::MachineId.eq(row.machine_id))
-        .filter(machine_photo::Column::Kind.eq(row.kind.clone()))
+        .filter(machine_photo::Column::Kind.eq(row.kind))
         .one(&txn)
         .await?;
     if let Some(old) = &current {

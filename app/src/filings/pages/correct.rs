@@ -4,9 +4,9 @@
 
 use super::form::{checked_input, typed_dates};
 use super::picker::{Chosen, MachinePicker};
-use super::server_fns::ResubmitFiling;
-use super::{Filing, FilingCorrection, SiteDates};
 use crate::error::FieldErrors;
+use crate::filings::server_fns::ResubmitFiling;
+use crate::filings::{Filing, FilingCorrection, SiteDates};
 use crate::i18n::*;
 use crate::ui::TextField;
 use leptos::prelude::*;

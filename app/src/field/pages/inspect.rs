@@ -3,11 +3,12 @@
 
 use crate::cases::names::case_kind_label;
 use crate::error::{AppError, FieldCode, FieldError, FieldErrors};
+use crate::field::server_fns::lookup_machine;
 use crate::i18n::*;
 use crate::inspections::InspectionInput;
 use crate::inspections::compliance::{EvaluateInput, Evaluation, Verdict};
 use crate::inspections::names::{exemption_label, reason_message, verdict_label};
-use crate::inspections::server_fns::{CreateInspection, current_limit_table, lookup_machine};
+use crate::inspections::server_fns::{CreateInspection, current_limit_table};
 use crate::machines::names::{fuel_label, stage_label};
 use crate::machines::{EmissionStage, FuelType};
 use crate::sites::server_fns::{get_site, list_sites};
@@ -216,7 +217,7 @@ pub fn InspectPage() -> impl IntoView {
                     <label for="site_id">{t!(i18n, field.site)}</label>
                     <select id="site_id" bind:value=site>
                         <option value="">{t!(i18n, common.select)}</option>
-                        <super::SiteOptions sites selected=site />
+                        <crate::field::SiteOptions sites selected=site />
                     </select>
                     <FieldErrorText errors=fields field="site_id" />
                     {move || site_lez().unwrap_or(false).then(|| view! { <p class="badge badge-warn">{td_string!(i18n.get_locale(), field.in_zone)}</p> })}

@@ -19,8 +19,6 @@
 //! filing_machines.machine_id, inspections(machine_id, inspected_at), cases(machine_id, state)
 //! and low_emission_zones(division_code, effective_from).
 
-use super::compliance::Verdict;
-use super::compliance::ZoneRule;
 use super::{
     FilingStanding, LookupCase, LookupFiling, LookupInspection, LookupMachine, LookupOwner, LookupQuery, LookupResult,
     LookupStatus,
@@ -30,6 +28,8 @@ use crate::auth::service::Principal;
 use crate::cases::is_overdue;
 use crate::db::entities::{case, filing, filing_machine, inspection, machine, organization, site};
 use crate::error::{AppError, FieldCode, FieldError, FieldErrors};
+use crate::inspections::compliance::Verdict;
+use crate::inspections::compliance::ZoneRule;
 use crate::machines::regcode::{self, RegCodeError, RegistrationCode};
 use crate::machines::{EmissionStage, FuelType};
 use crate::service_error::{ServiceError, ServiceResult};
@@ -451,7 +451,7 @@ pub async fn lookup(state: &AppState, principal: &Principal, q: &LookupQuery) ->
         (Some(_), _) => Some(here_rule.is_none_or(|r| r.allows(dto.fuel_type, dto.emission_stage))),
         (None, Some(f)) if !f.low_emission_zone => Some(true),
         (None, Some(f)) => Some(
-            super::limits::zones::zone_rule_for(db, &f.filing.county_code, today)
+            crate::inspections::limits::zones::zone_rule_for(db, &f.filing.county_code, today)
                 .await?
                 .allows(dto.fuel_type, dto.emission_stage),
         ),

@@ -1,12 +1,13 @@
 //! `/field`: look a machine up by its label (camera), a typed code (checked on the phone before
 //! any request) or a PIN / environmental code / engine serial; the answer is readable at a glance.
 
-use super::scanner::QrScanner;
 use crate::cases::names::{case_kind_label, case_state_label};
+use crate::field::names::{filing_standing_label, lookup_status_label};
+use crate::field::pages::scanner::QrScanner;
+use crate::field::server_fns::lookup_machine;
+use crate::field::{FilingStanding, LookupFiling, LookupResult, LookupStatus};
 use crate::i18n::*;
-use crate::inspections::names::{filing_standing_label, lookup_status_label, verdict_label};
-use crate::inspections::server_fns::lookup_machine;
-use crate::inspections::{FilingStanding, LookupFiling, LookupResult, LookupStatus};
+use crate::inspections::names::verdict_label;
 use crate::machines::names::stage_label;
 use crate::machines::regcode::RegistrationCode;
 use crate::sites::server_fns::list_sites;
@@ -134,7 +135,7 @@ pub fn FieldLookupPage() -> impl IntoView {
                     <label for="site">{t!(i18n, field.site)}</label>
                     <select id="site" name="site" node_ref=site_select bind:value=site>
                         <option value="">{t!(i18n, field.any_site)}</option>
-                        <super::SiteOptions sites selected=site />
+                        <crate::field::SiteOptions sites selected=site />
                     </select>
                 </div>
                 <div class="field">

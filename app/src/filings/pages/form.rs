@@ -1,9 +1,9 @@
 //! The filing form's own checks, shared by the new-filing page and the correction of a returned
-//! filing: the typed days and the shared rule ([`super::validate`]) before anything is sent.
+//! filing: the typed days and the shared rule ([`crate::filings::validate`]) before anything is sent.
 
 use super::picker::Chosen;
-use super::{FilingInput, SiteDates};
 use crate::error::{FieldCode, FieldError, FieldErrors};
+use crate::filings::{FilingInput, SiteDates};
 use crate::ui::browser_today;
 use chrono::NaiveDate;
 use uuid::Uuid;
@@ -20,7 +20,7 @@ pub fn typed_dates(entry: &str, exit: &str) -> Option<(NaiveDate, NaiveDate)> {
     Some((parse_date("", entry, &mut ignored)?, parse_date("", exit, &mut ignored)?))
 }
 
-/// The filing as the form holds it, checked by the shared rule ([`super::validate`], with the
+/// The filing as the form holds it, checked by the shared rule ([`crate::filings::validate`], with the
 /// site's period when known and the browser's today): the input to send, or every problem by
 /// field. The server checks it all again, and what needs the database besides.
 pub fn checked_input(
@@ -45,7 +45,7 @@ pub fn checked_input(
         planned_exit_on: x.unwrap_or(today),
         request_id: None,
     };
-    let found = super::validate(&input, site.unwrap_or(any), today);
+    let found = crate::filings::validate(&input, site.unwrap_or(any), today);
     for (field, errs) in found.0 {
         // Without both days only the machines can be judged.
         if field == "machine_ids" || (e.is_some() && x.is_some()) {

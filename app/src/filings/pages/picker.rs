@@ -3,10 +3,10 @@
 //! keeps the selection across searches and pages, and marks the machines already on a
 //! submitted or accepted filing for overlapping dates.
 
-use super::server_fns::filed_overlaps;
-use super::{FiledMachineOverlap, MAX_MACHINES};
 use crate::error::FieldErrors;
 use crate::filings::names::status_label;
+use crate::filings::server_fns::filed_overlaps;
+use crate::filings::{FiledMachineOverlap, MAX_MACHINES};
 use crate::i18n::*;
 use crate::machines::names::stage_label;
 use crate::machines::server_fns::{list_machines, machine_types};
