@@ -244,7 +244,9 @@ async fn seed(state: &AppState) -> Uuid {
                     limit_k: Set(Some(0.8)),
                     limit_table_version: Set("GB36886-2018".into()),
                     limit_table_id: Set(None),
-                    verdict: Set(app::inspections::compliance::Verdict::parse(VERDICTS[i % VERDICTS.len()]).expect("a verdict")),
+                    verdict: Set(
+                        app::inspections::compliance::Verdict::parse(VERDICTS[i % VERDICTS.len()]).expect("a verdict")
+                    ),
                     reasons: Set("[]".into()),
                     low_emission_zone: Set(false),
                     zone_exemption: Set(None),
