@@ -3,7 +3,9 @@
 # UNITS=100 construction units) into a fresh database, starts the release server, and drives
 # `GET /api/v1/machines/lookup?code=…` with wrk (32 connections, 2 threads, a different
 # registered code on every request, an inspector's API token) for DURATION seconds; prints
-# wrk's requests/s and latency percentiles (target: p99 ≤ 20 ms).
+# wrk's requests/s and latency percentiles. Then, when ../shared/tools/ref-lookup exists (or
+# REF_DIR), builds the bare reference server, fills it with as many rows in the same kind of
+# database, loads it the same way and prints both results and the ratio of requests/s.
 #
 #   scripts/bench-lookup.sh                       # SQLite in a temporary directory
 #   N=100000 DURATION=10 scripts/bench-lookup.sh  # a smaller run
@@ -100,6 +102,57 @@ done = function(summary, latency, requests)
 end
 LUA
 
-say "wrk: $CONNECTIONS connections, 2 threads, ${DURATION}s"
-wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/lookup.lua" "$BASE"
+say "portal: wrk, $CONNECTIONS connections, 2 threads, ${DURATION}s"
+wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/lookup.lua" "$BASE" | tee "$WORK/portal.wrk"
 awk '/VmHWM/ {printf "   server peak resident memory: %.1f MB\n", $2 / 1024}' "/proc/$SERVER_PID/status"
+kill "$SERVER_PID" 2>/dev/null || true
+wait "$SERVER_PID" 2>/dev/null || true
+SERVER_PID=""
+
+# The reference (../shared/tools/ref-lookup, a bare axum + sqlx server answering the same
+# look-up from one indexed table), on as many rows and the same kind of database, measured
+# right after with the same load; the ratio of requests/s is what travels between machines.
+REF_DIR="${REF_DIR:-$ROOT/../shared/tools/ref-lookup}"
+if [[ ! -f "$REF_DIR/Cargo.toml" ]]; then
+    warn "no reference at $REF_DIR: portal figures only"
+    exit 0
+fi
+cargo build --release --manifest-path "$REF_DIR/Cargo.toml" --target-dir "$ROOT/target/ref-lookup"
+REF="$ROOT/target/ref-lookup/release/ref-lookup"
+REF_PORT="${REF_PORT:-3919}"
+case "$DATABASE_URL" in
+    postgres*)
+        REF_URL="${REF_DATABASE_URL:-${DATABASE_URL%/*}/nrmm_ref_bench}"
+        ADMIN_URL="${DATABASE_URL%/*}/postgres"
+        psql "$ADMIN_URL" -qc "drop database if exists ${REF_URL##*/}" -c "create database ${REF_URL##*/}" >/dev/null
+        REF_SERVE_URL="$REF_URL" ;;
+    *)
+        REF_URL="sqlite://$WORK/ref.sqlite?mode=rwc"
+        REF_SERVE_URL="sqlite://$WORK/ref.sqlite" ;;
+esac
+say "reference: filling $N rows into ${REF_URL%%\?*}"
+start=$SECONDS
+"$REF" fill "$REF_URL" "$N"
+say "reference: filled in $((SECONDS - start)) s"
+"$REF" serve "$REF_SERVE_URL" "127.0.0.1:$REF_PORT" &
+SERVER_PID=$!
+for _ in $(seq 1 100); do
+    curl -fsS -o /dev/null "http://127.0.0.1:$REF_PORT/lookup?code=$("$REF" code "$REF_SERVE_URL" 0)" 2>/dev/null && break
+    sleep 0.2
+done
+say "reference: wrk, $CONNECTIONS connections, 2 threads, ${DURATION}s"
+N="$N" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$REF_DIR/lookup.lua" "http://127.0.0.1:$REF_PORT" \
+    | tee "$WORK/ref.wrk"
+python3 - "$WORK/portal.wrk" "$WORK/ref.wrk" <<'PY'
+import re, sys
+def read(path):
+    text = open(path).read()
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    value, unit = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", text, re.M).groups()
+    p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    return rps, p99
+(p_rps, p_p99), (r_rps, r_p99) = read(sys.argv[1]), read(sys.argv[2])
+print(f"portal    {p_rps:10.0f} requests/s  p99 {p_p99:6.2f} ms")
+print(f"reference {r_rps:10.0f} requests/s  p99 {r_p99:6.2f} ms")
+print(f"ratio (portal / reference requests/s): {p_rps / r_rps:.3f}")
+PY
