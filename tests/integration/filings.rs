@@ -515,9 +515,10 @@ async fn movements_are_logged_for_accepted_filings(app: TestApp) {
     let m1 = create_machine(&app, &w.builder, 1).await;
     let m2 = create_machine(&app, &w.builder, 2).await;
     let stranger = create_machine(&app, &w.builder, 3).await;
-    let f =
-        create_filing(&app, &w.builder, &w.site["id"], &[&m1["id"], &m2["id"]], w.today, w.today + Duration::days(5))
-            .await;
+    // From yesterday: the entries below, hours ago, fall yesterday in China just after midnight.
+    let from = w.today - Duration::days(1);
+    let f = create_filing(&app, &w.builder, &w.site["id"], &[&m1["id"], &m2["id"]], from, w.today + Duration::days(5))
+        .await;
     let path = format!("/api/v1/filings/{}/movements", id_of(&f));
     let now = app.clock.now();
     let hour = Duration::hours(1);

@@ -11,10 +11,8 @@
 pub mod names;
 pub mod rules;
 
-pub mod machine_pages;
 pub mod pages;
 pub mod server_fns;
-pub mod view;
 
 #[cfg(feature = "ssr")]
 pub mod pending;

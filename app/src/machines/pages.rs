@@ -495,7 +495,7 @@ pub fn MachinePage() -> impl IntoView {
                                         </button>
                                     </p>
                                 </section>
-                                <crate::amendments::machine_pages::AmendmentPanel machine=for_amendments />
+                                <crate::amendments::pages::machine::AmendmentPanel machine=for_amendments />
                             })
                         }
                     })

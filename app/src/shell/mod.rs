@@ -78,7 +78,7 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/org/users") view=crate::orgs::pages::StaffPage />
                     <Route path=path!("/sites") view=crate::sites::pages::SitesPage />
                     <Route path=path!("/sites/new") view=crate::sites::pages::SiteNewPage />
-                    <Route path=path!("/sites/:id") view=crate::sites::detail::SitePage />
+                    <Route path=path!("/sites/:id") view=crate::sites::pages::detail::SitePage />
                     <Route path=path!("/machines") view=crate::machines::pages::MachinesPage />
                     <Route path=path!("/machines/new") view=crate::machines::pages::MachineNewPage />
                     <Route path=path!("/machines/import") view=crate::machines::import::pages::ImportPage />

@@ -1,6 +1,5 @@
 //! Construction sites: where machines work, each in one county (which receives its filings).
 
-pub mod detail;
 pub mod pages;
 pub mod server_fns;
 pub mod zone;

@@ -1,8 +1,8 @@
 //! Display pieces shared by the amendment pages: a fact's value in words, the old/new table,
 //! and one amendment as a list item.
 
-use super::{Amendment, FactChange};
 use crate::amendments::names::amendment_status_label;
+use crate::amendments::{Amendment, FactChange};
 use crate::i18n::*;
 use crate::machines::facts::RegisteredFact;
 use crate::machines::names::{fact_label, fuel_label, stage_label};

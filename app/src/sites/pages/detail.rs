@@ -2,12 +2,12 @@
 //! official's decision: who, when, why), and — for the county's inspectors and the city's
 //! officers — the form to mark it in or out of the zone.
 
-use super::Site;
-use super::server_fns::{DecideSiteZone, get_site};
-use super::zone::{ZoneDecisionInput, validate_decision};
 use crate::error::{AppError, FieldErrors};
 use crate::i18n::*;
 use crate::machines::names::stage_label;
+use crate::sites::Site;
+use crate::sites::server_fns::{DecideSiteZone, get_site};
+use crate::sites::zone::{ZoneDecisionInput, validate_decision};
 use crate::ui::{ErrorBanner, FieldErrorText, PageTitle, use_auth};
 use leptos::either::Either;
 use leptos::prelude::*;

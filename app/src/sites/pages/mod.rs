@@ -1,10 +1,12 @@
 //! The site list and the new-site form (city → county; the position checked against the
 //! county's rough bounds; the county's zone shown, never chosen by the unit).
 
-use super::SiteInput;
-use super::server_fns::{CreateSite, county_zone, list_counties, list_divisions, list_sites};
+pub mod detail;
+
 use crate::error::{AppError, FieldCode, FieldError, FieldErrors};
 use crate::i18n::*;
+use crate::sites::SiteInput;
+use crate::sites::server_fns::{CreateSite, county_zone, list_counties, list_divisions, list_sites};
 use crate::ui::{ErrorBanner, FieldErrorText, PageTitle, TextField, use_auth};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -163,7 +165,7 @@ pub fn SiteNewPage() -> impl IntoView {
             low_emission_zone: None,
         };
         // The same rule the server applies, before the request.
-        for (field, errs) in super::validate(&mut input, bounds().as_ref()).0 {
+        for (field, errs) in crate::sites::validate(&mut input, bounds().as_ref()).0 {
             for e in errs {
                 errors.add(&field, e);
             }

@@ -2,10 +2,12 @@
 //! amendment with its old and new values side by side, the evidence photos and the inspector's
 //! decision, and the queue shown beside the filings waiting for review.
 
-use super::server_fns::{ReviewAmendment, WithdrawAmendment, get_amendment, list_amendments};
-use super::view::{AmendmentItem, ChangesTable};
-use super::{AmendmentFilter, AmendmentStatus, check_reason};
+pub mod machine;
+mod view;
+
 use crate::amendments::names::amendment_status_label;
+use crate::amendments::server_fns::{ReviewAmendment, WithdrawAmendment, get_amendment, list_amendments};
+use crate::amendments::{AmendmentFilter, AmendmentStatus, check_reason};
 use crate::error::{AppError, FieldErrors};
 use crate::evidence::SubjectKind;
 use crate::evidence::pages::EvidenceGallery;
@@ -18,6 +20,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use uuid::Uuid;
+use view::{AmendmentItem, ChangesTable};
 
 /// `/amendments?status=`: amendments in scope, by status (`pending`: the queue, oldest first).
 #[component]
@@ -148,7 +151,7 @@ pub fn AmendmentPage() -> impl IntoView {
                         let aid = a.id;
                         let status = a.status;
                         let china = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&crate::dates::china()).format("%Y-%m-%d %H:%M").to_string();
-                        let actor = |x: &Option<super::Actor>| x.as_ref().map(|x| x.name.clone()).unwrap_or_default();
+                        let actor = |x: &Option<crate::amendments::Actor>| x.as_ref().map(|x| x.name.clone()).unwrap_or_default();
                         let machine_href = format!("/machines/{}", a.machine_id);
                         Either::Right(view! {
                             <section class="card">

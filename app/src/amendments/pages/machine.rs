@@ -2,10 +2,10 @@
 //! prefilled with the registered values, and the reason; checked with the shared rules before
 //! it is sent), and the machine's amendment history.
 
-use super::server_fns::{SubmitAmendment, amendment_history};
 use super::view::ChangesTable;
-use super::{Amendment, AmendmentInput, AmendmentStatus, apply_changes, check_reason};
 use crate::amendments::names::amendment_status_label;
+use crate::amendments::server_fns::{SubmitAmendment, amendment_history};
+use crate::amendments::{Amendment, AmendmentInput, AmendmentStatus, apply_changes, check_reason};
 use crate::error::{AppError, FieldErrors};
 use crate::i18n::*;
 use crate::machines::facts::RegisteredFact;
@@ -75,7 +75,7 @@ fn HistoryEntry(amendment: Amendment, #[prop(into)] types: Signal<Vec<MachineTyp
     let a = amendment;
     let china =
         |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&crate::dates::china()).format("%Y-%m-%d").to_string();
-    let who = |x: &Option<super::Actor>| x.as_ref().map(|x| format!(" · {}", x.name)).unwrap_or_default();
+    let who = |x: &Option<crate::amendments::Actor>| x.as_ref().map(|x| format!(" · {}", x.name)).unwrap_or_default();
     let asked = format!("{}{}", china(a.submitted_at), who(&a.submitted_by));
     let decided = a.reviewed_at.map(|t| format!("{}{}", china(t), who(&a.reviewed_by)));
     let withdrawn = a.withdrawn_at.map(china);
@@ -241,7 +241,7 @@ fn RequestForm(machine: Machine, #[prop(into)] types: Signal<Vec<MachineTypeInfo
                 <FieldErrorText errors=fields field="changes" />
                 <div class="field">
                     <label for="amend-reason">{t!(i18n, amendments.reason)}</label>
-                    <textarea id="amend-reason" rows="3" maxlength=super::REASON_MAX.to_string() bind:value=reason></textarea>
+                    <textarea id="amend-reason" rows="3" maxlength=crate::amendments::REASON_MAX.to_string() bind:value=reason></textarea>
                     <FieldErrorText errors=fields field="reason" />
                 </div>
                 <button type="submit" class="button primary" disabled=move || submit.pending().get()>
