@@ -119,9 +119,25 @@ pub(super) fn machine_facts(m: &machine::Model, photos: &HashMap<Uuid, Vec<Photo
     })
 }
 
-/// The day a filing's pre-check judges its machines by: its first day, or today once started.
-pub(super) fn precheck_day(f: &filing::Model, today: NaiveDate) -> NaiveDate {
-    Ord::max(f.planned_entry_on, today)
+/// The day a filing's pre-check judges its machines by: its first day (`entry`), or today once
+/// started.
+pub(super) fn precheck_day(entry: NaiveDate, today: NaiveDate) -> NaiveDate {
+    Ord::max(entry, today)
+}
+
+/// What a pre-check judges for a filing not read from the database (one being checked or just
+/// created): its machines' facts with their photos, and the lowest stage the zone of `site`
+/// allows on `day` (three queries).
+pub(super) async fn judged(
+    db: &impl ConnectionTrait,
+    site: &site::Model,
+    machines: &[machine::Model],
+    day: NaiveDate,
+) -> ServiceResult<(Vec<MachineFacts>, Option<EmissionStage>)> {
+    let min_stage = zone_min_stages(db, &[(site, day)]).await?.get(&(site.id, day)).copied();
+    let photos = photo_kinds(db, &machines.iter().map(|m| m.id).collect::<Vec<_>>()).await?;
+    let facts = machines.iter().map(|m| machine_facts(m, &photos)).collect::<ServiceResult<Vec<_>>>()?;
+    Ok((facts, min_stage))
 }
 
 /// Everything a filing shows besides its own row.
@@ -210,7 +226,7 @@ pub async fn to_dtos(state: &AppState, rows: Vec<filing::Model>) -> ServiceResul
     let mut asked = Vec::new();
     for f in &rows {
         let site = sites.get(&f.site_id).ok_or_else(|| ServiceError::internal("filing without site"))?;
-        asked.push((site, precheck_day(f, today)));
+        asked.push((site, precheck_day(f.planned_entry_on, today)));
     }
     let stages = zone_min_stages(db, &asked).await?;
     let mut on: HashMap<Uuid, HashMap<Uuid, Option<Left>>> = HashMap::new();
@@ -230,7 +246,7 @@ pub async fn to_dtos(state: &AppState, rows: Vec<filing::Model>) -> ServiceResul
             organization_name: orgs.get(&f.organization_id).cloned().unwrap_or_default(),
             county_name: counties.get(&f.county_code).cloned().unwrap_or_else(|| f.county_code.clone()),
             machines: list,
-            min_stage: stages.get(&(site.id, precheck_day(&f, today))).copied(),
+            min_stage: stages.get(&(site.id, precheck_day(f.planned_entry_on, today))).copied(),
         };
         out.push(assemble(f, around));
     }

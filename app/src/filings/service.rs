@@ -4,14 +4,13 @@
 //! closing an accepted one. Reading is in [`super::read`], the review in [`super::review`], the
 //! entry/exit log in [`super::movements`].
 
-use super::read::{self, Around, audit_json, audit_record, find_visible, get, machine_facts, precheck_day};
+use super::read::{self, Around, audit_json, audit_record, find_visible, get, precheck_day};
 use super::transitions::{self, Step};
 use super::{Filing, FilingCorrection, FilingInput, FilingStatus, Precheck, SiteDates};
 use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
 use crate::db::entities::{filing, filing_machine, machine, organization, site};
 use crate::error::{AppError, ConflictCode, FieldCode, FieldError, FieldErrors};
-use crate::machines::service::photo_kinds;
 use crate::request_ids::Begun;
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
@@ -151,12 +150,9 @@ pub(super) async fn check_overlap(
 pub async fn precheck(state: &AppState, principal: &Principal, input: &FilingInput) -> ServiceResult<Vec<Precheck>> {
     let org = principal.contractor_org()?;
     let (site, machines) = check_input(state, principal, org, input).await?;
-    let today = crate::dates::china_date(state.clock.now());
-    let day = Ord::max(input.planned_entry_on, today);
-    let min = read::zone_min_stages(&state.db, &[(&site, day)]).await?.get(&(site.id, day)).copied();
-    let photos = photo_kinds(&state.db, &machines.iter().map(|m| m.id).collect::<Vec<_>>()).await?;
-    let facts = machines.iter().map(|m| machine_facts(m, &photos)).collect::<ServiceResult<Vec<_>>>()?;
-    Ok(super::precheck::run(min, &facts))
+    let day = precheck_day(input.planned_entry_on, crate::dates::china_date(state.clock.now()));
+    let (facts, min_stage) = read::judged(&state.db, &site, &machines, day).await?;
+    Ok(super::precheck::run(min_stage, &facts))
 }
 
 /// Submits a filing; it goes to the county of the site. Returns the filing from what it checked
@@ -212,10 +208,8 @@ pub async fn create(state: &AppState, principal: &Principal, input: FilingInput)
     crate::notifications::service::send_out(state, &notices).await;
     // What the page shows besides: names, photos and the zone of the filing's first day.
     let db = &state.db;
-    let today = crate::dates::china_date(now);
-    let day = precheck_day(&row, today);
-    let min_stage = read::zone_min_stages(db, &[(&site, day)]).await?.get(&(site.id, day)).copied();
-    let photos = photo_kinds(db, &machines.iter().map(|m| m.id).collect::<Vec<_>>()).await?;
+    let day = precheck_day(row.planned_entry_on, crate::dates::china_date(now));
+    let (facts, min_stage) = read::judged(db, &site, &machines, day).await?;
     let around = Around {
         organization_name: crate::db::names::<organization::Entity>(
             db,
@@ -230,7 +224,7 @@ pub async fn create(state: &AppState, principal: &Principal, input: FilingInput)
             .await?
             .remove(&site.county_code)
             .unwrap_or_else(|| site.county_code.clone()),
-        machines: machines.iter().map(|m| Ok((machine_facts(m, &photos)?, None))).collect::<ServiceResult<_>>()?,
+        machines: facts.into_iter().map(|x| (x, None)).collect(),
         site: &site,
         min_stage,
     };
