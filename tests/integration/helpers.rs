@@ -404,8 +404,10 @@ pub async fn signed_in_with_language(app: &TestApp, username: &str, lang: &str) 
 /// The HTML of the page at `path` as `client` sees it (200 expected).
 pub async fn page_html(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
     let resp = app.get_as(client, path).await;
-    assert_eq!(resp.status().as_u16(), 200, "{path}");
-    resp.text().await.expect("html")
+    let status = resp.status().as_u16();
+    let html = resp.text().await.expect("html");
+    assert_eq!(status, 200, "{path}: {html}");
+    html
 }
 
 /// Reads a JSON body.

@@ -96,23 +96,16 @@ pub fn CasePage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").and_then(|v| Uuid::parse_str(&v).ok()));
     let transition = ServerAction::<TransitionCase>::new();
     let note = ServerAction::<AddCaseNote>::new();
+    // The case and the inspection that opened it (its measured values are what the unit must put
+    // right) are read in one resource: a second resource keyed on the first is not awaited by
+    // the server's render in every run, so the measurements were sometimes missing from the HTML.
     let case = Resource::new(
         move || (id(), transition.version().get(), note.version().get()),
         |(id, ..)| async move {
-            match id {
-                Some(id) => get_case(id).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
-    // The inspection that opened the case: its measured values are what the unit must put right.
-    let opening = Resource::new(
-        move || case.get().and_then(|r| r.ok()).map(|d| d.case.inspection_id),
-        |id| async move {
-            match id {
-                Some(id) => crate::inspections::server_fns::get_inspection(id).await.ok(),
-                None => None,
-            }
+            let Some(id) = id else { return Err(AppError::NotFound) };
+            let detail = get_case(id).await?;
+            let opening = crate::inspections::server_fns::get_inspection(detail.case.inspection_id).await.ok();
+            Ok((detail, opening))
         },
     );
     let to = RwSignal::new(String::new());
@@ -144,7 +137,7 @@ pub fn CasePage() -> impl IntoView {
                 let role = role();
                 case.get().map(|r| match r {
                     Err(e) => Either::Left(view! { <section class="card"><p class="banner banner-error">{e.message(locale)}</p></section> }),
-                    Ok(detail) => {
+                    Ok((detail, opening)) => {
                         let c = detail.case.clone();
                         let cid = c.id;
                         let version = c.version;
@@ -167,19 +160,14 @@ pub fn CasePage() -> impl IntoView {
                                     <dt>{td_string!(locale, cases.deadline)}</dt><dd>{c.deadline_on.map(|d| d.to_string()).unwrap_or_else(|| "—".into())}</dd>
                                     <dt>{td_string!(locale, cases.penalty)}</dt><dd>{c.penalty_yuan.map(|p| p.to_string()).unwrap_or_else(|| "—".into())}</dd>
                                 </dl>
-                                <Transition fallback=|| ()>
-                                    {move || opening.get().flatten().map(|i| {
-                                        let locale = i18n.get_locale();
-                                        view! {
-                                            <h2>{td_string!(locale, cases.measured)}</h2>
-                                            <dl class="facts" data-testid="case-measurements">
-                                                <dt>{td_string!(locale, field.inspected_at)}</dt>
-                                                <dd>{i.inspected_at.with_timezone(&crate::dates::china()).format("%Y-%m-%d %H:%M").to_string()}</dd>
-                                                {crate::inspections::pages::measured_rows(locale, &i)}
-                                            </dl>
-                                        }
-                                    })}
-                                </Transition>
+                                {opening.map(|i| view! {
+                                    <h2>{td_string!(locale, cases.measured)}</h2>
+                                    <dl class="facts" data-testid="case-measurements">
+                                        <dt>{td_string!(locale, field.inspected_at)}</dt>
+                                        <dd>{i.inspected_at.with_timezone(&crate::dates::china()).format("%Y-%m-%d %H:%M").to_string()}</dd>
+                                        {crate::inspections::pages::measured_rows(locale, &i)}
+                                    </dl>
+                                })}
                                 <p><A href=inspection_href>{td_string!(locale, cases.opening_inspection)}</A></p>
                                 <h2>{td_string!(locale, cases.history)}</h2>
                                 <ul class="log" data-testid="case-history">
