@@ -37,7 +37,7 @@ pub fn NotificationBell(unread: Resource<Result<UnreadCount, AppError>>) -> impl
         let label = td_string!(locale, notifications.bell_label, count = n).to_string();
         view! {
             <A href="/notifications" attr:class="nav-bell" attr:aria-label=label.clone() attr:title=label attr:data-testid="notification-bell">
-                <span aria-hidden="true">"🔔"</span>
+                <crate::ui::icons::BellIcon />
                 {(n > 0).then(|| view! { <span class="bell-count" data-testid="unread-count">{if n > 99 { "99+".to_owned() } else { n.to_string() }}</span> })}
             </A>
         }

@@ -3,6 +3,7 @@
 //! above the capabilities and imports them.
 
 mod components;
+pub mod icons;
 pub mod messages;
 pub mod upload;
 

@@ -108,7 +108,7 @@ fn FilingItem(filing: Filing) -> impl IntoView {
                 {filing.organization_name.clone()} " · " {filing.planned_entry_on.to_string()} " – " {filing.planned_exit_on.to_string()} " · "
                 {filing.machines.len()} " × " {move || td_string!(i18n.get_locale(), filings.machines)}
             </div>
-            {(!filing.prechecks.is_empty()).then(|| view! { <div class="badge badge-warn">{filing.prechecks.len()} " ⚠"</div> })}
+            {(!filing.prechecks.is_empty()).then(|| view! { <div class="badge badge-warn">{filing.prechecks.len()} " " <crate::ui::icons::WarningIcon /></div> })}
         </li>
     }
 }
