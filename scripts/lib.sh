@@ -84,28 +84,51 @@ ensure_chromium() {
   apt_install chromium chromium-driver || warn "could not install chromium and chromium-driver"
 }
 
-# Builds the browser bundle into target/site: WASM (size-optimised profile), its JS glue, CSS.
+# nrmm-site (tools/site) splits the WASM at its lazy routes (wasm_split_cli_support, the library
+# cargo-leptos uses), names the files by content and precompresses them. Built from crates.io
+# with its own lock file, rebuilt when its sources change.
+ensure_site_tool() {
+  local stamp want
+  want="$(cat "$ROOT/tools/site/Cargo.toml" "$ROOT/tools/site/Cargo.lock" "$ROOT/tools/site/src/main.rs" | sha256sum | cut -c1-16)"
+  stamp="$TOOLS_DIR/nrmm-site.stamp"
+  if [ ! -x "$TOOLS_DIR/bin/nrmm-site" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    say "building nrmm-site (tools/site: WASM split, content names, precompression; once)"
+    cargo install --quiet --locked --path "$ROOT/tools/site" --root "$TOOLS_DIR" --target-dir "$ROOT/target/nrmm-site" --force
+    echo "$want" >"$stamp"
+  fi
+}
+
+# Builds the browser bundle into target/site/pkg: the WASM (size-optimised profile) split into
+# a main module and one chunk per page, its JS glue and chunk loader, the CSS; every file
+# named by its content with a Brotli and a gzip copy, and assets.json listing them.
 build_site() {
   ensure_wasm_target
   ensure_wasm_bindgen
   ensure_wasm_opt
+  ensure_site_tool
   say "building the browser bundle (WASM)"
   (cd "$ROOT" && cargo build -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release)
   local pkg="$SITE_DIR/pkg" wasm="$ROOT/target/wasm32-unknown-unknown/wasm-release/frontend.wasm"
   rm -rf "$pkg.tmp" && mkdir -p "$pkg.tmp"
-  wasm-bindgen --target web --no-typescript --out-dir "$pkg.tmp" --out-name nrmm "$wasm"
+  say "splitting the bundle by page"
+  "$TOOLS_DIR/bin/nrmm-site" split "$wasm" "$pkg.tmp"
+  wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle --out-dir "$pkg.tmp" --out-name nrmm "$pkg.tmp/nrmm_split.wasm"
+  rm "$pkg.tmp/nrmm_split.wasm"
   mv "$pkg.tmp/nrmm_bg.wasm" "$pkg.tmp/nrmm.wasm"
   if [ -x "$TOOLS_DIR/node_modules/.bin/wasm-opt" ]; then
-    say "optimising the bundle with wasm-opt"
-    "$TOOLS_DIR/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-      --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-      -o "$pkg.tmp/nrmm.opt.wasm" "$pkg.tmp/nrmm.wasm"
-    mv "$pkg.tmp/nrmm.opt.wasm" "$pkg.tmp/nrmm.wasm"
+    say "optimising the main module and the chunks with wasm-opt"
+    find "$pkg.tmp" -name '*.wasm' -print0 | xargs -0 -P "$(nproc)" -I{} sh -c '"$0" -Oz --strip-debug --strip-producers \
+      --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+      --enable-reference-types --enable-multivalue -o "$1.opt" "$1" 2>/dev/null && mv "$1.opt" "$1"' \
+      "$TOOLS_DIR/node_modules/.bin/wasm-opt" {}
   fi
   cp "$ROOT/style/main.css" "$pkg.tmp/nrmm.css"
+  say "naming the files by content and precompressing them"
+  "$TOOLS_DIR/bin/nrmm-site" pack "$pkg.tmp"
   rm -rf "$pkg" && mv "$pkg.tmp" "$pkg"
   cp -r "$ROOT/public/." "$SITE_DIR/"
-  local raw gz
-  raw=$(stat -c %s "$pkg/nrmm.wasm"); gz=$(gzip -9 -c "$pkg/nrmm.wasm" | wc -c)
-  say "bundle: nrmm.wasm $((raw / 1024)) KiB raw, $((gz / 1024)) KiB gzip"
+  local main raw gz
+  main="$(sed -n 's/.*"wasm": "\([^"]*\)".*/\1/p' "$pkg/assets.json")"
+  raw=$(stat -c %s "$pkg/$main"); gz=$(stat -c %s "$pkg/$main.gz")
+  say "bundle: main module $((raw / 1024)) KiB raw, $((gz / 1024)) KiB gzip; $(ls "$pkg"/*.wasm | wc -l) WASM files in all"
 }

@@ -4,9 +4,12 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
-build_site
+# The browser bundle and the server build side by side: each has phases that use one core.
+build_site &
+site_pid=$!
 say "building the server (release)"
 cargo build --release -p server --bin nrmm
+wait "$site_pid"
 
 export NRMM_SITE_ROOT="${NRMM_SITE_ROOT:-$SITE_DIR}"
 export NRMM_DATA_DIR="${NRMM_DATA_DIR:-$ROOT/data}"

@@ -57,4 +57,6 @@ mod generated_i18n {
 }
 pub use generated_i18n::i18n;
 
-pub use shell::{App, shell};
+pub use shell::App;
+#[cfg(feature = "ssr")]
+pub use shell::{SiteAssets, shell};

@@ -137,16 +137,18 @@ pub fn build_app_with_outbound(
         .with_always_save(true) // idle expiry: every request moves the expiry forward
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(config.session_idle_minutes)));
 
-    let routes = route_list();
+    // The label's address is not Leptos' alone: see `label_routes`.
+    let routes = route_list().into_iter().filter(|r| !r.path().starts_with(LABEL_PATH)).collect();
     let api = app::rest::router().fallback(middleware::api_not_found);
+    let assets = app::SiteAssets::load(&config.site_root);
 
     let ctx_state = state.clone();
     // Pages and server functions (Leptos registers each server function's path). Server
     // function bodies are limited, and their errors answered with the status they deserve.
     let pages = Router::new()
         .leptos_routes_with_context(&state, routes, move || provide_context(ctx_state.clone()), {
-            let options = state.leptos_options.clone();
-            move || app::shell(options.clone())
+            let assets = assets.clone();
+            move || app::shell(assets.clone())
         })
         .layer(axum::middleware::from_fn(middleware::server_fn_status))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT));
@@ -155,7 +157,7 @@ pub fn build_app_with_outbound(
         .nest("/api/v1", api)
         .merge(pages)
         .merge(app::machines::labels::page_router())
-        .merge(app::public::rest::page_router())
+        .merge(label_routes(&state, assets))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::audit_request))
@@ -181,6 +183,33 @@ pub fn build_app_with_outbound(
     Application { router, state, sessions, sweep_interval: Duration::from_secs(config.sweep_interval_secs) }
 }
 
+/// Where a machine's label QR code points: `/v/{code}`.
+const LABEL_PATH: &str = "/v/";
+
+/// `/v/{code}`: an official who may look machines up (`permissions::LOOKUP`) and opens a
+/// label (scanned with the phone's own camera or WeChat) gets the field look-up page for that
+/// machine, with its inspect button; everyone else gets the public page.
+fn label_routes(state: &AppState, assets: Arc<app::SiteAssets>) -> Router<AppState> {
+    use axum::handler::Handler;
+    let ctx_state = state.clone();
+    let official = leptos_axum::render_app_to_stream_with_context(
+        move || provide_context(ctx_state.clone()),
+        move || app::shell(assets.clone()),
+    );
+    let state = state.clone();
+    let page = move |req: Request| {
+        let (official, state) = (official.clone(), state.clone());
+        async move {
+            let looks_up = req
+                .extensions()
+                .get::<app::auth::service::Principal>()
+                .is_some_and(|p| app::auth::permissions::LOOKUP.contains(&p.role));
+            if looks_up { official(req).await } else { app::public::rest::page.call(req, state).await }
+        }
+    };
+    Router::new().route("/v/{code}", get(page))
+}
+
 /// The app's page routes, generated once per process.
 ///
 /// Generating them renders the app with resource loading suppressed, and leptos_server keeps
@@ -204,9 +233,23 @@ pub async fn build_app(config: &Config) -> Result<Application> {
 async fn static_or_not_found(State(state): State<AppState>, req: axum::extract::Request) -> axum::response::Response {
     use axum::response::IntoResponse;
     let headers = req.headers().clone();
-    let mut files = tower_http::services::ServeDir::new(state.leptos_options.site_root.as_ref());
+    // Bundle files are named by their content: cached for a year, never revalidated. Each has
+    // a Brotli and a gzip copy made at build time, served to browsers that accept them.
+    let immutable = req.uri().path().starts_with("/pkg/") && req.uri().path() != "/pkg/assets.json";
+    let mut files = tower_http::services::ServeDir::new(state.leptos_options.site_root.as_ref())
+        .precompressed_br()
+        .precompressed_gzip();
     match files.try_call(req).await {
-        Ok(resp) if resp.status() != StatusCode::NOT_FOUND => resp.map(axum::body::Body::new).into_response(),
+        Ok(resp) if resp.status() != StatusCode::NOT_FOUND => {
+            let mut resp = resp.map(axum::body::Body::new).into_response();
+            let cache = if immutable && resp.status() == StatusCode::OK {
+                "public, max-age=31536000, immutable"
+            } else {
+                "no-cache"
+            };
+            resp.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static(cache));
+            resp
+        }
         _ => app::public::rest::not_found_page(&headers),
     }
 }

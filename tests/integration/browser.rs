@@ -32,6 +32,12 @@ impl Browser {
     }
 
     async fn launch(width: u32, height: u32, phone: bool) -> Option<Browser> {
+        Self::launch_with(width, height, phone, &[]).await
+    }
+
+    /// Like [`Browser::start_phone`] (or [`Browser::start`] when `phone` is false), with more
+    /// Chromium switches (a fake camera, say).
+    pub async fn launch_with(width: u32, height: u32, phone: bool, extra: &[String]) -> Option<Browser> {
         let driver_path = std::env::var("NRMM_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let chromium = std::env::var("NRMM_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         if !std::path::Path::new(&driver_path).exists() || !std::path::Path::new(&chromium).exists() {
@@ -59,7 +65,10 @@ impl Browser {
             "--no-first-run".into(),
             format!("--window-size={width},{height}"),
             format!("--user-data-dir={}", profile.path().display()),
-        ];
+        ]
+        .into_iter()
+        .chain(extra.iter().cloned())
+        .collect::<Vec<_>>();
         let mut caps = serde_json::Map::new();
         let mut options = serde_json::json!({"binary": chromium, "args": args});
         if phone {
@@ -132,7 +141,7 @@ impl Browser {
     /// What the page shows and holds, for a failure message: the errors, fetches and clicks kept
     /// since hydration (see `wait_hydrated`), every API request the browser timed (those before
     /// hydration too), every form control's value (or checked state), and the page's text.
-    async fn page_state(&self) -> String {
+    pub async fn page_state(&self) -> String {
         let script = "const fields = Array.from(document.querySelectorAll('input, select, textarea'))\
             .map(e => `${e.id || e.name || e.tagName}=${e.type === 'checkbox' ? e.checked : e.value}`).join(' ');\
             const calls = performance.getEntriesByType('resource').filter(r => r.name.includes('/api/'))\
@@ -149,6 +158,11 @@ impl Browser {
         let el = self.find(css).await;
         el.clear().await.expect("clear");
         el.send_keys(value).await.expect("type");
+    }
+
+    /// Evaluates `script` in the page and returns its value.
+    pub async fn eval(&self, script: &str) -> serde_json::Value {
+        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("{script}: {e}"))
     }
 
     /// Waits until the WASM bundle has hydrated the page.
@@ -197,6 +211,16 @@ impl Browser {
         self.fill("#password", PASSWORD).await;
         self.find("form[data-testid=login-form] button[type=submit]").await.click().await.expect("submit");
         self.find("[data-testid=current-user]").await;
+    }
+
+    /// Signs the demo data's 小店区 inspector (刘洋) in through the login page.
+    pub async fn sign_in_demo_inspector(&self, app: &TestApp) {
+        self.client.goto(&app.url("/login")).await.expect("goto");
+        self.wait_hydrated().await;
+        self.fill("#username", "xiaodian.inspector").await;
+        self.fill("#password", server::seed::DEMO_PASSWORD).await;
+        self.find("form[data-testid=login-form] button[type=submit]").await.click().await.expect("sign in");
+        self.wait_text("[data-testid=current-user]", "刘洋").await;
     }
 
     /// Ends the session and the driver.
@@ -332,7 +356,7 @@ async fn without_the_wasm_an_inspector_signs_in_and_looks_up_a_code() {
 }
 
 /// The 小店区 demo site the crane is filed for.
-async fn crane_site(app: &TestApp) -> uuid::Uuid {
+pub(crate) async fn crane_site(app: &TestApp) -> uuid::Uuid {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let site = app::db::entities::site::Entity::find()
         .filter(app::db::entities::site::Column::Name.eq("龙城大街改造示范工地"))
@@ -344,7 +368,7 @@ async fn crane_site(app: &TestApp) -> uuid::Uuid {
 }
 
 /// The demo data's registered crane (3号汽车起重机), filed in 小店区.
-async fn demo_crane(app: &TestApp) -> app::db::entities::machine::Model {
+pub(crate) async fn demo_crane(app: &TestApp) -> app::db::entities::machine::Model {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     app::db::entities::machine::Entity::find()
         .filter(app::db::entities::machine::Column::Name.eq("3号汽车起重机"))
@@ -462,12 +486,7 @@ async fn inspector_on_a_phone_looks_up_a_code_and_records_a_failing_inspection()
     let site_id = crane_site(&app).await;
     let Some(b) = Browser::start(360, 740).await else { return };
 
-    b.client.goto(&app.url("/login")).await.expect("goto");
-    b.wait_hydrated().await;
-    b.fill("#username", "xiaodian.inspector").await;
-    b.fill("#password", server::seed::DEMO_PASSWORD).await;
-    b.find("form[data-testid=login-form] button[type=submit]").await.click().await.expect("sign in");
-    b.wait_text("[data-testid=current-user]", "刘洋").await;
+    b.sign_in_demo_inspector(&app).await;
 
     // A mistyped code is caught on the phone, before any request.
     b.client.goto(&app.url("/field")).await.expect("goto");
@@ -540,12 +559,7 @@ async fn inspector_marks_a_site_out_of_the_zone_on_a_phone() {
     server::seed::demo(&app.state).await.expect("demo data");
     let site_id = crane_site(&app).await;
     let Some(b) = Browser::start(360, 740).await else { return };
-    b.client.goto(&app.url("/login")).await.expect("goto");
-    b.wait_hydrated().await;
-    b.fill("#username", "xiaodian.inspector").await;
-    b.fill("#password", server::seed::DEMO_PASSWORD).await;
-    b.find("form[data-testid=login-form] button[type=submit]").await.click().await.expect("sign in");
-    b.wait_text("[data-testid=current-user]", "刘洋").await;
+    b.sign_in_demo_inspector(&app).await;
 
     // In the zone by the zone data; the inspector marks it out, with a reason (required: checked
     // on the page first).

@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 db_tests!(
     each_filing_standing_is_named,
     codes_are_found_as_people_type_them,
-    a_site_beyond_the_first_hundred_stays_chosen
+    a_site_beyond_the_first_hundred_stays_chosen,
+    the_label_opens_the_field_view_for_officials_and_the_public_page_for_others
 );
 
 async fn look(app: &TestApp, client: &reqwest::Client, code: &str, site: Option<&Value>) -> Value {
@@ -164,4 +165,30 @@ async fn a_site_beyond_the_first_hundred_stays_chosen(app: TestApp) {
     let elsewhere = crate::helpers::create_site(&app, &unit, "清徐工地", "140121").await;
     let html = crate::helpers::page_html(&app, &inspector, &format!("/field?site={}", id_of(&elsewhere))).await;
     assert!(!html.contains("清徐工地"));
+}
+
+/// `/v/{code}` (what the label's QR code opens): an official who may look machines up gets the
+/// field look-up of that machine, rendered on the server — with the inspect button for an
+/// inspector only; a construction unit and anyone signed out get the public page.
+async fn the_label_opens_the_field_view_for_officials_and_the_public_page_for_others(app: TestApp) {
+    let w = world(&app).await;
+    let m = registered(&app, &w, &w.plain_site, 1, json!({})).await;
+    let path = format!("/v/{}", code_of(&m));
+    let field_view = r#"data-testid="lookup-status""#;
+    let public_view = r#"<p class="code" data-testid="code">"#;
+
+    let html = crate::helpers::page_html(&app, &w.xiaodian, &path).await;
+    assert!(html.contains(field_view) && !html.contains(public_view), "{html}");
+    assert!(html.contains(r#"data-testid="inspect""#), "an inspector may inspect it");
+    assert!(html.contains(&code_of(&m)), "the machine's code");
+
+    app.user("partner.v", app::auth::Role::PartnerViewer, Some("140105"), None).await;
+    let partner = app.signed_in("partner.v").await;
+    let html = crate::helpers::page_html(&app, &partner, &path).await;
+    assert!(html.contains(field_view) && !html.contains(r#"data-testid="inspect""#), "looks up, does not inspect");
+
+    for client in [&w.builder, &TestApp::new_client()] {
+        let html = crate::helpers::page_html(&app, client, &path).await;
+        assert!(html.contains(public_view) && !html.contains(field_view), "{html}");
+    }
 }

@@ -28,6 +28,7 @@ mod machines;
 mod matrix;
 mod notifications;
 mod orgs;
+mod phone;
 mod photos;
 mod platform;
 mod public;

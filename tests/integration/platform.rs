@@ -36,7 +36,7 @@ async fn pages_render_in_chinese_by_default_and_english_on_request(app: TestApp)
     let html = resp.text().await.expect("html");
     assert!(html.contains("<title>登录 · 非道路移动机械登记备案平台</title>"), "{html}");
     assert!(html.contains("lang=\"zh\""), "html lang");
-    assert!(html.contains("用户名") && html.contains("/pkg/nrmm.js"), "server-rendered form and hydration script");
+    assert!(html.contains("用户名") && html.contains("/pkg/nrmm."), "server-rendered form and hydration script");
     let resp = app.client.get(app.url("/login")).header("cookie", "nrmm_lang=en").send().await.expect("get");
     let html = resp.text().await.expect("html");
     assert!(html.contains("<title>Sign in · NRMM Registry</title>"), "{html}");
@@ -70,8 +70,77 @@ async fn pages_render_in_chinese_by_default_and_english_on_request(app: TestApp)
         }
     }
     // The built site's files are still served.
-    let css = app.client.get(app.url("/pkg/nrmm.css")).send().await.expect("css");
-    assert!(css.status() == 200 || !crate::helpers::site_root().join("pkg/nrmm.css").exists());
+    if let Some(assets) = built_assets() {
+        let css = app.client.get(app.url(&format!("/pkg/{}", assets["css"].as_str().expect("css")))).send().await;
+        assert_eq!(css.expect("css").status(), 200);
+    }
+}
+
+fn ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// The built bundle's `assets.json`; `None` (with the reason printed) when the site is not
+/// built, which CI does not allow.
+fn built_assets() -> Option<serde_json::Value> {
+    let path = crate::helpers::site_root().join("pkg/assets.json");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Some(serde_json::from_str(&text).expect("assets.json")),
+        Err(e) => {
+            assert!(!ci(), "CI=true requires the built site ({}: {e}); scripts/test.sh builds it", path.display());
+            eprintln!("SKIPPED bundle checks: {} is missing", path.display());
+            None
+        }
+    }
+}
+
+/// The bundle's files are named by their content and cached for a year; each is served
+/// precompressed (Brotli, else gzip) to browsers that accept it; every chunk the split manifest
+/// names exists; pages name this build's files and are never reused from a cache unasked.
+#[tokio::test]
+async fn the_bundle_is_named_by_content_precompressed_and_cached() {
+    let Some(assets) = built_assets() else { return };
+    let app = TestApp::sqlite().await;
+    let pkg = crate::helpers::site_root().join("pkg");
+    let page = app.get("/login").await;
+    assert_eq!(page.headers()["cache-control"], "private, no-cache", "a page is revalidated");
+    let html = page.text().await.expect("html");
+    for key in ["js", "wasm", "css"] {
+        let name = assets[key].as_str().expect("name");
+        assert!(name.split('.').nth(1).is_some_and(|h| h.len() == 16), "{name} carries its hash");
+        assert!(html.contains(&format!("/pkg/{name}")), "the page names {name}");
+    }
+    let chunks: Vec<String> = assets["split_manifest"]
+        .as_object()
+        .expect("split manifest")
+        .values()
+        .flat_map(|v| v.as_array().expect("chunks").iter().map(|c| format!("{}.wasm", c.as_str().expect("chunk"))))
+        .collect();
+    assert!(chunks.len() >= 30, "one chunk or more per page: {}", chunks.len());
+    let names = [assets["js"].as_str(), assets["wasm"].as_str(), assets["split_js"].as_str()];
+    for name in names.into_iter().map(|n| n.expect("name").to_owned()).chain(chunks) {
+        for (accept, encoding, suffix) in
+            [("br, gzip", Some("br"), ".br"), ("gzip", Some("gzip"), ".gz"), ("identity", None, "")]
+        {
+            let resp = app
+                .client
+                .get(app.url(&format!("/pkg/{name}")))
+                .header("accept-encoding", accept)
+                .send()
+                .await
+                .expect("get");
+            assert_eq!(resp.status(), 200, "{name}");
+            assert_eq!(resp.headers()["cache-control"], "public, max-age=31536000, immutable", "{name}");
+            assert_eq!(
+                resp.headers().get("content-encoding").and_then(|v| v.to_str().ok()),
+                encoding,
+                "{name} for {accept}"
+            );
+            let size = std::fs::metadata(pkg.join(format!("{name}{suffix}"))).expect("file").len();
+            assert_eq!(resp.bytes().await.expect("body").len() as u64, size, "{name}{suffix}");
+        }
+    }
+    assert_eq!(app.get("/pkg/nrmm.wasm").await.status(), 404, "no unhashed name");
 }
 
 /// Building an application (as every test does) once rendered the whole app to list its routes,

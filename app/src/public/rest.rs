@@ -44,11 +44,6 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/public/machines/{code}", get(machine_json))
 }
 
-/// The page, at the site root.
-pub fn page_router() -> Router<AppState> {
-    Router::new().route("/v/{code}", get(page))
-}
-
 /// The public facts of a registered machine (what its label's QR page shows): no sign-in, no
 /// personal data. An unknown code, or one that fails its check character, is 404; more than the
 /// allowed requests per client address is 429 with `Retry-After`.
@@ -85,7 +80,9 @@ fn locale_of(query: Option<&str>, headers: &HeaderMap) -> Locale {
     }
 }
 
-async fn page(
+/// `GET /v/{code}`, the page a label's QR code opens, for everyone but the officials who look
+/// machines up (the server routes the address: `server::label_routes`).
+pub async fn page(
     State(state): State<AppState>,
     ip: ClientIp,
     Path(code): Path<String>,

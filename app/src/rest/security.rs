@@ -40,13 +40,15 @@ pub fn add_security_headers(headers: &mut HeaderMap, https: bool) {
 }
 
 /// Sets the app page's policy with this request's script nonce (called while the page renders,
-/// before the first byte is sent).
+/// before the first byte is sent). A page is never reused from a cache without asking: it
+/// names the bundle files of the build that rendered it, and what it shows depends on who asks.
 pub fn page_policy() {
     use leptos::prelude::use_context;
     let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
     else {
         return;
     };
+    response.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
     if let Ok(v) = HeaderValue::from_str(&content_security_policy(Some(&nonce.to_string()))) {
         response.insert_header(header::CONTENT_SECURITY_POLICY, v);
     }

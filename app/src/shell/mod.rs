@@ -1,21 +1,27 @@
 //! The frame around every page: document shell, routes, header with role-based navigation,
 //! the language switch, the home page and the not-found page.
 
+#[cfg(feature = "ssr")]
+mod assets;
 mod home;
+mod routes;
+
+#[cfg(feature = "ssr")]
+pub use assets::SiteAssets;
 
 use crate::ui::{Auth, LANG_COOKIE, PageTitle, role_label, use_auth};
 
-use crate::auth::{Login, LoginPage, Logout, LogoutPage, Role, current_user};
+use crate::auth::{Login, Logout, Role, current_user};
 use crate::i18n::*;
 use crate::notifications::pages::NotificationBell;
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
+use leptos_meta::provide_meta_context;
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, SsrMode, path};
 
 /// The HTML document the server renders around [`App`].
-pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
+#[cfg(feature = "ssr")]
+pub fn shell(assets: std::sync::Arc<SiteAssets>) -> impl IntoView {
     crate::rest::security::page_policy();
     view! {
         <!DOCTYPE html>
@@ -25,8 +31,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="theme-color" content="#0b5d3b" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                <HydrationScripts options />
-                <MetaTags />
+                <assets::BundleTags assets />
+                <leptos_meta::MetaTags />
             </head>
             <body>
                 <App />
@@ -63,48 +69,48 @@ fn Frame() -> impl IntoView {
             let _ = root.set_attribute("data-hydrated", "true");
         }
     });
-    let version = env!("CARGO_PKG_VERSION");
-
     view! {
-        <Stylesheet id="nrmm-css" href=format!("/pkg/nrmm.css?v={version}") />
         <Router>
             <Header />
             <main id="main" class="main">
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=home::HomePage />
-                    <Route path=path!("/login") view=LoginPage />
-                    <Route path=path!("/logout") view=LogoutPage />
-                    <Route path=path!("/signup") view=crate::orgs::pages::SignupPage />
-                    <Route path=path!("/org/users") view=crate::orgs::pages::StaffPage />
-                    <Route path=path!("/sites") view=crate::sites::pages::SitesPage />
-                    <Route path=path!("/sites/new") view=crate::sites::pages::SiteNewPage />
-                    <Route path=path!("/sites/:id") view=crate::sites::pages::detail::SitePage />
-                    <Route path=path!("/machines") view=crate::machines::pages::MachinesPage />
-                    <Route path=path!("/machines/new") view=crate::machines::pages::MachineNewPage />
-                    <Route path=path!("/machines/import") view=crate::machines::import::pages::ImportPage />
-                    <Route path=path!("/machines/:id") view=crate::machines::pages::MachinePage />
-                    <Route path=path!("/filings") view=crate::filings::pages::FilingsPage />
-                    <Route path=path!("/filings/new") view=crate::filings::pages::FilingNewPage />
-                    <Route path=path!("/filings/:id") view=crate::filings::pages::FilingPage />
-                    <Route path=path!("/field") view=crate::field::pages::lookup::FieldLookupPage />
-                    <Route path=path!("/field/inspect") view=crate::field::pages::inspect::InspectPage />
-                    <Route path=path!("/inspections") view=crate::inspections::pages::InspectionsPage />
-                    <Route path=path!("/inspections/:id") view=crate::inspections::pages::InspectionPage />
-                    <Route path=path!("/cases") view=crate::cases::pages::CasesPage />
-                    <Route path=path!("/cases/:id") view=crate::cases::pages::CasePage />
-                    <Route path=path!("/limits") view=crate::inspections::limits::pages::LimitsPage />
-                    <Route path=path!("/admin") view=crate::admin::pages::AdminPage />
-                    <Route path=path!("/admin/users") view=crate::admin::pages::AdminUsersPage />
-                    <Route path=path!("/admin/machine-types") view=crate::admin::pages::MachineTypesPage />
-                    <Route path=path!("/admin/divisions") view=crate::admin::pages::DivisionsPage />
-                    <Route path=path!("/audit") view=crate::audit::pages::AuditPage />
-                    <Route path=path!("/notifications") view=crate::notifications::pages::NotificationsPage />
-                    <Route path=path!("/account") view=crate::auth::account::AccountPage />
-                    <Route path=path!("/dashboard") view=crate::stats::pages::DashboardPage ssr=SsrMode::Async />
-                    <Route path=path!("/transfers") view=crate::transfers::pages::TransfersPage />
-                    <Route path=path!("/transfers/:id") view=crate::transfers::pages::TransferPage />
-                    <Route path=path!("/amendments") view=crate::amendments::pages::AmendmentsPage />
-                    <Route path=path!("/amendments/:id") view=crate::amendments::pages::AmendmentPage />
+                    <Route path=path!("/") view={Lazy::<routes::Home>::new()} />
+                    <Route path=path!("/login") view={Lazy::<routes::Login>::new()} />
+                    <Route path=path!("/logout") view={Lazy::<routes::Logout>::new()} />
+                    <Route path=path!("/signup") view={Lazy::<routes::Signup>::new()} />
+                    <Route path=path!("/org/users") view={Lazy::<routes::Staff>::new()} />
+                    <Route path=path!("/sites") view={Lazy::<routes::Sites>::new()} />
+                    <Route path=path!("/sites/new") view={Lazy::<routes::SiteNew>::new()} />
+                    <Route path=path!("/sites/:id") view={Lazy::<routes::Site>::new()} />
+                    <Route path=path!("/machines") view={Lazy::<routes::Machines>::new()} />
+                    <Route path=path!("/machines/new") view={Lazy::<routes::MachineNew>::new()} />
+                    <Route path=path!("/machines/import") view={Lazy::<routes::MachineImport>::new()} />
+                    <Route path=path!("/machines/:id") view={Lazy::<routes::Machine>::new()} />
+                    <Route path=path!("/filings") view={Lazy::<routes::Filings>::new()} />
+                    <Route path=path!("/filings/new") view={Lazy::<routes::FilingNew>::new()} />
+                    <Route path=path!("/filings/:id") view={Lazy::<routes::Filing>::new()} />
+                    <Route path=path!("/field") view={Lazy::<routes::FieldLookup>::new()} />
+                    // An official's view of a label; the server answers everyone else with the
+                    // public page (see `server::label_routes`).
+                    <Route path=path!("/v/:code") view={Lazy::<routes::FieldLookup>::new()} />
+                    <Route path=path!("/field/inspect") view={Lazy::<routes::FieldInspect>::new()} />
+                    <Route path=path!("/inspections") view={Lazy::<routes::Inspections>::new()} />
+                    <Route path=path!("/inspections/:id") view={Lazy::<routes::Inspection>::new()} />
+                    <Route path=path!("/cases") view={Lazy::<routes::Cases>::new()} />
+                    <Route path=path!("/cases/:id") view={Lazy::<routes::Case>::new()} />
+                    <Route path=path!("/limits") view={Lazy::<routes::Limits>::new()} />
+                    <Route path=path!("/admin") view={Lazy::<routes::Admin>::new()} />
+                    <Route path=path!("/admin/users") view={Lazy::<routes::AdminUsers>::new()} />
+                    <Route path=path!("/admin/machine-types") view={Lazy::<routes::MachineTypes>::new()} />
+                    <Route path=path!("/admin/divisions") view={Lazy::<routes::Divisions>::new()} />
+                    <Route path=path!("/audit") view={Lazy::<routes::Audit>::new()} />
+                    <Route path=path!("/notifications") view={Lazy::<routes::Notifications>::new()} />
+                    <Route path=path!("/account") view={Lazy::<routes::Account>::new()} />
+                    <Route path=path!("/dashboard") view={Lazy::<routes::Dashboard>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/transfers") view={Lazy::<routes::Transfers>::new()} />
+                    <Route path=path!("/transfers/:id") view={Lazy::<routes::Transfer>::new()} />
+                    <Route path=path!("/amendments") view={Lazy::<routes::Amendments>::new()} />
+                    <Route path=path!("/amendments/:id") view={Lazy::<routes::Amendment>::new()} />
                 </Routes>
             </main>
         </Router>

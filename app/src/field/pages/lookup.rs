@@ -16,7 +16,7 @@ use crate::ui::messages::field_message;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use uuid::Uuid;
 
 /// What the phone says about a typed code before sending it: a 14-character code of digits
@@ -66,9 +66,14 @@ fn asked_of(code: &str, site: &str) -> Option<Asked> {
 pub fn FieldLookupPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
-    let from_address = move || query.with(|q| (q.get("code").unwrap_or_default(), q.get("site").unwrap_or_default()));
-    let (first_code, first_site) =
-        query.with_untracked(|q| (q.get("code").unwrap_or_default(), q.get("site").unwrap_or_default()));
+    // `/v/{code}` (a label scanned with the phone's own camera, opened by an official) asks
+    // about the label's code; `/field?code=` about the one in the query.
+    let label = use_params_map();
+    let from_address = move || {
+        let code = label.with(|p| p.get("code")).or_else(|| query.with(|q| q.get("code")));
+        (code.unwrap_or_default(), query.with(|q| q.get("site").unwrap_or_default()))
+    };
+    let (first_code, first_site) = untrack(from_address);
     let code = RwSignal::new(first_code);
     let site = RwSignal::new(first_site);
     let code_input = NodeRef::<leptos::html::Input>::new();

@@ -1,6 +1,10 @@
 //! Reads a QR label with the phone's rear camera: the browser's `BarcodeDetector` where it
-//! exists, otherwise camera frames decoded in WASM (rqrr). Hands over the registration code
-//! found in the label's URL (`…/v/{code}`).
+//! works, otherwise camera frames decoded in WASM (rqrr, in a chunk of its own fetched only
+//! then). Hands over the registration code found in the label's URL (`…/v/{code}`).
+//!
+//! `BarcodeDetector` is used only when it lists `qr_code` and its first `detect()` succeeds:
+//! on Android phones without Google Play services (most sold in mainland China) the
+//! constructor exists but every `detect()` fails.
 
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -14,11 +18,23 @@ pub fn code_from_scan(text: &str) -> String {
     }
 }
 
-/// Why scanning stopped.
+/// Why the camera did not open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScanProblem {
-    /// No camera, or the user refused it.
+    /// The phone has no camera, or none the browser may use.
     NoCamera,
+    /// The user (or the browser's settings) refused the camera.
+    Refused,
+    /// The page is not on a secure address, where browsers never open the camera.
+    Insecure,
+}
+
+fn problem_message(locale: Locale, problem: ScanProblem) -> &'static str {
+    match problem {
+        ScanProblem::NoCamera => td_string!(locale, field.no_camera),
+        ScanProblem::Refused => td_string!(locale, field.camera_refused),
+        ScanProblem::Insecure => td_string!(locale, field.camera_insecure),
+    }
 }
 
 /// A "scan the label" button that opens the rear camera and reports the first code it reads.
@@ -61,7 +77,9 @@ pub fn QrScanner(#[prop(into)] on_code: Callback<String>) -> impl IntoView {
                         .into_any()
                 }
             }}
-            {move || problem.get().map(|_| view! { <p class="banner banner-warn">{td_string!(i18n.get_locale(), field.no_camera)}</p> })}
+            {move || problem.get().map(|p| view! {
+                <p class="banner banner-warn" data-testid="scan-problem">{problem_message(i18n.get_locale(), p)}</p>
+            })}
         </div>
     }
 }
@@ -91,26 +109,42 @@ mod camera {
         }
     }
 
-    /// The browser's BarcodeDetector for QR codes, when it has one.
-    fn detector() -> Option<JsValue> {
+    fn get(target: &JsValue, name: &str) -> Option<JsValue> {
+        Reflect::get(target, &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined() && !v.is_null())
+    }
+
+    /// The browser's `BarcodeDetector` for QR codes, when it has one that says it reads them.
+    async fn native_detector() -> Option<JsValue> {
         let window = web_sys::window()?;
-        let ctor = Reflect::get(&window, &JsValue::from_str("BarcodeDetector")).ok()?;
-        let ctor: js_sys::Function = ctor.dyn_into().ok()?;
+        let ctor: js_sys::Function = get(&window, "BarcodeDetector")?.dyn_into().ok()?;
+        let formats: js_sys::Function = get(&ctor, "getSupportedFormats")?.dyn_into().ok()?;
+        let formats: Promise = formats.call0(&ctor).ok()?.dyn_into().ok()?;
+        let formats: Array = JsFuture::from(formats).await.ok()?.dyn_into().ok()?;
+        if !formats.includes(&JsValue::from_str("qr_code"), 0) {
+            return None;
+        }
         let opts = Object::new();
-        let formats = Array::of1(&JsValue::from_str("qr_code"));
-        Reflect::set(&opts, &JsValue::from_str("formats"), &formats).ok()?;
+        Reflect::set(&opts, &JsValue::from_str("formats"), &Array::of1(&JsValue::from_str("qr_code"))).ok()?;
         Reflect::construct(&ctor, &Array::of1(&opts)).ok()
     }
 
-    async fn detect_native(detector: &JsValue, video: &web_sys::HtmlVideoElement) -> Option<String> {
-        let detect: js_sys::Function = Reflect::get(detector, &JsValue::from_str("detect")).ok()?.dyn_into().ok()?;
-        let promise: Promise = detect.call1(detector, video).ok()?.dyn_into().ok()?;
-        let found: Array = JsFuture::from(promise).await.ok()?.dyn_into().ok()?;
-        let first = found.get(0);
-        Reflect::get(&first, &JsValue::from_str("rawValue")).ok()?.as_string()
+    /// One frame through the browser's detector: `Err` when the detector itself fails.
+    async fn detect_native(detector: &JsValue, video: &web_sys::HtmlVideoElement) -> Result<Option<String>, ()> {
+        let detect: js_sys::Function = get(detector, "detect").ok_or(())?.dyn_into().map_err(|_| ())?;
+        let promise: Promise = detect.call1(detector, video).map_err(|_| ())?.dyn_into().map_err(|_| ())?;
+        let found: Array = JsFuture::from(promise).await.map_err(|_| ())?.dyn_into().map_err(|_| ())?;
+        Ok(get(&found.get(0), "rawValue").and_then(|v| v.as_string()))
     }
 
-    fn detect_wasm(video: &web_sys::HtmlVideoElement, canvas: &web_sys::HtmlCanvasElement) -> Option<String> {
+    /// Decodes a greyscale frame. Lazy: rqrr is a WASM chunk of its own, fetched the first time
+    /// a frame has to be decoded here rather than by the browser.
+    #[leptos::lazy]
+    fn decode_qr(width: usize, height: usize, luma: Vec<u8>) -> Option<String> {
+        let mut img = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| luma[y * width + x]);
+        img.detect_grids().into_iter().find_map(|g| g.decode().ok().map(|(_, text)| text))
+    }
+
+    async fn detect_wasm(video: &web_sys::HtmlVideoElement, canvas: &web_sys::HtmlCanvasElement) -> Option<String> {
         let (w, h) = (video.video_width(), video.video_height());
         if w == 0 || h == 0 {
             return None;
@@ -120,13 +154,19 @@ mod camera {
         let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
         ctx.draw_image_with_html_video_element(video, 0.0, 0.0).ok()?;
         let data = ctx.get_image_data(0.0, 0.0, f64::from(w), f64::from(h)).ok()?.data();
-        let (w, h) = (w as usize, h as usize);
         let luma: Vec<u8> = data
             .chunks_exact(4)
             .map(|p| ((u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114) / 1000) as u8)
             .collect();
-        let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| luma[y * w + x]);
-        img.detect_grids().into_iter().find_map(|g| g.decode().ok().map(|(_, text)| text))
+        decode_qr(w as usize, h as usize, luma).await
+    }
+
+    /// Why `getUserMedia` failed, from the error's name.
+    fn problem_of(error: &JsValue) -> ScanProblem {
+        match get(error, "name").and_then(|n| n.as_string()).as_deref() {
+            Some("NotAllowedError" | "SecurityError") => ScanProblem::Refused,
+            _ => ScanProblem::NoCamera,
+        }
     }
 
     /// Opens the rear camera and reads frames until a code is found or `scanning` turns off.
@@ -136,6 +176,9 @@ mod camera {
         scanning: RwSignal<bool>,
     ) -> Result<Option<String>, ScanProblem> {
         let window = web_sys::window().ok_or(ScanProblem::NoCamera)?;
+        if !window.is_secure_context() {
+            return Err(ScanProblem::Insecure);
+        }
         let devices = window.navigator().media_devices().map_err(|_| ScanProblem::NoCamera)?;
         let constraints = web_sys::MediaStreamConstraints::new();
         let video_opts = Object::new();
@@ -144,12 +187,9 @@ mod camera {
         let _ = Reflect::set(&video_opts, &JsValue::from_str("facingMode"), &facing);
         constraints.set_video(&video_opts);
         constraints.set_audio(&JsValue::FALSE);
-        let promise = devices.get_user_media_with_constraints(&constraints).map_err(|_| ScanProblem::NoCamera)?;
-        let stream: web_sys::MediaStream = JsFuture::from(promise)
-            .await
-            .map_err(|_| ScanProblem::NoCamera)?
-            .dyn_into()
-            .map_err(|_| ScanProblem::NoCamera)?;
+        let promise = devices.get_user_media_with_constraints(&constraints).map_err(|e| problem_of(&e))?;
+        let stream: web_sys::MediaStream =
+            JsFuture::from(promise).await.map_err(|e| problem_of(&e))?.dyn_into().map_err(|_| ScanProblem::NoCamera)?;
         let (Some(video), Some(canvas)) = (video.get_untracked(), canvas.get_untracked()) else {
             stop_tracks(&stream);
             return Ok(None);
@@ -158,12 +198,19 @@ mod camera {
         if let Ok(p) = video.play() {
             let _ = JsFuture::from(p).await;
         }
-        let native = detector();
+        let mut native = native_detector().await;
         let mut found = None;
         while scanning.get_untracked() && found.is_none() {
             found = match &native {
-                Some(d) => detect_native(d, &video).await,
-                None => detect_wasm(&video, &canvas),
+                Some(d) => match detect_native(d, &video).await {
+                    Ok(text) => text,
+                    Err(()) => {
+                        // The detector exists but does not work here: decode in WASM from now on.
+                        native = None;
+                        continue;
+                    }
+                },
+                None => detect_wasm(&video, &canvas).await,
             };
             if found.is_none() {
                 sleep(250).await;
