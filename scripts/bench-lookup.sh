@@ -2,7 +2,8 @@
 # The field look-up benchmark: generates N registered machines (default 1,000,000, shared by
 # UNITS=100 construction units) into a fresh database, starts the release server, and drives
 # `GET /api/v1/machines/lookup?code=…` with wrk (32 connections, 2 threads, a different
-# registered code on every request, an inspector's API token) for DURATION seconds; prints
+# registered code on every request, an inspector's API token) for DURATION seconds, then the
+# same look-up as the page the label opens (`GET /v/{code}`, rendered on the server); prints
 # wrk's requests/s and latency percentiles. Then, when ../shared/tools/ref-lookup exists (or
 # REF_DIR), builds the bare reference server, fills it with as many rows in the same kind of
 # database, loads it the same way and prints both results and the ratio of requests/s.
@@ -104,6 +105,13 @@ LUA
 
 say "portal: wrk, $CONNECTIONS connections, 2 threads, ${DURATION}s"
 wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/lookup.lua" "$BASE" | tee "$WORK/portal.wrk"
+# The same look-up as the page an official's phone opens from a label (`/v/{code}`, rendered
+# on the server), with the same load.
+sed -e 's|"/api/v1/machines/lookup?code=" .. code|"/v/" .. code|' "$WORK/lookup.lua" >"$WORK/page.lua"
+grep -q '"/v/" .. code' "$WORK/page.lua"
+curl -fsS -H "authorization: Bearer $TOKEN" "$BASE/v/$first" | grep -q 'data-testid="lookup-status"'
+say "portal, the label's page: wrk, $CONNECTIONS connections, 2 threads, ${DURATION}s"
+wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/page.lua" "$BASE" | tee "$WORK/page.wrk"
 awk '/VmHWM/ {printf "   server peak resident memory: %.1f MB\n", $2 / 1024}' "/proc/$SERVER_PID/status"
 kill "$SERVER_PID" 2>/dev/null || true
 wait "$SERVER_PID" 2>/dev/null || true
@@ -143,7 +151,7 @@ done
 say "reference: wrk, $CONNECTIONS connections, 2 threads, ${DURATION}s"
 N="$N" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$REF_DIR/lookup.lua" "http://127.0.0.1:$REF_PORT" \
     | tee "$WORK/ref.wrk"
-python3 - "$WORK/portal.wrk" "$WORK/ref.wrk" <<'PY'
+python3 - "$WORK/portal.wrk" "$WORK/ref.wrk" "$WORK/page.wrk" <<'PY'
 import re, sys
 def read(path):
     text = open(path).read()
@@ -155,4 +163,7 @@ def read(path):
 print(f"portal    {p_rps:10.0f} requests/s  p99 {p_p99:6.2f} ms")
 print(f"reference {r_rps:10.0f} requests/s  p99 {r_p99:6.2f} ms")
 print(f"ratio (portal / reference requests/s): {p_rps / r_rps:.3f}")
+g_rps, g_p99 = read(sys.argv[3])
+print(f"label page {g_rps:9.0f} requests/s  p99 {g_p99:6.2f} ms")
+print(f"ratio (label page / JSON look-up requests/s): {g_rps / p_rps:.3f}")
 PY
