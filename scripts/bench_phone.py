@@ -77,7 +77,6 @@ return { total: nav.transferSize + res.reduce((a, r) => a + r.transferSize, 0),
 def sign_in(s):
     s.goto(BASE + "/login")
     s.js(f"""
-      const f = document.querySelector('form[data-testid=login-form]');
       fetch('/api/v1/auth/login', {{method: 'POST', headers: {{'content-type': 'application/json'}},
         body: JSON.stringify({{username: {json.dumps(USER)}, password: {json.dumps(PASSWORD)}}})}});
       return true""")

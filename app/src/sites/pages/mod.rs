@@ -177,6 +177,12 @@ pub fn SiteNewPage() -> impl IntoView {
         local_errors.set(None);
         action.dispatch(CreateSite { input });
     };
+    let city_options = Signal::derive(move || {
+        cities.get().and_then(|r| r.ok()).map(|l| l.into_iter().map(|d| (d.code, d.name)).collect())
+    });
+    let county_options = Signal::derive(move || {
+        counties.get().and_then(|r| r.ok()).map(|l| l.into_iter().map(|d| (d.code, d.name)).collect())
+    });
     let t = move |f: fn(Locale) -> &'static str| Signal::derive(move || f(i18n.get_locale()).to_owned());
     view! {
         <PageTitle text=move || td_string!(i18n.get_locale(), sites.new_title).to_string() />
@@ -189,18 +195,7 @@ pub fn SiteNewPage() -> impl IntoView {
                     <label for="city">{t!(i18n, sites.city)}</label>
                     <select id="city" bind:value=city>
                         <option value="">{t!(i18n, common.select)}</option>
-                        <Transition fallback=|| ()>
-                            {move || {
-                                cities
-                                    .get()
-                                    .and_then(|r| r.ok())
-                                    .map(|list| {
-                                        list.into_iter()
-                                            .map(|d| view! { <option value=d.code.clone()>{d.name}</option> })
-                                            .collect_view()
-                                    })
-                            }}
-                        </Transition>
+                        <DivisionOptions list=city_options />
                     </select>
                 </div>
                 <div class="field">
@@ -211,18 +206,7 @@ pub fn SiteNewPage() -> impl IntoView {
                         aria-invalid=move || fields.get().is_some_and(|f| f.first("county_code").is_some()).to_string()
                     >
                         <option value="">{t!(i18n, common.select)}</option>
-                        <Transition fallback=|| ()>
-                            {move || {
-                                counties
-                                    .get()
-                                    .and_then(|r| r.ok())
-                                    .map(|list| {
-                                        list.into_iter()
-                                            .map(|d| view! { <option value=d.code.clone()>{d.name}</option> })
-                                            .collect_view()
-                                    })
-                            }}
-                        </Transition>
+                        <DivisionOptions list=county_options />
                     </select>
                     <FieldErrorText errors=fields field="county_code" />
                 </div>
@@ -258,5 +242,17 @@ pub fn SiteNewPage() -> impl IntoView {
                 <button type="submit" class="button primary" disabled=move || action.pending().get()>{t!(i18n, common.save)}</button>
             </form>
         </section>
+    }
+}
+
+/// The `<option>`s of a list of divisions (code, name), once it has loaded.
+#[component]
+fn DivisionOptions(list: Signal<Option<Vec<(String, String)>>>) -> impl IntoView {
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                list.get().map(|l| l.into_iter().map(|(code, name)| view! { <option value=code>{name}</option> }).collect_view())
+            }}
+        </Transition>
     }
 }
