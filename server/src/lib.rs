@@ -157,7 +157,8 @@ pub fn build_app_with_outbound(
         .nest("/api/v1", api)
         .merge(pages)
         .merge(app::machines::labels::page_router())
-        .merge(label_routes(&state, assets))
+        .merge(label_routes(&state, assets.clone()))
+        .route("/sw.js", get(move || service_worker(assets.clone())))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::audit_request))
@@ -208,6 +209,18 @@ fn label_routes(state: &AppState, assets: Arc<app::SiteAssets>) -> Router<AppSta
         }
     };
     Router::new().route("/v/{code}", get(page))
+}
+
+/// `/sw.js`: the service worker of this build, which keeps the field pages for use with no
+/// network. Never cached stale: a new build must reach the phone on its next visit.
+async fn service_worker(assets: Arc<app::SiteAssets>) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    let mut resp = assets.service_worker().into_response();
+    let headers = resp.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    resp
 }
 
 /// The app's page routes, generated once per process.

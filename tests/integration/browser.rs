@@ -11,6 +11,8 @@ use std::time::Duration;
 pub struct Browser {
     pub client: Client,
     driver: Child,
+    /// chromedriver's address, for the Chrome DevTools commands WebDriver lacks.
+    driver_url: String,
     _profile: tempfile::TempDir,
 }
 
@@ -84,7 +86,7 @@ impl Browser {
                 .connect(&url)
                 .await
             {
-                Ok(client) => return Some(Browser { client, driver, _profile: profile }),
+                Ok(client) => return Some(Browser { client, driver, driver_url: url, _profile: profile }),
                 Err(e) => {
                     last_err = e.to_string();
                     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -221,6 +223,55 @@ impl Browser {
         self.fill("#password", server::seed::DEMO_PASSWORD).await;
         self.find("form[data-testid=login-form] button[type=submit]").await.click().await.expect("sign in");
         self.wait_text("[data-testid=current-user]", "刘洋").await;
+    }
+
+    /// Runs a Chrome DevTools Protocol command on the page (chromedriver's `goog/cdp/execute`).
+    pub async fn cdp(&self, cmd: &str, params: serde_json::Value) -> serde_json::Value {
+        let session = self.client.session_id().await.expect("session").expect("a session id");
+        let resp = reqwest::Client::new()
+            .post(format!("{}/session/{session}/goog/cdp/execute", self.driver_url))
+            .json(&serde_json::json!({"cmd": cmd, "params": params}))
+            .send()
+            .await
+            .expect("cdp");
+        let body: serde_json::Value = resp.json().await.expect("cdp answer");
+        assert!(body["value"].get("error").is_none(), "{cmd}: {body}");
+        body["value"].clone()
+    }
+
+    /// Cuts the page's network (DevTools' offline emulation: `navigator.onLine` turns false
+    /// and the `offline` event fires) or gives it back (`online` fires).
+    pub async fn set_offline(&self, offline: bool) {
+        let conditions =
+            serde_json::json!({"offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1});
+        self.cdp("Network.enable", serde_json::json!({})).await;
+        self.cdp("Network.emulateNetworkConditions", conditions.clone()).await;
+        // A service worker fetches for the page through its own network stack: cut it too.
+        let targets = self.cdp("Target.getTargets", serde_json::json!({})).await;
+        for target in targets["targetInfos"].as_array().into_iter().flatten() {
+            if target["type"] != "service_worker" {
+                continue;
+            }
+            let attached = self
+                .cdp("Target.attachToTarget", serde_json::json!({"targetId": target["targetId"], "flatten": false}))
+                .await;
+            let session = attached["sessionId"].clone();
+            for (id, (method, params)) in
+                [("Network.enable", serde_json::json!({})), ("Network.emulateNetworkConditions", conditions.clone())]
+                    .into_iter()
+                    .enumerate()
+            {
+                let message = serde_json::json!({"id": id + 1, "method": method, "params": params}).to_string();
+                self.cdp("Target.sendMessageToTarget", serde_json::json!({"sessionId": session, "message": message}))
+                    .await;
+            }
+        }
+        let expected = (!offline).to_string();
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while self.eval("return String(navigator.onLine)").await.as_str() != Some(expected.as_str()) {
+            assert!(std::time::Instant::now() < deadline, "navigator.onLine never became {expected}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Ends the session and the driver.

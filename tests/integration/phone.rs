@@ -2,7 +2,8 @@
 //! (the field page fetches its own chunks only, another page fetches its own when visited), the
 //! QR scanner reading a real label from a fake camera with and without the browser's
 //! `BarcodeDetector` (and when that detector exists but fails), a refused camera, and the
-//! label's address opening the official's view.
+//! label's address opening the official's view; the offline field mode (the service worker,
+//! the outbox sent once when the network returns).
 
 use crate::browser::{Browser, crane_site, demo_crane};
 use crate::helpers::TestApp;
@@ -231,4 +232,165 @@ async fn the_scanner_reads_a_real_label_with_the_browsers_detector_or_in_wasm() 
     b.wait_text("main", "3号汽车起重机").await;
     b.assert_no_page_errors().await;
     b.close().await;
+}
+
+/// `/sw.js` is this build's service worker: versioned with the bundle's name, keeping the
+/// shell, the field pages' chunks and the outbox script, and never cached stale.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_worker_keeps_this_builds_field_files() {
+    let Some(bundle) = Bundle::load() else { return };
+    let app = TestApp::sqlite().await;
+    let resp = app.get("/sw.js").await;
+    assert_eq!(resp.status(), 200);
+    let headers = resp.headers().clone();
+    assert_eq!(headers["cache-control"], "no-cache");
+    assert!(headers["content-type"].to_str().expect("type").starts_with("text/javascript"));
+    let body = resp.text().await.expect("body");
+    let precache: Vec<String> = {
+        let line = body.lines().find(|l| l.starts_with("const PRECACHE = ")).expect("PRECACHE");
+        serde_json::from_str(line.trim_start_matches("const PRECACHE = ").trim_end_matches(';')).expect("a list")
+    };
+    assert!(body.contains("addEventListener(\"fetch\""), "{body}");
+    let pkg = |f: &str| format!("/pkg/{f}");
+    for needed in
+        [pkg(&bundle.main), "/outbox.js".into()].into_iter().chain(bundle.chunks("field_pages").iter().map(|c| pkg(c)))
+    {
+        assert!(precache.contains(&needed), "{needed} not kept: {precache:?}");
+    }
+    for c in bundle.chunks("inspect_pages").iter().chain(&bundle.chunks("decode_qr")) {
+        assert!(precache.contains(&pkg(c)), "{c} not kept");
+    }
+    // Not the desk's or the officials' pages: a phone with a weak signal fetches what it needs.
+    assert!(!precache.contains(&pkg(&bundle.own("desk_pages"))), "{precache:?}");
+    for file in &precache {
+        assert_eq!(app.get(file).await.status(), 200, "{file}");
+    }
+}
+
+/// With no network (DevTools' offline emulation, at 360 × 740): a failing inspection recorded
+/// on the phone waits in the outbox with the phone's verdict; the session ends meanwhile and
+/// the outbox keeps it until the inspector signs in again; then it is sent once, the server's
+/// verdict shows, one case is opened, and sending the same submission again gives the same
+/// inspection back. A look-up made offline says it could not be checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inspection_recorded_offline_waits_in_the_outbox_and_is_sent_once() {
+    use app::db::entities::{case, inspection};
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let Some(_bundle) = Bundle::load() else { return };
+    let app = TestApp::sqlite().await;
+    server::seed::demo(&app.state).await.expect("demo data");
+    let crane = demo_crane(&app).await;
+    let code = crane.registration_code.clone().expect("registered");
+    let site_id = crane_site(&app).await;
+    let Some(b) = Browser::start_phone(360, 740).await else { return };
+    b.sign_in_demo_inspector(&app).await;
+    let inspections =
+        || inspection::Entity::find().filter(inspection::Column::MachineId.eq(crane.id)).count(&app.state.db);
+    let before = inspections().await.expect("count");
+
+    // Online: the field page is visited; the service worker takes the field pages in hand.
+    b.client.goto(&app.url("/field")).await.expect("goto");
+    b.wait_hydrated().await;
+    let kept = "const done = arguments[arguments.length - 1];\
+        navigator.serviceWorker.ready.then(async () => {\
+          for (let i = 0; i < 100 && !navigator.serviceWorker.controller; i++) await new Promise(r => setTimeout(r, 100));\
+          done(Boolean(navigator.serviceWorker.controller) && Boolean(await caches.match('/field/inspect')));\
+        });";
+    let ready = b.client.execute_async(kept, vec![]).await.expect("service worker");
+    assert_eq!(ready, serde_json::json!(true), "the service worker controls the page and kept the form");
+    b.client.goto(&app.url(&format!("/field/inspect?code={code}&site={site_id}"))).await.expect("goto");
+    b.wait_hydrated().await;
+    b.wait_text("main", "3号汽车起重机").await;
+    b.wait_text("[data-testid=judging-table]", "GB").await;
+
+    // No network: the form still judges, and the inspection goes to the outbox.
+    b.set_offline(true).await;
+    for (i, v) in ["1.10", "1.20", "1.05"].iter().enumerate() {
+        b.fill(&format!("[data-testid=reading-{i}]"), v).await;
+    }
+    b.wait_text("[data-testid=verdict-preview]", "不合格").await;
+    b.find("[data-testid=label-present] input[value=yes]").await.click().await.expect("label fitted");
+    let photo = tempfile::Builder::new().suffix(".jpg").tempfile().expect("temp file");
+    std::fs::write(photo.path(), crate::evidence::jpeg(7)).expect("photo");
+    b.find("[data-testid=inspection-photos]")
+        .await
+        .send_keys(&photo.path().display().to_string())
+        .await
+        .expect("choose a photo");
+    let tap_twice = "const b = document.querySelector('[data-testid=record-inspection]'); b.click(); b.click();";
+    b.client.execute(tap_twice, vec![]).await.expect("record");
+    b.wait_text("[data-testid=inspection-queued]", "无网络").await;
+    b.wait_text("[data-testid=verdict-phone]", "不合格").await;
+    b.wait_text("[data-testid=outbox-count]", "1").await;
+    b.find("[data-testid=outbox-item][data-state=waiting]").await;
+    b.snap("outbox-waiting-360").await;
+    assert_eq!(inspections().await.expect("count"), before, "nothing reached the server");
+
+    // Still offline, the field page opens from the service worker: an address it never kept
+    // gets the bare page it kept, at its own address. A look-up says it could not be checked
+    // (and the outbox is on that page too).
+    b.client.goto(&app.url("/field?code=NEVER-ASKED")).await.expect("goto");
+    b.wait_hydrated().await;
+    let at = b.eval("return location.pathname + location.search").await;
+    assert_eq!(at.as_str(), Some("/field"), "served by the service worker\n{}", b.page_state().await);
+    b.wait_text("[data-testid=outbox-count]", "1").await;
+    b.fill("#code", &code).await;
+    b.find("[data-testid=lookup]").await.click().await.expect("look up");
+    b.wait_text("[data-testid=lookup-offline]", "无法核验").await;
+    b.snap("lookup-offline-360").await;
+
+    // The session ends while offline: back online, the outbox keeps the inspection for a sign-in.
+    b.client.delete_cookie("nrmm_session").await.expect("end the session");
+    b.set_offline(false).await;
+    b.find("[data-testid=outbox-item][data-state=sign_in]").await;
+    // The look-up asked offline is asked again now (the answer for a signed-out caller).
+    b.wait_gone("[data-testid=lookup-offline]").await;
+    assert_eq!(inspections().await.expect("count"), before);
+
+    // Signed in again: the next page sends it, once, photo included.
+    b.sign_in_demo_inspector(&app).await;
+    b.client.goto(&app.url("/field")).await.expect("goto");
+    b.wait_hydrated().await;
+    b.find("[data-testid=outbox-item][data-state=sent]").await;
+    b.wait_text("[data-testid=outbox-server-verdict]", "不合格").await;
+    b.wait_text("[data-testid=outbox-count]", "0").await;
+    b.snap("outbox-sent-360").await;
+    b.assert_no_page_errors().await;
+    assert_eq!(inspections().await.expect("count"), before + 1, "one inspection");
+    let recorded = inspection::Entity::find()
+        .filter(inspection::Column::MachineId.eq(crane.id))
+        .all(&app.state.db)
+        .await
+        .expect("inspections")
+        .into_iter()
+        .max_by_key(|i| i.created_at)
+        .expect("the inspection");
+    let cases = case::Entity::find().filter(case::Column::InspectionId.eq(recorded.id)).count(&app.state.db).await;
+    assert_eq!(cases.expect("cases"), 1, "one case opened");
+    let photos = app::db::entities::evidence_photo::Entity::find()
+        .filter(app::db::entities::evidence_photo::Column::SubjectId.eq(recorded.id))
+        .count(&app.state.db)
+        .await
+        .expect("photos");
+    assert_eq!(photos, 1, "the photo, once");
+
+    // The same submission again (a retry after a lost answer): the same inspection back.
+    let list = "const done = arguments[arguments.length - 1]; nrmmOutbox.list().then(done);";
+    let items: serde_json::Value =
+        serde_json::from_str(b.client.execute_async(list, vec![]).await.expect("list").as_str().expect("json"))
+            .expect("items");
+    let request_id = items[0]["id"].as_str().expect("request id").to_owned();
+    assert_eq!(items[0]["inspection_id"].as_str(), Some(recorded.id.to_string().as_str()));
+    b.close().await;
+    let inspector = TestApp::new_client();
+    let login = serde_json::json!({"username": "xiaodian.inspector", "password": server::seed::DEMO_PASSWORD});
+    let signed = inspector.post(app.url("/api/v1/auth/login")).json(&login).send().await.expect("sign in");
+    assert_eq!(signed.status(), 200);
+    let replay = serde_json::json!({
+        "site_id": site_id, "machine_id": crane.id, "inspected_at": recorded.inspected_at,
+        "opacity_readings": [1.10, 1.20, 1.05], "label_present": true, "request_id": request_id,
+    });
+    let again = crate::helpers::json(app.post_as(&inspector, "/api/v1/inspections", &replay).await).await;
+    assert_eq!(again["id"].as_str(), Some(recorded.id.to_string().as_str()), "{again}");
+    assert_eq!(inspections().await.expect("count"), before + 1);
 }

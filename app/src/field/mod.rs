@@ -3,6 +3,7 @@
 //! itself — its answer's types here, its service, REST handler and server function beside them.
 
 pub mod names;
+pub mod offline;
 pub mod pages;
 pub mod server_fns;
 

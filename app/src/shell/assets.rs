@@ -41,6 +41,44 @@ impl SiteAssets {
     }
 }
 
+impl SiteAssets {
+    /// The files the field pages need with no network: the shell (glue, main module, chunk
+    /// loader, stylesheet, the outbox script) and the chunks of the field look-up, the
+    /// inspection form and the QR decoder.
+    pub fn offline_files(&self) -> Vec<String> {
+        let mut files: Vec<String> = [Some(&self.js), Some(&self.wasm), Some(&self.css), self.split_js.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|f| format!("{PKG}/{f}"))
+            .collect();
+        let mut chunks: Vec<&String> = self
+            .split_manifest
+            .iter()
+            .filter(|(point, _)| ["field", "inspect", "decode_qr"].iter().any(|w| point.contains(w)))
+            .flat_map(|(_, chunks)| chunks)
+            .collect();
+        chunks.sort();
+        chunks.dedup();
+        files.extend(chunks.into_iter().map(|c| format!("{PKG}/{c}.wasm")));
+        files.extend(["/outbox.js".to_owned(), "/favicon.svg".to_owned()]);
+        files
+    }
+
+    /// `/sw.js`: the service worker of this build (see `field/sw.js`).
+    pub fn service_worker(&self) -> String {
+        let precache = serde_json::to_string(&self.offline_files()).unwrap_or_else(|_| "[]".into());
+        // The build's version: a digest of the files it keeps (every file is named by its
+        // content, so another build has another list).
+        let version = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            precache.hash(&mut h);
+            format!("\"{:016x}\"", h.finish())
+        };
+        format!("const VERSION = {version};\nconst PRECACHE = {precache};\n{}", include_str!("../field/sw.js"))
+    }
+}
+
 /// The stylesheet, the preloads and the module script that hydrates the page. When the WASM is
 /// split, the split manifest goes into context: Leptos' page render then preloads the chunks
 /// of the lazy routes the page used.

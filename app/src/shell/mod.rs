@@ -32,6 +32,9 @@ pub fn shell(assets: std::sync::Arc<SiteAssets>) -> impl IntoView {
                 <meta name="theme-color" content="#0b5d3b" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <assets::BundleTags assets />
+                // The offline outbox (and the service worker's registration): every page, so
+                // what waits is sent on the first page load after a sign-in.
+                <script src="/outbox.js" defer></script>
                 <leptos_meta::MetaTags />
             </head>
             <body>
@@ -221,6 +224,8 @@ fn Header() -> impl IntoView {
                             view! {
                                 <div class="nav-user">
                                     <NotificationBell unread />
+                                    // The service worker keeps a field page for offline use only when
+                                    // it carries this mark of a signed-in user (`field/sw.js`).
                                     <A href="/account" attr:class="nav-user-name" attr:data-testid="current-user" attr:title=move || td_string!(i18n.get_locale(), account.title).to_string()>{m.display_name.clone()}</A>
                                     <span class="nav-user-role">{move || role_label(i18n.get_locale(), role)}</span>
                                     <A href="/logout" attr:class="nav-signout">{move || td_string!(i18n.get_locale(), nav.sign_out).to_string()}</A>

@@ -1,8 +1,14 @@
 //! `/field/inspect?code=&site=&case=`: record an inspection on a phone. The verdict is computed
 //! on the phone as the readings are typed, by the same rule the server applies on submit.
+//! With no network the form still works: the sites and the limit table are the copies the phone
+//! kept, a code that cannot be looked up is recorded as typed (with the nameplate's facts for
+//! the phone's verdict), and the inspection goes to the outbox, sent when the network returns.
 
 use crate::cases::names::case_kind_label;
 use crate::error::{AppError, FieldCode, FieldError, FieldErrors};
+use crate::field::LookupMachine;
+use crate::field::offline::{self, OutboxEntry, PhotoFiles};
+use crate::field::pages::outbox::Outbox;
 use crate::field::server_fns::lookup_machine;
 use crate::i18n::*;
 use crate::inspections::InspectionInput;
@@ -13,11 +19,21 @@ use crate::machines::names::{fuel_label, stage_label};
 use crate::machines::{EmissionStage, FuelType};
 use crate::sites::server_fns::{get_site, list_sites};
 use crate::ui::{ErrorBanner, FieldErrorText, PageTitle, new_request_id};
-use leptos::either::Either;
+use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
+
+/// The machine being inspected, as the phone knows it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+enum Subject {
+    Registered(Box<LookupMachine>),
+    /// No code, or a code the register does not know: described by hand.
+    Unregistered,
+    /// A code that could not be looked up (no network): sent as typed, checked by the server.
+    Unchecked,
+}
 
 fn verdict_class(v: Verdict) -> &'static str {
     match v {
@@ -55,7 +71,8 @@ pub fn InspectPage() -> impl IntoView {
     let code = query.with_untracked(|q| q.get("code")).unwrap_or_default();
     let case_id = query.with_untracked(|q| q.get("case")).and_then(|c| Uuid::parse_str(&c).ok());
     let site = RwSignal::new(query.with_untracked(|q| q.get("site")).unwrap_or_default());
-    let sites = Resource::new(|| (), |_| list_sites(None));
+    let sites = Resource::new(|| (), |_| async { offline::or_kept(list_sites(None).await, &[offline::SITES_KEY]) });
+    offline::keep_copies(move || sites.get().and_then(|r| r.ok()), || vec![offline::SITES_KEY.to_owned()]);
     // The chosen site, as the server sees it today (zone membership and rule included).
     let chosen = move || {
         let id = site.get();
@@ -70,7 +87,18 @@ pub fn InspectPage() -> impl IntoView {
                 Ok(id) => get_site(id).await.ok().map(|s| s.county_code),
                 Err(_) => None,
             };
-            current_limit_table(None, county).await
+            let fetched = current_limit_table(None, county).await;
+            // With no network: the copy kept for the site's county, else the last one fetched.
+            let county = Uuid::parse_str(&id).ok().and_then(offline::kept_site_county).unwrap_or_default();
+            offline::or_kept(fetched, &[&offline::limits_key(&county), offline::LAST_LIMITS_KEY])
+        },
+    );
+    offline::keep_copies(
+        move || table.get().and_then(|r| r.ok()),
+        move || {
+            let mut keys = vec![offline::LAST_LIMITS_KEY.to_owned()];
+            keys.extend(untrack(chosen).map(|s| offline::limits_key(&s.county_code)));
+            keys
         },
     );
     let code_for_lookup = code.clone();
@@ -78,7 +106,16 @@ pub fn InspectPage() -> impl IntoView {
         || (),
         move |_| {
             let c = code_for_lookup.clone();
-            async move { if c.is_empty() { None } else { lookup_machine(c, None).await.ok().and_then(|r| r.machine) } }
+            async move {
+                if c.is_empty() {
+                    return Subject::Unregistered;
+                }
+                match lookup_machine(c, None).await {
+                    Ok(r) => r.machine.map(|m| Subject::Registered(Box::new(m))).unwrap_or(Subject::Unregistered),
+                    Err(AppError::Network) => Subject::Unchecked,
+                    Err(_) => Subject::Unregistered,
+                }
+            }
         },
     );
     let readings = RwSignal::new(vec![String::new(), String::new(), String::new()]);
@@ -95,19 +132,28 @@ pub fn InspectPage() -> impl IntoView {
     let fuel = RwSignal::new("diesel".to_owned());
     let power = RwSignal::new(String::new());
     let create = ServerAction::<CreateInspection>::new();
+    let photos = NodeRef::<leptos::html::Input>::new();
+    // Recorded on the phone (no network): the phone's verdict, sent later from the outbox.
+    let queued = RwSignal::new(None::<Option<Evaluation>>);
+    let registered = move || match machine.get() {
+        Some(Subject::Registered(m)) => Some(*m),
+        _ => None,
+    };
+    let unchecked = move || machine.get() == Some(Subject::Unchecked);
+    let unregistered = move || machine.get() == Some(Subject::Unregistered);
     let local = RwSignal::new(None::<FieldErrors>);
     // One tap, one inspection: one request id for this form, sent with every submission of it
     // (a second tap, a retry after a lost answer get the first inspection back), and the button
     // is off while sending and once the inspection is recorded.
     let request_id = new_request_id();
-    let recorded = move || matches!(create.value().get(), Some(Ok(_)));
+    let recorded = move || matches!(create.value().get(), Some(Ok(_))) || queued.get().is_some();
 
     let site_lez = move || chosen().map(|s| s.low_emission_zone);
     let site_rule = move || chosen().and_then(|s| s.zone.rule);
     let site_exemptions = move || chosen().map(|s| s.zone.exemptions).unwrap_or_default();
     // The machine facts: from the look-up for a registered machine, typed from the nameplate otherwise.
     let facts = move || -> Option<(EmissionStage, FuelType, f64)> {
-        match machine.get().flatten() {
+        match registered() {
             Some(m) => Some((m.emission_stage, m.fuel_type, m.rated_power_kw)),
             None => Some((
                 EmissionStage::parse(&stage.get())?,
@@ -139,7 +185,8 @@ pub fn InspectPage() -> impl IntoView {
         };
         Some(input.evaluate(&table.rows, site_rule()))
     });
-    let error = Signal::derive(move || create.value().get().and_then(|r| r.err()));
+    // No network is not an error here: the inspection went to the outbox.
+    let error = Signal::derive(move || create.value().get().and_then(|r| r.err()).filter(|e| *e != AppError::Network));
     let fields = Signal::derive(move || {
         local.get().or_else(|| error.get().and_then(|e| e.fields().cloned())).or_else(|| match preview.get() {
             Some(Err(f)) if parsed_readings().is_some() || ringelmann_level().is_some() => Some(f),
@@ -147,6 +194,53 @@ pub fn InspectPage() -> impl IntoView {
         })
     });
     let banner = Signal::derive(move || error.get().filter(|e: &AppError| e.fields().is_none()));
+    // The form's input and photos while the server is asked: on its answer the photos follow
+    // the inspection; with no answer (the network dropped) both go to the outbox, with the
+    // same request id, so the server records the inspection once whether or not it arrived.
+    let pending = StoredValue::new(None::<(InspectionInput, Option<PhotoFiles>)>);
+    let storage_error = RwSignal::new(false);
+    let to_outbox = {
+        let code = code.clone();
+        move |input: InspectionInput, photos: Option<PhotoFiles>| {
+            let evaluation = preview.get_untracked().and_then(|p| p.ok());
+            let entry = OutboxEntry {
+                id: input.request_id.unwrap_or_else(Uuid::new_v4),
+                input: &input,
+                code: Some(code.clone()).filter(|c| !c.is_empty()),
+                site: untrack(chosen).map(|s| s.name),
+                phone_verdict: evaluation.as_ref().map(|e| e.verdict),
+            };
+            let json = serde_json::to_string(&entry);
+            leptos::task::spawn_local(async move {
+                let added = match json {
+                    Ok(json) => offline::outbox_add_json(json, photos).await,
+                    Err(e) => Err(e.to_string()),
+                };
+                match added {
+                    Ok(()) => queued.set(Some(evaluation)),
+                    Err(_) => storage_error.set(true),
+                }
+            });
+        }
+    };
+    let outbox_on_answer = to_outbox.clone();
+    Effect::new(move |_| {
+        let Some(result) = create.value().get() else { return };
+        let Some((input, photos)) = pending.try_update_value(|p| p.take()).flatten() else { return };
+        match result {
+            Ok(ins) => {
+                if let Some(photos) = photos {
+                    leptos::task::spawn_local(async move {
+                        if offline::outbox_add_photos(ins.id, photos).await.is_err() {
+                            storage_error.set(true);
+                        }
+                    });
+                }
+            }
+            Err(AppError::Network) => outbox_on_answer(input, photos),
+            Err(_) => {}
+        }
+    });
     let code_for_submit = code.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -156,8 +250,9 @@ pub fn InspectPage() -> impl IntoView {
             local.set(Some(errors));
             return;
         };
-        let registered = machine.get_untracked().flatten();
-        if registered.is_some() && label_present.get_untracked().is_none() {
+        let registered = untrack(registered);
+        let unchecked = untrack(unchecked);
+        if (registered.is_some() || unchecked) && label_present.get_untracked().is_none() {
             errors.add("label_present", FieldError::new(FieldCode::Required));
             local.set(Some(errors));
             return;
@@ -178,8 +273,8 @@ pub fn InspectPage() -> impl IntoView {
             lng: None,
             opacity_readings: parsed_readings(),
             ringelmann_level: ringelmann_level(),
-            label_present: registered.as_ref().and_then(|_| label_present.get()),
-            unregistered_description: if registered.is_none() { text(description) } else { None },
+            label_present: if registered.is_some() || unchecked { label_present.get() } else { None },
+            unregistered_description: if registered.is_none() && !unchecked { text(description) } else { None },
             emission_stage: if registered.is_none() { EmissionStage::parse(&stage.get()) } else { None },
             fuel_type: if registered.is_none() { FuelType::parse(&fuel.get()) } else { None },
             rated_power_kw: if registered.is_none() { power.get().trim().parse().ok() } else { None },
@@ -188,27 +283,40 @@ pub fn InspectPage() -> impl IntoView {
             zone_exemption: if site_lez().unwrap_or(false) { text(exemption) } else { None },
             request_id: Some(request_id),
         };
-        if create.pending().get_untracked() || recorded() {
+        if create.pending().get_untracked() || untrack(recorded) {
             return;
         }
-        create.dispatch(CreateInspection { input });
+        let chosen_photos = PhotoFiles::of(&photos);
+        storage_error.set(false);
+        if offline::offline() {
+            to_outbox(input, chosen_photos);
+        } else {
+            pending.set_value(Some((input.clone(), chosen_photos)));
+            create.dispatch(CreateInspection { input });
+        }
     };
     view! {
         <PageTitle text=move || td_string!(i18n.get_locale(), field.inspect_title).to_string() />
         <section class="card field-card">
             <h1>{t!(i18n, field.inspect_title)}</h1>
             <ErrorBanner error=banner />
+            {move || storage_error.get().then(|| view! { <p class="banner banner-error">{t!(i18n, outbox.storage_error)}</p> })}
             <Transition fallback=|| ()>
                 {move || {
                     let locale = i18n.get_locale();
-                    match machine.get().flatten() {
-                        Some(m) => Either::Left(view! {
+                    match machine.get() {
+                        Some(Subject::Registered(m)) => EitherOf3::A(view! {
                             <p class="machine-line">
                                 <strong>{m.name.clone()}</strong> " · " <span class="code">{m.registration_code.clone().unwrap_or_default()}</span>
                                 " · " {stage_label(locale, m.emission_stage)} " · " {fuel_label(locale, m.fuel_type)} " · " {format!("{} kW", m.rated_power_kw)}
                             </p>
                         }),
-                        None => Either::Right(view! { <p class="badge badge-bad">{td_string!(locale, inspections.unregistered)}</p> }),
+                        Some(Subject::Unchecked) => EitherOf3::B(view! {
+                            <p class="banner banner-warn" data-testid="machine-unchecked">
+                                <span class="code">{code.clone()}</span> " · " {td_string!(locale, outbox.code_unchecked)}
+                            </p>
+                        }),
+                        _ => EitherOf3::C(view! { <p class="badge badge-bad">{td_string!(locale, inspections.unregistered)}</p> }),
                     }
                 }}
             </Transition>
@@ -236,12 +344,15 @@ pub fn InspectPage() -> impl IntoView {
                     </div>
                 })}
                 <Transition fallback=|| ()>
-                    {move || machine.get().map(|m| m.is_none()).unwrap_or(false).then(|| view! {
-                        <div class="field">
-                            <label for="unregistered_description">{t!(i18n, field.unregistered_description)}</label>
-                            <textarea id="unregistered_description" rows="2" bind:value=description></textarea>
-                            <FieldErrorText errors=fields field="unregistered_description" />
-                        </div>
+                    {move || (unregistered() || unchecked()).then(|| view! {
+                        {move || unregistered().then(|| view! {
+                            <div class="field">
+                                <label for="unregistered_description">{t!(i18n, field.unregistered_description)}</label>
+                                <textarea id="unregistered_description" rows="2" bind:value=description></textarea>
+                                <FieldErrorText errors=fields field="unregistered_description" />
+                            </div>
+                        })}
+                        {move || unchecked().then(|| view! { <p class="field-hint">{t!(i18n, outbox.nameplate_hint)}</p> })}
                         <div class="row2">
                             <div class="field">
                                 <label for="emission_stage">{t!(i18n, machines.emission_stage)}</label>
@@ -305,7 +416,7 @@ pub fn InspectPage() -> impl IntoView {
                     <FieldErrorText errors=fields field="ringelmann_level" />
                 </div>
                 <Transition fallback=|| ()>
-                    {move || machine.get().flatten().map(|_| view! {
+                    {move || (registered().is_some() || unchecked()).then(|| view! {
                         <fieldset class="field choice" data-testid="label-present" aria-describedby="label_present-error">
                             <legend>{t!(i18n, field.label_present)}</legend>
                             <label class="pick">
@@ -323,6 +434,11 @@ pub fn InspectPage() -> impl IntoView {
                 <div class="field">
                     <label for="notes">{t!(i18n, field.notes)}</label>
                     <textarea id="notes" rows="2" bind:value=notes></textarea>
+                </div>
+                <div class="field">
+                    <label for="photos">{t!(i18n, outbox.photos_label)}</label>
+                    <input id="photos" type="file" accept="image/jpeg,image/png,image/webp" capture="environment" multiple node_ref=photos data-testid="inspection-photos" />
+                    <p class="field-hint">{t!(i18n, outbox.photos_hint)}</p>
                 </div>
                 <h2>{t!(i18n, field.verdict_preview)}</h2>
                 <Transition fallback=|| ()>
@@ -360,6 +476,16 @@ pub fn InspectPage() -> impl IntoView {
                 </section>
             }
         })}
+        {move || queued.get().map(|evaluation| {
+            let locale = i18n.get_locale();
+            view! {
+                <section class="card" data-testid="inspection-queued">
+                    <p class="banner banner-warn">{td_string!(locale, outbox.saved_on_phone)}</p>
+                    {evaluation.map(|e| view! { <VerdictView evaluation=e testid="verdict-phone" /> })}
+                </section>
+            }
+        })}
+        <Outbox />
     }
 }
 

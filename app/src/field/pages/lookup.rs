@@ -2,7 +2,10 @@
 //! any request) or a PIN / environmental code / engine serial; the answer is readable at a glance.
 
 use crate::cases::names::{case_kind_label, case_state_label};
+use crate::error::AppError;
 use crate::field::names::{filing_standing_label, lookup_status_label};
+use crate::field::offline;
+use crate::field::pages::outbox::Outbox;
 use crate::field::pages::scanner::QrScanner;
 use crate::field::server_fns::lookup_machine;
 use crate::field::{FilingStanding, LookupFiling, LookupResult, LookupStatus};
@@ -13,7 +16,7 @@ use crate::machines::regcode::RegistrationCode;
 use crate::sites::server_fns::list_sites;
 use crate::ui::PageTitle;
 use crate::ui::messages::field_message;
-use leptos::either::Either;
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
@@ -104,7 +107,9 @@ pub fn FieldLookupPage() -> impl IntoView {
         let (c, s) = from_address();
         asked_of(&c, &s)
     });
-    let sites = Resource::new(|| (), |_| list_sites(None));
+    let sites = Resource::new(|| (), |_| async { offline::or_kept(list_sites(None).await, &[offline::SITES_KEY]) });
+    offline::keep_copies(move || sites.get().and_then(|r| r.ok()), || vec![offline::SITES_KEY.to_owned()]);
+    offline::keep_county_limits();
     let result = Resource::new(
         move || asked.get(),
         |q| async move {
@@ -114,6 +119,13 @@ pub fn FieldLookupPage() -> impl IntoView {
             }
         },
     );
+    // A look-up made with no network could not be checked: asked again when the network returns.
+    let online = window_event_listener_untyped("online", move |_| {
+        if matches!(result.get_untracked().flatten(), Some((_, Err(AppError::Network)))) {
+            result.refetch();
+        }
+    });
+    on_cleanup(move || online.remove());
     let on_screen = Memo::new(move |_| asked_of(&code.get(), &site.get()));
     let local_error = Signal::derive(move || local_check(&code.get()));
     let navigate = use_navigate();
@@ -175,15 +187,40 @@ pub fn FieldLookupPage() -> impl IntoView {
                     return None;
                 }
                 let locale = i18n.get_locale();
+                let site = for_question.1.map(|s| s.to_string()).unwrap_or_default();
                 Some(match r {
-                    Err(e) => Either::Left(view! { <p class="banner banner-error" data-testid="lookup-error">{e.message(locale)}</p> }),
-                    Ok(res) => {
-                        let site = for_question.1.map(|s| s.to_string()).unwrap_or_default();
-                        Either::Right(view! { <LookupAnswer res=res site=site code=for_question.0 /> })
-                    }
+                    Err(AppError::Network) => EitherOf3::A(view! { <Unchecked code=for_question.0 site=site /> }),
+                    Err(e) => EitherOf3::B(view! { <p class="banner banner-error" data-testid="lookup-error">{e.message(locale)}</p> }),
+                    Ok(res) => EitherOf3::C(view! { <LookupAnswer res=res site=site code=for_question.0 /> }),
                 })
             })}
         </Suspense>
+        <Outbox />
+    }
+}
+
+/// A look-up with no network: said plainly (it is asked again when the network returns), and
+/// the inspector may still record an inspection of the code as typed.
+#[component]
+fn Unchecked(code: String, site: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = crate::ui::use_auth();
+    let href = {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query.append_pair("code", &code).append_pair("site", &site);
+        format!("/field/inspect?{}", query.finish())
+    };
+    view! {
+        <section class="card">
+            <p class="banner banner-warn" data-testid="lookup-offline">
+                <span class="code">{code}</span> " · " {t!(i18n, outbox.lookup_offline)}
+            </p>
+            {move || auth.may(&crate::auth::permissions::INSPECTORS).then(|| view! {
+                <p>
+                    <A href=href.clone() attr:class="button primary big" attr:data-testid="inspect">{t!(i18n, field.inspect)}</A>
+                </p>
+            })}
+        </section>
     }
 }
 

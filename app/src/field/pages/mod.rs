@@ -2,4 +2,5 @@
 
 pub mod inspect;
 pub mod lookup;
+pub mod outbox;
 pub mod scanner;

@@ -1,0 +1,281 @@
+//! The field pages with no signal: copies of what the phone last fetched (the sites in scope,
+//! the limit table it judges with) kept in the browser's storage, and the outbox of inspections
+//! recorded offline (`/outbox.js`: IndexedDB, sent with their request ids when the network
+//! returns). On the server every function here is inert.
+
+use crate::error::AppError;
+use crate::inspections::compliance::Verdict;
+use leptos::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Where the copies live in the browser's `localStorage`.
+pub const SITES_KEY: &str = "nrmm.sites";
+/// The limit table last fetched for a county (`nrmm.limits.{county code}`), and for any county.
+pub fn limits_key(county: &str) -> String {
+    format!("nrmm.limits.{county}")
+}
+pub const LAST_LIMITS_KEY: &str = "nrmm.limits.last";
+
+/// Keeps a copy of `value` under `key` (the browser's storage; nothing on the server).
+pub fn remember<T: Serialize>(key: &str, value: &T) {
+    #[cfg(feature = "hydrate")]
+    if let (Some(storage), Ok(text)) =
+        (web_sys::window().and_then(|w| w.local_storage().ok().flatten()), serde_json::to_string(value))
+    {
+        let _ = storage.set_item(key, &text);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (key, value);
+}
+
+/// The copy kept under `key`, if any.
+pub fn recall<T: DeserializeOwned>(key: &str) -> Option<T> {
+    #[cfg(feature = "hydrate")]
+    {
+        let storage = web_sys::window()?.local_storage().ok().flatten()?;
+        serde_json::from_str(&storage.get_item(key).ok().flatten()?).ok()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = key;
+        None
+    }
+}
+
+/// A fetched answer, or with no network the copy kept from the last one that arrived.
+pub fn or_kept<T: DeserializeOwned>(fetched: Result<T, AppError>, keys: &[&str]) -> Result<T, AppError> {
+    match fetched {
+        Err(AppError::Network) => keys.iter().find_map(|k| recall(k)).ok_or(AppError::Network),
+        other => other,
+    }
+}
+
+/// Keeps a copy of a value whenever one arrives (a resource rendered by the server and
+/// hydrated, or fetched in the browser), under the keys `keys` gives for it. Effects run in the
+/// browser only.
+pub fn keep_copies<T: Serialize + 'static>(
+    value: impl Fn() -> Option<T> + 'static,
+    keys: impl Fn() -> Vec<String> + 'static,
+) {
+    Effect::new(move |_| {
+        if let Some(value) = value() {
+            for key in keys() {
+                remember(&key, &value);
+            }
+        }
+    });
+}
+
+/// The county of a site in the kept copy of the sites in scope.
+pub fn kept_site_county(site: uuid::Uuid) -> Option<String> {
+    let sites: crate::paging::Page<crate::sites::Site> = recall(SITES_KEY)?;
+    sites.items.into_iter().find(|s| s.id == site).map(|s| s.county_code)
+}
+
+/// Keeps a copy of the limit table in force for the signed-in official's county, fetched in
+/// the browser when a field page opens with a network, so an inspection recorded later with
+/// none is judged on the phone.
+pub fn keep_county_limits() {
+    let auth = crate::ui::use_auth();
+    Effect::new(move |_| {
+        if offline() {
+            return;
+        }
+        let Some(county) = auth.user.get().and_then(|u| u.ok()).flatten().and_then(|u| u.division_code) else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            if let Ok(table) = crate::inspections::server_fns::current_limit_table(None, Some(county.clone())).await {
+                remember(&limits_key(&county), &table);
+                remember(LAST_LIMITS_KEY, &table);
+            }
+        });
+    });
+}
+
+/// Whether the browser says it has no network (never on the server).
+pub fn offline() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window().is_some_and(|w| !w.navigator().on_line())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        false
+    }
+}
+
+/// One inspection in the phone's outbox, as `/outbox.js` lists it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct OutboxItem {
+    /// The inspection's request id: the server records it once, however often it is sent.
+    pub id: Uuid,
+    pub state: OutboxState,
+    /// When it was recorded on the phone (ms since 1970).
+    pub created: f64,
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub site: Option<String>,
+    /// The verdict the phone computed with the limit table it had.
+    #[serde(default)]
+    pub phone_verdict: Option<Verdict>,
+    /// The server's verdict, once sent: the one kept.
+    #[serde(default)]
+    pub server_verdict: Option<Verdict>,
+    #[serde(default)]
+    pub inspection_id: Option<Uuid>,
+    #[serde(default)]
+    pub cases: u32,
+    #[serde(default)]
+    pub photos: u32,
+    #[serde(default)]
+    pub photos_left: u32,
+    /// Why the server refused it (its message, in the page's language when it sent one).
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// Where an outbox item stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxState {
+    /// Waiting for the network.
+    Waiting,
+    /// Being sent.
+    Sending,
+    /// The session ended: kept until the inspector signs in again.
+    SignIn,
+    /// The server refused it (e.g. a code that is not registered): kept until removed.
+    Refused,
+    /// Recorded by the server (photos included).
+    Sent,
+}
+
+impl OutboxState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxState::Waiting => "waiting",
+            OutboxState::Sending => "sending",
+            OutboxState::SignIn => "sign_in",
+            OutboxState::Refused => "refused",
+            OutboxState::Sent => "sent",
+        }
+    }
+}
+
+/// What the page puts in the outbox: the inspection as the server takes it, and what the
+/// outbox shows of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutboxEntry<'a, I: Serialize> {
+    pub id: Uuid,
+    pub input: &'a I,
+    pub code: Option<String>,
+    pub site: Option<String>,
+    pub phone_verdict: Option<Verdict>,
+}
+
+#[cfg(feature = "hydrate")]
+mod js {
+    use wasm_bindgen::{JsCast, JsValue};
+
+    /// Calls `window.nrmmOutbox[method](args…)` and awaits its promise.
+    pub async fn call(method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+        let window = web_sys::window().ok_or(JsValue::NULL)?;
+        let outbox = js_sys::Reflect::get(&window, &"nrmmOutbox".into())?;
+        if outbox.is_undefined() {
+            return Err(JsValue::from_str("outbox.js is not loaded"));
+        }
+        let f: js_sys::Function = js_sys::Reflect::get(&outbox, &method.into())?.dyn_into()?;
+        let array = js_sys::Array::new();
+        for a in args {
+            array.push(a);
+        }
+        let promise: js_sys::Promise = f.apply(&outbox, &array)?.dyn_into()?;
+        wasm_bindgen_futures::JsFuture::from(promise).await
+    }
+}
+
+/// Puts an inspection (an [`OutboxEntry`] as JSON, and the photos chosen for it) in the
+/// outbox; `/outbox.js` sends it at once when it can. `Err` when the browser's storage refused.
+pub async fn outbox_add_json(entry: String, photos: Option<PhotoFiles>) -> Result<(), String> {
+    #[cfg(feature = "hydrate")]
+    {
+        let files = photos.map(|p| p.0.take()).unwrap_or(wasm_bindgen::JsValue::NULL);
+        js::call("add", &[entry.into(), files]).await.map(|_| ()).map_err(|e| format!("{e:?}"))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (entry, photos);
+        Err("offline outbox is a browser feature".into())
+    }
+}
+
+/// Sends the photos chosen on the form for an inspection the server has just recorded
+/// (through the outbox, each with its own request id).
+pub async fn outbox_add_photos(inspection: Uuid, photos: PhotoFiles) -> Result<(), String> {
+    #[cfg(feature = "hydrate")]
+    {
+        js::call("addPhotos", &[inspection.to_string().into(), photos.0.take()])
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("{e:?}"))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (inspection, photos);
+        Err("offline outbox is a browser feature".into())
+    }
+}
+
+/// The outbox, oldest first (empty on the server or when the script is missing).
+pub async fn outbox_list() -> Vec<OutboxItem> {
+    #[cfg(feature = "hydrate")]
+    {
+        match js::call("list", &[]).await {
+            Ok(v) => v.as_string().and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default(),
+            Err(_) => Vec::new(),
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        Vec::new()
+    }
+}
+
+/// Removes an item (a refused one, or a sent one the inspector has read).
+pub async fn outbox_remove(id: Uuid) {
+    #[cfg(feature = "hydrate")]
+    let _ = js::call("remove", &[id.to_string().into()]).await;
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
+}
+
+/// Tries to send what waits (a no-op while offline; the script also does it on `online`).
+pub async fn outbox_sync() {
+    #[cfg(feature = "hydrate")]
+    let _ = js::call("sync", &[]).await;
+}
+
+/// The files picked in a file input (a `FileList` in the browser, where there is one thread:
+/// wrapped so it can sit in the page's state, which must be `Send`).
+#[derive(Clone)]
+pub struct PhotoFiles(#[cfg(feature = "hydrate")] send_wrapper::SendWrapper<wasm_bindgen::JsValue>);
+
+impl PhotoFiles {
+    /// The files picked in `input`, if any.
+    pub fn of(input: &NodeRef<leptos::html::Input>) -> Option<Self> {
+        #[cfg(feature = "hydrate")]
+        {
+            let files = input.get_untracked()?.files()?;
+            (files.length() > 0).then(|| PhotoFiles(send_wrapper::SendWrapper::new(files.into())))
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = input;
+            None
+        }
+    }
+}
