@@ -267,11 +267,14 @@ async fn the_service_worker_keeps_this_builds_field_files() {
     }
 }
 
-/// With no network (DevTools' offline emulation, at 360 × 740): a failing inspection recorded
-/// on the phone waits in the outbox with the phone's verdict; the session ends meanwhile and
-/// the outbox keeps it until the inspector signs in again; then it is sent once, the server's
-/// verdict shows, one case is opened, and sending the same submission again gives the same
-/// inspection back. A look-up made offline says it could not be checked.
+/// With no network (DevTools' offline emulation of the page and its service worker, at
+/// 360 × 740): an inspection recorded on the phone waits in the outbox with the phone's
+/// verdict (a pass by the table the phone kept); the city publishes a stricter table and the
+/// session ends meanwhile, and the outbox keeps the inspection until the inspector signs in
+/// again; then it is sent once, photo included, the server's verdict (a fail, by the new table)
+/// is the one kept and the page says it differs, one case is opened, and sending the same
+/// submission again gives the same inspection back. Offline, the field page comes from the
+/// service worker and a look-up says it could not be checked (asked again on reconnect).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_inspection_recorded_offline_waits_in_the_outbox_and_is_sent_once() {
     use app::db::entities::{case, inspection};
@@ -286,6 +289,19 @@ async fn an_inspection_recorded_offline_waits_in_the_outbox_and_is_sent_once() {
     b.sign_in_demo_inspector(&app).await;
     let inspections =
         || inspection::Entity::find().filter(inspection::Column::MachineId.eq(crane.id)).count(&app.state.db);
+    let inspector = TestApp::new_client();
+    let login = serde_json::json!({"username": "xiaodian.inspector", "password": server::seed::DEMO_PASSWORD});
+    let signed = inspector.post(app.url("/api/v1/auth/login")).json(&login).send().await.expect("sign in");
+    assert_eq!(signed.status(), 200);
+    // Readings at 80 % of the crane's limit on its site in the table in force now: a pass, today.
+    let site = crate::helpers::json(app.get_as(&inspector, &format!("/api/v1/sites/{site_id}")).await).await;
+    let facts = serde_json::json!({
+        "emission_stage": crane.emission_stage, "fuel_type": crane.fuel_type, "rated_power_kw": crane.rated_power_kw,
+        "opacity_readings": [0.1, 0.1, 0.1], "county_code": "140105", "low_emission_zone": site["low_emission_zone"],
+    });
+    let evaluated = app.post_json("/api/v1/compliance/evaluate", &facts).await;
+    let limit = crate::helpers::json(evaluated).await["limit_k"].as_f64().expect("a k limit");
+    let reading = format!("{:.2}", limit * 0.8);
     let before = inspections().await.expect("count");
 
     // Online: the field page is visited; the service worker takes the field pages in hand.
@@ -305,10 +321,10 @@ async fn an_inspection_recorded_offline_waits_in_the_outbox_and_is_sent_once() {
 
     // No network: the form still judges, and the inspection goes to the outbox.
     b.set_offline(true).await;
-    for (i, v) in ["1.10", "1.20", "1.05"].iter().enumerate() {
-        b.fill(&format!("[data-testid=reading-{i}]"), v).await;
+    for i in 0..3 {
+        b.fill(&format!("[data-testid=reading-{i}]"), &reading).await;
     }
-    b.wait_text("[data-testid=verdict-preview]", "不合格").await;
+    b.wait_text("[data-testid=verdict-preview] .status-big.ok", "合格").await;
     b.find("[data-testid=label-present] input[value=yes]").await.click().await.expect("label fitted");
     let photo = tempfile::Builder::new().suffix(".jpg").tempfile().expect("temp file");
     std::fs::write(photo.path(), crate::evidence::jpeg(7)).expect("photo");
@@ -320,7 +336,13 @@ async fn an_inspection_recorded_offline_waits_in_the_outbox_and_is_sent_once() {
     let tap_twice = "const b = document.querySelector('[data-testid=record-inspection]'); b.click(); b.click();";
     b.client.execute(tap_twice, vec![]).await.expect("record");
     b.wait_text("[data-testid=inspection-queued]", "无网络").await;
-    b.wait_text("[data-testid=verdict-phone]", "不合格").await;
+    let phone_verdict = b.find("[data-testid=verdict-phone] .status-big").await.text().await.expect("verdict");
+    assert_eq!(
+        phone_verdict,
+        "合格",
+        "judged on the phone with the table it kept (limit {limit})\n{}",
+        b.page_state().await
+    );
     b.wait_text("[data-testid=outbox-count]", "1").await;
     b.find("[data-testid=outbox-item][data-state=waiting]").await;
     b.snap("outbox-waiting-360").await;
@@ -339,6 +361,19 @@ async fn an_inspection_recorded_offline_waits_in_the_outbox_and_is_sent_once() {
     b.wait_text("[data-testid=lookup-offline]", "无法核验").await;
     b.snap("lookup-offline-360").await;
 
+    // Meanwhile Taiyuan publishes a table half as lax, in force today: the server will judge
+    // the inspection with it.
+    let national = crate::helpers::json(app.get("/api/v1/limit-tables/current").await).await;
+    let mut rows = national["rows"].clone();
+    for row in rows.as_array_mut().expect("rows") {
+        row["k_limit"] = serde_json::json!(row["k_limit"].as_f64().expect("k") / 2.0);
+    }
+    let city = TestApp::new_client();
+    let login = serde_json::json!({"username": "taiyuan.officer", "password": server::seed::DEMO_PASSWORD});
+    assert_eq!(city.post(app.url("/api/v1/auth/login")).json(&login).send().await.expect("sign in").status(), 200);
+    let table = serde_json::json!({"version": "TY-OFFLINE", "effective_from": app.today(), "rows": rows});
+    crate::helpers::expect_status(app.post_as(&city, "/api/v1/limit-tables", &table).await, 201).await;
+
     // The session ends while offline: back online, the outbox keeps the inspection for a sign-in.
     b.client.delete_cookie("nrmm_session").await.expect("end the session");
     b.set_offline(false).await;
@@ -353,6 +388,7 @@ async fn an_inspection_recorded_offline_waits_in_the_outbox_and_is_sent_once() {
     b.wait_hydrated().await;
     b.find("[data-testid=outbox-item][data-state=sent]").await;
     b.wait_text("[data-testid=outbox-server-verdict]", "不合格").await;
+    b.find("[data-testid=outbox-differs]").await;
     b.wait_text("[data-testid=outbox-count]", "0").await;
     b.snap("outbox-sent-360").await;
     b.assert_no_page_errors().await;
@@ -382,13 +418,10 @@ async fn an_inspection_recorded_offline_waits_in_the_outbox_and_is_sent_once() {
     let request_id = items[0]["id"].as_str().expect("request id").to_owned();
     assert_eq!(items[0]["inspection_id"].as_str(), Some(recorded.id.to_string().as_str()));
     b.close().await;
-    let inspector = TestApp::new_client();
-    let login = serde_json::json!({"username": "xiaodian.inspector", "password": server::seed::DEMO_PASSWORD});
-    let signed = inspector.post(app.url("/api/v1/auth/login")).json(&login).send().await.expect("sign in");
-    assert_eq!(signed.status(), 200);
+    let readings: Vec<f64> = vec![reading.parse().expect("reading"); 3];
     let replay = serde_json::json!({
         "site_id": site_id, "machine_id": crane.id, "inspected_at": recorded.inspected_at,
-        "opacity_readings": [1.10, 1.20, 1.05], "label_present": true, "request_id": request_id,
+        "opacity_readings": readings, "label_present": true, "request_id": request_id,
     });
     let again = crate::helpers::json(app.post_as(&inspector, "/api/v1/inspections", &replay).await).await;
     assert_eq!(again["id"].as_str(), Some(recorded.id.to_string().as_str()), "{again}");

@@ -328,8 +328,13 @@ pub fn InspectPage() -> impl IntoView {
                         <crate::field::SiteOptions sites selected=site />
                     </select>
                     <FieldErrorText errors=fields field="site_id" />
-                    {move || site_lez().unwrap_or(false).then(|| view! { <p class="badge badge-warn">{td_string!(i18n.get_locale(), field.in_zone)}</p> })}
+                    // Read from the sites resource: inside a Transition, so the server waits
+                    // for it and the page hydrates what it rendered.
+                    <Transition fallback=|| ()>
+                        {move || site_lez().unwrap_or(false).then(|| view! { <p class="badge badge-warn">{td_string!(i18n.get_locale(), field.in_zone)}</p> })}
+                    </Transition>
                 </div>
+                <Transition fallback=|| ()>
                 {move || (site_lez().unwrap_or(false) && !site_exemptions().is_empty()).then(|| view! {
                     <div class="field">
                         <label for="zone_exemption">{t!(i18n, field.zone_exemption)}</label>
@@ -343,6 +348,7 @@ pub fn InspectPage() -> impl IntoView {
                         <FieldErrorText errors=fields field="zone_exemption" />
                     </div>
                 })}
+                </Transition>
                 <Transition fallback=|| ()>
                     {move || (unregistered() || unchecked()).then(|| view! {
                         {move || unregistered().then(|| view! {
