@@ -224,7 +224,17 @@
   } else {
     sync();
   }
+  // The service worker is registered once the page has hydrated: its first install fetches
+  // the field pages' files, which must not compete with the page's own on a weak signal.
   if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register("/sw.js").catch(() => {});
+    let tries = 0;
+    const register = () => {
+      if (document.documentElement.dataset.hydrated === "true" || ++tries > 60) {
+        navigator.serviceWorker.register("/sw.js").catch(() => {});
+      } else {
+        setTimeout(register, 500);
+      }
+    };
+    window.addEventListener("load", register);
   }
 })();

@@ -64,7 +64,7 @@ pub fn Outbox() -> impl IntoView {
                 <section class="card outbox" data-testid="outbox">
                     <h2>
                         {td_string!(locale, outbox.title)} " "
-                        <span class="badge" data-testid="outbox-count">{waiting()}</span>
+                        <span class="badge"><span data-testid="outbox-count">{waiting()}</span> {td_string!(locale, outbox.count_waiting)}</span>
                     </h2>
                     <p class="muted">{td_string!(locale, outbox.hint)}</p>
                     <ul class="cards">
