@@ -134,31 +134,34 @@
 
   const json = { "Accept": "application/json" };
 
+  // Posts one request of an item: the answer when it is a success, else `null` with the item's
+  // new state stored (waiting when the network failed).
+  async function post(item, url, headers, body) {
+    let res;
+    try {
+      res = await fetch(url, { method: "POST", credentials: "same-origin", headers: { ...json, ...headers }, body });
+    } catch (_) {
+      item.state = "waiting";
+      await put(item);
+      return null;
+    }
+    if (!res.ok) {
+      item.state = outcome(res);
+      item.error = item.state === "refused" ? await problem(res) : null;
+      await put(item);
+      return null;
+    }
+    return res;
+  }
+
   // Sends one item; returns false when sending should stop for now (offline, signed out).
   async function send(item) {
     if (item.kind === "inspection" && !item.inspection_id) {
       item.state = "sending";
       await put(item);
       changed();
-      let res;
-      try {
-        res = await fetch("/api/v1/inspections", {
-          method: "POST",
-          credentials: "same-origin",
-          headers: { ...json, "Content-Type": "application/json" },
-          body: JSON.stringify(item.input),
-        });
-      } catch (_) {
-        item.state = "waiting";
-        await put(item);
-        return false;
-      }
-      if (!res.ok) {
-        item.state = outcome(res);
-        item.error = item.state === "refused" ? await problem(res) : null;
-        await put(item);
-        return item.state === "refused";
-      }
+      const res = await post(item, "/api/v1/inspections", { "Content-Type": "application/json" }, JSON.stringify(item.input));
+      if (!res) return item.state === "refused";
       const ins = await res.json();
       item.inspection_id = ins.id;
       item.server_verdict = ins.verdict;
@@ -171,22 +174,8 @@
       const form = new FormData();
       form.append("request_id", photo.request_id);
       form.append("file", photo.blob, photo.name);
-      let res;
-      try {
-        res = await fetch(`/api/v1/inspections/${item.inspection_id}/photos`, {
-          method: "POST", credentials: "same-origin", headers: json, body: form,
-        });
-      } catch (_) {
-        item.state = "waiting";
-        await put(item);
-        return false;
-      }
-      if (!res.ok) {
-        item.state = outcome(res);
-        item.error = item.state === "refused" ? await problem(res) : null;
-        await put(item);
-        return item.state === "refused";
-      }
+      const res = await post(item, `/api/v1/inspections/${item.inspection_id}/photos`, {}, form);
+      if (!res) return item.state === "refused";
       photo.sent = true;
       photo.blob = null;
       await put(item);
