@@ -114,11 +114,12 @@
     changed();
   }
 
+  // The server's reason for a refusal: its sentence and each field's (API.md's error body).
   async function problem(res) {
     try {
-      const body = await res.json();
-      const fields = body.fields ? Object.keys(body.fields).join(", ") : "";
-      return [body.message || body.code || String(res.status), fields].filter(Boolean).join(": ");
+      const { error } = await res.json();
+      const fields = Object.entries(error.fields || {}).map(([name, msgs]) => `${name}: ${[].concat(msgs).join("; ")}`);
+      return [error.message || error.code || String(res.status), ...fields].join(" · ");
     } catch (_) {
       return String(res.status);
     }

@@ -141,6 +141,7 @@ pub fn build_app_with_outbound(
     let routes = route_list().into_iter().filter(|r| !r.path().starts_with(LABEL_PATH)).collect();
     let api = app::rest::router().fallback(middleware::api_not_found);
     let assets = app::SiteAssets::load(&config.site_root);
+    let worker = axum::body::Bytes::from(assets.service_worker());
 
     let ctx_state = state.clone();
     // Pages and server functions (Leptos registers each server function's path). Server
@@ -158,7 +159,7 @@ pub fn build_app_with_outbound(
         .merge(pages)
         .merge(app::machines::labels::page_router())
         .merge(label_routes(&state, assets.clone()))
-        .route("/sw.js", get(move || service_worker(assets.clone())))
+        .route("/sw.js", get(move || service_worker(worker.clone())))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), middleware::audit_request))
@@ -213,10 +214,11 @@ fn label_routes(state: &AppState, assets: Arc<app::SiteAssets>) -> Router<AppSta
 
 /// `/sw.js`: the service worker of this build, which keeps the field pages for use with no
 /// network. Never cached stale: a new build must reach the phone on its next visit.
-async fn service_worker(assets: Arc<app::SiteAssets>) -> axum::response::Response {
+/// Written once, when the router is built (the build's files do not change while it runs).
+async fn service_worker(script: axum::body::Bytes) -> axum::response::Response {
     use axum::http::{HeaderValue, header};
     use axum::response::IntoResponse;
-    let mut resp = assets.service_worker().into_response();
+    let mut resp = script.into_response();
     let headers = resp.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));

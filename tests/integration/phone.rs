@@ -361,6 +361,22 @@ async fn an_inspection_recorded_offline_waits_in_the_outbox_and_is_sent_once() {
     b.wait_text("[data-testid=lookup-offline]", "无法核验").await;
     b.snap("lookup-offline-360").await;
 
+    // A code the register does not know, looked up and inspected offline: recorded as typed,
+    // with the nameplate's facts for the phone's verdict; the server will refuse it.
+    let unknown = app::machines::regcode::RegistrationCode::issue("140105", 9_999_999).expect("a code").to_string();
+    b.fill("#code", &unknown).await;
+    b.find("[data-testid=lookup]").await.click().await.expect("look up");
+    b.wait_text("[data-testid=lookup-offline]", &unknown).await;
+    b.find("[data-testid=lookup-offline] ~ p [data-testid=inspect]").await.click().await.expect("inspect");
+    b.wait_text("[data-testid=machine-unchecked]", &unknown).await;
+    b.find(&format!("#site_id option[value='{site_id}']")).await.click().await.expect("site");
+    b.fill("#rated_power_kw", "90").await;
+    b.fill("[data-testid=reading-0]", &reading).await;
+    b.find("[data-testid=label-present] input[value=no]").await.click().await.expect("no label");
+    b.find("[data-testid=record-inspection]").await.click().await.expect("record");
+    b.wait_text("[data-testid=inspection-queued]", "无网络").await;
+    b.wait_text("[data-testid=outbox-count]", "2").await;
+
     // Meanwhile Taiyuan publishes a table half as lax, in force today: the server will judge
     // the inspection with it.
     let national = crate::helpers::json(app.get("/api/v1/limit-tables/current").await).await;
@@ -389,6 +405,8 @@ async fn an_inspection_recorded_offline_waits_in_the_outbox_and_is_sent_once() {
     b.find("[data-testid=outbox-item][data-state=sent]").await;
     b.wait_text("[data-testid=outbox-server-verdict]", "不合格").await;
     b.find("[data-testid=outbox-differs]").await;
+    // The unknown code is refused with the server's reason, and kept until removed.
+    b.wait_text("[data-testid=outbox-item][data-state=refused] [data-testid=outbox-error]", "registration_code").await;
     b.wait_text("[data-testid=outbox-count]", "0").await;
     b.snap("outbox-sent-360").await;
     b.assert_no_page_errors().await;
@@ -415,8 +433,11 @@ async fn an_inspection_recorded_offline_waits_in_the_outbox_and_is_sent_once() {
     let items: serde_json::Value =
         serde_json::from_str(b.client.execute_async(list, vec![]).await.expect("list").as_str().expect("json"))
             .expect("items");
+    assert_eq!(items.as_array().map(Vec::len), Some(2), "{items}");
     let request_id = items[0]["id"].as_str().expect("request id").to_owned();
     assert_eq!(items[0]["inspection_id"].as_str(), Some(recorded.id.to_string().as_str()));
+    assert_eq!(items[1]["state"].as_str(), Some("refused"), "{items}");
+    assert_eq!(items[1]["code"].as_str(), Some(unknown.as_str()), "{items}");
     b.close().await;
     let readings: Vec<f64> = vec![reading.parse().expect("reading"); 3];
     let replay = serde_json::json!({

@@ -68,15 +68,34 @@ pub fn keep_copies<T: Serialize + 'static>(
     });
 }
 
+/// The sites in scope: fetched, or with no network the copy kept from the last answer (which
+/// each answer replaces).
+pub fn kept_sites() -> Resource<Result<crate::paging::Page<crate::sites::Site>, AppError>> {
+    let sites =
+        Resource::new(|| (), |_| async { or_kept(crate::sites::server_fns::list_sites(None).await, &[SITES_KEY]) });
+    keep_copies(move || sites.get().and_then(|r| r.ok()), || vec![SITES_KEY.to_owned()]);
+    sites
+}
+
 /// The county of a site in the kept copy of the sites in scope.
 pub fn kept_site_county(site: uuid::Uuid) -> Option<String> {
     let sites: crate::paging::Page<crate::sites::Site> = recall(SITES_KEY)?;
     sites.items.into_iter().find(|s| s.id == site).map(|s| s.county_code)
 }
 
+/// When the county's limit table was last fetched (ms since 1970), beside its copy.
+fn fetched_key(county: &str) -> String {
+    format!("nrmm.limits.fetched.{county}")
+}
+
+/// How long a kept limit table is used before `/field` asks for it again: a table published
+/// meanwhile reaches the phone within this, and the server's verdict (with the table in force
+/// when the inspection arrives) is the one kept either way.
+const LIMITS_REFRESH_MS: f64 = 60.0 * 60.0 * 1000.0;
+
 /// Keeps a copy of the limit table in force for the signed-in official's county, fetched in
-/// the browser when a field page opens with a network, so an inspection recorded later with
-/// none is judged on the phone.
+/// the browser when a field page opens with a network and the copy is older than an hour, so
+/// an inspection recorded later with none is judged on the phone.
 pub fn keep_county_limits() {
     let auth = crate::ui::use_auth();
     Effect::new(move |_| {
@@ -86,13 +105,32 @@ pub fn keep_county_limits() {
         let Some(county) = auth.user.get().and_then(|u| u.ok()).flatten().and_then(|u| u.division_code) else {
             return;
         };
+        let now = now_ms();
+        let fresh =
+            recall::<f64>(&fetched_key(&county)).is_some_and(|at| (0.0..LIMITS_REFRESH_MS).contains(&(now - at)));
+        if fresh && recall::<serde_json::Value>(&limits_key(&county)).is_some() {
+            return;
+        }
         leptos::task::spawn_local(async move {
             if let Ok(table) = crate::inspections::server_fns::current_limit_table(None, Some(county.clone())).await {
                 remember(&limits_key(&county), &table);
                 remember(LAST_LIMITS_KEY, &table);
+                remember(&fetched_key(&county), &now);
             }
         });
     });
+}
+
+/// The phone's clock (ms since 1970; 0 on the server).
+pub fn now_ms() -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        0.0
+    }
 }
 
 /// Whether the browser says it has no network (never on the server).
@@ -251,12 +289,6 @@ pub async fn outbox_remove(id: Uuid) {
     let _ = js::call("remove", &[id.to_string().into()]).await;
     #[cfg(not(feature = "hydrate"))]
     let _ = id;
-}
-
-/// Tries to send what waits (a no-op while offline; the script also does it on `online`).
-pub async fn outbox_sync() {
-    #[cfg(feature = "hydrate")]
-    let _ = js::call("sync", &[]).await;
 }
 
 /// The files picked in a file input (a `FileList` in the browser, where there is one thread:

@@ -17,7 +17,7 @@ use crate::inspections::names::{exemption_label, reason_message, verdict_label};
 use crate::inspections::server_fns::{CreateInspection, current_limit_table};
 use crate::machines::names::{fuel_label, stage_label};
 use crate::machines::{EmissionStage, FuelType};
-use crate::sites::server_fns::{get_site, list_sites};
+use crate::sites::server_fns::get_site;
 use crate::ui::{ErrorBanner, FieldErrorText, PageTitle, new_request_id};
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
@@ -71,8 +71,7 @@ pub fn InspectPage() -> impl IntoView {
     let code = query.with_untracked(|q| q.get("code")).unwrap_or_default();
     let case_id = query.with_untracked(|q| q.get("case")).and_then(|c| Uuid::parse_str(&c).ok());
     let site = RwSignal::new(query.with_untracked(|q| q.get("site")).unwrap_or_default());
-    let sites = Resource::new(|| (), |_| async { offline::or_kept(list_sites(None).await, &[offline::SITES_KEY]) });
-    offline::keep_copies(move || sites.get().and_then(|r| r.ok()), || vec![offline::SITES_KEY.to_owned()]);
+    let sites = offline::kept_sites();
     // The chosen site, as the server sees it today (zone membership and rule included).
     let chosen = move || {
         let id = site.get();
@@ -258,7 +257,7 @@ pub fn InspectPage() -> impl IntoView {
             return;
         }
         local.set(None);
-        let now = chrono::DateTime::from_timestamp_millis(browser_now_ms()).unwrap_or_default();
+        let now = chrono::DateTime::from_timestamp_millis(offline::now_ms() as i64).unwrap_or_default();
         let text = |s: RwSignal<String>| Some(s.get()).filter(|v| !v.trim().is_empty());
         let input = InspectionInput {
             machine_id: registered.as_ref().map(|m| m.id),
@@ -492,16 +491,5 @@ pub fn InspectPage() -> impl IntoView {
             }
         })}
         <Outbox />
-    }
-}
-
-fn browser_now_ms() -> i64 {
-    #[cfg(feature = "hydrate")]
-    {
-        js_sys::Date::now() as i64
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        0
     }
 }

@@ -13,7 +13,6 @@ use crate::i18n::*;
 use crate::inspections::names::verdict_label;
 use crate::machines::names::stage_label;
 use crate::machines::regcode::RegistrationCode;
-use crate::sites::server_fns::list_sites;
 use crate::ui::PageTitle;
 use crate::ui::messages::field_message;
 use leptos::either::{Either, EitherOf3};
@@ -107,8 +106,7 @@ pub fn FieldLookupPage() -> impl IntoView {
         let (c, s) = from_address();
         asked_of(&c, &s)
     });
-    let sites = Resource::new(|| (), |_| async { offline::or_kept(list_sites(None).await, &[offline::SITES_KEY]) });
-    offline::keep_copies(move || sites.get().and_then(|r| r.ok()), || vec![offline::SITES_KEY.to_owned()]);
+    let sites = offline::kept_sites();
     offline::keep_county_limits();
     let result = Resource::new(
         move || asked.get(),

@@ -34,7 +34,7 @@ fn when(ms: f64) -> String {
 }
 
 /// The outbox (nothing while it is empty). Reads `/outbox.js`'s list when the page has
-/// hydrated and whenever it changes; asks it to send when the network returns.
+/// hydrated and whenever it changes (the script itself sends when the network returns).
 #[component]
 pub fn Outbox() -> impl IntoView {
     let i18n = use_i18n();
@@ -44,14 +44,11 @@ pub fn Outbox() -> impl IntoView {
     };
     Effect::new(move |_| reload());
     let changed = window_event_listener_untyped("nrmm-outbox", move |_| reload());
-    let online = window_event_listener_untyped("online", move |_| {
-        leptos::task::spawn_local(offline::outbox_sync());
-    });
-    on_cleanup(move || {
-        changed.remove();
-        online.remove();
-    });
-    let waiting = move || items.with(|i| i.iter().filter(|x| x.state != OutboxState::Sent).count());
+    on_cleanup(move || changed.remove());
+    // Waiting for the network or a sign-in (a refused item is not: it waits for the inspector).
+    let waiting = move || {
+        items.with(|i| i.iter().filter(|x| !matches!(x.state, OutboxState::Sent | OutboxState::Refused)).count())
+    };
     let remove = move |id| {
         leptos::task::spawn_local(async move {
             offline::outbox_remove(id).await;
@@ -89,7 +86,7 @@ pub fn Outbox() -> impl IntoView {
                                         {(item.photos > 0).then(|| format!(" · {} {}/{}", td_string!(locale, outbox.photos), item.photos - item.photos_left, item.photos))}
                                     </p>
                                     {differs.then(|| view! { <p class="banner banner-warn" data-testid="outbox-differs">{td_string!(locale, outbox.differs)}</p> })}
-                                    {item.error.clone().map(|e| view! { <p class="field-error">{e}</p> })}
+                                    {item.error.clone().map(|e| view! { <p class="field-error" data-testid="outbox-error">{e}</p> })}
                                     {(item.state == OutboxState::SignIn).then(|| view! {
                                         <p><A href="/login">{td_string!(locale, outbox.sign_in_to_send)}</A></p>
                                     })}
