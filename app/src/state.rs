@@ -68,9 +68,27 @@ impl Settings {
     }
 }
 
-/// Shared by every handler: cheap to clone.
+/// Shared by every handler. One `Arc`: every extractor and middleware of a request takes a
+/// clone, which is one reference count, not one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+#[derive(Clone)]
+pub struct Shared {
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
     pub clock: Clock,
@@ -85,6 +103,8 @@ pub struct AppState {
     pub outbound: Arc<dyn crate::notifications::outbound::Outbound>,
     /// Requests per client address on the public label check.
     pub public_limiter: Arc<PublicLimiter>,
+    /// Who each credential in use belongs to, for a moment (`auth::cache`).
+    pub accounts: Arc<crate::auth::cache::AccountCache>,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {

@@ -116,7 +116,7 @@ pub fn build_app_with_outbound(
     settings.token_default_days = config.token_days;
     settings.login = config.login;
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-    let state = AppState {
+    let state = AppState::new(app::state::Shared {
         db: db.clone(),
         settings: Arc::new(settings),
         clock: clock.clone(),
@@ -126,7 +126,8 @@ pub fn build_app_with_outbound(
         storage: Arc::new(app::storage::LocalStorage::new(config.data_dir.join("files"))),
         outbound,
         public_limiter: Arc::new(app::public::rest::limiter(config.public_rate_per_minute, config.public_burst)),
-    };
+        accounts: Default::default(),
+    });
     let sessions = DbSessionStore::new(db, clock, state.settings.session_idle, state.settings.session_absolute);
     let session_layer = SessionManagerLayer::new(sessions.clone())
         .with_name(SESSION_COOKIE)

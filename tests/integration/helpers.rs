@@ -581,13 +581,13 @@ pub async fn principal_named(app: &TestApp, username: &str) -> app::auth::servic
 pub fn counting_state(app: &TestApp) -> (app::state::AppState, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let count = std::sync::Arc::new(AtomicUsize::new(0));
-    let mut state = app.state.clone();
+    let mut shared = (*app.state).clone();
     let seen = count.clone();
-    state.db.set_metric_callback(move |info| {
+    shared.db.set_metric_callback(move |info| {
         if std::env::var_os("NRMM_PRINT_SQL").is_some() {
             eprintln!("SQL {}", info.statement.sql.chars().take(150).collect::<String>());
         }
         seen.fetch_add(1, Ordering::SeqCst);
     });
-    (state, count)
+    (app::state::AppState::new(shared), count)
 }

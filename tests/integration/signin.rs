@@ -29,6 +29,7 @@ db_tests_with!(crate::signin::behind_proxy;
     sessions_end_when_idle_and_when_too_old,
     sign_out_ends_only_that_session,
     tokens_expire_and_their_owner_lists_and_revokes_them,
+    a_change_made_elsewhere_reaches_a_remembered_credential_within_the_bound,
     administrators_revoke_tokens_within_their_reach,
 );
 
@@ -263,6 +264,56 @@ async fn tokens_expire_and_their_owner_lists_and_revokes_them(app: TestApp) {
     assert_eq!(bearer(&app, late["token"].as_str().expect("token")).await, 200);
     app.clock.advance(chrono::Duration::days(1));
     assert_eq!(bearer(&app, late["token"].as_str().expect("token")).await, 401);
+}
+
+/// A credential's account is remembered for a moment (`auth::cache`): a change made by this
+/// server is seen at once (the tests above), one made elsewhere — another server on the same
+/// database, or by hand in it — within `AccountCache::BOUND` (2 s).
+async fn a_change_made_elsewhere_reaches_a_remembered_credential_within_the_bound(app: TestApp) {
+    use app::db::entities::{api_token, user};
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let bound = app::auth::cache::AccountCache::BOUND;
+    let id = app.user("elsewhere.insp", Role::CountyInspector, Some("140105"), None).await;
+    let session = app.signed_in("elsewhere.insp").await;
+    let token = expect_status(app.post_as(&session, "/api/v1/auth/tokens", &json!({"name": "field"})).await, 201).await;
+    let token = token["token"].as_str().expect("token").to_owned();
+    assert_eq!(bearer(&app, &token).await, 200);
+    expect_status(app.get_as(&session, "/api/v1/auth/me").await, 200).await;
+
+    // The account is disabled by another server: not yet seen here, then seen within the bound.
+    user::Entity::update_many()
+        .col_expr(user::Column::IsActive, Expr::value(false))
+        .filter(user::Column::Id.eq(id))
+        .exec(&app.state.db)
+        .await
+        .expect("disable elsewhere");
+    app.clock.advance(bound - chrono::Duration::milliseconds(100));
+    assert_eq!(bearer(&app, &token).await, 200, "remembered for less than the bound");
+    app.clock.advance(chrono::Duration::milliseconds(100));
+    assert_eq!(bearer(&app, &token).await, 401, "seen once the bound has passed");
+    assert_error(app.get_as(&session, "/api/v1/auth/me").await, 401, "unauthorized").await;
+
+    // The same for a token revoked elsewhere, of an account that is active again.
+    user::Entity::update_many()
+        .col_expr(user::Column::IsActive, Expr::value(true))
+        .filter(user::Column::Id.eq(id))
+        .exec(&app.state.db)
+        .await
+        .expect("enable elsewhere");
+    let session = app.signed_in("elsewhere.insp").await;
+    let second =
+        expect_status(app.post_as(&session, "/api/v1/auth/tokens", &json!({"name": "second"})).await, 201).await;
+    let second_token = second["token"].as_str().expect("token").to_owned();
+    assert_eq!(bearer(&app, &second_token).await, 200);
+    api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, Expr::value(Some(app.clock.now())))
+        .filter(api_token::Column::UserId.eq(id))
+        .exec(&app.state.db)
+        .await
+        .expect("revoke elsewhere");
+    app.clock.advance(bound);
+    assert_eq!(bearer(&app, &second_token).await, 401);
 }
 
 async fn administrators_revoke_tokens_within_their_reach(app: TestApp) {

@@ -304,6 +304,7 @@ pub async fn set_user_active(
     let e = audit::entry(action, EntityKind::Account).by(principal).id(id).county(after.division_code.as_deref());
     audit::record(&txn, now, e.before(&before).after(&after)).await?;
     txn.commit().await?;
+    state.accounts.forget_user(id);
     Ok(after)
 }
 
@@ -359,6 +360,7 @@ pub async fn reset_password(
     let after = serde_json::json!({"password_reset": true, "generated": generated, "sessions_ended": true});
     audit::record(&txn, now, e.after(&after)).await?;
     txn.commit().await?;
+    state.accounts.forget_user(id);
     Ok(PasswordResetDone { user: one_dto(&state.db, id).await?, generated_password: generated.then_some(password) })
 }
 
@@ -401,6 +403,7 @@ pub async fn change_role(
     let e = audit::entry(Action::Update, EntityKind::Account).by(principal).id(id).county(county.as_deref());
     audit::record(&txn, now, e.before(&before).after(&after)).await?;
     txn.commit().await?;
+    state.accounts.forget_user(id);
     Ok(after)
 }
 

@@ -1,6 +1,7 @@
 //! Who a request is: the account behind a session or an API token, read with its division's
 //! level and name in one query, and only while it may still act.
 
+use super::cache::CacheKey;
 use super::service::{Credential, Principal, SESSION_EPOCH, SESSION_SINCE, SESSION_USER, end_session};
 use crate::db::entities::{api_token, division, user};
 use crate::divisions::Level;
@@ -35,6 +36,7 @@ struct TokenAccount {
     account: Account,
     token_id: Uuid,
     token_last_used_at: Option<DateTime<Utc>>,
+    token_expires_at: DateTime<Utc>,
 }
 
 /// The users with their division's level and name (a left join: accounts without a division keep
@@ -46,7 +48,8 @@ fn accounts() -> Select<user::Entity> {
         .join(JoinType::LeftJoin, user::Relation::Division.def())
 }
 
-/// The user a session belongs to, if it still may act.
+/// The user a session belongs to, if it still may act (read again at most every
+/// [`super::cache::AccountCache::BOUND`]; at once after a change made by this process).
 pub async fn principal_for_session(state: &AppState, session: &Session) -> ServiceResult<Option<Principal>> {
     let Some(uid) = session.get::<Uuid>(SESSION_USER).await.map_err(ServiceError::internal)? else {
         return Ok(None);
@@ -61,9 +64,21 @@ pub async fn principal_for_session(state: &AppState, session: &Session) -> Servi
         end_session(session).await?;
         return Ok(None);
     }
+    let now = state.clock.now();
+    let key = epoch.map(|e| CacheKey::Session(uid, e));
+    if let Some(p) = key.as_ref().and_then(|k| state.accounts.get(k, now)) {
+        return Ok(Some(p));
+    }
+    let ticket = state.accounts.ticket();
     let found = accounts().filter(user::Column::Id.eq(uid)).into_model::<Account>().one(&state.db).await?;
     match found {
-        Some(a) if a.user.is_active && epoch == Some(a.user.session_epoch) => Ok(a.principal(Credential::Session)),
+        Some(a) if a.user.is_active && epoch == Some(a.user.session_epoch) => {
+            let principal = a.principal(Credential::Session);
+            if let (Some(key), Some(p)) = (key, &principal) {
+                state.accounts.put(ticket, key, p.clone(), now, None);
+            }
+            Ok(principal)
+        }
         _ => {
             end_session(session).await?;
             Ok(None)
@@ -76,14 +91,23 @@ pub fn digest(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-/// The user an API token belongs to, if the token is valid and the user active (one query).
+/// The user an API token belongs to, if the token is valid and the user active (one query, at
+/// most every [`super::cache::AccountCache::BOUND`]; at once after a change made by this
+/// process).
 pub async fn principal_for_token(state: &AppState, token: &str) -> ServiceResult<Option<Principal>> {
     let now = state.clock.now();
+    let key = CacheKey::Token(digest(token));
+    if let Some(p) = state.accounts.get(&key, now) {
+        return Ok(Some(p));
+    }
+    let ticket = state.accounts.ticket();
+    let CacheKey::Token(hash) = &key else { unreachable!("a token key") };
     let Some(found) = accounts()
         .column_as(api_token::Column::Id, "token_id")
         .column_as(api_token::Column::LastUsedAt, "token_last_used_at")
+        .column_as(api_token::Column::ExpiresAt, "token_expires_at")
         .join(JoinType::InnerJoin, api_token::Relation::User.def().rev())
-        .filter(api_token::Column::TokenHash.eq(digest(token)))
+        .filter(api_token::Column::TokenHash.eq(hash.as_str()))
         .filter(api_token::Column::RevokedAt.is_null())
         .filter(api_token::Column::ExpiresAt.gt(now))
         .into_model::<TokenAccount>()
@@ -103,5 +127,9 @@ pub async fn principal_for_token(state: &AppState, token: &str) -> ServiceResult
             .exec(&state.db)
             .await?;
     }
-    Ok(found.account.principal(Credential::Token))
+    let principal = found.account.principal(Credential::Token);
+    if let Some(p) = &principal {
+        state.accounts.put(ticket, key, p.clone(), now, Some(found.token_expires_at));
+    }
+    Ok(principal)
 }

@@ -13,6 +13,8 @@ pub use scope::Scope;
 pub use server_fns::{CurrentUser, Login, Logout, current_user, login, logout};
 
 #[cfg(feature = "ssr")]
+pub mod cache;
+#[cfg(feature = "ssr")]
 pub mod credentials;
 #[cfg(feature = "ssr")]
 pub mod passwords;

@@ -111,6 +111,7 @@ async fn revoke_of(
         .after(&after);
     audit::record(&txn, now, e).await?;
     txn.commit().await?;
+    state.accounts.forget_user(owner.id);
     Ok(after)
 }
 

@@ -258,6 +258,7 @@ pub async fn set_staff_active(
     let e = audit::entry(action, EntityKind::Account).by(principal).id(user_id).before(&before).after(&u);
     audit::record(&txn, now, e).await?;
     txn.commit().await?;
+    state.accounts.forget_user(user_id);
     Ok(u)
 }
 
@@ -291,6 +292,7 @@ pub async fn change_staff_role(
     let e = audit::entry(Action::Update, EntityKind::Account).by(principal).id(user_id).before(&before).after(&after);
     audit::record(&txn, now, e).await?;
     txn.commit().await?;
+    state.accounts.forget_user(user_id);
     Ok(after)
 }
 
