@@ -59,10 +59,10 @@ pub async fn generate_units(
 
 /// Refreshes the query planner's statistics after a bulk load: until autovacuum gets to it,
 /// PostgreSQL would plan with the empty tables' figures (a look-up then walked every filing:
-/// 233 requests/s instead of thousands in `scripts/bench-lookup.sh`).
+/// 233 requests/s instead of thousands in `scripts/bench-lookup.sh`). See `app::db::analyze`
+/// for SQLite's.
 async fn analyze(state: &AppState) -> Result<()> {
-    use sea_orm::ConnectionTrait;
-    state.db.execute_unprepared("ANALYZE").await.context("refreshing the planner's statistics")?;
+    app::db::analyze(&state.db).await.context("refreshing the planner's statistics")?;
     Ok(())
 }
 

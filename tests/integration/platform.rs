@@ -9,7 +9,8 @@ db_tests!(
     health_and_readiness,
     request_ids_are_returned,
     pages_render_in_chinese_by_default_and_english_on_request,
-    who_decided_is_always_an_account
+    who_decided_is_always_an_account,
+    planner_statistics_keep_no_value_samples_on_sqlite
 );
 
 async fn health_and_readiness(app: TestApp) {
@@ -470,4 +471,26 @@ async fn who_decided_is_always_an_account(app: TestApp) {
             }
         }
     }
+}
+
+/// After `app::db::analyze` (what the generator runs after a bulk load), SQLite keeps the
+/// per-index statistics but no value samples: with samples, a statement comparing an indexed
+/// column with a parameter is compiled again for every new value (the look-up by code).
+async fn planner_statistics_keep_no_value_samples_on_sqlite(app: TestApp) {
+    use sea_orm::{ConnectionTrait, Statement};
+    server::seed::demo(&app.state).await.expect("demo data");
+    app::db::analyze(&app.state.db).await.expect("analyze");
+    if !app::db::is_sqlite(&app.state.db) {
+        return;
+    }
+    let db = &app.state.db;
+    let count = |table: &str| {
+        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+        async move {
+            let row = db.query_one_raw(Statement::from_string(sea_orm::DbBackend::Sqlite, sql)).await;
+            row.expect("count").expect("a row").try_get::<i64>("", "n").expect("n")
+        }
+    };
+    assert!(count("sqlite_stat1").await > 0, "per-index statistics are kept");
+    assert_eq!(count("sqlite_stat4").await, 0, "no value samples");
 }

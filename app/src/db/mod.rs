@@ -43,7 +43,12 @@ pub async fn connect_with(url: &str, max_connections: u32, sync: SqliteSync) -> 
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(15))
         .sqlx_logging(false);
+    // sqlx pings a pooled connection before handing it out: one more round trip (on SQLite a
+    // hand-off to the connection's worker thread and back) for every statement. An embedded
+    // database has no far end to lose; a PostgreSQL connection is checked only after it sat
+    // idle, when the server may have closed it.
     if url.starts_with("sqlite:") {
+        opts.test_before_acquire(false);
         opts.map_sqlx_sqlite_opts(move |o| {
             use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
             let synchronous = match sync {
@@ -56,8 +61,31 @@ pub async fn connect_with(url: &str, max_connections: u32, sync: SqliteSync) -> 
                 .foreign_keys(true)
                 .create_if_missing(true)
         });
+    } else {
+        opts.test_before_acquire_if_idle_for(Duration::from_secs(30));
     }
     Database::connect(opts).await
+}
+
+/// Refreshes the query planner's statistics (after a bulk load). On SQLite it keeps the
+/// per-index figures (`sqlite_stat1`) and drops the value samples (`sqlite_stat4`, which the
+/// bundled SQLite collects): with samples, a statement that compares an indexed column with a
+/// parameter is compiled again whenever the parameter's value changes, so every look-up by a
+/// new code re-planned its statement (a third of the server's CPU in `scripts/bench-lookup.sh`).
+pub async fn analyze(db: &impl sea_orm::ConnectionTrait) -> Result<(), DbErr> {
+    db.execute_unprepared("ANALYZE").await?;
+    if is_sqlite(db) {
+        let stat4 = sea_orm::Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat4'",
+        );
+        if db.query_one_raw(stat4).await?.is_some() {
+            db.execute_unprepared("DELETE FROM sqlite_stat4").await?;
+            // Makes this connection read the statistics again (others read them when they open).
+            db.execute_unprepared("ANALYZE sqlite_schema").await?;
+        }
+    }
+    Ok(())
 }
 
 /// True when `err` is a unique-constraint violation (classified by the driver, not by text).
