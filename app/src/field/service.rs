@@ -90,6 +90,7 @@ struct LookupRow {
     last_mean_k: Option<f64>,
     last_limit_k: Option<f64>,
     open_cases: i64,
+    filings_ever: i64,
     filing_id: Option<Uuid>,
     filing_site_id: Option<Uuid>,
     filing_county_code: Option<String>,
@@ -191,6 +192,16 @@ fn lookup_statement(code: &str, today: NaiveDate) -> SelectStatement {
         )
         .cond_where(crate::filings::in_force::covering(today))
         .to_owned();
+    // Whether the machine was ever on a filing: only then, when no filing covers today, is its
+    // nearest other filing looked for (a second statement).
+    let filed = Query::select()
+        .expr(Expr::col((filing_machine::Entity, filing_machine::Column::FilingId)).count())
+        .from(filing_machine::Entity)
+        .and_where(
+            Expr::col((filing_machine::Entity, filing_machine::Column::MachineId))
+                .equals((machine::Entity, machine::Column::Id)),
+        )
+        .to_owned();
     let f = |c: filing::Column| Expr::col((filing::Entity, c));
     Query::select()
         .columns(
@@ -218,6 +229,7 @@ fn lookup_statement(code: &str, today: NaiveDate) -> SelectStatement {
         .expr_as(latest(inspection::Column::MeanK), "last_mean_k")
         .expr_as(latest(inspection::Column::LimitK), "last_limit_k")
         .expr_as(Expr::SubQuery(None, Box::new(open_cases.into())), "open_cases")
+        .expr_as(Expr::SubQuery(None, Box::new(filed.into())), "filings_ever")
         .expr_as(f(filing::Column::Id), "filing_id")
         .expr_as(f(filing::Column::SiteId), "filing_site_id")
         .expr_as(f(filing::Column::CountyCode), "filing_county_code")
@@ -434,7 +446,7 @@ pub async fn lookup(state: &AppState, principal: &Principal, q: &LookupQuery) ->
     };
     let others = async {
         match (&m.registration_code, filings.is_empty()) {
-            (Some(_), true) => other_filing(db, m.id, today).await,
+            (Some(_), true) if m.filings_ever > 0 => other_filing(db, m.id, today).await,
             _ => Ok(None),
         }
     };
