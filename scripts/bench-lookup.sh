@@ -14,7 +14,7 @@
 #                                                 # PostgreSQL: an EMPTY database (it is migrated)
 #
 # Builds target/release/nrmm when it is missing (or with BUILD=1); installs Debian's wrk when it
-# is missing. Linux only.
+# is missing. Linux only. PERF_OUT=FILE also records a CPU profile of the portal's JSON run.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -104,7 +104,17 @@ end
 LUA
 
 say "portal: wrk, $CONNECTIONS connections, 2 threads, ${DURATION}s"
+# PERF_OUT=FILE: a CPU profile of the server during this run (perf, from Debian), for
+# `perf report -i FILE --no-children --sort dso,symbol` (PERF_ARGS="--call-graph dwarf" for
+# callers). It slows the server: not for figures.
+PERF_PID=""
+if [[ -n "${PERF_OUT:-}" ]]; then
+    command -v perf >/dev/null 2>&1 || apt_install linux-perf
+    perf record -F 999 ${PERF_ARGS:-} -p "$SERVER_PID" -o "$PERF_OUT" -- sleep "$DURATION" >/dev/null 2>&1 &
+    PERF_PID=$!
+fi
 wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/lookup.lua" "$BASE" | tee "$WORK/portal.wrk"
+if [[ -n "$PERF_PID" ]]; then wait "$PERF_PID" || true; fi
 # The same look-up as the page an official's phone opens from a label (`/v/{code}`, rendered
 # on the server), with the same load.
 sed -e 's|"/api/v1/machines/lookup?code=" .. code|"/v/" .. code|' "$WORK/lookup.lua" >"$WORK/page.lua"
