@@ -290,37 +290,28 @@ pub async fn serve(
     application: Application,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    let sessions = application.sessions.clone();
-    let throttle_state = application.state.clone();
-    let sweeper = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(3600));
-        loop {
-            tick.tick().await;
-            match sessions.delete_expired().await {
-                Ok(n) if n > 0 => tracing::info!(deleted = n, "expired sessions removed"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
-            }
-            let st = &throttle_state;
-            match app::auth::throttle::prune(&st.db, st.clock.now(), st.settings.login.window).await {
-                Ok(n) if n > 0 => tracing::info!(deleted = n, "old sign-in counters removed"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "could not remove old sign-in counters"),
-            }
-        }
-    });
+    // The upkeep runs once before the first request is served (a restart catches up at once),
+    // then once per period: never concurrently with a caller that has not been answered yet.
     let state = application.state.clone();
-    let every = application.sweep_interval;
-    let deadlines = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
+    let sessions = application.sessions.clone();
+    hourly_upkeep(&state, &sessions).await;
+    deadline_sweep(&state).await;
+    let (st, hourly) = (state.clone(), Duration::from_secs(3600));
+    let sweeper = tokio::spawn(async move {
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + hourly, hourly);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if let Err(e) = app::notifications::service::sweep_deadlines(&state, state.clock.now()).await {
-                tracing::warn!(error = %e, "deadline sweep failed");
-            }
-            // Forget the addresses whose public-check allowance is full again.
-            state.public_limiter.retain_recent();
+            hourly_upkeep(&st, &sessions).await;
+        }
+    });
+    let every = application.sweep_interval;
+    let deadlines = tokio::spawn(async move {
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            deadline_sweep(&state).await;
         }
     });
     let service = application.router.into_make_service_with_connect_info::<SocketAddr>();
@@ -328,6 +319,29 @@ pub async fn serve(
     sweeper.abort();
     deadlines.abort();
     result.context("serving")
+}
+
+/// Removes expired sessions and the sign-in counters older than the window.
+async fn hourly_upkeep(st: &AppState, sessions: &DbSessionStore) {
+    match sessions.delete_expired().await {
+        Ok(n) if n > 0 => tracing::info!(deleted = n, "expired sessions removed"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+    }
+    match app::auth::throttle::prune(&st.db, st.clock.now(), st.settings.login.window).await {
+        Ok(n) if n > 0 => tracing::info!(deleted = n, "old sign-in counters removed"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not remove old sign-in counters"),
+    }
+}
+
+/// Sends the notices of deadlines that came near or passed, and forgets the addresses whose
+/// public-check allowance is full again.
+async fn deadline_sweep(state: &AppState) {
+    if let Err(e) = app::notifications::service::sweep_deadlines(state, state.clock.now()).await {
+        tracing::warn!(error = %e, "deadline sweep failed");
+    }
+    state.public_limiter.retain_recent();
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

@@ -187,6 +187,11 @@ impl TestApp {
             .await
             .expect("serve");
         });
+        // The server runs its start-up upkeep before it answers (the listener already queues the
+        // connection): wait for it, so nothing it does can land after a test has moved the clock.
+        let probe = Self::client_builder().build().expect("client");
+        let ready = probe.get(format!("http://{addr}/healthz")).send().await.expect("the test server answers");
+        assert!(ready.status().is_success(), "the test server is not healthy: {}", ready.status());
         TestApp {
             addr,
             base: format!("http://{addr}"),
