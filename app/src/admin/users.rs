@@ -303,8 +303,7 @@ pub async fn set_user_active(
     let action = if active { Action::Enable } else { Action::Disable };
     let e = audit::entry(action, EntityKind::Account).by(principal).id(id).county(after.division_code.as_deref());
     audit::record(&txn, now, e.before(&before).after(&after)).await?;
-    txn.commit().await?;
-    state.accounts.forget_user(id);
+    state.accounts.commit_forgetting(txn, id).await?;
     Ok(after)
 }
 
@@ -359,8 +358,7 @@ pub async fn reset_password(
     let e = audit::entry(Action::Update, EntityKind::Account).by(principal).id(id).county(division.as_deref());
     let after = serde_json::json!({"password_reset": true, "generated": generated, "sessions_ended": true});
     audit::record(&txn, now, e.after(&after)).await?;
-    txn.commit().await?;
-    state.accounts.forget_user(id);
+    state.accounts.commit_forgetting(txn, id).await?;
     Ok(PasswordResetDone { user: one_dto(&state.db, id).await?, generated_password: generated.then_some(password) })
 }
 
@@ -402,8 +400,7 @@ pub async fn change_role(
     let county = after.division_code.clone().or(before.division_code.clone());
     let e = audit::entry(Action::Update, EntityKind::Account).by(principal).id(id).county(county.as_deref());
     audit::record(&txn, now, e.before(&before).after(&after)).await?;
-    txn.commit().await?;
-    state.accounts.forget_user(id);
+    state.accounts.commit_forgetting(txn, id).await?;
     Ok(after)
 }
 

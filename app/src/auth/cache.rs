@@ -91,10 +91,18 @@ impl AccountCache {
 
     /// Forgets every credential of `user` (after a change to the account or its tokens has
     /// committed).
-    pub fn forget_user(&self, user: Uuid) {
+    fn forget_user(&self, user: Uuid) {
         let Ok(mut entries) = self.entries.lock() else { return };
         self.generation.fetch_add(1, Ordering::AcqRel);
         entries.retain(|_, e| e.principal.user_id != user);
+    }
+
+    /// Commits a change to `user`'s account or tokens and forgets the account: the one way such
+    /// a change ends, so none can be committed and still be answered from memory.
+    pub async fn commit_forgetting(&self, txn: sea_orm::DatabaseTransaction, user: Uuid) -> Result<(), sea_orm::DbErr> {
+        txn.commit().await?;
+        self.forget_user(user);
+        Ok(())
     }
 }
 

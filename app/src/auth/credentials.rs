@@ -96,12 +96,12 @@ pub fn digest(secret: &str) -> String {
 /// process).
 pub async fn principal_for_token(state: &AppState, token: &str) -> ServiceResult<Option<Principal>> {
     let now = state.clock.now();
-    let key = CacheKey::Token(digest(token));
+    let hash = digest(token);
+    let key = CacheKey::Token(hash.clone());
     if let Some(p) = state.accounts.get(&key, now) {
         return Ok(Some(p));
     }
     let ticket = state.accounts.ticket();
-    let CacheKey::Token(hash) = &key else { unreachable!("a token key") };
     let Some(found) = accounts()
         .column_as(api_token::Column::Id, "token_id")
         .column_as(api_token::Column::LastUsedAt, "token_last_used_at")

@@ -110,8 +110,7 @@ async fn revoke_of(
         .before(&before)
         .after(&after);
     audit::record(&txn, now, e).await?;
-    txn.commit().await?;
-    state.accounts.forget_user(owner.id);
+    state.accounts.commit_forgetting(txn, owner.id).await?;
     Ok(after)
 }
 

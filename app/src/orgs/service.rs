@@ -257,8 +257,7 @@ pub async fn set_staff_active(
     let action = if active { Action::Enable } else { Action::Disable };
     let e = audit::entry(action, EntityKind::Account).by(principal).id(user_id).before(&before).after(&u);
     audit::record(&txn, now, e).await?;
-    txn.commit().await?;
-    state.accounts.forget_user(user_id);
+    state.accounts.commit_forgetting(txn, user_id).await?;
     Ok(u)
 }
 
@@ -291,8 +290,7 @@ pub async fn change_staff_role(
     let after = one_staff(&txn, org, user_id).await?;
     let e = audit::entry(Action::Update, EntityKind::Account).by(principal).id(user_id).before(&before).after(&after);
     audit::record(&txn, now, e).await?;
-    txn.commit().await?;
-    state.accounts.forget_user(user_id);
+    state.accounts.commit_forgetting(txn, user_id).await?;
     Ok(after)
 }
 
