@@ -53,7 +53,7 @@ pub enum Command {
     SweepDeadlines,
     /// Generate a synthetic fleet for load tests: UNITS construction units, each with a site
     /// (in the given counties, in turn), N machines shared out among them and their filings
-    /// (submitted to the counties), in batched multi-row inserts.
+    /// (submitted to the counties): with COPY on PostgreSQL, batched multi-row inserts on SQLite.
     Generate {
         #[arg(long)]
         machines: usize,

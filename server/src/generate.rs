@@ -2,7 +2,8 @@
 //! tests, benchmarks and demos. K construction units, each with a site in one of the given
 //! counties, N machines shared out among them (every identifier unique, types, stages and fuels
 //! varied) and filings of up to 500 of them each, submitted to the site's county (so its
-//! officials see them). Rows go in with multi-row inserts, a transaction per 20,000 machines.
+//! officials see them). Rows go in a transaction per 20,000 machines: with `COPY` on PostgreSQL,
+//! with multi-row inserts on SQLite.
 
 use anyhow::{Context, Result, anyhow};
 use app::auth::Role;
@@ -12,7 +13,10 @@ use app::machines::regcode::RegistrationCode;
 use app::state::AppState;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbBackend, EntityName, EntityTrait, IdenStatic, Iterable,
+    TransactionTrait, Value,
+};
 use uuid::Uuid;
 
 /// Machines per multi-row insert (28 columns: well under SQLite's and PostgreSQL's limits on
@@ -159,23 +163,20 @@ pub async fn generate_with(state: &AppState, machines: usize, county: &str, regi
     let mut done = 0;
     while done < machines {
         let chunk = (machines - done).min(TRANSACTION_ROWS);
-        let txn = db.begin().await?;
         let ids: Vec<Uuid> = (0..chunk).map(|_| Uuid::now_v7()).collect();
-        for (k, part) in ids.chunks(INSERT_ROWS).enumerate() {
-            let first = done + k * INSERT_ROWS;
-            let mut rows = Vec::with_capacity(part.len());
-            for (i, id) in part.iter().enumerate() {
-                let mut row = machine_row(*id, org_id, &run, first + i, now);
-                if let Some(seq) = first_seq {
-                    let code = RegistrationCode::issue(county, seq + (first + i) as u64)
-                        .ok_or_else(|| anyhow!("the county's registration numbers are used up"))?;
-                    row.registration_code = Set(Some(code.as_str().to_owned()));
-                    row.registered_at = Set(Some(now));
-                }
-                rows.push(row);
+        let mut machine_rows = Vec::with_capacity(chunk);
+        for (i, id) in ids.iter().enumerate() {
+            let mut row = machine_row(*id, org_id, &run, done + i, now);
+            if let Some(seq) = first_seq {
+                let code = RegistrationCode::issue(county, seq + (done + i) as u64)
+                    .ok_or_else(|| anyhow!("the county's registration numbers are used up"))?;
+                row.registration_code = Set(Some(code.as_str().to_owned()));
+                row.registered_at = Set(Some(now));
             }
-            machine::Entity::insert_many(rows).exec(&txn).await.context("inserting machines")?;
+            machine_rows.push(row);
         }
+        let mut filing_rows = Vec::new();
+        let mut links = Vec::with_capacity(chunk);
         for part in ids.chunks(FILING_ROWS) {
             let filing_id = Uuid::now_v7();
             let mut row = filing_row(filing_id, org_id, site_id, created_by, county, today, now);
@@ -183,22 +184,91 @@ pub async fn generate_with(state: &AppState, machines: usize, county: &str, regi
                 row.status = Set(app::filings::FilingStatus::Accepted);
                 row.reviewed_at = Set(Some(now));
             }
-            filing::Entity::insert(row).exec(&txn).await.context("inserting a filing")?;
-            for links in part.chunks(INSERT_ROWS) {
-                let rows = links.iter().map(|m| filing_machine::ActiveModel {
-                    filing_id: Set(filing_id),
-                    machine_id: Set(*m),
-                    left_on: Set(None),
-                    left_at: Set(None),
-                });
-                filing_machine::Entity::insert_many(rows).exec(&txn).await.context("linking machines")?;
-            }
-            filings += 1;
+            filing_rows.push(row);
+            links.extend(part.iter().map(|m| filing_machine::ActiveModel {
+                filing_id: Set(filing_id),
+                machine_id: Set(*m),
+                left_on: Set(None),
+                left_at: Set(None),
+            }));
         }
-        txn.commit().await?;
+        filings += filing_rows.len();
+        store(db, machine_rows, filing_rows, links).await?;
         done += chunk;
     }
     Ok(Generated { organization_id: org_id, site_id, machines, filings })
+}
+
+/// Stores one transaction's machines, filings and their links: on PostgreSQL with `COPY`, on
+/// SQLite with multi-row inserts.
+async fn store(
+    db: &DatabaseConnection,
+    machines: Vec<machine::ActiveModel>,
+    filings: Vec<filing::ActiveModel>,
+    links: Vec<filing_machine::ActiveModel>,
+) -> Result<()> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        let mut tx = db.get_postgres_connection_pool().begin().await?;
+        copy_in(&mut tx, &machines).await.context("copying machines")?;
+        copy_in(&mut tx, &filings).await.context("copying filings")?;
+        copy_in(&mut tx, &links).await.context("copying the filings' machines")?;
+        tx.commit().await?;
+        return Ok(());
+    }
+    let txn = db.begin().await?;
+    let mut machines = machines.into_iter().peekable();
+    while machines.peek().is_some() {
+        let rows: Vec<_> = machines.by_ref().take(INSERT_ROWS).collect();
+        machine::Entity::insert_many(rows).exec(&txn).await.context("inserting machines")?;
+    }
+    for row in filings {
+        filing::Entity::insert(row).exec(&txn).await.context("inserting a filing")?;
+    }
+    let mut links = links.into_iter().peekable();
+    while links.peek().is_some() {
+        let rows: Vec<_> = links.by_ref().take(INSERT_ROWS).collect();
+        filing_machine::Entity::insert_many(rows).exec(&txn).await.context("linking machines")?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Sends `rows` (every column set) to PostgreSQL in one `COPY … FROM STDIN` in CSV: the fastest
+/// way in (10,000,000 machines take minutes instead of most of an hour). NULL is `\N`, so an
+/// empty string stays one.
+async fn copy_in<A: ActiveModelTrait>(conn: &mut sea_orm::sqlx::PgConnection, rows: &[A]) -> Result<()> {
+    let columns: Vec<<A::Entity as EntityTrait>::Column> = <A::Entity as EntityTrait>::Column::iter().collect();
+    let mut csv = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::with_capacity(rows.len() * 256));
+    for row in rows {
+        for c in &columns {
+            let value = row.get(*c).into_value().ok_or_else(|| anyhow!("column {} not set", c.as_str()))?;
+            csv.write_field(csv_field(&value)?.as_deref().unwrap_or("\\N"))?;
+        }
+        csv.write_record(None::<&[u8]>)?;
+    }
+    let data = csv.into_inner().map_err(|e| anyhow!("writing CSV: {e}"))?;
+    let names: Vec<String> = columns.iter().map(|c| format!("\"{}\"", c.as_str())).collect();
+    let table = A::Entity::default().table_name().to_owned();
+    let statement = format!("COPY \"{table}\" ({}) FROM STDIN (FORMAT csv, NULL '\\N')", names.join(", "));
+    let mut copy = conn.copy_in_raw(&statement).await?;
+    copy.send(data).await?;
+    copy.finish().await?;
+    Ok(())
+}
+
+/// A value as PostgreSQL reads it from CSV (`None`: NULL).
+fn csv_field(value: &Value) -> Result<Option<String>> {
+    Ok(match value {
+        Value::String(v) => v.clone(),
+        Value::Uuid(v) => v.map(|v| v.to_string()),
+        Value::Bool(v) => v.map(|v| v.to_string()),
+        Value::Int(v) => v.map(|v| v.to_string()),
+        Value::BigInt(v) => v.map(|v| v.to_string()),
+        Value::Double(v) => v.map(|v| v.to_string()),
+        Value::ChronoDate(v) => v.map(|v| v.to_string()),
+        Value::ChronoDateTimeUtc(v) => v.map(|v| v.to_rfc3339()),
+        other => return Err(anyhow!("the generator does not copy values like {other:?}")),
+    })
 }
 
 fn machine_row(id: Uuid, org: Uuid, run: &str, n: usize, now: DateTime<Utc>) -> machine::ActiveModel {
