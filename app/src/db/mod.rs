@@ -2,6 +2,7 @@
 //! small server, PostgreSQL for scale), and the few helpers every service needs.
 
 pub mod entities;
+pub mod reusable;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, SqlErr};
 use std::time::Duration;

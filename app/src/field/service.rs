@@ -27,6 +27,7 @@ use crate::auth::Scope;
 use crate::auth::service::Principal;
 use crate::cases::is_overdue;
 use crate::db::entities::{case, filing, filing_machine, inspection, machine, organization, site};
+use crate::db::reusable::Reusable;
 use crate::error::{AppError, FieldCode, FieldError, FieldErrors};
 use crate::inspections::compliance::Verdict;
 use crate::inspections::compliance::ZoneRule;
@@ -36,7 +37,8 @@ use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Order, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Value};
+use std::sync::OnceLock;
 use uuid::Uuid;
 
 /// The longest code accepted (the longest identifier is a 64-character engine serial).
@@ -272,10 +274,32 @@ fn lookup_statement(code: &str, today: NaiveDate) -> SelectStatement {
         .to_owned()
 }
 
+/// The look-up statement's text for `backend`, written once per process (its values are bound
+/// per look-up); `None` if it could not be reused, and then it is built for every look-up.
+fn reusable_lookup(backend: DbBackend) -> Option<&'static Reusable<2>> {
+    static SQLITE: OnceLock<Option<Reusable<2>>> = OnceLock::new();
+    static POSTGRES: OnceLock<Option<Reusable<2>>> = OnceLock::new();
+    let cell = if backend == DbBackend::Sqlite { &SQLITE } else { &POSTGRES };
+    cell.get_or_init(|| {
+        let build = |p: &[Value; 2]| match (&p[0], &p[1]) {
+            (Value::String(Some(code)), Value::ChronoDate(Some(day))) => lookup_statement(code, *day),
+            _ => unreachable!("the stand-ins are a code and a day"),
+        };
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).map(Value::from);
+        let (a, b) = (day(1901, 1, 1)?, day(1902, 2, 2)?);
+        Reusable::new(backend, build, ["\u{1}a".into(), a], ["\u{1}b".into(), b])
+    })
+    .as_ref()
+}
+
 /// The rows of the machine a code names (a registration code wins over a PIN, a PIN over an
 /// environmental code, that over an engine serial); empty when none.
 async fn find_machine(db: &impl ConnectionTrait, code: &str, today: NaiveDate) -> ServiceResult<Vec<LookupRow>> {
-    let stmt = db.get_database_backend().build(&lookup_statement(code, today));
+    let backend = db.get_database_backend();
+    let stmt = match reusable_lookup(backend) {
+        Some(r) => r.bind([code.into(), today.into()]),
+        None => backend.build(&lookup_statement(code, today)),
+    };
     let rows = LookupRow::find_by_statement(stmt).all(db).await?;
     let Some(best) = rows.iter().min_by_key(|r| r.rank(code)).map(|r| r.id) else { return Ok(vec![]) };
     Ok(rows.into_iter().filter(|r| r.id == best).collect())
@@ -530,5 +554,16 @@ mod tests {
         let spaced = format!("{} {} {} {}", &good[..4], &good[4..8], &good[8..12], &good[12..]);
         assert_eq!(normalize_code(&spaced).unwrap(), good, "grouped as on a label");
         assert!(normalize_code(&"A".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn the_lookup_statement_is_written_once_and_bound_as_built() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            let reusable = reusable_lookup(backend).expect("the look-up's text is reusable");
+            for code in ["14010500000032", "PIN-0001"] {
+                assert_eq!(reusable.bind([code.into(), day.into()]), backend.build(&lookup_statement(code, day)));
+            }
+        }
     }
 }
