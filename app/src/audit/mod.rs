@@ -250,6 +250,7 @@ pub const READ_ONLY_POSTS: &[&str] = &[
     "/api/machines/get",
     "/api/orgs/staff",
     "/api/sites/list",
+    "/api/field/sites",
     "/api/divisions",
     "/api/divisions/zone",
     "/api/filings/list",

@@ -14,9 +14,8 @@ pub mod service;
 
 use crate::cases::{CaseKind, CaseState};
 use crate::error::AppError;
-use crate::inspections::compliance::Verdict;
+use crate::inspections::compliance::{Verdict, ZoneRule};
 use crate::machines::{EmissionStage, FuelType};
-use crate::paging::Page;
 use crate::sites::Site;
 use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
@@ -157,18 +156,47 @@ pub struct LookupResult {
     pub ended_on: Option<NaiveDate>,
 }
 
+/// A site as the field pages need it: to be chosen, and to judge an inspection on the phone
+/// (with no network too) by the zone rule the server applies today. The full site is not sent:
+/// a county's hundred sites in every field page would outweigh the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldSite {
+    pub id: Uuid,
+    pub name: String,
+    pub county_code: String,
+    /// Whether the site lies in a low-emission zone today ([`Site::low_emission_zone`]).
+    pub low_emission_zone: bool,
+    /// The rule it is judged with today; `None` outside a zone.
+    pub rule: Option<ZoneRule>,
+    /// The exemptions the zone in force lists.
+    pub exemptions: Vec<String>,
+}
+
+impl From<Site> for FieldSite {
+    fn from(s: Site) -> Self {
+        FieldSite {
+            id: s.id,
+            name: s.name,
+            county_code: s.county_code,
+            low_emission_zone: s.low_emission_zone,
+            rule: s.zone.rule,
+            exemptions: s.zone.exemptions,
+        }
+    }
+}
+
 /// The `<option>`s of the sites in the inspector's scope for a site `<select>`, the one chosen
 /// (`selected`, a site id) marked so the page rendered on the server shows it. The site chosen
 /// in the address is read on its own and listed first, so a site beyond the first page of the
 /// list (a link from a case or a plan) is offered too and the select never falls back to "any
 /// site".
 #[component]
-pub fn SiteOptions(sites: Resource<Result<Page<Site>, AppError>>, selected: RwSignal<String>) -> impl IntoView {
+pub fn SiteOptions(sites: Resource<Result<Vec<FieldSite>, AppError>>, selected: RwSignal<String>) -> impl IntoView {
     let beyond = Resource::new(
         move || uuid::Uuid::parse_str(&selected.get_untracked()).ok(),
         |wanted| async move {
             match wanted {
-                Some(id) => crate::sites::server_fns::get_site(id).await.ok(),
+                Some(id) => crate::sites::server_fns::get_site(id).await.ok().map(FieldSite::from),
                 None => None,
             }
         },
@@ -178,11 +206,11 @@ pub fn SiteOptions(sites: Resource<Result<Page<Site>, AppError>>, selected: RwSi
             {move || {
                 let current = selected.get_untracked();
                 let extra = beyond.get().flatten();
-                sites.get().and_then(|r| r.ok()).map(|p| {
+                sites.get().and_then(|r| r.ok()).map(|list| {
                     let extra_id = extra.as_ref().map(|s| s.id);
                     extra
                         .into_iter()
-                        .chain(p.items.into_iter().filter(|s| Some(s.id) != extra_id))
+                        .chain(list.into_iter().filter(|s| Some(s.id) != extra_id))
                         .map(|s| {
                             let v = s.id.to_string();
                             let chosen = v == current;

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// Where the copies live in the browser's `localStorage`.
-pub const SITES_KEY: &str = "nrmm.sites";
+pub const SITES_KEY: &str = "nrmm.field-sites";
 /// The limit table last fetched for a county (`nrmm.limits.{county code}`), and for any county.
 pub fn limits_key(county: &str) -> String {
     format!("nrmm.limits.{county}")
@@ -70,17 +70,16 @@ pub fn keep_copies<T: Serialize + 'static>(
 
 /// The sites in scope: fetched, or with no network the copy kept from the last answer (which
 /// each answer replaces).
-pub fn kept_sites() -> Resource<Result<crate::paging::Page<crate::sites::Site>, AppError>> {
-    let sites =
-        Resource::new(|| (), |_| async { or_kept(crate::sites::server_fns::list_sites(None).await, &[SITES_KEY]) });
+pub fn kept_sites() -> Resource<Result<Vec<super::FieldSite>, AppError>> {
+    let sites = Resource::new(|| (), |_| async { or_kept(super::server_fns::field_sites().await, &[SITES_KEY]) });
     keep_copies(move || sites.get().and_then(|r| r.ok()), || vec![SITES_KEY.to_owned()]);
     sites
 }
 
 /// The county of a site in the kept copy of the sites in scope.
 pub fn kept_site_county(site: uuid::Uuid) -> Option<String> {
-    let sites: crate::paging::Page<crate::sites::Site> = recall(SITES_KEY)?;
-    sites.items.into_iter().find(|s| s.id == site).map(|s| s.county_code)
+    let sites: Vec<super::FieldSite> = recall(SITES_KEY)?;
+    sites.into_iter().find(|s| s.id == site).map(|s| s.county_code)
 }
 
 /// When the county's limit table was last fetched (ms since 1970), beside its copy.

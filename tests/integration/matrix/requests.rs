@@ -673,6 +673,7 @@ pub async fn server_fn(fx: &Fixture, path: &str, _who: usize) -> Req {
         | "/api/machines/types"
         | "/api/orgs/staff"
         | "/api/sites/list"
+        | "/api/field/sites"
         | "/api/divisions"
         | "/api/notifications/list"
         | "/api/notifications/unread"

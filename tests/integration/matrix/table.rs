@@ -142,6 +142,7 @@ pub const SERVER_FNS: &[(&str, &str)] = &[
     ("/api/divisions", "AAAAAAAAAAA"),
     ("/api/divisions/zone", "AAAAAAAAAAA"),
     ("/api/evidence/gallery", "UAAHAHAHAAA"),
+    ("/api/field/sites", "UAAAAAAAAAA"),
     ("/api/filings/close", "UAAHFFFFFFF"),
     ("/api/filings/create", "UAAVFFFFFFF"),
     ("/api/filings/get", "UAAHAHAHAAA"),

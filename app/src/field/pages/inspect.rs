@@ -75,7 +75,7 @@ pub fn InspectPage() -> impl IntoView {
     // The chosen site, as the server sees it today (zone membership and rule included).
     let chosen = move || {
         let id = site.get();
-        sites.get().and_then(|r| r.ok()).and_then(|p| p.items.into_iter().find(|s| s.id.to_string() == id))
+        sites.get().and_then(|r| r.ok()).and_then(|list| list.into_iter().find(|s| s.id.to_string() == id))
     };
     // The table the server will judge with: the one in force today for the site's county (keyed
     // on the chosen site itself, so the page rendered on the server and the hydrated one agree).
@@ -148,8 +148,8 @@ pub fn InspectPage() -> impl IntoView {
     let recorded = move || matches!(create.value().get(), Some(Ok(_))) || queued.get().is_some();
 
     let site_lez = move || chosen().map(|s| s.low_emission_zone);
-    let site_rule = move || chosen().and_then(|s| s.zone.rule);
-    let site_exemptions = move || chosen().map(|s| s.zone.exemptions).unwrap_or_default();
+    let site_rule = move || chosen().and_then(|s| s.rule);
+    let site_exemptions = move || chosen().map(|s| s.exemptions).unwrap_or_default();
     // The machine facts: from the look-up for a registered machine, typed from the nameplate otherwise.
     let facts = move || -> Option<(EmissionStage, FuelType, f64)> {
         match registered() {
