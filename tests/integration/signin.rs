@@ -27,6 +27,7 @@ db_tests_with!(crate::signin::behind_proxy;
     unknown_names_have_a_ceiling_per_address,
     old_counters_are_pruned,
     sessions_end_when_idle_and_when_too_old,
+    a_request_writes_the_session_only_when_it_moves_the_expiry_a_minute,
     sign_out_ends_only_that_session,
     tokens_expire_and_their_owner_lists_and_revokes_them,
     a_change_made_elsewhere_reaches_a_remembered_credential_within_the_bound,
@@ -184,6 +185,34 @@ async fn old_counters_are_pruned(app: TestApp) {
     app.clock.advance(chrono::Duration::minutes(16));
     let pruned = app::auth::throttle::prune(&app.state.db, app.clock.now(), window).await.expect("prune");
     assert_eq!((pruned, count().await), (3, 0));
+}
+
+/// The session layer saves the session after every request, but a page view that changes
+/// nothing but the expiry, by less than a minute, is not a write.
+async fn a_request_writes_the_session_only_when_it_moves_the_expiry_a_minute(app: TestApp) {
+    use app::db::entities::session;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let uid = app.user("session.reader", Role::CountyInspector, Some("140105"), None).await;
+    let client = app.signed_in("session.reader").await;
+    let stored = || async {
+        let rows =
+            session::Entity::find().filter(session::Column::UserId.eq(uid)).all(&app.state.db).await.expect("read");
+        assert_eq!(rows.len(), 1, "one session");
+        rows[0].expires_at
+    };
+    let first = stored().await;
+    for _ in 0..3 {
+        app.clock.advance(chrono::Duration::seconds(15));
+        expect_status(app.get_as(&client, "/api/v1/auth/me").await, 200).await;
+    }
+    assert_eq!(stored().await, first, "45 s of requests: the expiry is not written again");
+    app.clock.advance(chrono::Duration::seconds(16));
+    expect_status(app.get_as(&client, "/api/v1/auth/me").await, 200).await;
+    let moved = stored().await;
+    assert!(moved >= first + chrono::Duration::seconds(61), "a minute on, the expiry moves: {first} -> {moved}");
+    // Signing out still ends it at once.
+    expect_status(app.post_as(&client, "/api/v1/auth/logout", &json!({})).await, 204).await;
+    assert_error(app.get_as(&client, "/api/v1/auth/me").await, 401, "unauthorized").await;
 }
 
 async fn sessions_end_when_idle_and_when_too_old(app: TestApp) {

@@ -3,6 +3,12 @@
 //! the session id, so a copy of the table does not hand out live cookies. Expiry is set and
 //! judged by the application clock: every save moves it `idle` past now, but never past
 //! `absolute` after the sign-in (the session's `since`, written by `auth::service::start_session`).
+//!
+//! The session layer saves the session after every request (that is how idle expiry moves
+//! forward), but a save that changes nothing but the expiry, by less than [`REFRESH`], is not
+//! written: a page view would otherwise be a write (and on SQLite an `fsync`, one at a time).
+//! So a session left alone ends `idle` after the last request that moved it, at most
+//! [`REFRESH`] earlier than `idle` after the very last request.
 
 use crate::db::entities::session;
 use crate::state::Clock;
@@ -11,9 +17,19 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error, Result};
+
+/// How far a save must move a session's expiry before it is written (when its data is the same).
+pub const REFRESH: chrono::Duration = chrono::Duration::seconds(60);
+
+/// Sessions remembered as last read or written (beyond this, the memory starts again).
+const REMEMBERED: usize = 10_000;
+
+/// A session as this process last read or wrote it: its data and stored expiry.
+type Seen = (HashMap<String, serde_json::Value>, DateTime<Utc>);
 
 /// The store.
 #[derive(Clone)]
@@ -22,6 +38,7 @@ pub struct DbSessionStore {
     clock: Clock,
     idle: chrono::Duration,
     absolute: chrono::Duration,
+    seen: Arc<Mutex<HashMap<String, Seen>>>,
 }
 
 impl std::fmt::Debug for DbSessionStore {
@@ -34,7 +51,28 @@ impl DbSessionStore {
     /// A store over `db`: a session expires `idle` after its last save and at the latest
     /// `absolute` after its sign-in, judged by `clock`.
     pub fn new(db: DatabaseConnection, clock: Clock, idle: chrono::Duration, absolute: chrono::Duration) -> Self {
-        Self { db, clock, idle, absolute }
+        Self { db, clock, idle, absolute, seen: Default::default() }
+    }
+
+    /// Whether saving `record` now would change only its expiry, by less than [`REFRESH`],
+    /// against what this process last read or wrote (a load precedes every save that matters).
+    fn unchanged(&self, key: &str, record: &Record, expires_at: DateTime<Utc>) -> bool {
+        let Ok(seen) = self.seen.lock() else { return false };
+        seen.get(key).is_some_and(|(data, stored)| *data == record.data && expires_at - *stored < REFRESH)
+    }
+
+    fn remember(&self, key: String, data: HashMap<String, serde_json::Value>, expires_at: DateTime<Utc>) {
+        let Ok(mut seen) = self.seen.lock() else { return };
+        if seen.len() >= REMEMBERED && !seen.contains_key(&key) {
+            seen.clear();
+        }
+        seen.insert(key, (data, expires_at));
+    }
+
+    fn forget(&self, key: &str) {
+        if let Ok(mut seen) = self.seen.lock() {
+            seen.remove(key);
+        }
     }
 
     /// When a session saved now expires: `idle` from now, capped at `absolute` after its sign-in.
@@ -46,14 +84,14 @@ impl DbSessionStore {
         }
     }
 
-    fn row(&self, record: &Record) -> Result<session::ActiveModel> {
+    /// The row of `record`, stored under `id` (its key) to expire at `expires_at`.
+    fn row(record: &Record, id: String, expires_at: DateTime<Utc>) -> Result<session::ActiveModel> {
         let user_id = record.data.get("uid").and_then(|v| v.as_str()).and_then(|s| uuid::Uuid::parse_str(s).ok());
         Ok(session::ActiveModel {
-            id: Set(key(&record.id)),
+            id: Set(id),
             user_id: Set(user_id),
             data: Set(serde_json::to_string(&record.data).map_err(backend)?),
-            // The application clock decides expiry, not the wall clock inside tower-sessions.
-            expires_at: Set(self.expiry(record)),
+            expires_at: Set(expires_at),
         })
     }
 
@@ -85,8 +123,12 @@ impl tower_sessions::SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> Result<()> {
         // A collision of 128-bit random ids is astronomically unlikely; retry a few times anyway.
         for _ in 0..4 {
-            match session::Entity::insert(self.row(record)?).exec(&self.db).await {
-                Ok(_) => return Ok(()),
+            let (k, expires_at) = (key(&record.id), self.expiry(record));
+            match session::Entity::insert(Self::row(record, k.clone(), expires_at)?).exec(&self.db).await {
+                Ok(_) => {
+                    self.remember(k, record.data.clone(), expires_at);
+                    return Ok(());
+                }
                 Err(e) if crate::db::is_unique_violation(&e) => record.id = Id::default(),
                 Err(e) => return Err(backend(e)),
             }
@@ -95,7 +137,12 @@ impl tower_sessions::SessionStore for DbSessionStore {
     }
 
     async fn save(&self, record: &Record) -> Result<()> {
-        session::Entity::insert(self.row(record)?)
+        // The application clock decides expiry, not the wall clock inside tower-sessions.
+        let (k, expires_at) = (key(&record.id), self.expiry(record));
+        if self.unchanged(&k, record, expires_at) {
+            return Ok(());
+        }
+        session::Entity::insert(Self::row(record, k.clone(), expires_at)?)
             .on_conflict(
                 OnConflict::column(session::Column::Id)
                     .update_columns([session::Column::UserId, session::Column::Data, session::Column::ExpiresAt])
@@ -104,6 +151,7 @@ impl tower_sessions::SessionStore for DbSessionStore {
             .exec(&self.db)
             .await
             .map_err(backend)?;
+        self.remember(k, record.data.clone(), expires_at);
         Ok(())
     }
 
@@ -115,11 +163,14 @@ impl tower_sessions::SessionStore for DbSessionStore {
             .map_err(backend)?;
         let Some(m) = found else { return Ok(None) };
         let data: HashMap<String, serde_json::Value> = serde_json::from_str(&m.data).map_err(backend)?;
+        self.remember(m.id, data.clone(), m.expires_at);
         Ok(Some(Record { id: *id, data, expiry_date: to_time(m.expires_at) }))
     }
 
     async fn delete(&self, id: &Id) -> Result<()> {
-        session::Entity::delete_by_id(key(id)).exec(&self.db).await.map_err(backend)?;
+        let k = key(id);
+        self.forget(&k);
+        session::Entity::delete_by_id(k).exec(&self.db).await.map_err(backend)?;
         Ok(())
     }
 }
