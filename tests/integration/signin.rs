@@ -28,6 +28,7 @@ db_tests_with!(crate::signin::behind_proxy;
     old_counters_are_pruned,
     sessions_end_when_idle_and_when_too_old,
     a_request_writes_the_session_only_when_it_moves_the_expiry_a_minute,
+    a_request_running_when_its_session_ends_does_not_bring_it_back,
     sign_out_ends_only_that_session,
     tokens_expire_and_their_owner_lists_and_revokes_them,
     a_change_made_elsewhere_reaches_a_remembered_credential_within_the_bound,
@@ -215,6 +216,45 @@ async fn a_request_writes_the_session_only_when_it_moves_the_expiry_a_minute(app
     assert_error(app.get_as(&client, "/api/v1/auth/me").await, 401, "unauthorized").await;
 }
 
+/// A request loads its session, the session is deleted meanwhile (signed out in another tab,
+/// the account disabled), and the request's save at its end must not write the session back.
+async fn a_request_running_when_its_session_ends_does_not_bring_it_back(app: TestApp) {
+    use app::auth::session_store::DbSessionStore;
+    use app::db::entities::session;
+    use sea_orm::EntityTrait;
+    use tower_sessions::SessionStore;
+    use tower_sessions::session::{Id, Record};
+    let store = DbSessionStore::new(
+        app.state.db.clone(),
+        app.clock.clone(),
+        chrono::Duration::minutes(120),
+        chrono::Duration::hours(12),
+    );
+    let mut record =
+        Record { id: Id::default(), data: Default::default(), expiry_date: time::OffsetDateTime::now_utc() };
+    record.data.insert("note".into(), json!("first"));
+    store.create(&mut record).await.expect("create");
+    let count = || async { session::Entity::find().all(&app.state.db).await.expect("read").len() };
+    assert_eq!(count().await, 1);
+    // The running request has its session; the other request deletes it.
+    let mut running = store.load(&record.id).await.expect("load").expect("found");
+    store.delete(&record.id).await.expect("delete");
+    // The running request ends, with changed data and with its expiry moved on.
+    running.data.insert("note".into(), json!("second"));
+    app.clock.advance(chrono::Duration::minutes(5));
+    store.save(&running).await.expect("save");
+    assert_eq!(count().await, 0, "the deleted session stays deleted");
+    assert!(store.load(&record.id).await.expect("load").is_none());
+    // A session that is still there is saved as before.
+    let mut other =
+        Record { id: Id::default(), data: Default::default(), expiry_date: time::OffsetDateTime::now_utc() };
+    store.create(&mut other).await.expect("create");
+    other.data.insert("note".into(), json!("kept"));
+    store.save(&other).await.expect("save");
+    let loaded = store.load(&other.id).await.expect("load").expect("found");
+    assert_eq!(loaded.data.get("note"), Some(&json!("kept")));
+}
+
 async fn sessions_end_when_idle_and_when_too_old(app: TestApp) {
     app.user("session.keeper", Role::CountyInspector, Some("140105"), None).await;
     // Idle: two hours without a request.
@@ -299,7 +339,7 @@ async fn tokens_expire_and_their_owner_lists_and_revokes_them(app: TestApp) {
 /// server is seen at once (the tests above), one made elsewhere — another server on the same
 /// database, or by hand in it — within `AccountCache::BOUND` (2 s).
 async fn a_change_made_elsewhere_reaches_a_remembered_credential_within_the_bound(app: TestApp) {
-    use app::db::entities::{api_token, user};
+    use app::db::entities::api_token;
     use sea_orm::sea_query::Expr;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let bound = app::auth::cache::AccountCache::BOUND;
@@ -311,12 +351,7 @@ async fn a_change_made_elsewhere_reaches_a_remembered_credential_within_the_boun
     expect_status(app.get_as(&session, "/api/v1/auth/me").await, 200).await;
 
     // The account is disabled by another server: not yet seen here, then seen within the bound.
-    user::Entity::update_many()
-        .col_expr(user::Column::IsActive, Expr::value(false))
-        .filter(user::Column::Id.eq(id))
-        .exec(&app.state.db)
-        .await
-        .expect("disable elsewhere");
+    set_active_elsewhere(&app, id, false).await;
     app.clock.advance(bound - chrono::Duration::milliseconds(100));
     assert_eq!(bearer(&app, &token).await, 200, "remembered for less than the bound");
     app.clock.advance(chrono::Duration::milliseconds(100));
@@ -324,12 +359,7 @@ async fn a_change_made_elsewhere_reaches_a_remembered_credential_within_the_boun
     assert_error(app.get_as(&session, "/api/v1/auth/me").await, 401, "unauthorized").await;
 
     // The same for a token revoked elsewhere, of an account that is active again.
-    user::Entity::update_many()
-        .col_expr(user::Column::IsActive, Expr::value(true))
-        .filter(user::Column::Id.eq(id))
-        .exec(&app.state.db)
-        .await
-        .expect("enable elsewhere");
+    set_active_elsewhere(&app, id, true).await;
     let session = app.signed_in("elsewhere.insp").await;
     let second =
         expect_status(app.post_as(&session, "/api/v1/auth/tokens", &json!({"name": "second"})).await, 201).await;
@@ -343,6 +373,19 @@ async fn a_change_made_elsewhere_reaches_a_remembered_credential_within_the_boun
         .expect("revoke elsewhere");
     app.clock.advance(bound);
     assert_eq!(bearer(&app, &second_token).await, 401);
+}
+
+/// Enables or disables account `id` in the database directly, as another server would.
+async fn set_active_elsewhere(app: &TestApp, id: uuid::Uuid, active: bool) {
+    use app::db::entities::user;
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    user::Entity::update_many()
+        .col_expr(user::Column::IsActive, Expr::value(active))
+        .filter(user::Column::Id.eq(id))
+        .exec(&app.state.db)
+        .await
+        .expect("account changed elsewhere");
 }
 
 async fn administrators_revoke_tokens_within_their_reach(app: TestApp) {

@@ -4,6 +4,9 @@
 //! judged by the application clock: every save moves it `idle` past now, but never past
 //! `absolute` after the sign-in (the session's `since`, written by `auth::service::start_session`).
 //!
+//! A save only updates a stored session: one deleted while a request was running (signed out
+//! elsewhere, its account disabled) is not written back by that request.
+//!
 //! The session layer saves the session after every request (that is how idle expiry moves
 //! forward), but a save that changes nothing but the expiry, by less than [`REFRESH`], is not
 //! written: a page view would otherwise be a write (and on SQLite an `fsync`, one at a time).
@@ -14,7 +17,6 @@ use crate::db::entities::session;
 use crate::state::Clock;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -22,7 +24,8 @@ use time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error, Result};
 
-/// How far a save must move a session's expiry before it is written (when its data is the same).
+/// How far a save must move a session's expiry before it is written (when its data is the same;
+/// half the idle time instead when that is shorter).
 pub const REFRESH: chrono::Duration = chrono::Duration::seconds(60);
 
 /// Sessions remembered as last read or written (beyond this, the memory starts again).
@@ -38,6 +41,8 @@ pub struct DbSessionStore {
     clock: Clock,
     idle: chrono::Duration,
     absolute: chrono::Duration,
+    /// [`REFRESH`], or half of `idle` when that is shorter (a session in use never lapses).
+    refresh: chrono::Duration,
     seen: Arc<Mutex<HashMap<String, Seen>>>,
 }
 
@@ -51,14 +56,15 @@ impl DbSessionStore {
     /// A store over `db`: a session expires `idle` after its last save and at the latest
     /// `absolute` after its sign-in, judged by `clock`.
     pub fn new(db: DatabaseConnection, clock: Clock, idle: chrono::Duration, absolute: chrono::Duration) -> Self {
-        Self { db, clock, idle, absolute, seen: Default::default() }
+        let refresh = REFRESH.min(idle / 2);
+        Self { db, clock, idle, absolute, refresh, seen: Default::default() }
     }
 
-    /// Whether saving `record` now would change only its expiry, by less than [`REFRESH`],
+    /// Whether saving `record` now would change only its expiry, by less than `refresh`,
     /// against what this process last read or wrote (a load precedes every save that matters).
     fn unchanged(&self, key: &str, record: &Record, expires_at: DateTime<Utc>) -> bool {
         let Ok(seen) = self.seen.lock() else { return false };
-        seen.get(key).is_some_and(|(data, stored)| *data == record.data && expires_at - *stored < REFRESH)
+        seen.get(key).is_some_and(|(data, stored)| *data == record.data && expires_at - *stored < self.refresh)
     }
 
     fn remember(&self, key: String, data: HashMap<String, serde_json::Value>, expires_at: DateTime<Utc>) {
@@ -142,15 +148,20 @@ impl tower_sessions::SessionStore for DbSessionStore {
         if self.unchanged(&k, record, expires_at) {
             return Ok(());
         }
-        session::Entity::insert(Self::row(record, k.clone(), expires_at)?)
-            .on_conflict(
-                OnConflict::column(session::Column::Id)
-                    .update_columns([session::Column::UserId, session::Column::Data, session::Column::ExpiresAt])
-                    .to_owned(),
-            )
+        // An update, never an insert: a session deleted while this request ran (signed out
+        // elsewhere, its account disabled, pruned as expired) stays deleted. New sessions and
+        // new ids go through `create`.
+        let row = Self::row(record, k.clone(), expires_at)?;
+        let updated = session::Entity::update_many()
+            .set(session::ActiveModel { id: sea_orm::ActiveValue::NotSet, ..row })
+            .filter(session::Column::Id.eq(k.as_str()))
             .exec(&self.db)
             .await
             .map_err(backend)?;
+        if updated.rows_affected == 0 {
+            self.forget(&k);
+            return Ok(());
+        }
         self.remember(k, record.data.clone(), expires_at);
         Ok(())
     }
