@@ -266,7 +266,8 @@ fn csv_field(value: &Value) -> Result<Option<String>> {
         Value::BigInt(v) => v.map(|v| v.to_string()),
         Value::Double(v) => v.map(|v| v.to_string()),
         Value::ChronoDate(v) => v.map(|v| v.to_string()),
-        Value::ChronoDateTimeUtc(v) => v.map(|v| v.to_rfc3339()),
+        // Microseconds: what both databases keep.
+        Value::ChronoDateTimeUtc(v) => v.map(|v| v.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
         other => return Err(anyhow!("the generator does not copy values like {other:?}")),
     })
 }

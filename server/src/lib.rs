@@ -294,8 +294,15 @@ pub async fn serve(
     // then once per period: never concurrently with a caller that has not been answered yet.
     let state = application.state.clone();
     let sessions = application.sessions.clone();
-    hourly_upkeep(&state, &sessions).await;
-    deadline_sweep(&state).await;
+    // Bounded: a backlog the first round cannot clear in time is left to the next rounds
+    // rather than keeping the portal from answering.
+    let first_round = async {
+        hourly_upkeep(&state, &sessions).await;
+        deadline_sweep(&state).await;
+    };
+    if tokio::time::timeout(Duration::from_secs(20), first_round).await.is_err() {
+        tracing::warn!("the start-up upkeep took over 20 s; the periodic rounds continue it");
+    }
     let (st, hourly) = (state.clone(), Duration::from_secs(3600));
     let sweeper = tokio::spawn(async move {
         let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + hourly, hourly);
