@@ -3,7 +3,9 @@
 // request id the page gave it (and each photo one of its own): the server records a repeated
 // id as the same inspection, so a retry after a lost answer never records a second one.
 // Kept across sign-out and an expired session: items wait ("sign_in") until the inspector
-// signs in again. Also registers the service worker that keeps the field pages for offline use.
+// signs in again. Each item is sent only by the account that recorded it (the server is asked
+// who is signed in before a round): signed in as someone else on the same phone, it waits
+// ("other_user") for its recorder. Also registers the service worker that keeps the field pages for offline use.
 "use strict";
 (() => {
   const DB = "nrmm-outbox";
@@ -76,11 +78,15 @@
     sync();
   }
 
-  // Photos chosen on the form of an inspection the server has already recorded.
-  async function addPhotos(inspectionId, files) {
+  // Photos chosen on the form of an inspection the server has already recorded, by `recorder`
+  // (the signed-in account's id; `recorderName` its name).
+  async function addPhotos(inspectionId, files, recorder, recorderName) {
     const photos = photosOf(files);
     if (!photos.length) return;
-    await put({ id: newId(), kind: "photos", state: "waiting", created: Date.now(), inspection_id: inspectionId, photos });
+    const item = { id: newId(), kind: "photos", state: "waiting", created: Date.now(), inspection_id: inspectionId, photos };
+    item.recorder = recorder || null;
+    item.recorder_name = recorderName || null;
+    await put(item);
     changed();
     sync();
   }
@@ -96,9 +102,11 @@
       phone_verdict: item.phone_verdict || null,
       server_verdict: item.server_verdict || null,
       inspection_id: item.inspection_id || null,
+      recorder_name: item.recorder_name || null,
       cases: item.cases || 0,
       photos: photos.length,
-      photos_left: photos.filter((p) => !p.sent).length,
+      photos_left: photos.filter((p) => !p.sent && !p.refused).length,
+      photos_refused: photos.filter((p) => p.refused).map((p) => `${p.name}: ${p.refused}`),
       error: item.error || null,
     };
   }
@@ -171,13 +179,21 @@
       await put(item);
     }
     for (const photo of item.photos || []) {
-      if (photo.sent) continue;
+      if (photo.sent || photo.refused) continue;
       const form = new FormData();
       form.append("request_id", photo.request_id);
       form.append("file", photo.blob, photo.name);
       const res = await post(item, `/api/v1/inspections/${item.inspection_id}/photos`, {}, form);
-      if (!res) return item.state === "refused";
-      photo.sent = true;
+      if (!res && item.state !== "refused") return false;
+      if (!res) {
+        // A photo refused for good (too large, not an image): the inspection stands, the photo
+        // is set aside with the server's reason, and the others still go.
+        photo.refused = item.error;
+        item.state = "sending";
+        item.error = null;
+      } else {
+        photo.sent = true;
+      }
       photo.blob = null;
       await put(item);
     }
@@ -188,21 +204,59 @@
   }
 
   let syncing = null;
+  let again = false;
 
-  // Sends what waits, oldest first, one at a time; a second call while sending joins it.
-  function sync() {
-    if (!syncing) {
-      syncing = (async () => {
-        if (!navigator.onLine) return;
-        const items = (await all()).filter((i) => i.state !== "sent" && i.state !== "refused");
-        items.sort((a, b) => a.created - b.created);
-        for (const item of items) {
-          const go_on = await send(item);
-          changed();
-          if (!go_on) break;
-        }
-      })().catch(() => {}).finally(() => { syncing = null; changed(); });
+  // The account the server sends as now (asked, not read off the page: a page kept for
+  // offline use may name an account that is no longer the one signed in). `undefined` when
+  // the server could not be asked.
+  async function signedInAs() {
+    try {
+      const res = await fetch("/api/v1/auth/me", { credentials: "same-origin", headers: json });
+      if (res.status === 401) return null;
+      if (!res.ok) return undefined;
+      return (await res.json()).id || null;
+    } catch (_) {
+      return undefined;
     }
+  }
+
+  // Sends what waits, oldest first, one at a time; a call while sending is followed by a new
+  // round (a sign-in on the page, say).
+  function sync() {
+    if (syncing) {
+      again = true;
+      return syncing;
+    }
+    syncing = (async () => {
+      if (!navigator.onLine) return;
+      const items = (await all()).filter((i) => i.state !== "sent" && i.state !== "refused");
+      if (!items.length) return;
+      items.sort((a, b) => a.created - b.created);
+      const me = await signedInAs();
+      if (me === undefined) return;
+      for (const item of items) {
+        if (item.recorder && item.recorder !== me) {
+          // Only its recorder sends it: the inspection is theirs, not the next account's.
+          const state = me ? "other_user" : "sign_in";
+          if (item.state !== state) {
+            item.state = state;
+            await put(item);
+            changed();
+          }
+          continue;
+        }
+        const go_on = await send(item);
+        changed();
+        if (!go_on) break;
+      }
+    })().catch(() => {}).finally(() => {
+      syncing = null;
+      changed();
+      if (again) {
+        again = false;
+        sync();
+      }
+    });
     return syncing;
   }
 

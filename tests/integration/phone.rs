@@ -448,3 +448,88 @@ async fn an_inspection_recorded_offline_waits_in_the_outbox_and_is_sent_once() {
     assert_eq!(again["id"].as_str(), Some(recorded.id.to_string().as_str()), "{again}");
     assert_eq!(inspections().await.expect("count"), before + 1);
 }
+
+/// An item of the outbox is sent only under the account that recorded it (another inspector
+/// signed in on the same phone leaves it waiting), and a photo the server refuses for good is
+/// set aside with its reason while the inspection and the other photos go through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outbox_item_waits_for_its_recorder_and_a_refused_photo_holds_nothing_back() {
+    use app::db::entities::{evidence_photo, inspection};
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let Some(_bundle) = Bundle::load() else { return };
+    let app = TestApp::sqlite().await;
+    server::seed::demo(&app.state).await.expect("demo data");
+    app.user("second.inspector", app::auth::Role::CountyInspector, Some("140105"), None).await;
+    let crane = demo_crane(&app).await;
+    let code = crane.registration_code.clone().expect("registered");
+    let site_id = crane_site(&app).await;
+    let inspections =
+        || inspection::Entity::find().filter(inspection::Column::MachineId.eq(crane.id)).count(&app.state.db);
+    let before = inspections().await.expect("count");
+    let Some(b) = Browser::start_phone(360, 740).await else { return };
+    b.sign_in_demo_inspector(&app).await;
+    b.client.goto(&app.url(&format!("/field/inspect?code={code}&site={site_id}"))).await.expect("goto");
+    b.wait_hydrated().await;
+    b.wait_text("main", "3号汽车起重机").await;
+
+    // Recorded with no network, with two photos: the first is not an image.
+    b.set_offline(true).await;
+    for i in 0..3 {
+        b.fill(&format!("[data-testid=reading-{i}]"), "0.10").await;
+    }
+    b.find("[data-testid=label-present] input[value=yes]").await.click().await.expect("label fitted");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (broken, good) = (dir.path().join("broken.jpg"), dir.path().join("good.jpg"));
+    std::fs::write(&broken, b"not a picture at all").expect("photo");
+    std::fs::write(&good, crate::evidence::jpeg(3)).expect("photo");
+    b.find("[data-testid=inspection-photos]")
+        .await
+        .send_keys(&format!("{}\n{}", broken.display(), good.display()))
+        .await
+        .expect("choose the photos");
+    b.find("[data-testid=record-inspection]").await.click().await.expect("record");
+    b.wait_text("[data-testid=inspection-queued]", "无网络").await;
+    b.wait_text("[data-testid=outbox-item][data-state=waiting] [data-testid=outbox-recorder]", "刘洋").await;
+
+    // The session ends, the network returns: it waits for a sign-in.
+    b.client.delete_cookie("nrmm_session").await.expect("end the session");
+    b.set_offline(false).await;
+    b.find("[data-testid=outbox-item][data-state=sign_in]").await;
+
+    // Another inspector signs in on this phone: the item is not theirs to send.
+    b.sign_in(&app, "second.inspector").await;
+    b.client.goto(&app.url("/field")).await.expect("goto");
+    b.wait_hydrated().await;
+    b.wait_text("[data-testid=outbox-item][data-state=other_user] [data-testid=outbox-recorder]", "刘洋").await;
+    b.snap("outbox-other-user-360").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(inspections().await.expect("count"), before, "nothing sent under the other account");
+
+    // Its recorder signs in again: sent once; the broken photo is set aside with the server's
+    // reason, the good one stored.
+    b.client.delete_cookie("nrmm_session").await.expect("sign out");
+    b.sign_in_demo_inspector(&app).await;
+    b.client.goto(&app.url("/field")).await.expect("goto");
+    b.wait_hydrated().await;
+    b.find("[data-testid=outbox-item][data-state=sent]").await;
+    b.wait_text("[data-testid=outbox-photos-refused]", "broken.jpg").await;
+    b.wait_text("[data-testid=outbox-count]", "0").await;
+    b.snap("outbox-photo-refused-360").await;
+    b.assert_no_page_errors().await;
+    let recorded = inspection::Entity::find()
+        .filter(inspection::Column::MachineId.eq(crane.id))
+        .all(&app.state.db)
+        .await
+        .expect("inspections");
+    assert_eq!(recorded.len() as u64, before + 1, "one inspection");
+    let mine = recorded.into_iter().max_by_key(|i| i.created_at).expect("the inspection");
+    let xiaodian = crate::helpers::principal_named(&app, "xiaodian.inspector").await;
+    assert_eq!(mine.inspector_id, xiaodian.user_id, "recorded as its recorder's");
+    let photos = evidence_photo::Entity::find()
+        .filter(evidence_photo::Column::SubjectId.eq(mine.id))
+        .count(&app.state.db)
+        .await
+        .expect("photos");
+    assert_eq!(photos, 1, "the good photo, once");
+    b.close().await;
+}

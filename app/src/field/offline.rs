@@ -76,6 +76,22 @@ pub fn kept_sites() -> Resource<Result<Vec<super::FieldSite>, AppError>> {
     sites
 }
 
+/// The sites in scope as the look-up page offers them: fetched in the browser once the page
+/// has hydrated (the page rendered on the server, the one a label opens, carries none: it is
+/// the answer that matters there), or with no network the copy kept from the last answer.
+pub fn sites_fetched_in_browser() -> Signal<Option<Vec<super::FieldSite>>> {
+    let sites = RwSignal::new(None);
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            if let Ok(list) = or_kept(super::server_fns::field_sites().await, &[SITES_KEY]) {
+                remember(SITES_KEY, &list);
+                sites.set(Some(list));
+            }
+        });
+    });
+    sites.into()
+}
+
 /// The county of a site in the kept copy of the sites in scope.
 pub fn kept_site_county(site: uuid::Uuid) -> Option<String> {
     let sites: Vec<super::FieldSite> = recall(SITES_KEY)?;
@@ -164,12 +180,18 @@ pub struct OutboxItem {
     pub server_verdict: Option<Verdict>,
     #[serde(default)]
     pub inspection_id: Option<Uuid>,
+    /// Who recorded it (only that account sends it).
+    #[serde(default)]
+    pub recorder_name: Option<String>,
     #[serde(default)]
     pub cases: u32,
     #[serde(default)]
     pub photos: u32,
     #[serde(default)]
     pub photos_left: u32,
+    /// The photos the server refused for good, each `name: reason` (the inspection stands).
+    #[serde(default)]
+    pub photos_refused: Vec<String>,
     /// Why the server refused it (its message, in the page's language when it sent one).
     #[serde(default)]
     pub error: Option<String>,
@@ -185,6 +207,8 @@ pub enum OutboxState {
     Sending,
     /// The session ended: kept until the inspector signs in again.
     SignIn,
+    /// Another account is signed in on this phone: kept until its recorder signs in.
+    OtherUser,
     /// The server refused it (e.g. a code that is not registered): kept until removed.
     Refused,
     /// Recorded by the server (photos included).
@@ -197,6 +221,7 @@ impl OutboxState {
             OutboxState::Waiting => "waiting",
             OutboxState::Sending => "sending",
             OutboxState::SignIn => "sign_in",
+            OutboxState::OtherUser => "other_user",
             OutboxState::Refused => "refused",
             OutboxState::Sent => "sent",
         }
@@ -212,6 +237,16 @@ pub struct OutboxEntry<'a, I: Serialize> {
     pub code: Option<String>,
     pub site: Option<String>,
     pub phone_verdict: Option<Verdict>,
+    /// The signed-in account that recorded it: the only one that sends it.
+    pub recorder: Option<Uuid>,
+    pub recorder_name: Option<String>,
+}
+
+/// The signed-in account as the page knows it (also offline, from the page it kept): its id
+/// and name, for the outbox's items.
+pub fn recorder(auth: crate::ui::Auth) -> (Option<Uuid>, Option<String>) {
+    let me = auth.user.get_untracked().and_then(|u| u.ok()).flatten();
+    (me.as_ref().map(|m| m.id), me.map(|m| m.display_name))
 }
 
 #[cfg(feature = "hydrate")]
@@ -252,17 +287,22 @@ pub async fn outbox_add_json(entry: String, photos: Option<PhotoFiles>) -> Resul
 
 /// Sends the photos chosen on the form for an inspection the server has just recorded
 /// (through the outbox, each with its own request id).
-pub async fn outbox_add_photos(inspection: Uuid, photos: PhotoFiles) -> Result<(), String> {
+pub async fn outbox_add_photos(
+    inspection: Uuid,
+    photos: PhotoFiles,
+    (recorder, name): (Option<Uuid>, Option<String>),
+) -> Result<(), String> {
     #[cfg(feature = "hydrate")]
     {
-        js::call("addPhotos", &[inspection.to_string().into(), photos.0.take()])
+        let recorder = recorder.map(|r| r.to_string());
+        js::call("addPhotos", &[inspection.to_string().into(), photos.0.take(), recorder.into(), name.into()])
             .await
             .map(|_| ())
             .map_err(|e| format!("{e:?}"))
     }
     #[cfg(not(feature = "hydrate"))]
     {
-        let _ = (inspection, photos);
+        let _ = (inspection, photos, recorder, name);
         Err("offline outbox is a browser feature".into())
     }
 }
@@ -280,6 +320,12 @@ pub async fn outbox_list() -> Vec<OutboxItem> {
     {
         Vec::new()
     }
+}
+
+/// Asks `/outbox.js` to send what waits (it asks the server who is signed in first).
+pub async fn outbox_sync() {
+    #[cfg(feature = "hydrate")]
+    let _ = js::call("sync", &[]).await;
 }
 
 /// Removes an item (a refused one, or a sent one the inspector has read).

@@ -131,6 +131,7 @@ pub fn InspectPage() -> impl IntoView {
     let fuel = RwSignal::new("diesel".to_owned());
     let power = RwSignal::new(String::new());
     let create = ServerAction::<CreateInspection>::new();
+    let auth = crate::ui::use_auth();
     let photos = NodeRef::<leptos::html::Input>::new();
     // Recorded on the phone (no network): the phone's verdict, sent later from the outbox.
     let queued = RwSignal::new(None::<Option<Evaluation>>);
@@ -202,12 +203,15 @@ pub fn InspectPage() -> impl IntoView {
         let code = code.clone();
         move |input: InspectionInput, photos: Option<PhotoFiles>| {
             let evaluation = preview.get_untracked().and_then(|p| p.ok());
+            let recorded_by = offline::recorder(auth);
             let entry = OutboxEntry {
                 id: input.request_id.unwrap_or_else(Uuid::new_v4),
                 input: &input,
                 code: Some(code.clone()).filter(|c| !c.is_empty()),
                 site: untrack(chosen).map(|s| s.name),
                 phone_verdict: evaluation.as_ref().map(|e| e.verdict),
+                recorder: recorded_by.0,
+                recorder_name: recorded_by.1,
             };
             let json = serde_json::to_string(&entry);
             leptos::task::spawn_local(async move {
@@ -230,7 +234,7 @@ pub fn InspectPage() -> impl IntoView {
             Ok(ins) => {
                 if let Some(photos) = photos {
                     leptos::task::spawn_local(async move {
-                        if offline::outbox_add_photos(ins.id, photos).await.is_err() {
+                        if offline::outbox_add_photos(ins.id, photos, offline::recorder(auth)).await.is_err() {
                             storage_error.set(true);
                         }
                     });
@@ -324,7 +328,7 @@ pub fn InspectPage() -> impl IntoView {
                     <label for="site_id">{t!(i18n, field.site)}</label>
                     <select id="site_id" bind:value=site>
                         <option value="">{t!(i18n, common.select)}</option>
-                        <crate::field::SiteOptions sites selected=site />
+                        <crate::field::SiteOptions sites=Signal::derive(move || sites.get().and_then(|r| r.ok())) selected=site />
                     </select>
                     <FieldErrorText errors=fields field="site_id" />
                     // Read from the sites resource: inside a Transition, so the server waits

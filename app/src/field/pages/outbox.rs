@@ -13,6 +13,7 @@ fn state_label(locale: Locale, state: OutboxState) -> &'static str {
         OutboxState::Waiting => td_string!(locale, outbox.waiting),
         OutboxState::Sending => td_string!(locale, outbox.sending),
         OutboxState::SignIn => td_string!(locale, outbox.sign_in),
+        OutboxState::OtherUser => td_string!(locale, outbox.other_user),
         OutboxState::Refused => td_string!(locale, outbox.refused),
         OutboxState::Sent => td_string!(locale, outbox.sent),
     }
@@ -21,7 +22,7 @@ fn state_label(locale: Locale, state: OutboxState) -> &'static str {
 fn state_class(state: OutboxState) -> &'static str {
     match state {
         OutboxState::Waiting | OutboxState::Sending => "badge badge-warn",
-        OutboxState::SignIn | OutboxState::Refused => "badge badge-bad",
+        OutboxState::SignIn | OutboxState::OtherUser | OutboxState::Refused => "badge badge-bad",
         OutboxState::Sent => "badge badge-ok",
     }
 }
@@ -43,6 +44,15 @@ pub fn Outbox() -> impl IntoView {
         leptos::task::spawn_local(async move { items.set(offline::outbox_list().await) });
     };
     Effect::new(move |_| reload());
+    // A sign-in or sign-out on this page: the items of the account signed in now may go.
+    let auth = crate::ui::use_auth();
+    Effect::new(move |previous: Option<Option<uuid::Uuid>>| {
+        let user = auth.user.get().and_then(|u| u.ok()).flatten().map(|m| m.id);
+        if previous.is_some_and(|p| p != user) {
+            leptos::task::spawn_local(offline::outbox_sync());
+        }
+        user
+    });
     let changed = window_event_listener_untyped("nrmm-outbox", move |_| reload());
     on_cleanup(move || changed.remove());
     // Waiting for the network or a sign-in (a refused item is not: it waits for the inspector).
@@ -61,7 +71,7 @@ pub fn Outbox() -> impl IntoView {
                 <section class="card outbox" data-testid="outbox">
                     <h2>
                         {td_string!(locale, outbox.title)} " "
-                        <span class="badge"><span data-testid="outbox-count">{waiting()}</span> {td_string!(locale, outbox.count_waiting)}</span>
+                        <span class="badge"><span data-testid="outbox-count">{waiting()}</span> " " {td_string!(locale, outbox.count_waiting)}</span>
                     </h2>
                     <p class="muted">{td_string!(locale, outbox.hint)}</p>
                     <ul class="cards">
@@ -86,9 +96,21 @@ pub fn Outbox() -> impl IntoView {
                                         {(item.photos > 0).then(|| format!(" · {} {}/{}", td_string!(locale, outbox.photos), item.photos - item.photos_left, item.photos))}
                                     </p>
                                     {differs.then(|| view! { <p class="banner banner-warn" data-testid="outbox-differs">{td_string!(locale, outbox.differs)}</p> })}
+                                    {item.recorder_name.clone().map(|name| view! {
+                                        <p class="muted">{td_string!(locale, outbox.recorded_by)} ": " <span data-testid="outbox-recorder">{name}</span></p>
+                                    })}
                                     {item.error.clone().map(|e| view! { <p class="field-error" data-testid="outbox-error">{e}</p> })}
+                                    {(!item.photos_refused.is_empty()).then(|| view! {
+                                        <div class="field-error" data-testid="outbox-photos-refused">
+                                            <p>{td_string!(locale, outbox.photos_refused)}</p>
+                                            <ul>{item.photos_refused.iter().map(|p| view! { <li>{p.clone()}</li> }).collect_view()}</ul>
+                                        </div>
+                                    })}
                                     {(item.state == OutboxState::SignIn).then(|| view! {
                                         <p><A href="/login">{td_string!(locale, outbox.sign_in_to_send)}</A></p>
+                                    })}
+                                    {(item.state == OutboxState::OtherUser).then(|| view! {
+                                        <p>{td_string!(locale, outbox.other_user_hint)}</p>
                                     })}
                                     <p>
                                         {item.inspection_id.map(|ins| view! {
