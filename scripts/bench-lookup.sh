@@ -15,7 +15,7 @@
 #                                                 # rows go in with COPY: N=10000000 is minutes)
 #
 # Builds target/release/nrmm when it is missing (or with BUILD=1); installs Debian's wrk when it
-# is missing. Linux only. PERF_OUT=FILE also records a CPU profile of the portal's JSON run.
+# is missing. Linux only. PERF_OUT=FILE also records a CPU profile of the portal's JSON run (PERF_RUN=page: of the label page's).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -110,22 +110,28 @@ LUA
 say "portal: wrk, $CONNECTIONS connections, 2 threads, ${DURATION}s"
 # PERF_OUT=FILE: a CPU profile of the server during this run (perf, from Debian), for
 # `perf report -i FILE --no-children --sort dso,symbol` (PERF_ARGS="--call-graph dwarf" for
-# callers). It slows the server: not for figures.
+# callers); PERF_RUN=page profiles the label page's run instead. It slows the server: not for
+# figures.
 PERF_PID=""
-if [[ -n "${PERF_OUT:-}" ]]; then
-    command -v perf >/dev/null 2>&1 || apt_install linux-perf
-    perf record -F 999 ${PERF_ARGS:-} -p "$SERVER_PID" -o "$PERF_OUT" -- sleep "$DURATION" >/dev/null 2>&1 &
-    PERF_PID=$!
-fi
+start_perf() {
+    if [[ -n "${PERF_OUT:-}" && "${PERF_RUN:-json}" == "$1" ]]; then
+        command -v perf >/dev/null 2>&1 || apt_install linux-perf
+        perf record -F 999 ${PERF_ARGS:-} -p "$SERVER_PID" -o "$PERF_OUT" -- sleep "$DURATION" >/dev/null 2>&1 &
+        PERF_PID=$!
+    fi
+}
+start_perf json
 wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/lookup.lua" "$BASE" | tee "$WORK/portal.wrk"
-if [[ -n "$PERF_PID" ]]; then wait "$PERF_PID" || true; fi
+if [[ -n "$PERF_PID" ]]; then wait "$PERF_PID" || true; PERF_PID=""; fi
 # The same look-up as the page an official's phone opens from a label (`/v/{code}`, rendered
 # on the server), with the same load.
 sed -e 's|"/api/v1/machines/lookup?code=" .. code|"/v/" .. code|' "$WORK/lookup.lua" >"$WORK/page.lua"
 grep -q '"/v/" .. code' "$WORK/page.lua"
 curl -fsS -H "authorization: Bearer $TOKEN" "$BASE/v/$first" | grep -q 'data-testid="lookup-status"'
 say "portal, the label's page: wrk, $CONNECTIONS connections, 2 threads, ${DURATION}s"
+start_perf page
 wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/page.lua" "$BASE" | tee "$WORK/page.wrk"
+if [[ -n "$PERF_PID" ]]; then wait "$PERF_PID" || true; fi
 awk '/VmHWM/ {printf "   server peak resident memory: %.1f MB\n", $2 / 1024}' "/proc/$SERVER_PID/status"
 kill "$SERVER_PID" 2>/dev/null || true
 wait "$SERVER_PID" 2>/dev/null || true

@@ -195,7 +195,8 @@ const LABEL_PATH: &str = "/v/";
 fn label_routes(state: &AppState, assets: Arc<app::SiteAssets>) -> Router<AppState> {
     use axum::handler::Handler;
     let ctx_state = state.clone();
-    let official = leptos_axum::render_app_to_stream_with_context(
+    // Rendered whole before it is sent, as the route says (`SsrMode::Async`).
+    let official = leptos_axum::render_app_async_with_context(
         move || provide_context(ctx_state.clone()),
         move || app::shell(assets.clone()),
     );

@@ -143,8 +143,10 @@ async fn codes_are_found_as_people_type_them(app: TestApp) {
     crate::helpers::assert_field(&err, "code", &wrong.field_error());
 }
 
-/// The field pages list the county's latest 100 sites; a site further down, named in the
-/// address (a link from a case, or a look-up asked there), stays chosen.
+/// The field pages list the county's latest 100 sites (the inspection form in the page the
+/// server renders; the look-up page fetches them in the browser, `field/sites`, and its page
+/// carries none); a site further down, named in the address (a link from a case, or a look-up
+/// asked there), stays chosen.
 async fn a_site_beyond_the_first_hundred_stays_chosen(app: TestApp) {
     let (_org, unit) = crate::helpers::contractor(&app, "field.many.sites").await;
     let oldest = crate::helpers::create_site(&app, &unit, "最早的工地", "140105").await;
@@ -153,8 +155,15 @@ async fn a_site_beyond_the_first_hundred_stays_chosen(app: TestApp) {
     }
     let inspector = crate::helpers::inspector(&app, "field.sites.insp", "140105").await;
     let id = id_of(&oldest);
-    let blank = crate::helpers::page_html(&app, &inspector, "/field").await;
-    assert!(blank.contains("工地 099") && !blank.contains("最早的工地"), "the latest 100 only");
+    let form = crate::helpers::page_html(&app, &inspector, "/field/inspect").await;
+    assert!(form.contains("工地 099") && !form.contains("最早的工地"), "the latest 100 only");
+    let lookup = crate::helpers::page_html(&app, &inspector, "/field").await;
+    assert!(!lookup.contains("工地 099"), "the look-up page's list comes after hydration");
+    let resp = inspector.post(app.url("/api/field/sites")).json(&json!({})).send().await.expect("server fn");
+    let fetched: Vec<serde_json::Value> = resp.json().await.expect("sites");
+    let names: Vec<&str> = fetched.iter().filter_map(|s| s["name"].as_str()).collect();
+    assert_eq!(names.len(), 100, "{names:?}");
+    assert!(names.contains(&"工地 099") && !names.contains(&"最早的工地"), "the latest 100 only");
     for page in [format!("/field?site={id}"), format!("/field/inspect?site={id}")] {
         let html = crate::helpers::page_html(&app, &inspector, &page).await;
         let at = html.find(&format!("value=\"{id}\"")).unwrap_or_else(|| panic!("{page}: the site is offered"));

@@ -13,7 +13,6 @@ pub mod rest;
 pub mod service;
 
 use crate::cases::{CaseKind, CaseState};
-use crate::error::AppError;
 use crate::inspections::compliance::{Verdict, ZoneRule};
 use crate::machines::{EmissionStage, FuelType};
 use crate::sites::Site;
@@ -191,7 +190,7 @@ impl From<Site> for FieldSite {
 /// list (a link from a case or a plan) is offered too and the select never falls back to "any
 /// site".
 #[component]
-pub fn SiteOptions(sites: Resource<Result<Vec<FieldSite>, AppError>>, selected: RwSignal<String>) -> impl IntoView {
+pub fn SiteOptions(#[prop(into)] sites: Signal<Option<Vec<FieldSite>>>, selected: RwSignal<String>) -> impl IntoView {
     let beyond = Resource::new(
         move || uuid::Uuid::parse_str(&selected.get_untracked()).ok(),
         |wanted| async move {
@@ -206,18 +205,19 @@ pub fn SiteOptions(sites: Resource<Result<Vec<FieldSite>, AppError>>, selected: 
             {move || {
                 let current = selected.get_untracked();
                 let extra = beyond.get().flatten();
-                sites.get().and_then(|r| r.ok()).map(|list| {
-                    let extra_id = extra.as_ref().map(|s| s.id);
-                    extra
-                        .into_iter()
-                        .chain(list.into_iter().filter(|s| Some(s.id) != extra_id))
-                        .map(|s| {
-                            let v = s.id.to_string();
-                            let chosen = v == current;
-                            view! { <option value=v selected=chosen>{s.name}</option> }
-                        })
-                        .collect_view()
-                })
+                // The site in the address is offered before the list has come (the look-up
+                // page fetches it in the browser).
+                let list = sites.get().unwrap_or_default();
+                let extra_id = extra.as_ref().map(|s| s.id);
+                extra
+                    .into_iter()
+                    .chain(list.into_iter().filter(|s| Some(s.id) != extra_id))
+                    .map(|s| {
+                        let v = s.id.to_string();
+                        let chosen = v == current;
+                        view! { <option value=v selected=chosen>{s.name}</option> }
+                    })
+                    .collect_view()
             }}
         </Transition>
     }

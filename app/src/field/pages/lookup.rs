@@ -106,7 +106,7 @@ pub fn FieldLookupPage() -> impl IntoView {
         let (c, s) = from_address();
         asked_of(&c, &s)
     });
-    let sites = offline::kept_sites();
+    let sites = offline::sites_fetched_in_browser();
     offline::keep_county_limits();
     let result = Resource::new(
         move || asked.get(),
