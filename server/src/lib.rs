@@ -195,20 +195,26 @@ const LABEL_PATH: &str = "/v/";
 fn label_routes(state: &AppState, assets: Arc<app::SiteAssets>) -> Router<AppState> {
     use axum::handler::Handler;
     let ctx_state = state.clone();
-    // Rendered whole before it is sent, as the route says (`SsrMode::Async`).
-    let official = leptos_axum::render_app_async_with_context(
-        move || provide_context(ctx_state.clone()),
-        move || app::shell(assets.clone()),
-    );
+    let context = move || provide_context(ctx_state.clone());
+    let shell = move || app::shell(assets.clone());
+    // Rendered as the app's route says: whole before it is sent (`SsrMode::Async`), or
+    // streamed out of order.
+    let whole = route_list().iter().any(|r| r.path() == "/v/{code}" && *r.mode() == leptos_router::SsrMode::Async);
+    let rendered_whole = leptos_axum::render_app_async_with_context(context.clone(), shell.clone());
+    let streamed = leptos_axum::render_app_to_stream_with_context(context, shell);
     let state = state.clone();
     let page = move |req: Request| {
-        let (official, state) = (official.clone(), state.clone());
+        let (rendered_whole, streamed, state) = (rendered_whole.clone(), streamed.clone(), state.clone());
         async move {
             let looks_up = req
                 .extensions()
                 .get::<app::auth::service::Principal>()
                 .is_some_and(|p| app::auth::permissions::LOOKUP.contains(&p.role));
-            if looks_up { official(req).await } else { app::public::rest::page.call(req, state).await }
+            match (looks_up, whole) {
+                (true, true) => rendered_whole(req).await,
+                (true, false) => streamed(req).await,
+                (false, _) => app::public::rest::page.call(req, state).await,
+            }
         }
     };
     Router::new().route("/v/{code}", get(page))

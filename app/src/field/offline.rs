@@ -68,11 +68,22 @@ pub fn keep_copies<T: Serialize + 'static>(
     });
 }
 
+/// The sites in scope, asked of the server, or with no network the copy kept from the last
+/// answer.
+async fn sites_or_kept() -> Result<Vec<super::FieldSite>, AppError> {
+    or_kept(super::server_fns::field_sites().await, &[SITES_KEY])
+}
+
+/// Keeps each answer about the sites in scope as the copy used with no network.
+fn keep_sites(sites: impl Fn() -> Option<Vec<super::FieldSite>> + 'static) {
+    keep_copies(sites, || vec![SITES_KEY.to_owned()]);
+}
+
 /// The sites in scope: fetched, or with no network the copy kept from the last answer (which
 /// each answer replaces).
 pub fn kept_sites() -> Resource<Result<Vec<super::FieldSite>, AppError>> {
-    let sites = Resource::new(|| (), |_| async { or_kept(super::server_fns::field_sites().await, &[SITES_KEY]) });
-    keep_copies(move || sites.get().and_then(|r| r.ok()), || vec![SITES_KEY.to_owned()]);
+    let sites = Resource::new(|| (), |_| sites_or_kept());
+    keep_sites(move || sites.get().and_then(|r| r.ok()));
     sites
 }
 
@@ -83,12 +94,12 @@ pub fn sites_fetched_in_browser() -> Signal<Option<Vec<super::FieldSite>>> {
     let sites = RwSignal::new(None);
     Effect::new(move |_| {
         leptos::task::spawn_local(async move {
-            if let Ok(list) = or_kept(super::server_fns::field_sites().await, &[SITES_KEY]) {
-                remember(SITES_KEY, &list);
+            if let Ok(list) = sites_or_kept().await {
                 sites.set(Some(list));
             }
         });
     });
+    keep_sites(move || sites.get());
     sites.into()
 }
 
