@@ -31,6 +31,7 @@ pub mod stats;
 pub mod todo;
 pub mod transfers;
 pub mod ui;
+pub mod watchlist;
 
 #[cfg(feature = "ssr")]
 pub mod db;

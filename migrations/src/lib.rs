@@ -24,6 +24,7 @@ mod m20261206_000050_login_throttle;
 mod m20261206_000051_token_expiry;
 mod m20261206_000060_decider_references;
 mod m20261206_000070_request_ids;
+mod m20261207_000080_create_watch_entries;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000040_accounts_disabled_by::Migration),
             Box::new(m20261206_000060_decider_references::Migration),
             Box::new(m20261206_000070_request_ids::Migration),
+            Box::new(m20261207_000080_create_watch_entries::Migration),
         ]
     }
 }

@@ -171,6 +171,8 @@ const SERVER_FN_TWINS: &[(&str, &str)] = &[
     ("/api/amendments/submit", "POST /api/v1/machines/{id}/amendments"),
     ("/api/amendments/review", "POST /api/v1/amendments/{id}/review"),
     ("/api/amendments/withdraw", "POST /api/v1/amendments/{id}/withdraw"),
+    ("/api/watchlist/add", "POST /api/v1/watchlist"),
+    ("/api/watchlist/end", "DELETE /api/v1/watchlist/{id}"),
 ];
 
 /// The state-changing operations (POST/PUT/PATCH/DELETE) of the served OpenAPI document.
@@ -383,6 +385,22 @@ async fn every_mutating_route_is_audited(app: TestApp) {
     let ret = json!({"decision": "return", "reason": "缺少远程终端安装证明"});
     s.call(&app, &xiaodian, Method::POST, review_t, &ar, Body::Json(ret), |v| {
         row("review", "amendment", id(v), true, true)
+    })
+    .await;
+
+    // The registered machine on 小店区's watch list, then taken off it.
+    let registered = expect_status(app.get_as(&builder, &format!("/api/v1/machines/{}", id_of(&m1))).await, 200).await;
+    let t = "/api/v1/watchlist";
+    let body =
+        json!({"registration_code": registered["registration_code"], "reason": "群众举报", "ends_on": app.today()});
+    let entry = s
+        .call(&app, &xiaodian, Method::POST, t, t, Body::Json(body), |v| {
+            row("create", "watch_entry", id(v), false, true)
+        })
+        .await;
+    let ep = format!("/api/v1/watchlist/{}", id_of(&entry));
+    s.call(&app, &xiaodian, Method::DELETE, "/api/v1/watchlist/{id}", &ep, Body::None, |v| {
+        row("close", "watch_entry", id(v), true, true)
     })
     .await;
     let amendment_rows = audit_log::Entity::find()

@@ -39,4 +39,5 @@ mod sites;
 mod stats;
 mod todo;
 mod transfers;
+mod watchlist;
 mod zones;

@@ -173,11 +173,13 @@ pub enum EntityKind {
     Transfer,
     /// An amendment of a registered machine's facts.
     Amendment,
+    /// An inspector's entry on the watch list.
+    WatchEntry,
 }
 
 impl EntityKind {
     /// Every kind.
-    pub const ALL: [EntityKind; 21] = [
+    pub const ALL: [EntityKind; 22] = [
         EntityKind::Account,
         EntityKind::ApiToken,
         EntityKind::Organization,
@@ -199,6 +201,7 @@ impl EntityKind {
         EntityKind::Request,
         EntityKind::Transfer,
         EntityKind::Amendment,
+        EntityKind::WatchEntry,
     ];
 
     /// The wire and database value.
@@ -225,6 +228,7 @@ impl EntityKind {
             EntityKind::Request => "request",
             EntityKind::Transfer => "transfer",
             EntityKind::Amendment => "amendment",
+            EntityKind::WatchEntry => "watch_entry",
         }
     }
 
@@ -281,6 +285,8 @@ pub const READ_ONLY_POSTS: &[&str] = &[
     "/api/sites/counties",
     "/api/limits/division",
     "/api/amendments/list",
+    "/api/watchlist/list",
+    "/api/watchlist/filing",
     "/api/amendments/get",
     "/api/amendments/history",
 ];

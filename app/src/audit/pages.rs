@@ -61,6 +61,7 @@ pub fn entity_label(locale: Locale, k: EntityKind) -> &'static str {
         EntityKind::Request => td_string!(locale, audit.entity_request),
         EntityKind::Transfer => td_string!(locale, audit.entity_transfer),
         EntityKind::Amendment => td_string!(locale, audit.entity_amendment),
+        EntityKind::WatchEntry => td_string!(locale, audit.entity_watch_entry),
     }
 }
 

@@ -203,7 +203,8 @@ pub async fn create(state: &AppState, principal: &Principal, input: FilingInput)
     set_machines(&txn, id, org, &input.machine_ids, Links::New).await?;
     let e = audit::entry(Action::Create, EntityKind::Filing).by(principal).id(id).county(Some(&site.county_code));
     audit::record(&txn, now, e.after(&audit_json(&row, &input.machine_ids))).await?;
-    let notices = crate::notifications::service::filing_submitted(&txn, &row, now).await?;
+    let mut notices = crate::notifications::service::filing_submitted(&txn, &row, now).await?;
+    notices.extend(crate::watchlist::service::filed(&txn, &row, &input.machine_ids, now).await?);
     txn.commit().await?;
     crate::notifications::service::send_out(state, &notices).await;
     // What the page shows besides: names, photos and the zone of the filing's first day.
@@ -346,7 +347,8 @@ pub async fn resubmit(
     audit::record(&txn, now, e.before(&before).after(&after)).await?;
     let stored =
         filing::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| ServiceError::internal("filing vanished"))?;
-    let notices = crate::notifications::service::filing_submitted(&txn, &stored, now).await?;
+    let mut notices = crate::notifications::service::filing_submitted(&txn, &stored, now).await?;
+    notices.extend(crate::watchlist::service::filed(&txn, &stored, &input.machine_ids, now).await?);
     txn.commit().await?;
     crate::notifications::service::send_out(state, &notices).await;
     get(state, principal, id).await

@@ -67,11 +67,15 @@ pub enum NotificationKind {
     /// A unit added evidence to a case (to the county's inspectors: `organization_name`,
     /// `machine_name`, `site_name`).
     CaseEvidenceAdded,
+    /// A watched machine was named in a submitted filing (to the inspectors of the filing's
+    /// county and of the counties behind its reasons: `machine_name`, `registration_code`,
+    /// `site_name`, `organization_name`, `reasons` as comma-separated `WatchKind` values).
+    WatchedMachineFiled,
 }
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [NotificationKind; 19] = [
+    pub const ALL: [NotificationKind; 20] = [
         NotificationKind::FilingAccepted,
         NotificationKind::FilingReturned,
         NotificationKind::CaseDeadlineNear,
@@ -91,6 +95,7 @@ impl NotificationKind {
         NotificationKind::CasePenalized,
         NotificationKind::CaseClosed,
         NotificationKind::CaseEvidenceAdded,
+        NotificationKind::WatchedMachineFiled,
     ];
 
     /// The wire and database value.
@@ -115,6 +120,7 @@ impl NotificationKind {
             NotificationKind::CasePenalized => "case_penalized",
             NotificationKind::CaseClosed => "case_closed",
             NotificationKind::CaseEvidenceAdded => "case_evidence_added",
+            NotificationKind::WatchedMachineFiled => "watched_machine_filed",
         }
     }
 
@@ -127,7 +133,10 @@ impl NotificationKind {
     pub fn is_filing(self) -> bool {
         matches!(
             self,
-            NotificationKind::FilingAccepted | NotificationKind::FilingReturned | NotificationKind::FilingSubmitted
+            NotificationKind::FilingAccepted
+                | NotificationKind::FilingReturned
+                | NotificationKind::FilingSubmitted
+                | NotificationKind::WatchedMachineFiled
         )
     }
 
@@ -284,6 +293,26 @@ pub fn text(locale: Locale, kind: NotificationKind, params: &BTreeMap<String, St
             )
             .to_string(),
         ),
+        NotificationKind::WatchedMachineFiled => {
+            let reasons: Vec<&str> = p("reasons")
+                .split(',')
+                .filter_map(crate::watchlist::WatchKind::parse)
+                .map(|k| crate::watchlist::pages::kind_label(locale, k))
+                .collect();
+            (
+                td_string!(locale, notifications.watched_filed_title).to_string(),
+                td_string!(
+                    locale,
+                    notifications.watched_filed_body,
+                    organization = p("organization_name"),
+                    machine = p("machine_name"),
+                    code = p("registration_code"),
+                    site = p("site_name"),
+                    reasons = reasons.join(td_string!(locale, common.list_separator))
+                )
+                .to_string(),
+            )
+        }
         NotificationKind::CaseOpened
         | NotificationKind::CaseRectificationOrdered
         | NotificationKind::CasePenalized

@@ -266,6 +266,31 @@ pub async fn filing_submitted(
     notify(db, &recipients, kind, f.id, &format!("{}:{}:{}", kind.as_str(), f.id, f.version), &params, now).await
 }
 
+/// A watched machine named in a submitted filing (inside its transaction): the inspectors of
+/// `counties` (the filing's and those behind the machine's reasons) hear of it, once per
+/// filing and machine, with the reasons (`kinds`).
+pub async fn watched_machine_filed(
+    db: &impl ConnectionTrait,
+    f: &filing::Model,
+    machine_id: Uuid,
+    kinds: &BTreeSet<crate::watchlist::WatchKind>,
+    counties: BTreeSet<String>,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<notification::Model>> {
+    let recipients: BTreeSet<Uuid> = county_inspectors(db, counties).await?.into_iter().map(|u| u.id).collect();
+    let m = machine::Entity::find_by_id(machine_id).one(db).await?;
+    let site_name = site::Entity::find_by_id(f.site_id).one(db).await?.map(|s| s.name).unwrap_or_default();
+    let org = organization::Entity::find_by_id(f.organization_id).one(db).await?;
+    let mut params = BTreeMap::new();
+    params.insert("machine_name".to_owned(), m.as_ref().map(|m| m.name.clone()).unwrap_or_default());
+    params.insert("registration_code".to_owned(), m.and_then(|m| m.registration_code).unwrap_or_default());
+    params.insert("site_name".to_owned(), site_name);
+    params.insert("organization_name".to_owned(), org.map(|o| o.name).unwrap_or_default());
+    params.insert("reasons".to_owned(), kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(","));
+    let kind = NotificationKind::WatchedMachineFiled;
+    notify(db, &recipients, kind, f.id, &format!("{}:{}:{}", kind.as_str(), f.id, machine_id), &params, now).await
+}
+
 /// The facts a case's notifications show: the machine (or "—" for an unregistered one), the
 /// site, the case's kind, deadline and penalty, the machine owner's name.
 async fn case_params(db: &impl ConnectionTrait, c: &case::Model) -> ServiceResult<BTreeMap<String, String>> {

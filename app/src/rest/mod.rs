@@ -28,5 +28,6 @@ pub fn router() -> axum::Router<crate::state::AppState> {
         .merge(crate::stats::rest::router())
         .merge(crate::transfers::rest::router())
         .merge(crate::amendments::rest::router())
+        .merge(crate::watchlist::rest::router())
         .merge(openapi::router())
 }

@@ -116,6 +116,10 @@ use utoipa::{Modify, OpenApi};
         crate::evidence::rest::list_amendment,
         crate::evidence::rest::add_amendment,
         crate::evidence::rest::read_amendment,
+        crate::watchlist::rest::list,
+        crate::watchlist::rest::add,
+        crate::watchlist::rest::end,
+        crate::watchlist::rest::filing,
     ),
     components(schemas(super::extract::ErrorBody, super::extract::ErrorDetail, crate::auth::Me, crate::auth::Role, crate::auth::LoginInput, crate::auth::tokens::TokenRequest, crate::auth::tokens::IssuedToken, crate::auth::tokens::ApiTokenInfo, crate::auth::tokens::TokenStatus, crate::machines::photos::PhotoSize, crate::transfers::Direction)),
     modifiers(&Security, &ErrorResponses),
@@ -135,6 +139,7 @@ use utoipa::{Modify, OpenApi};
         (name = "exports", description = "The lists as streamed CSV and XLSX files"),
         (name = "stats", description = "Figures of a county, a city or the province, and the county ranking"),
         (name = "transfers", description = "Ownership transfers of registered machines between construction units"),
+        (name = "watchlist", description = "Machines the counties follow from site to site: a failure not passed since, an unresolved case, found unregistered, or an inspector's entry"),
         (name = "amendments", description = "Amendments of a registered machine's facts: asked by the unit, decided by the county that issued the code"),
     )
 )]

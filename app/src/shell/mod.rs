@@ -103,6 +103,7 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/inspections") view={Lazy::<routes::Inspections>::new()} />
                     <Route path=path!("/inspections/:id") view={Lazy::<routes::Inspection>::new()} />
                     <Route path=path!("/cases") view={Lazy::<routes::Cases>::new()} />
+                    <Route path=path!("/watchlist") view={Lazy::<routes::Watchlist>::new()} />
                     <Route path=path!("/cases/:id") view={Lazy::<routes::Case>::new()} />
                     <Route path=path!("/limits") view={Lazy::<routes::Limits>::new()} />
                     <Route path=path!("/admin") view={Lazy::<routes::Admin>::new()} />
@@ -155,6 +156,7 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             items.push(item("/filings?status=submitted", |l| td_string!(l, nav.review).to_string()));
             items.push(item("/inspections", |l| td_string!(l, nav.inspections).to_string()));
             items.push(item("/cases", |l| td_string!(l, nav.cases).to_string()));
+            items.push(item("/watchlist", |l| td_string!(l, nav.watchlist).to_string()));
             items.push(item("/machines", |l| td_string!(l, nav.machines).to_string()));
             items.push(item("/transfers", |l| td_string!(l, nav.transfers).to_string()));
             items.push(item("/sites", |l| td_string!(l, nav.sites).to_string()));
@@ -168,6 +170,7 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             items.push(item("/cases", |l| td_string!(l, nav.cases).to_string()));
             if crate::auth::permissions::LOOKUP.contains(&r) {
                 items.push(item("/field", |l| td_string!(l, nav.field).to_string()));
+                items.push(item("/watchlist", |l| td_string!(l, nav.watchlist).to_string()));
             }
             if r == Role::CityOfficer {
                 items.push(item("/sites", |l| td_string!(l, nav.sites).to_string()));

@@ -97,5 +97,6 @@ page_groups! {
         AdminUsers => crate::admin::pages::AdminUsersPage,
         MachineTypes => crate::admin::pages::MachineTypesPage,
         Divisions => crate::admin::pages::DivisionsPage,
+        Watchlist => crate::watchlist::pages::WatchlistPage,
     }
 }

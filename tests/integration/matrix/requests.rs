@@ -313,6 +313,18 @@ impl Fixture {
         self.failing_inspection(&m).await.1
     }
 
+    fn watch_body(&self) -> Value {
+        json!({"registration_code": self.code(), "reason": "矩阵理由", "ends_on": self.app.today() + Duration::days(7)})
+    }
+
+    /// A running watch-list entry of 小店区 on the registered machine.
+    async fn watch_entry(&self) -> String {
+        id_of(
+            &expect_status(self.app.post_as(self.inspector_a(), "/api/v1/watchlist", &self.watch_body()).await, 201)
+                .await,
+        )
+    }
+
     fn amendment_body() -> Value {
         json!({"changes": {"engine_maker": "玉柴"}, "reason": "更换发动机"})
     }
@@ -516,6 +528,10 @@ pub async fn rest(fx: &Fixture, op: &str, _who: usize) -> Req {
             (format!("/api/v1/amendments/{}/withdraw", fx.amendment().await), empty())
         }
         "POST /api/v1/auth/tokens" => (template.to_owned(), Json(json!({"name": "matrix"}))),
+        "GET /api/v1/watchlist" => (template.to_owned(), Body::None),
+        "POST /api/v1/watchlist" => (template.to_owned(), Json(fx.watch_body())),
+        "DELETE /api/v1/watchlist/{id}" => (format!("/api/v1/watchlist/{}", fx.watch_entry().await), Body::None),
+        "GET /api/v1/filings/{id}/watch" => (format!("/api/v1/filings/{filing}/watch"), Body::None),
         "DELETE /api/v1/auth/tokens/{id}" => (format!("/api/v1/auth/tokens/{}", fx.token().await), Body::None),
         "GET /api/v1/cases/{id}" => (format!("/api/v1/cases/{case}"), Body::None),
         "GET /api/v1/cases/{id}/evidence" => (format!("/api/v1/cases/{case}/evidence"), Body::None),
@@ -749,6 +765,10 @@ pub async fn server_fn(fx: &Fixture, path: &str, _who: usize) -> Req {
             Json(json!({"id": f["id"], "input": {"machine_id": f["machines"][0]["id"], "kind": "enter",
                 "at": fx.app.clock.now() - Duration::minutes(5)}}))
         }
+        "/api/watchlist/list" => none(),
+        "/api/watchlist/add" => Json(json!({"input": fx.watch_body()})),
+        "/api/watchlist/end" => id(&fx.watch_entry().await),
+        "/api/watchlist/filing" => url(&[("filing_id", &id_of(&fx.filing))]),
         "/api/amendments/get" => id(&fx.amendment),
         "/api/amendments/history" => url(&[("machine_id", &id_of(&fx.amended))]),
         "/api/amendments/submit" => {

@@ -110,6 +110,10 @@ pub const REST: &[(&str, &str)] = &[
     ("GET /api/v1/zones", "UFFFFFAAAFF"),
     ("POST /api/v1/zones", "UFFFFFAFAFF"),
     ("PUT /api/v1/zones/{id}", "UFFFFFAHAFF"),
+    ("GET /api/v1/watchlist", "UFFFAAAAAAA"),
+    ("POST /api/v1/watchlist", "UFFFAAFFFFF"),
+    ("DELETE /api/v1/watchlist/{id}", "UFFFAHFFFFF"),
+    ("GET /api/v1/filings/{id}/watch", "UFFFAHAHAAA"),
 ];
 
 pub const SERVER_FNS: &[(&str, &str)] = &[
@@ -195,6 +199,10 @@ pub const SERVER_FNS: &[(&str, &str)] = &[
     ("/api/transfers/start", "UAFHFFFFFFF"),
     ("/api/zones/create", "UFFFFFAFAFF"),
     ("/api/zones/list", "UFFFFFAAAFF"),
+    ("/api/watchlist/list", "UFFFAAAAAAA"),
+    ("/api/watchlist/add", "UFFFAAFFFFF"),
+    ("/api/watchlist/end", "UFFFAHFFFFF"),
+    ("/api/watchlist/filing", "UFFFAHAHAAA"),
 ];
 
 /// Operations anyone may call signed out.
@@ -225,6 +233,8 @@ pub const PUBLIC: &[&str] = &[
 
 /// Calls on a record of unit A (or of 小店区's officials' work on it).
 pub const UNIT_A_RECORD: &[&str] = &[
+    "GET /api/v1/filings/{id}/watch",
+    "/api/watchlist/filing",
     "POST /api/v1/admin/users/{id}/disable",
     "POST /api/v1/admin/users/{id}/enable",
     "POST /api/v1/admin/users/{id}/password",
@@ -313,6 +323,14 @@ pub const UNIT_A_RECORD: &[&str] = &[
 
 /// Calls only officials may make.
 pub const OFFICIALS_ONLY: &[&str] = &[
+    "GET /api/v1/watchlist",
+    "POST /api/v1/watchlist",
+    "DELETE /api/v1/watchlist/{id}",
+    "GET /api/v1/filings/{id}/watch",
+    "/api/watchlist/list",
+    "/api/watchlist/add",
+    "/api/watchlist/end",
+    "/api/watchlist/filing",
     "POST /api/v1/filings/{id}/review",
     "POST /api/v1/amendments/{id}/review",
     "POST /api/v1/cases/{id}/transition",

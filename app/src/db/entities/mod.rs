@@ -30,3 +30,4 @@ pub mod session;
 pub mod site;
 pub mod transfer_permission;
 pub mod user;
+pub mod watch_entry;

@@ -139,6 +139,10 @@ pub fn FilingPage() -> impl IntoView {
                                     <h2>{td_string!(locale, filings.precheck)}</h2>
                                     {prechecks_view(locale, f.prechecks.clone())}
                                 </section>
+                                // Officials see why a machine of the filing is watched.
+                                {role.is_some_and(|r| crate::auth::permissions::LOOKUP.contains(&r)).then(|| view! {
+                                    <crate::watchlist::pages::FilingWatchWarning filing_id=fid />
+                                })}
                                 {(status == FilingStatus::Submitted && role == Some(Role::CountyInspector)).then(|| view! {
                                     // A plain form: before the WASM arrives the browser posts it (the
                                     // button pressed names the decision; a return needs its reason)

@@ -1,0 +1,409 @@
+//! The watch list's rule and records: why each machine is watched (one function for the list,
+//! a filing's review and the notices), the inspectors' entries, and who hears when a watched
+//! machine is filed.
+
+use super::{MAX_DAYS, REASON_MAX, WatchEntry, WatchEntryInput, WatchKind, WatchReason, WatchedMachine};
+use crate::audit::{self, Action, EntityKind};
+use crate::auth::Scope;
+use crate::auth::permissions::{INSPECTORS, LOOKUP};
+use crate::auth::service::Principal;
+use crate::cases::{CaseKind, CaseState};
+use crate::db::entities::{case, filing, filing_machine, inspection, machine, notification, organization, watch_entry};
+use crate::error::{AppError, ConflictCode, FieldCode, FieldError, FieldErrors};
+use crate::filings::FilingStatus;
+use crate::inspections::compliance::Verdict;
+use crate::service_error::{ServiceError, ServiceResult};
+use crate::state::AppState;
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, TransactionTrait,
+};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use uuid::Uuid;
+
+/// The machines a question is about: every machine, or these.
+#[derive(Debug, Clone, Copy)]
+pub enum Machines<'a> {
+    All,
+    Only(&'a [Uuid]),
+}
+
+impl Machines<'_> {
+    fn condition(self, column: impl ColumnTrait) -> Condition {
+        match self {
+            Machines::All => Condition::all().add(column.is_not_null()),
+            Machines::Only(ids) => Condition::all().add(column.is_in(ids.iter().copied())),
+        }
+    }
+
+    fn is_empty(self) -> bool {
+        matches!(self, Machines::Only(ids) if ids.is_empty())
+    }
+}
+
+/// Why each watched machine (of `which`) is watched on `today`, oldest reason first; a machine
+/// that is not watched is absent. Four queries.
+#[tracing::instrument(skip(db))]
+pub async fn reasons_for(
+    db: &impl ConnectionTrait,
+    which: Machines<'_>,
+    today: NaiveDate,
+) -> ServiceResult<BTreeMap<Uuid, Vec<WatchReason>>> {
+    let mut out: BTreeMap<Uuid, Vec<WatchReason>> = BTreeMap::new();
+    if which.is_empty() {
+        return Ok(out);
+    }
+    // A failure not passed since: of the machines that ever failed, those whose last verdict
+    // (an exemption decides nothing) is a failure.
+    let ever_failed: Vec<Uuid> = inspection::Entity::find()
+        .select_only()
+        .column(inspection::Column::MachineId)
+        .distinct()
+        .filter(which.condition(inspection::Column::MachineId))
+        .filter(inspection::Column::Verdict.eq(Verdict::Fail))
+        .into_tuple::<Option<Uuid>>()
+        .all(db)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    if !ever_failed.is_empty() {
+        let verdicts = inspection::Entity::find()
+            .filter(inspection::Column::MachineId.is_in(ever_failed))
+            .filter(inspection::Column::Verdict.is_in([Verdict::Fail, Verdict::Pass]))
+            .all(db)
+            .await?;
+        let mut last: HashMap<Uuid, inspection::Model> = HashMap::new();
+        for i in verdicts {
+            let Some(m) = i.machine_id else { continue };
+            let later = last.get(&m).is_none_or(|l| (i.inspected_at, i.id) > (l.inspected_at, l.id));
+            if later {
+                last.insert(m, i);
+            }
+        }
+        for (m, i) in last.into_iter().filter(|(_, i)| i.verdict == Verdict::Fail) {
+            out.entry(m).or_default().push(WatchReason {
+                kind: WatchKind::FailedInspection,
+                county_code: i.county_code,
+                since: i.inspected_at,
+                subject_id: i.id,
+                note: None,
+                ends_on: None,
+            });
+        }
+    }
+    // Unresolved cases, and machines found unregistered that still are.
+    let cases = case::Entity::find()
+        .filter(which.condition(case::Column::MachineId))
+        .filter(
+            Condition::any()
+                .add(case::Column::State.is_in(CaseState::UNRESOLVED))
+                .add(case::Column::Kind.eq(CaseKind::UnregisteredMachine)),
+        )
+        .all(db)
+        .await?;
+    let found: BTreeSet<Uuid> =
+        cases.iter().filter(|c| c.kind == CaseKind::UnregisteredMachine).filter_map(|c| c.machine_id).collect();
+    let unregistered: BTreeSet<Uuid> = if found.is_empty() {
+        BTreeSet::new()
+    } else {
+        machine::Entity::find()
+            .select_only()
+            .column(machine::Column::Id)
+            .filter(machine::Column::Id.is_in(found))
+            .filter(machine::Column::RegistrationCode.is_null())
+            .into_tuple::<Uuid>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    for c in cases {
+        let Some(m) = c.machine_id else { continue };
+        let reason = |kind| WatchReason {
+            kind,
+            county_code: c.county_code.clone(),
+            since: c.opened_at,
+            subject_id: c.id,
+            note: None,
+            ends_on: None,
+        };
+        if CaseState::UNRESOLVED.contains(&c.state) {
+            out.entry(m).or_default().push(reason(WatchKind::UnresolvedCase));
+        }
+        if c.kind == CaseKind::UnregisteredMachine && unregistered.contains(&m) {
+            out.entry(m).or_default().push(reason(WatchKind::FoundUnregistered));
+        }
+    }
+    // The inspectors' entries still running.
+    let entries = watch_entry::Entity::find()
+        .filter(which.condition(watch_entry::Column::MachineId))
+        .filter(watch_entry::Column::EndedAt.is_null())
+        .filter(watch_entry::Column::EndsOn.gte(today))
+        .all(db)
+        .await?;
+    for e in entries {
+        out.entry(e.machine_id).or_default().push(WatchReason {
+            kind: WatchKind::Manual,
+            county_code: e.county_code,
+            since: e.created_at,
+            subject_id: e.id,
+            note: Some(e.reason),
+            ends_on: Some(e.ends_on),
+        });
+    }
+    for reasons in out.values_mut() {
+        reasons.sort_by_key(|r| (r.since, r.subject_id, r.kind));
+    }
+    Ok(out)
+}
+
+/// The watched machines as shown: names, codes and owners beside their reasons (two queries).
+async fn shown(
+    db: &impl ConnectionTrait,
+    mut reasons: BTreeMap<Uuid, Vec<WatchReason>>,
+) -> ServiceResult<Vec<WatchedMachine>> {
+    if reasons.is_empty() {
+        return Ok(vec![]);
+    }
+    let machines = machine::Entity::find().filter(machine::Column::Id.is_in(reasons.keys().copied())).all(db).await?;
+    let orgs = crate::db::names::<organization::Entity>(
+        db,
+        organization::Column::Id,
+        organization::Column::Name,
+        machines.iter().map(|m| m.organization_id),
+    )
+    .await?;
+    let mut out = Vec::with_capacity(machines.len());
+    for m in machines {
+        let stage = crate::machines::EmissionStage::parse(&m.emission_stage)
+            .ok_or_else(|| ServiceError::internal("stored stage"))?;
+        out.push(WatchedMachine {
+            reasons: reasons.remove(&m.id).unwrap_or_default(),
+            machine_id: m.id,
+            machine_name: m.name,
+            registration_code: m.registration_code,
+            emission_stage: stage,
+            organization_name: orgs.get(&m.organization_id).cloned().unwrap_or_default(),
+        });
+    }
+    // The latest trouble first.
+    out.sort_by(|a, b| {
+        let latest = |w: &WatchedMachine| w.reasons.iter().map(|r| r.since).max();
+        latest(b).cmp(&latest(a)).then(a.machine_id.cmp(&b.machine_id))
+    });
+    Ok(out)
+}
+
+/// The machines now filed at a site of `counties` (one query): on a filing submitted or
+/// accepted that has not ended by `today`, and not gone from it (a transfer).
+async fn filed_in(
+    db: &impl ConnectionTrait,
+    machines: Vec<Uuid>,
+    counties: &[String],
+    today: NaiveDate,
+) -> ServiceResult<BTreeSet<Uuid>> {
+    if machines.is_empty() || counties.is_empty() {
+        return Ok(BTreeSet::new());
+    }
+    let in_force_there = filing::Entity::find()
+        .select_only()
+        .column(filing::Column::Id)
+        .filter(filing::Column::Status.is_in([FilingStatus::Submitted, FilingStatus::Accepted]))
+        .filter(filing::Column::PlannedExitOn.gte(today))
+        .filter(filing::Column::CountyCode.is_in(counties.iter().cloned()))
+        .into_query();
+    Ok(filing_machine::Entity::find()
+        .select_only()
+        .column(filing_machine::Column::MachineId)
+        .filter(filing_machine::Column::MachineId.is_in(machines))
+        .filter(filing_machine::Column::FilingId.in_subquery(in_force_there))
+        .filter(crate::filings::in_force::not_left_by(today))
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// `GET /api/v1/watchlist`: the watched machines an official may see: those watched for a
+/// reason in their counties, and those now filed (submitted or accepted) at a site there.
+#[tracing::instrument(skip(state))]
+pub async fn list(state: &AppState, principal: &Principal) -> ServiceResult<Vec<WatchedMachine>> {
+    principal.require(&LOOKUP)?;
+    let db = &state.db;
+    let today = crate::dates::china_date(state.clock.now());
+    let mut reasons = reasons_for(db, Machines::All, today).await?;
+    match Scope::resolve(db, principal).await? {
+        Scope::All => {}
+        Scope::Counties(counties) => {
+            let filed = filed_in(db, reasons.keys().copied().collect(), &counties, today).await?;
+            let scope = Scope::Counties(counties);
+            reasons.retain(|m, rs| filed.contains(m) || rs.iter().any(|r| scope.allows_county(&r.county_code)));
+        }
+        Scope::Organization(_) | Scope::Nothing => reasons.clear(),
+    }
+    shown(db, reasons).await
+}
+
+/// The watched machines of a filing, for its review (officials who may see the filing; a
+/// filing outside their scope is 404).
+#[tracing::instrument(skip(state))]
+pub async fn for_filing(
+    state: &AppState,
+    principal: &Principal,
+    filing_id: Uuid,
+) -> ServiceResult<Vec<WatchedMachine>> {
+    principal.require(&LOOKUP)?;
+    let db = &state.db;
+    let f = filing::Entity::find_by_id(filing_id).one(db).await?.ok_or(AppError::NotFound)?;
+    if !Scope::resolve(db, principal).await?.allows_county(&f.county_code) {
+        return Err(AppError::NotFound.into());
+    }
+    let machines: Vec<Uuid> = filing_machine::Entity::find()
+        .select_only()
+        .column(filing_machine::Column::MachineId)
+        .filter(filing_machine::Column::FilingId.eq(filing_id))
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?;
+    let today = crate::dates::china_date(state.clock.now());
+    shown(db, reasons_for(db, Machines::Only(&machines), today).await?).await
+}
+
+/// An entry's input checked on `today`: the machine's id (a registration code the register
+/// knows), the reason trimmed, the end date within a year.
+async fn check(db: &impl ConnectionTrait, input: &WatchEntryInput, today: NaiveDate) -> ServiceResult<(Uuid, String)> {
+    let mut fields = FieldErrors::new();
+    let reason = match crate::error::required_text("reason", &input.reason, REASON_MAX) {
+        Ok(r) => Some(r),
+        Err(errors) => {
+            for (field, list) in errors.0 {
+                list.into_iter().for_each(|e| fields.add(&field, e));
+            }
+            None
+        }
+    };
+    if input.ends_on < today {
+        fields.add("ends_on", FieldError::new(FieldCode::InThePast));
+    } else if (input.ends_on - today).num_days() > MAX_DAYS {
+        fields.add("ends_on", FieldError::new(FieldCode::Range).with("min", 0).with("max", MAX_DAYS));
+    }
+    let code = input.registration_code.trim();
+    let machine = if code.is_empty() {
+        fields.add("registration_code", FieldError::new(FieldCode::Required));
+        None
+    } else {
+        let found = machine::Entity::find()
+            .select_only()
+            .column(machine::Column::Id)
+            .filter(machine::Column::RegistrationCode.eq(code))
+            .into_tuple::<Uuid>()
+            .one(db)
+            .await?;
+        if found.is_none() {
+            fields.add("registration_code", FieldError::new(FieldCode::UnknownRegistrationCode));
+        }
+        found
+    };
+    match (machine, reason) {
+        (Some(m), Some(r)) if fields.is_empty() => Ok((m, r)),
+        _ => Err(AppError::Validation { fields }.into()),
+    }
+}
+
+fn to_dto(e: watch_entry::Model) -> WatchEntry {
+    WatchEntry {
+        id: e.id,
+        machine_id: e.machine_id,
+        county_code: e.county_code,
+        reason: e.reason,
+        ends_on: e.ends_on,
+        created_by: e.created_by,
+        created_at: e.created_at,
+        ended_at: e.ended_at,
+    }
+}
+
+/// `POST /api/v1/watchlist`: a county inspector puts a registered machine (anywhere in the
+/// province) on the list for their county, with a reason and an end date.
+#[tracing::instrument(skip(state, input))]
+pub async fn add(state: &AppState, principal: &Principal, input: WatchEntryInput) -> ServiceResult<WatchEntry> {
+    principal.require(&INSPECTORS)?;
+    let county = principal.division_code.clone().ok_or(AppError::Forbidden)?;
+    let now = state.clock.now();
+    let (machine_id, reason) = check(&state.db, &input, crate::dates::china_date(now)).await?;
+    let row = watch_entry::Model {
+        id: Uuid::now_v7(),
+        machine_id,
+        county_code: county,
+        reason,
+        ends_on: input.ends_on,
+        created_by: principal.user_id,
+        created_at: now,
+        ended_by: None,
+        ended_at: None,
+    };
+    let txn = state.db.begin().await?;
+    watch_entry::Entity::insert(watch_entry::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
+    let dto = to_dto(row);
+    let e =
+        audit::entry(Action::Create, EntityKind::WatchEntry).by(principal).id(dto.id).county(Some(&dto.county_code));
+    audit::record(&txn, now, e.after(&dto)).await?;
+    txn.commit().await?;
+    Ok(dto)
+}
+
+/// `DELETE /api/v1/watchlist/{id}`: an inspector of the entry's county ends it before its end
+/// date (the row stays, with who ended it and when). Another county's entry is 404; an entry
+/// already ended is a conflict.
+#[tracing::instrument(skip(state))]
+pub async fn end(state: &AppState, principal: &Principal, id: Uuid) -> ServiceResult<WatchEntry> {
+    principal.require(&INSPECTORS)?;
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let current = watch_entry::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .filter(|e| principal.division_code.as_deref() == Some(e.county_code.as_str()))
+        .ok_or(AppError::NotFound)?;
+    let updated = watch_entry::Entity::update_many()
+        .col_expr(watch_entry::Column::EndedAt, Expr::value(Some(now)))
+        .col_expr(watch_entry::Column::EndedBy, Expr::value(Some(principal.user_id)))
+        .filter(watch_entry::Column::Id.eq(id))
+        .filter(watch_entry::Column::EndedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(AppError::conflict(ConflictCode::IllegalTransition).into());
+    }
+    let before = to_dto(current.clone());
+    let after = to_dto(watch_entry::Model { ended_at: Some(now), ended_by: Some(principal.user_id), ..current });
+    let e = audit::entry(Action::Close, EntityKind::WatchEntry).by(principal).id(id).county(Some(&after.county_code));
+    audit::record(&txn, now, e.before(&before).after(&after)).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// After a filing naming `machine_ids` is submitted (inside its transaction): for each watched
+/// machine, the inspectors of the filing's county and of the counties behind its reasons hear
+/// of it, once per filing and machine.
+pub async fn filed(
+    db: &impl ConnectionTrait,
+    f: &filing::Model,
+    machine_ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<notification::Model>> {
+    let today = crate::dates::china_date(now);
+    let mut notices = Vec::new();
+    for (machine_id, reasons) in reasons_for(db, Machines::Only(machine_ids), today).await? {
+        let mut counties: BTreeSet<String> = reasons.iter().map(|r| r.county_code.clone()).collect();
+        counties.insert(f.county_code.clone());
+        let kinds: BTreeSet<WatchKind> = reasons.iter().map(|r| r.kind).collect();
+        notices.extend(
+            crate::notifications::service::watched_machine_filed(db, f, machine_id, &kinds, counties, now).await?,
+        );
+    }
+    Ok(notices)
+}
