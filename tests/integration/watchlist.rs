@@ -14,7 +14,11 @@ use app::error::{FieldCode, FieldError};
 use chrono::Duration;
 use serde_json::{Value, json};
 
-db_tests!(a_failed_machine_filed_in_another_county_is_followed, an_inspectors_entry_runs_to_its_end_date);
+db_tests!(
+    a_failed_machine_filed_in_another_county_is_followed,
+    an_inspectors_entry_runs_to_its_end_date,
+    a_watched_machine_looked_up_or_entering_a_site_is_reported,
+);
 
 /// The caller's notifications of `kind`.
 async fn notices(app: &TestApp, client: &reqwest::Client, kind: &str) -> Vec<Value> {
@@ -177,4 +181,60 @@ async fn an_inspectors_entry_runs_to_its_end_date(app: TestApp) {
     assert!(watched(&app, &xiaodian).await.is_empty());
     let unknown = format!("/api/v1/watchlist/{}", uuid::Uuid::now_v7());
     assert_error(app.delete_as(&xiaodian, &unknown).await, 404, "not_found").await;
+}
+
+async fn a_watched_machine_looked_up_or_entering_a_site_is_reported(app: TestApp) {
+    let w = world(&app).await;
+    let m = registered(&app, &w, &w.plain_site, 1, json!({})).await;
+    let code = m["registration_code"].as_str().expect("code").to_owned();
+    let calm = registered(&app, &w, &w.plain_site, 2, json!({})).await;
+    inspect(&app, &w.xiaodian, &inspection(&app, &w.plain_site, &m, &[2.5, 2.6, 2.4])).await;
+    let lookup = |c: &str| format!("/api/v1/machines/lookup?code={c}");
+
+    // 清徐县 looks it up: the answer says why it is watched, and 小店区 hears who looked, once a day.
+    for _ in 0..2 {
+        let found = expect_status(app.get_as(&w.qingxu, &lookup(&code)).await, 200).await;
+        let kinds: Vec<&str> =
+            found["watch"].as_array().expect("watch").iter().filter_map(|r| r["kind"].as_str()).collect();
+        assert_eq!(kinds, ["failed_inspection", "unresolved_case"]);
+    }
+    let seen = notices(&app, &w.xiaodian, "watched_machine_seen").await;
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(
+        (seen[0]["params"]["division_name"].as_str(), seen[0]["link"].as_str()),
+        (Some("清徐县"), Some("/watchlist"))
+    );
+    assert!(notices(&app, &w.qingxu, "watched_machine_seen").await.is_empty(), "the looker's county is not told");
+    // 小店区's own look-up tells nobody; a machine not watched says so and tells nobody.
+    let own = expect_status(app.get_as(&w.xiaodian, &lookup(&code)).await, 200).await;
+    assert_eq!(own["watch"].as_array().map(Vec::len), Some(2));
+    let calm_code = calm["registration_code"].as_str().expect("code");
+    let plain = expect_status(app.get_as(&w.qingxu, &lookup(calm_code)).await, 200).await;
+    assert_eq!(plain["watch"], json!([]));
+    assert_eq!(notices(&app, &w.xiaodian, "watched_machine_seen").await.len(), 1);
+
+    // The calm machine put on the list by 小店区, then logged entering its site: 小店区 hears of
+    // it (the site's county), and of no other machine's entry.
+    let entry = json!({"registration_code": calm_code, "reason": "夜间施工扰民", "ends_on": app.today()});
+    expect_status(app.post_as(&w.xiaodian, "/api/v1/watchlist", &entry).await, 201).await;
+    let filings = expect_status(app.get_as(&w.builder, "/api/v1/filings?limit=100").await, 200).await;
+    let filing_of = |machine: &Value| {
+        filings["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|f| f["machines"][0]["id"] == machine["id"])
+            .map(id_of)
+            .expect("its filing")
+    };
+    let at = app.clock.now() - Duration::minutes(5);
+    for machine in [&calm, &m] {
+        let path = format!("/api/v1/filings/{}/movements", filing_of(machine));
+        let body = json!({"machine_id": machine["id"], "kind": "enter", "at": at});
+        expect_status(app.post_as(&w.builder, &path, &body).await, 201).await;
+    }
+    let entered = notices(&app, &w.xiaodian, "watched_machine_entered").await;
+    assert_eq!(entered.len(), 2, "both are watched: {entered:?}");
+    assert!(entered.iter().any(|n| n["params"]["reasons"] == "manual" && n["params"]["machine_name"] == "2号挖掘机"));
+    assert!(notices(&app, &w.qingxu, "watched_machine_entered").await.is_empty());
 }

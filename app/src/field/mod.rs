@@ -153,6 +153,10 @@ pub struct LookupResult {
     /// The last day the ended `other_filing` covered the machine (its planned exit, or the day
     /// before the machine left it with a transfer).
     pub ended_on: Option<NaiveDate>,
+    /// Why the machine is on the watch list (empty when it is not); the counties behind these
+    /// reasons are told of the look-up.
+    #[serde(default)]
+    pub watch: Vec<crate::watchlist::WatchReason>,
 }
 
 /// A site as the field pages need it: to be chosen, and to judge an inspection on the phone

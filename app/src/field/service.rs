@@ -26,7 +26,7 @@ use super::{
 use crate::auth::Scope;
 use crate::auth::service::Principal;
 use crate::cases::is_overdue;
-use crate::db::entities::{case, filing, filing_machine, inspection, machine, organization, site};
+use crate::db::entities::{case, filing, filing_machine, inspection, machine, organization, site, watch_entry};
 use crate::db::reusable::Reusable;
 use crate::error::{AppError, FieldCode, FieldError, FieldErrors};
 use crate::inspections::compliance::Verdict;
@@ -92,6 +92,8 @@ struct LookupRow {
     last_mean_k: Option<f64>,
     last_limit_k: Option<f64>,
     open_cases: i64,
+    /// Inspectors' watch-list entries running today.
+    watch_entries: i64,
     filings_ever: i64,
     filing_id: Option<Uuid>,
     filing_site_id: Option<Uuid>,
@@ -183,6 +185,16 @@ fn lookup_statement(code: &str, today: NaiveDate) -> SelectStatement {
         .and_where(Expr::col((case::Entity, case::Column::MachineId)).equals((machine::Entity, machine::Column::Id)))
         .cond_where(crate::cases::service::unresolved())
         .to_owned();
+    let entries = Query::select()
+        .expr(Expr::col((watch_entry::Entity, watch_entry::Column::Id)).count())
+        .from(watch_entry::Entity)
+        .and_where(
+            Expr::col((watch_entry::Entity, watch_entry::Column::MachineId))
+                .equals((machine::Entity, machine::Column::Id)),
+        )
+        .and_where(Expr::col((watch_entry::Entity, watch_entry::Column::EndedAt)).is_null())
+        .and_where(Expr::col((watch_entry::Entity, watch_entry::Column::EndsOn)).gte(today))
+        .to_owned();
     // Only the filings that cover today join (so a long filing history adds no rows). Inside
     // this sub-query `filings` is its own table, not the outer query's.
     let current = Query::select()
@@ -231,6 +243,7 @@ fn lookup_statement(code: &str, today: NaiveDate) -> SelectStatement {
         .expr_as(latest(inspection::Column::MeanK), "last_mean_k")
         .expr_as(latest(inspection::Column::LimitK), "last_limit_k")
         .expr_as(Expr::SubQuery(None, Box::new(open_cases.into())), "open_cases")
+        .expr_as(Expr::SubQuery(None, Box::new(entries.into())), "watch_entries")
         .expr_as(Expr::SubQuery(None, Box::new(filed.into())), "filings_ever")
         .expr_as(f(filing::Column::Id), "filing_id")
         .expr_as(f(filing::Column::SiteId), "filing_site_id")
@@ -457,6 +470,7 @@ pub async fn lookup(state: &AppState, principal: &Principal, q: &LookupQuery) ->
             other_filing: None,
             other_filing_on: None,
             ended_on: None,
+            watch: vec![],
         });
     };
     let dto = m.machine()?;
@@ -519,6 +533,17 @@ pub async fn lookup(state: &AppState, principal: &Principal, q: &LookupQuery) ->
         Some((f, end)) => (scope.allows_county(&f.county_code).then_some(f), end),
         None => (None, None),
     };
+    // Whether the machine may be watched, from what the statement read (a failure or an
+    // exemption last, an unresolved case, a running entry, no registration): only then is the
+    // watch list's rule asked, and the counties behind it told.
+    let may_be_watched = m.open_cases > 0
+        || m.watch_entries > 0
+        || m.registration_code.is_none()
+        || m.last_verdict.as_deref().is_some_and(|v| v != crate::inspections::compliance::Verdict::Pass.as_str());
+    let watch = match may_be_watched {
+        true => crate::watchlist::service::looked_up(state, principal, m.id, state.clock.now()).await?,
+        false => vec![],
+    };
     Ok(LookupResult {
         status,
         machine: Some(dto),
@@ -531,6 +556,7 @@ pub async fn lookup(state: &AppState, principal: &Principal, q: &LookupQuery) ->
         other_filing,
         other_filing_on,
         ended_on,
+        watch,
     })
 }
 

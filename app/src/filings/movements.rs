@@ -109,6 +109,11 @@ pub async fn record_movement(
     let after = serde_json::json!({"filing_id": filing_id, "movement": m});
     let e = audit::entry(Action::Create, EntityKind::Movement).by(principal).id(id).county(Some(&f.county_code));
     audit::record(&txn, now, e.after(&after)).await?;
+    let notices = match input.kind {
+        MovementKind::Enter => crate::watchlist::service::entered(&txn, &f, input.machine_id, id, now).await?,
+        MovementKind::Exit => vec![],
+    };
     txn.commit().await?;
+    crate::notifications::service::send_out(state, &notices).await;
     Ok(m)
 }

@@ -71,11 +71,17 @@ pub enum NotificationKind {
     /// county and of the counties behind its reasons: `machine_name`, `registration_code`,
     /// `site_name`, `organization_name`, `reasons` as comma-separated `WatchKind` values).
     WatchedMachineFiled,
+    /// A watched machine was logged entering a site (the same recipients and params).
+    WatchedMachineEntered,
+    /// An official of another division looked a watched machine up (to the inspectors of the
+    /// counties behind its reasons: `machine_name`, `registration_code`, `division_name`,
+    /// `reasons`).
+    WatchedMachineSeen,
 }
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [NotificationKind; 20] = [
+    pub const ALL: [NotificationKind; 22] = [
         NotificationKind::FilingAccepted,
         NotificationKind::FilingReturned,
         NotificationKind::CaseDeadlineNear,
@@ -96,6 +102,8 @@ impl NotificationKind {
         NotificationKind::CaseClosed,
         NotificationKind::CaseEvidenceAdded,
         NotificationKind::WatchedMachineFiled,
+        NotificationKind::WatchedMachineEntered,
+        NotificationKind::WatchedMachineSeen,
     ];
 
     /// The wire and database value.
@@ -121,6 +129,8 @@ impl NotificationKind {
             NotificationKind::CaseClosed => "case_closed",
             NotificationKind::CaseEvidenceAdded => "case_evidence_added",
             NotificationKind::WatchedMachineFiled => "watched_machine_filed",
+            NotificationKind::WatchedMachineEntered => "watched_machine_entered",
+            NotificationKind::WatchedMachineSeen => "watched_machine_seen",
         }
     }
 
@@ -137,6 +147,7 @@ impl NotificationKind {
                 | NotificationKind::FilingReturned
                 | NotificationKind::FilingSubmitted
                 | NotificationKind::WatchedMachineFiled
+                | NotificationKind::WatchedMachineEntered
         )
     }
 
@@ -205,6 +216,8 @@ pub fn link_for(kind: NotificationKind, subject_id: Uuid) -> String {
         format!("/transfers/{subject_id}")
     } else if kind.is_amendment() {
         format!("/amendments/{subject_id}")
+    } else if kind == NotificationKind::WatchedMachineSeen {
+        "/watchlist".to_owned()
     } else {
         format!("/cases/{subject_id}")
     }
@@ -293,25 +306,57 @@ pub fn text(locale: Locale, kind: NotificationKind, params: &BTreeMap<String, St
             )
             .to_string(),
         ),
-        NotificationKind::WatchedMachineFiled => {
+        NotificationKind::WatchedMachineFiled
+        | NotificationKind::WatchedMachineEntered
+        | NotificationKind::WatchedMachineSeen => {
             let reasons: Vec<&str> = p("reasons")
                 .split(',')
                 .filter_map(crate::watchlist::WatchKind::parse)
                 .map(|k| crate::watchlist::pages::kind_label(locale, k))
                 .collect();
-            (
-                td_string!(locale, notifications.watched_filed_title).to_string(),
-                td_string!(
-                    locale,
-                    notifications.watched_filed_body,
-                    organization = p("organization_name"),
-                    machine = p("machine_name"),
-                    code = p("registration_code"),
-                    site = p("site_name"),
-                    reasons = reasons.join(td_string!(locale, common.list_separator))
-                )
-                .to_string(),
-            )
+            let reasons = reasons.join(td_string!(locale, common.list_separator));
+            let (machine, code) = (p("machine_name"), p("registration_code"));
+            let (organization, site) = (p("organization_name"), p("site_name"));
+            match kind {
+                NotificationKind::WatchedMachineFiled => (
+                    td_string!(locale, notifications.watched_filed_title).to_string(),
+                    td_string!(
+                        locale,
+                        notifications.watched_filed_body,
+                        organization = &organization,
+                        machine = &machine,
+                        code = &code,
+                        site = &site,
+                        reasons = &reasons
+                    )
+                    .to_string(),
+                ),
+                NotificationKind::WatchedMachineEntered => (
+                    td_string!(locale, notifications.watched_entered_title).to_string(),
+                    td_string!(
+                        locale,
+                        notifications.watched_entered_body,
+                        organization = &organization,
+                        machine = &machine,
+                        code = &code,
+                        site = &site,
+                        reasons = &reasons
+                    )
+                    .to_string(),
+                ),
+                _ => (
+                    td_string!(locale, notifications.watched_seen_title).to_string(),
+                    td_string!(
+                        locale,
+                        notifications.watched_seen_body,
+                        division = p("division_name"),
+                        machine = &machine,
+                        code = &code,
+                        reasons = &reasons
+                    )
+                    .to_string(),
+                ),
+            }
         }
         NotificationKind::CaseOpened
         | NotificationKind::CaseRectificationOrdered

@@ -266,29 +266,67 @@ pub async fn filing_submitted(
     notify(db, &recipients, kind, f.id, &format!("{}:{}:{}", kind.as_str(), f.id, f.version), &params, now).await
 }
 
-/// A watched machine named in a submitted filing (inside its transaction): the inspectors of
-/// `counties` (the filing's and those behind the machine's reasons) hear of it, once per
-/// filing and machine, with the reasons (`kinds`).
-pub async fn watched_machine_filed(
+/// A watched machine named in a submitted filing (`WatchedMachineFiled`, once per filing and
+/// machine) or logged entering its site (`WatchedMachineEntered`, once per movement), inside
+/// that change's transaction: the inspectors of `counties` (the filing's and those behind the
+/// machine's reasons) hear of it, with the reasons (`kinds`). `event` names the occasion in the
+/// notification's dedup key.
+#[expect(clippy::too_many_arguments, reason = "one notice, every fact it names")]
+pub async fn watched_machine_at_site(
     db: &impl ConnectionTrait,
+    kind: NotificationKind,
     f: &filing::Model,
     machine_id: Uuid,
+    kinds: &BTreeSet<crate::watchlist::WatchKind>,
+    counties: BTreeSet<String>,
+    event: Uuid,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<notification::Model>> {
+    let recipients: BTreeSet<Uuid> = county_inspectors(db, counties).await?.into_iter().map(|u| u.id).collect();
+    let site_name = site::Entity::find_by_id(f.site_id).one(db).await?.map(|s| s.name).unwrap_or_default();
+    let org = organization::Entity::find_by_id(f.organization_id).one(db).await?;
+    let mut params = watched_params(db, machine_id, kinds).await?;
+    params.insert("site_name".to_owned(), site_name);
+    params.insert("organization_name".to_owned(), org.map(|o| o.name).unwrap_or_default());
+    notify(db, &recipients, kind, f.id, &format!("{}:{event}:{machine_id}", kind.as_str()), &params, now).await
+}
+
+/// A watched machine looked up by an official (inside its own transaction): the inspectors of
+/// `counties` (those behind its reasons, but the looker's own) hear which county looked it up,
+/// once a day per machine and looking division.
+pub async fn watched_machine_seen(
+    db: &impl ConnectionTrait,
+    machine_id: Uuid,
+    looker_division: Option<&str>,
     kinds: &BTreeSet<crate::watchlist::WatchKind>,
     counties: BTreeSet<String>,
     now: DateTime<Utc>,
 ) -> ServiceResult<Vec<notification::Model>> {
     let recipients: BTreeSet<Uuid> = county_inspectors(db, counties).await?.into_iter().map(|u| u.id).collect();
+    let mut params = watched_params(db, machine_id, kinds).await?;
+    let division = match looker_division {
+        Some(code) => crate::db::entities::division::Entity::find_by_id(code.to_owned()).one(db).await?.map(|d| d.name),
+        None => None,
+    };
+    params.insert("division_name".to_owned(), division.unwrap_or_else(|| "—".to_owned()));
+    let kind = NotificationKind::WatchedMachineSeen;
+    let day = crate::dates::china_date(now);
+    let key = format!("{}:{machine_id}:{}:{day}", kind.as_str(), looker_division.unwrap_or("-"));
+    notify(db, &recipients, kind, machine_id, &key, &params, now).await
+}
+
+/// What every watch-list notification says of the machine: its name, code and reasons.
+async fn watched_params(
+    db: &impl ConnectionTrait,
+    machine_id: Uuid,
+    kinds: &BTreeSet<crate::watchlist::WatchKind>,
+) -> ServiceResult<BTreeMap<String, String>> {
     let m = machine::Entity::find_by_id(machine_id).one(db).await?;
-    let site_name = site::Entity::find_by_id(f.site_id).one(db).await?.map(|s| s.name).unwrap_or_default();
-    let org = organization::Entity::find_by_id(f.organization_id).one(db).await?;
     let mut params = BTreeMap::new();
     params.insert("machine_name".to_owned(), m.as_ref().map(|m| m.name.clone()).unwrap_or_default());
     params.insert("registration_code".to_owned(), m.and_then(|m| m.registration_code).unwrap_or_default());
-    params.insert("site_name".to_owned(), site_name);
-    params.insert("organization_name".to_owned(), org.map(|o| o.name).unwrap_or_default());
     params.insert("reasons".to_owned(), kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(","));
-    let kind = NotificationKind::WatchedMachineFiled;
-    notify(db, &recipients, kind, f.id, &format!("{}:{}:{}", kind.as_str(), f.id, machine_id), &params, now).await
+    Ok(params)
 }
 
 /// The facts a case's notifications show: the machine (or "—" for an unregistered one), the

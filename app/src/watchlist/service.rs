@@ -12,6 +12,7 @@ use crate::db::entities::{case, filing, filing_machine, inspection, machine, not
 use crate::error::{AppError, ConflictCode, FieldCode, FieldError, FieldErrors};
 use crate::filings::FilingStatus;
 use crate::inspections::compliance::Verdict;
+use crate::notifications::NotificationKind;
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -395,15 +396,68 @@ pub async fn filed(
     machine_ids: &[Uuid],
     now: DateTime<Utc>,
 ) -> ServiceResult<Vec<notification::Model>> {
+    at_site(db, NotificationKind::WatchedMachineFiled, f, machine_ids, f.id, now).await
+}
+
+/// After a machine is logged entering its filing's site (inside that transaction, `movement`
+/// the log's id): if it is watched, the same counties as for [`filed`] hear of it.
+pub async fn entered(
+    db: &impl ConnectionTrait,
+    f: &filing::Model,
+    machine_id: Uuid,
+    movement: Uuid,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<notification::Model>> {
+    at_site(db, NotificationKind::WatchedMachineEntered, f, &[machine_id], movement, now).await
+}
+
+/// The notices of watched machines arriving at `f`'s site (`event`: what brought them).
+async fn at_site(
+    db: &impl ConnectionTrait,
+    kind: NotificationKind,
+    f: &filing::Model,
+    machine_ids: &[Uuid],
+    event: Uuid,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<notification::Model>> {
     let today = crate::dates::china_date(now);
     let mut notices = Vec::new();
     for (machine_id, reasons) in reasons_for(db, Machines::Only(machine_ids), today).await? {
         let mut counties: BTreeSet<String> = reasons.iter().map(|r| r.county_code.clone()).collect();
         counties.insert(f.county_code.clone());
         let kinds: BTreeSet<WatchKind> = reasons.iter().map(|r| r.kind).collect();
-        notices.extend(
-            crate::notifications::service::watched_machine_filed(db, f, machine_id, &kinds, counties, now).await?,
-        );
+        let sent = crate::notifications::service::watched_machine_at_site(
+            db, kind, f, machine_id, &kinds, counties, event, now,
+        )
+        .await?;
+        notices.extend(sent);
     }
     Ok(notices)
+}
+
+/// A look-up by an official found `machine_id`, which may be watched (the look-up's own
+/// statement says when it may be): its reasons, and the counties behind them, other than the
+/// looker's own, hear which division looked it up (once a day per machine and division).
+pub async fn looked_up(
+    state: &AppState,
+    principal: &Principal,
+    machine_id: Uuid,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<WatchReason>> {
+    let today = crate::dates::china_date(now);
+    let reasons =
+        reasons_for(&state.db, Machines::Only(&[machine_id]), today).await?.remove(&machine_id).unwrap_or_default();
+    let looker = principal.division_code.as_deref();
+    let counties: BTreeSet<String> =
+        reasons.iter().map(|r| r.county_code.clone()).filter(|c| Some(c.as_str()) != looker).collect();
+    if !counties.is_empty() {
+        let kinds: BTreeSet<WatchKind> = reasons.iter().map(|r| r.kind).collect();
+        let txn = state.db.begin().await?;
+        let notices =
+            crate::notifications::service::watched_machine_seen(&txn, machine_id, looker, &kinds, counties, now)
+                .await?;
+        txn.commit().await?;
+        crate::notifications::service::send_out(state, &notices).await;
+    }
+    Ok(reasons)
 }

@@ -281,6 +281,21 @@ fn LookupAnswer(res: LookupResult, site: String, code: String) -> impl IntoView 
                     Either::Right(view! { <p class="banner banner-error">{td_string!(locale, field.zone_bad)}</p> })
                 }
             })}
+            {(!res.watch.is_empty()).then(|| view! {
+                <div class="banner banner-warn" data-testid="lookup-watch">
+                    <strong>{td_string!(locale, watchlist.lookup_title)}</strong>
+                    " " {td_string!(locale, watchlist.lookup_intro)}
+                    <ul>
+                        {res.watch.clone().into_iter().map(|r| view! {
+                            <li data-kind=r.kind.as_str()>
+                                {crate::watchlist::pages::kind_label(locale, r.kind)} " · " {r.county_code.clone()} " · "
+                                {r.since.with_timezone(&crate::dates::china()).format("%Y-%m-%d").to_string()}
+                                {r.note.map(|n| view! { " · " {n} })}
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </div>
+            })}
             <p>
                 <strong>{td_string!(locale, field.last_inspection)} ": "</strong>
                 {match res.last_inspection.clone() {
