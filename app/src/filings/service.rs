@@ -176,6 +176,15 @@ pub async fn create(state: &AppState, principal: &Principal, input: FilingInput)
             Ok(checked) => checked,
             Err(first) => return get(state, principal, first).await,
         };
+    let organization_name = crate::db::names::<organization::Entity>(
+        &state.db,
+        organization::Column::Id,
+        organization::Column::Name,
+        [org],
+    )
+    .await?
+    .remove(&org)
+    .unwrap_or_default();
     let now = state.clock.now();
     let id = Uuid::now_v7();
     let txn = match crate::request_ids::begin(&state.db, principal, input.request_id, OPERATION, id, now).await? {
@@ -203,7 +212,8 @@ pub async fn create(state: &AppState, principal: &Principal, input: FilingInput)
     set_machines(&txn, id, org, &input.machine_ids, Links::New).await?;
     let e = audit::entry(Action::Create, EntityKind::Filing).by(principal).id(id).county(Some(&site.county_code));
     audit::record(&txn, now, e.after(&audit_json(&row, &input.machine_ids))).await?;
-    let mut notices = crate::notifications::service::filing_submitted(&txn, &row, now).await?;
+    let mut notices =
+        crate::notifications::service::filing_submitted(&txn, &row, &site.name, &organization_name, now).await?;
     notices.extend(crate::watchlist::service::filed(&txn, &row, &input.machine_ids, now).await?);
     txn.commit().await?;
     crate::notifications::service::send_out(state, &notices).await;
@@ -212,15 +222,7 @@ pub async fn create(state: &AppState, principal: &Principal, input: FilingInput)
     let day = precheck_day(row.planned_entry_on, crate::dates::china_date(now));
     let (facts, min_stage) = read::judged(db, &site, &machines, day).await?;
     let around = Around {
-        organization_name: crate::db::names::<organization::Entity>(
-            db,
-            organization::Column::Id,
-            organization::Column::Name,
-            [org],
-        )
-        .await?
-        .remove(&org)
-        .unwrap_or_default(),
+        organization_name,
         county_name: crate::divisions::service::names(db, [site.county_code.clone()])
             .await?
             .remove(&site.county_code)
@@ -319,9 +321,18 @@ pub async fn resubmit(
         planned_exit_on: input.planned_exit_on,
         request_id: None,
     };
-    check_input(state, principal, org, &corrected).await?;
+    let (site, _) = check_input(state, principal, org, &corrected).await?;
     let dates = (input.planned_entry_on, input.planned_exit_on);
     check_overlap(&state.db, Some(id), current.site_id, &input.machine_ids, dates, Some(org)).await?;
+    let organization_name = crate::db::names::<organization::Entity>(
+        &state.db,
+        organization::Column::Id,
+        organization::Column::Name,
+        [org],
+    )
+    .await?
+    .remove(&org)
+    .unwrap_or_default();
     let now = state.clock.now();
     // Read before the transaction: on SQLite its first statement must be the write.
     let before = audit_record(&state.db, id).await?;
@@ -347,7 +358,8 @@ pub async fn resubmit(
     audit::record(&txn, now, e.before(&before).after(&after)).await?;
     let stored =
         filing::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| ServiceError::internal("filing vanished"))?;
-    let mut notices = crate::notifications::service::filing_submitted(&txn, &stored, now).await?;
+    let mut notices =
+        crate::notifications::service::filing_submitted(&txn, &stored, &site.name, &organization_name, now).await?;
     notices.extend(crate::watchlist::service::filed(&txn, &stored, &input.machine_ids, now).await?);
     txn.commit().await?;
     crate::notifications::service::send_out(state, &notices).await;

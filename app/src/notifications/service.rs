@@ -253,15 +253,15 @@ pub async fn amendment_reviewed(
 pub async fn filing_submitted(
     db: &impl ConnectionTrait,
     f: &filing::Model,
+    site_name: &str,
+    organization_name: &str,
     now: DateTime<Utc>,
 ) -> ServiceResult<Vec<notification::Model>> {
     let recipients: BTreeSet<Uuid> =
         county_inspectors(db, [f.county_code.clone()]).await?.into_iter().map(|u| u.id).collect();
-    let site_name = site::Entity::find_by_id(f.site_id).one(db).await?.map(|s| s.name).unwrap_or_default();
-    let org = organization::Entity::find_by_id(f.organization_id).one(db).await?;
     let mut params = BTreeMap::new();
-    params.insert("site_name".to_owned(), site_name);
-    params.insert("organization_name".to_owned(), org.map(|o| o.name).unwrap_or_default());
+    params.insert("site_name".to_owned(), site_name.to_owned());
+    params.insert("organization_name".to_owned(), organization_name.to_owned());
     let kind = NotificationKind::FilingSubmitted;
     notify(db, &recipients, kind, f.id, &format!("{}:{}:{}", kind.as_str(), f.id, f.version), &params, now).await
 }

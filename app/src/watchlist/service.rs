@@ -55,6 +55,19 @@ pub async fn reasons_for(
     if which.is_empty() {
         return Ok(out);
     }
+    // A few machines (a filing's, a look-up's): one statement first says which of them may be
+    // watched at all, and most of the time that none is.
+    let narrowed;
+    let which = match which {
+        Machines::All => Machines::All,
+        Machines::Only(ids) => {
+            narrowed = candidates(db, ids, today).await?;
+            if narrowed.is_empty() {
+                return Ok(out);
+            }
+            Machines::Only(&narrowed)
+        }
+    };
     // A failure not passed since: of the machines that ever failed, those whose last verdict
     // (an exemption decides nothing) is a failure.
     let ever_failed: Vec<Uuid> = inspection::Entity::find()
@@ -158,6 +171,44 @@ pub async fn reasons_for(
         reasons.sort_by_key(|r| (r.since, r.subject_id, r.kind));
     }
     Ok(out)
+}
+
+/// Of `ids`, the machines that may be watched on `today` (one statement): ever failed, with a
+/// case unresolved or about working unregistered, or with an entry running.
+async fn candidates(db: &impl ConnectionTrait, ids: &[Uuid], today: NaiveDate) -> ServiceResult<Vec<Uuid>> {
+    use sea_orm::sea_query::{ExprTrait, Query, UnionType};
+    let mut failed = Query::select()
+        .column(inspection::Column::MachineId)
+        .from(inspection::Entity)
+        .and_where(Expr::col(inspection::Column::MachineId).is_in(ids.iter().copied()))
+        .and_where(Expr::col(inspection::Column::Verdict).eq(Verdict::Fail.as_str()))
+        .to_owned();
+    let cases = Query::select()
+        .column(case::Column::MachineId)
+        .from(case::Entity)
+        .and_where(Expr::col(case::Column::MachineId).is_in(ids.iter().copied()))
+        .cond_where(
+            Condition::any()
+                .add(Expr::col(case::Column::State).is_in(CaseState::UNRESOLVED.map(|s| s.as_str())))
+                .add(Expr::col(case::Column::Kind).eq(CaseKind::UnregisteredMachine.as_str())),
+        )
+        .to_owned();
+    let entries = Query::select()
+        .column(watch_entry::Column::MachineId)
+        .from(watch_entry::Entity)
+        .and_where(Expr::col(watch_entry::Column::MachineId).is_in(ids.iter().copied()))
+        .and_where(Expr::col(watch_entry::Column::EndedAt).is_null())
+        .and_where(Expr::col(watch_entry::Column::EndsOn).gte(today))
+        .to_owned();
+    let stmt = failed.union(UnionType::Distinct, cases).union(UnionType::Distinct, entries).to_owned();
+    let rows = db.query_all(&stmt).await?;
+    let mut found = Vec::with_capacity(rows.len());
+    for row in rows {
+        if let Some(id) = row.try_get_by_index::<Option<Uuid>>(0)? {
+            found.push(id);
+        }
+    }
+    Ok(found)
 }
 
 /// The watched machines as shown: names, codes and owners beside their reasons (two queries).
