@@ -83,7 +83,7 @@ async fn a_failed_machine_filed_in_another_county_is_followed(app: TestApp) {
     assert_eq!(warning.len(), 1, "only the watched machine: {warning:?}");
     assert_eq!(warning[0]["machine_id"], m["id"]);
     let reasons = warning[0]["reasons"].as_array().expect("reasons");
-    assert!(reasons.iter().all(|r| r["county_code"] == "140105"), "{reasons:?}");
+    assert!(reasons.iter().all(|r| r["county_code"] == "140105" && r["county_name"] == "小店区"), "{reasons:?}");
     assert_eq!(reasons[0]["subject_id"], failed["id"], "the failed inspection is named");
     assert_eq!(watched(&app, &w.qingxu).await.len(), 1);
     // Who may read the warning: not the unit (403), not a county the filing is not in (404).

@@ -60,6 +60,8 @@ pub struct WatchReason {
     pub kind: WatchKind,
     /// The county of the inspection, the case or the entry.
     pub county_code: String,
+    /// That county's name.
+    pub county_name: String,
     /// When it began: the failed inspection, the case's opening, the entry's creation.
     pub since: DateTime<Utc>,
     /// The inspection (a failure), the case (unresolved, found unregistered) or the entry.

@@ -51,7 +51,7 @@ fn reason_view(
     view! {
         <li data-testid="watch-reason" data-kind=r.kind.as_str()>
             {title}
-            " · " <span class="muted">{td_string!(locale, watchlist.county)} " " {r.county_code.clone()}</span>
+            " · " <span class="muted">{r.county_name.clone()}</span>
             " · " <span class="muted">{td_string!(locale, watchlist.since)} " " {since}</span>
             {until.map(|u| view! { " · " <span class="muted">{u}</span> })}
             {r.note.map(|n| view! { <p class="note">{n}</p> })}
@@ -78,7 +78,7 @@ fn machine_view(
         <li class="item" data-testid="watched-machine" data-code=w.registration_code.clone().unwrap_or_default()>
             <div class="item-main">
                 <strong>{w.machine_name.clone()}</strong>
-                <span class="badge badge-bad">{crate::machines::names::stage_label(locale, w.emission_stage)}</span>
+                <span class="badge">{crate::machines::names::stage_label(locale, w.emission_stage)}</span>
             </div>
             <div class="muted"><span class="code">{code}</span> " · " {td_string!(locale, watchlist.owner)} " " {w.organization_name.clone()}</div>
             <ul class="reasons">

@@ -100,6 +100,7 @@ pub async fn reasons_for(
             out.entry(m).or_default().push(WatchReason {
                 kind: WatchKind::FailedInspection,
                 county_code: i.county_code,
+                county_name: String::new(),
                 since: i.inspected_at,
                 subject_id: i.id,
                 note: None,
@@ -138,6 +139,7 @@ pub async fn reasons_for(
         let reason = |kind| WatchReason {
             kind,
             county_code: c.county_code.clone(),
+            county_name: String::new(),
             since: c.opened_at,
             subject_id: c.id,
             note: None,
@@ -161,13 +163,22 @@ pub async fn reasons_for(
         out.entry(e.machine_id).or_default().push(WatchReason {
             kind: WatchKind::Manual,
             county_code: e.county_code,
+            county_name: String::new(),
             since: e.created_at,
             subject_id: e.id,
             note: Some(e.reason),
             ends_on: Some(e.ends_on),
         });
     }
+    let counties: BTreeSet<String> = out.values().flatten().map(|r| r.county_code.clone()).collect();
+    let names = match counties.is_empty() {
+        true => HashMap::new(),
+        false => crate::divisions::service::names(db, counties).await?,
+    };
     for reasons in out.values_mut() {
+        for r in reasons.iter_mut() {
+            r.county_name = names.get(&r.county_code).cloned().unwrap_or_else(|| r.county_code.clone());
+        }
         reasons.sort_by_key(|r| (r.since, r.subject_id, r.kind));
     }
     Ok(out)

@@ -284,11 +284,11 @@ fn LookupAnswer(res: LookupResult, site: String, code: String) -> impl IntoView 
             {(!res.watch.is_empty()).then(|| view! {
                 <div class="banner banner-warn" data-testid="lookup-watch">
                     <strong>{td_string!(locale, watchlist.lookup_title)}</strong>
-                    " " {td_string!(locale, watchlist.lookup_intro)}
+                    " · " {td_string!(locale, watchlist.lookup_intro)}
                     <ul>
                         {res.watch.clone().into_iter().map(|r| view! {
                             <li data-kind=r.kind.as_str()>
-                                {crate::watchlist::pages::kind_label(locale, r.kind)} " · " {r.county_code.clone()} " · "
+                                {crate::watchlist::pages::kind_label(locale, r.kind)} " · " {r.county_name.clone()} " · "
                                 {r.since.with_timezone(&crate::dates::china()).format("%Y-%m-%d").to_string()}
                                 {r.note.map(|n| view! { " · " {n} })}
                             </li>
