@@ -257,6 +257,13 @@ async fn registry(state: &AppState, org_ids: &[Uuid]) -> Result<()> {
     .map_err(err)?;
     filings::create(state, &builder, filing(s2.id, vec![ids[3], ids[4]])).await.map_err(err)?;
     filings::create(state, &roads, filing(s3.id, vec![ids[6], ids[7]])).await.map_err(err)?;
+    // 小店区 watches the stage III loader (a neighbour's report), so the watch list has an entry.
+    let loader = machine::Entity::find_by_id(ids[1]).one(&state.db).await?.and_then(|m| m.registration_code);
+    if let Some(registration_code) = loader {
+        let reason = "附近居民反映该装载机怠速时冒黑烟，请各县查验时留意。".to_owned();
+        let entry = app::watchlist::WatchEntryInput { registration_code, reason, ends_on: day(30) };
+        app::watchlist::service::add(state, &xiaodian, entry).await.map_err(err)?;
+    }
     Ok(())
 }
 
