@@ -155,6 +155,14 @@ pub async fn precheck(state: &AppState, principal: &Principal, input: &FilingInp
     Ok(super::precheck::run(min_stage, &facts))
 }
 
+/// The name of the unit `org` (what the submission's notice and the answer show).
+async fn organization_name(db: &impl ConnectionTrait, org: Uuid) -> ServiceResult<String> {
+    let mut names =
+        crate::db::names::<organization::Entity>(db, organization::Column::Id, organization::Column::Name, [org])
+            .await?;
+    Ok(names.remove(&org).unwrap_or_default())
+}
+
 /// Submits a filing; it goes to the county of the site. Returns the filing from what it checked
 /// and wrote, without reading it back.
 #[tracing::instrument(skip(state, input), fields(user = %principal.username))]
@@ -176,15 +184,7 @@ pub async fn create(state: &AppState, principal: &Principal, input: FilingInput)
             Ok(checked) => checked,
             Err(first) => return get(state, principal, first).await,
         };
-    let organization_name = crate::db::names::<organization::Entity>(
-        &state.db,
-        organization::Column::Id,
-        organization::Column::Name,
-        [org],
-    )
-    .await?
-    .remove(&org)
-    .unwrap_or_default();
+    let organization_name = organization_name(&state.db, org).await?;
     let now = state.clock.now();
     let id = Uuid::now_v7();
     let txn = match crate::request_ids::begin(&state.db, principal, input.request_id, OPERATION, id, now).await? {
@@ -324,15 +324,7 @@ pub async fn resubmit(
     let (site, _) = check_input(state, principal, org, &corrected).await?;
     let dates = (input.planned_entry_on, input.planned_exit_on);
     check_overlap(&state.db, Some(id), current.site_id, &input.machine_ids, dates, Some(org)).await?;
-    let organization_name = crate::db::names::<organization::Entity>(
-        &state.db,
-        organization::Column::Id,
-        organization::Column::Name,
-        [org],
-    )
-    .await?
-    .remove(&org)
-    .unwrap_or_default();
+    let organization_name = organization_name(&state.db, org).await?;
     let now = state.clock.now();
     // Read before the transaction: on SQLite its first statement must be the write.
     let before = audit_record(&state.db, id).await?;
