@@ -97,8 +97,7 @@ pub fn WatchlistPage() -> impl IntoView {
     let end = ServerAction::<EndWatchEntry>::new();
     let list = Resource::new(move || (add.version().get(), end.version().get()), |_| list_watchlist());
     let me = move || auth.user.get().and_then(|u| u.ok()).flatten();
-    let is_inspector =
-        move || crate::auth::permissions::allows(&crate::auth::permissions::INSPECTORS, me().map(|u| u.role));
+    let is_inspector = move || auth.may(&crate::auth::permissions::INSPECTORS);
     let my_county = move || me().filter(|u| u.role == crate::auth::Role::CountyInspector).and_then(|u| u.division_code);
     let code = RwSignal::new(String::new());
     let reason = RwSignal::new(String::new());

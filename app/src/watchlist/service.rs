@@ -320,14 +320,11 @@ pub async fn for_filing(
 ) -> ServiceResult<Vec<WatchedMachine>> {
     principal.require(&LOOKUP)?;
     let db = &state.db;
-    let f = filing::Entity::find_by_id(filing_id).one(db).await?.ok_or(AppError::NotFound)?;
-    if !Scope::resolve(db, principal).await?.allows_county(&f.county_code) {
-        return Err(AppError::NotFound.into());
-    }
+    let f = crate::filings::read::find_visible(state, principal, filing_id).await?;
     let machines: Vec<Uuid> = filing_machine::Entity::find()
         .select_only()
         .column(filing_machine::Column::MachineId)
-        .filter(filing_machine::Column::FilingId.eq(filing_id))
+        .filter(filing_machine::Column::FilingId.eq(f.id))
         .into_tuple::<Uuid>()
         .all(db)
         .await?;
