@@ -84,6 +84,7 @@ codes! {
         UnknownSite = "unknown_site",
         UnknownMachine = "unknown_machine",
         DuplicateMachine = "duplicate_machine",
+        DuplicateSite = "duplicate_site",
         TooMany = "too_many",
         OutsideSiteDates = "outside_site_dates",
         InThePast = "in_the_past",
@@ -178,6 +179,7 @@ codes! {
         RequestIdReused = "request_id_reused",
         ImportRejected = "import_rejected",
         TooManyRows = "too_many_rows",
+        NoFilingInForce = "no_filing_in_force",
     }
 }
 

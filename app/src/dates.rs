@@ -16,6 +16,13 @@ pub fn china_date(now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&china()).date_naive()
 }
 
+/// The instant a China calendar day begins (midnight UTC+8).
+pub fn midnight(day: NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let start = day.and_time(chrono::NaiveTime::MIN);
+    china().from_local_datetime(&start).single().map(|t| t.with_timezone(&Utc)).unwrap_or_else(|| start.and_utc())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

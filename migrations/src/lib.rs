@@ -25,6 +25,8 @@ mod m20261206_000051_token_expiry;
 mod m20261206_000060_decider_references;
 mod m20261206_000070_request_ids;
 mod m20261207_000080_create_watch_entries;
+mod m20261207_000090_create_inspection_plan;
+mod m20261207_000100_create_site_certificates;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -54,6 +56,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000060_decider_references::Migration),
             Box::new(m20261206_000070_request_ids::Migration),
             Box::new(m20261207_000080_create_watch_entries::Migration),
+            Box::new(m20261207_000090_create_inspection_plan::Migration),
+            Box::new(m20261207_000100_create_site_certificates::Migration),
         ]
     }
 }

@@ -217,7 +217,7 @@ fn label_routes(state: &AppState, assets: Arc<app::SiteAssets>) -> Router<AppSta
             }
         }
     };
-    Router::new().route("/v/{code}", get(page))
+    Router::new().route("/v/{code}", get(page)).route("/c/{code}", get(app::certificates::page::page))
 }
 
 /// `/sw.js`: the service worker of this build, which keeps the field pages for use with no

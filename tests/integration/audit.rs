@@ -173,6 +173,9 @@ const SERVER_FN_TWINS: &[(&str, &str)] = &[
     ("/api/amendments/withdraw", "POST /api/v1/amendments/{id}/withdraw"),
     ("/api/watchlist/add", "POST /api/v1/watchlist"),
     ("/api/watchlist/end", "DELETE /api/v1/watchlist/{id}"),
+    ("/api/plan/set-weights", "PUT /api/v1/inspection-plan/weights"),
+    ("/api/plan/set-route", "PUT /api/v1/inspection-plan/route"),
+    ("/api/certificates/issue", "POST /api/v1/sites/{id}/certificates"),
 ];
 
 /// The state-changing operations (POST/PUT/PATCH/DELETE) of the served OpenAPI document.
@@ -401,6 +404,30 @@ async fn every_mutating_route_is_audited(app: TestApp) {
     let ep = format!("/api/v1/watchlist/{}", id_of(&entry));
     s.call(&app, &xiaodian, Method::DELETE, "/api/v1/watchlist/{id}", &ep, Body::None, |v| {
         row("close", "watch_entry", id(v), true, true)
+    })
+    .await;
+    // The unit's certificate of its site (its filing is in force).
+    let cp = format!("/api/v1/sites/{}/certificates", id_of(&site));
+    s.call(&app, &builder, Method::POST, "/api/v1/sites/{id}/certificates", &cp, Body::None, |v| {
+        assert_eq!(v["status"], "current");
+        row("create", "certificate", None, false, true)
+    })
+    .await;
+    // The inspector's route for today, and the province's weights of the plan (before: the
+    // built-in ones).
+    let t = "/api/v1/inspection-plan/route";
+    let route = json!({"date": app.today(), "site_ids": [site["id"]]});
+    s.call(&app, &xiaodian, Method::PUT, t, t, Body::Json(route), |_| {
+        row("update", "inspection_route", None, true, true)
+    })
+    .await;
+    app.user("audit.plan.province", Role::ProvinceOfficer, Some("140000"), None).await;
+    let planner = app.signed_in("audit.plan.province").await;
+    let t = "/api/v1/inspection-plan/weights";
+    let weights = json!({"division_code": "140000", "weights": {"old_or_no_dpf": 40, "watched": 20, "site_failures": 10,
+        "unit_failures": 2, "never_inspected": 8, "days_since": 5, "open_cases": 15}});
+    s.call(&app, &planner, Method::PUT, t, t, Body::Json(weights), |_| {
+        row("create", "plan_weights", Some("140000".to_owned()), true, true)
     })
     .await;
     let amendment_rows = audit_log::Entity::find()

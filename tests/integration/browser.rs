@@ -854,3 +854,90 @@ async fn a_unit_with_120_machines_files_its_oldest_and_corrects_a_returned_filin
     assert_eq!(filing["planned_exit_on"], serde_json::json!(day(25)));
     b.close().await;
 }
+
+/// On a phone: the demo's 小店区 inspector opens the inspection plan, reads why the first site
+/// ranks first, picks two sites into today's route, puts the second first, saves once (the
+/// button is off until something changes and while it saves), and finds the route again after
+/// a reload, with each stop opening the field check for its site.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inspector_on_a_phone_plans_a_route_from_the_ranked_sites() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = TestApp::sqlite().await;
+    server::seed::demo(&app.state).await.expect("demo data");
+    // A second site in force in 小店区: another unit's, with a stage IV machine.
+    let (_, unit) = crate::helpers::contractor(&app, "plan.unit").await;
+    let site = crate::helpers::create_site(&app, &unit, "小店区第二工地", "140105").await;
+    let m = crate::helpers::create_machine(&app, &unit, 901).await;
+    let today = app.today();
+    let f = crate::helpers::create_filing(
+        &app,
+        &unit,
+        &site["id"],
+        &[&m["id"]],
+        today - chrono::Duration::days(1),
+        today + chrono::Duration::days(20),
+    )
+    .await;
+    let colleague = crate::helpers::inspector(&app, "plan.colleague", "140105").await;
+    let review = format!("/api/v1/filings/{}/review", crate::helpers::id_of(&f));
+    crate::helpers::expect_status(
+        app.post_as(&colleague, &review, &serde_json::json!({"decision": "accept"})).await,
+        200,
+    )
+    .await;
+    let Some(b) = Browser::start_phone(360, 740).await else { return };
+    b.sign_in_demo_inspector(&app).await;
+    b.client.goto(&app.url("/plan")).await.expect("goto");
+    b.wait_hydrated().await;
+    b.find("[data-testid=plan-site]").await;
+    let sites = b
+        .eval("return Array.from(document.querySelectorAll('[data-testid=plan-site]')).map(e => e.dataset.site)")
+        .await;
+    let sites: Vec<String> = serde_json::from_value(sites).expect("ids");
+    assert!(sites.len() >= 2, "the demo's 小店区 has sites in force: {sites:?}");
+    let reasons = b
+        .eval(
+            "return document.querySelectorAll('[data-testid=plan-site]:first-child [data-testid=plan-reason]').length",
+        )
+        .await;
+    assert!(reasons.as_u64().unwrap_or(0) >= 1, "the first site says why");
+    b.wait_text("[data-testid=route-empty]", "尚未选择工地").await;
+    let save = "[data-testid=route-save]";
+    assert_eq!(b.find(save).await.attr("disabled").await.expect("attr").as_deref(), Some("true"), "nothing to save");
+    for id in &sites[..2] {
+        b.find(&format!("[data-testid=plan-site][data-site='{id}'] [data-testid=plan-add]"))
+            .await
+            .click()
+            .await
+            .expect("add");
+    }
+    b.wait_text("[data-testid=route-unsaved]", "尚未保存").await;
+    // The second stop up: the order is now [second, first].
+    b.find("[data-testid=route-stop]:nth-child(2) button[aria-label='上移']").await.click().await.expect("up");
+    let order = "return Array.from(document.querySelectorAll('[data-testid=route-stop]')).map(e => e.dataset.site)";
+    assert_eq!(b.eval(order).await, serde_json::json!([sites[1], sites[0]]));
+    let widths = b.eval("return [document.documentElement.clientWidth, document.documentElement.scrollWidth]").await;
+    assert_eq!(widths, serde_json::json!([360, 360]), "nothing wider than the screen");
+    b.snap("plan-route-360").await;
+    b.client
+        .execute("const s = document.querySelector(arguments[0]); s.click(); s.click();", vec![save.into()])
+        .await
+        .expect("tap twice");
+    b.wait_text("[data-testid=route-saved]", "路线已保存").await;
+    assert_eq!(b.find(save).await.attr("disabled").await.expect("attr").as_deref(), Some("true"), "saved: off again");
+    let saves = app::db::entities::audit_log::Entity::find()
+        .filter(app::db::entities::audit_log::Column::EntityKind.eq("inspection_route"))
+        .all(&app.state.db)
+        .await
+        .expect("rows");
+    assert_eq!(saves.len(), 1, "saved once");
+    // After a reload the route is the server's, in order, and each stop opens the field check.
+    b.client.goto(&app.url("/plan")).await.expect("goto");
+    b.wait_hydrated().await;
+    b.find("[data-testid=route-stop]").await;
+    assert_eq!(b.eval(order).await, serde_json::json!([sites[1], sites[0]]));
+    let href = b.find("[data-testid=route-stop] a").await.attr("href").await.expect("attr");
+    assert_eq!(href, Some(format!("/field?site={}", sites[1])));
+    b.assert_no_page_errors().await;
+    b.close().await;
+}

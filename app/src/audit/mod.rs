@@ -175,11 +175,17 @@ pub enum EntityKind {
     Amendment,
     /// An inspector's entry on the watch list.
     WatchEntry,
+    /// The weights of a division's inspection plan.
+    PlanWeights,
+    /// An inspector's route for a day.
+    InspectionRoute,
+    /// A site's compliance certificate.
+    Certificate,
 }
 
 impl EntityKind {
     /// Every kind.
-    pub const ALL: [EntityKind; 22] = [
+    pub const ALL: [EntityKind; 25] = [
         EntityKind::Account,
         EntityKind::ApiToken,
         EntityKind::Organization,
@@ -202,6 +208,9 @@ impl EntityKind {
         EntityKind::Transfer,
         EntityKind::Amendment,
         EntityKind::WatchEntry,
+        EntityKind::PlanWeights,
+        EntityKind::InspectionRoute,
+        EntityKind::Certificate,
     ];
 
     /// The wire and database value.
@@ -229,6 +238,9 @@ impl EntityKind {
             EntityKind::Transfer => "transfer",
             EntityKind::Amendment => "amendment",
             EntityKind::WatchEntry => "watch_entry",
+            EntityKind::PlanWeights => "plan_weights",
+            EntityKind::InspectionRoute => "inspection_route",
+            EntityKind::Certificate => "certificate",
         }
     }
 
@@ -287,6 +299,10 @@ pub const READ_ONLY_POSTS: &[&str] = &[
     "/api/amendments/list",
     "/api/watchlist/list",
     "/api/watchlist/filing",
+    "/api/plan/get",
+    "/api/plan/weights",
+    "/api/plan/route",
+    "/api/certificates/list",
     "/api/amendments/get",
     "/api/amendments/history",
 ];

@@ -62,6 +62,9 @@ pub fn entity_label(locale: Locale, k: EntityKind) -> &'static str {
         EntityKind::Transfer => td_string!(locale, audit.entity_transfer),
         EntityKind::Amendment => td_string!(locale, audit.entity_amendment),
         EntityKind::WatchEntry => td_string!(locale, audit.entity_watch_entry),
+        EntityKind::PlanWeights => td_string!(locale, audit.entity_plan_weights),
+        EntityKind::InspectionRoute => td_string!(locale, audit.entity_inspection_route),
+        EntityKind::Certificate => td_string!(locale, audit.entity_certificate),
     }
 }
 

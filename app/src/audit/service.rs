@@ -227,8 +227,8 @@ fn to_dto(row: audit_log::Model) -> ServiceResult<AuditEntry> {
 }
 
 /// The rows a reader may see: a county inspector its county, a city officer its counties (and
-/// the city's own rows), a province officer everything of the province including rows that
-/// belong to no county (machines, organisations, limit tables), an administrator everything.
+/// the city's own rows), a province officer everything of the province (its cities' rows too)
+/// including rows that belong to no county (machines, organisations, limit tables), an administrator everything.
 async fn scope_condition(db: &impl ConnectionTrait, principal: &Principal) -> ServiceResult<Condition> {
     principal.require(&crate::auth::permissions::AUDIT_READERS)?;
     let scope = Scope::resolve(db, principal).await?;
@@ -236,7 +236,11 @@ async fn scope_condition(db: &impl ConnectionTrait, principal: &Principal) -> Se
     Ok(match (principal.role, scope) {
         (Role::Sysadmin, _) => Condition::all(),
         (role, Scope::Counties(mut codes)) => {
-            codes.extend(principal.division_code.clone());
+            // The rows of the divisions under the reader's own (a city's weights, a city's
+            // zones), and of their own division.
+            if let Some(own) = principal.division_code.as_deref() {
+                codes.extend(crate::divisions::service::subtree(db, own).await?);
+            }
             let mut c = Condition::any().add(col.is_in(codes));
             if role == Role::ProvinceOfficer {
                 c = c.add(col.is_null());

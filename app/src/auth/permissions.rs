@@ -48,6 +48,15 @@ pub const TRANSFER_DECIDERS: [Role; 1] = [Role::ContractorAdmin];
 /// Allow a transfer of a machine with an unresolved case: the inspectors of that county.
 pub const TRANSFER_ALLOWERS: [Role; 1] = INSPECTORS;
 
+/// Read a county's inspection plan and the weights of its score: the county's inspectors and
+/// the officers above them (the plan says where the bureau goes next, so no unit sees it, and
+/// no partner department).
+pub const PLANNERS: [Role; 3] = [Role::CountyInspector, Role::CityOfficer, Role::ProvinceOfficer];
+
+/// Set the weights of the plan's score, for their division or one under it: city and province
+/// officers (not the inspectors the plan sends out).
+pub const WEIGHT_SETTERS: [Role; 2] = [Role::CityOfficer, Role::ProvinceOfficer];
+
 /// Whether `role` (none when signed out) is one of `set`.
 pub fn allows(set: &[Role], role: Option<Role>) -> bool {
     role.is_some_and(|r| set.contains(&r))

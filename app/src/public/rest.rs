@@ -31,9 +31,15 @@ pub fn limiter(per_minute: u32, burst: u32) -> PublicLimiter {
 }
 
 /// Counts a request from `ip`; `Err(seconds to wait)` when over the limit.
-fn admit(state: &AppState, ip: &ClientIp) -> Result<(), u64> {
+pub(crate) fn admit(state: &AppState, ip: &ClientIp) -> Result<(), u64> {
+    admit_key(state, &ip.0)
+}
+
+/// Counts a request against `key` (an address, or an address and what it asks for when a kind
+/// of request has a budget of its own); `Err(seconds to wait)` when over the limit.
+pub(crate) fn admit_key(state: &AppState, key: &str) -> Result<(), u64> {
     let limiter = &state.public_limiter;
-    limiter.check_key(&ip.0).map_err(|not_until| {
+    limiter.check_key(&key.to_owned()).map_err(|not_until| {
         let wait = not_until.wait_time_from(limiter.clock().now());
         (wait.as_secs_f64().ceil() as u64).max(1)
     })
@@ -64,7 +70,7 @@ pub async fn machine_json(
 }
 
 /// The language: `?lang=en|zh`, else the language cookie, else Chinese.
-fn locale_of(query: Option<&str>, headers: &HeaderMap) -> Locale {
+pub(crate) fn locale_of(query: Option<&str>, headers: &HeaderMap) -> Locale {
     let asked = query.and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang=")));
     let cookie = headers
         .get_all(header::COOKIE)
@@ -209,11 +215,11 @@ pub fn not_found_page(headers: &HeaderMap) -> Response {
     html(StatusCode::NOT_FOUND, locale, td_string!(locale, not_found.title), "", &body)
 }
 
-/// The whole document around `body`.
+/// The whole document around `body`, for the label page at `/v/{code}`.
 fn html(status: StatusCode, locale: Locale, title: &str, code: &str, body: &str) -> Response {
-    let (lang, other, other_tag) = match locale {
-        Locale::zh => ("zh-CN", "en", td_string!(locale, public.other_language)),
-        Locale::en => ("en", "zh", td_string!(locale, public.other_language)),
+    let other = match locale {
+        Locale::zh => "en",
+        Locale::en => "zh",
     };
     // The code goes back into a link only when it is plain (a valid code is digits and X).
     let href = if code.chars().all(|c| c.is_ascii_alphanumeric()) && code.len() <= 40 {
@@ -221,15 +227,33 @@ fn html(status: StatusCode, locale: Locale, title: &str, code: &str, body: &str)
     } else {
         format!("?lang={other}")
     };
+    document(status, locale, title, &href, body, "")
+}
+
+/// A plain page of the register (no WASM, readable from 360 px up): `body` under the
+/// register's header with a link to the other language (`lang_href`), `style` added to the
+/// common one. Never cached stale, never indexed.
+pub(crate) fn document(
+    status: StatusCode,
+    locale: Locale,
+    title: &str,
+    lang_href: &str,
+    body: &str,
+    style: &str,
+) -> Response {
+    let (lang, other, other_tag) = match locale {
+        Locale::zh => ("zh-CN", "en", td_string!(locale, public.other_language)),
+        Locale::en => ("en", "zh", td_string!(locale, public.other_language)),
+    };
     let doc = format!(
         "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"robots\" content=\"noindex\"><title>{title}</title><style>{STYLE}</style></head>\
+         <meta name=\"robots\" content=\"noindex\"><title>{title}</title><style>{STYLE}{style}</style></head>\
          <body><header><strong>{app}</strong><a href=\"{href}\" lang=\"{other}\">{other_tag}</a></header>\
          <main>{body}</main><footer>{footer}</footer></body></html>",
         title = xml_escape(title),
         app = xml_escape(td_string!(locale, app_name)),
-        href = xml_escape(&href),
+        href = xml_escape(lang_href),
         other_tag = xml_escape(other_tag),
         footer = xml_escape(td_string!(locale, public.footer)),
     );

@@ -29,5 +29,7 @@ pub fn router() -> axum::Router<crate::state::AppState> {
         .merge(crate::transfers::rest::router())
         .merge(crate::amendments::rest::router())
         .merge(crate::watchlist::rest::router())
+        .merge(crate::plan::rest::router())
+        .merge(crate::certificates::rest::router())
         .merge(openapi::router())
 }

@@ -98,5 +98,6 @@ page_groups! {
         MachineTypes => crate::admin::pages::MachineTypesPage,
         Divisions => crate::admin::pages::DivisionsPage,
         Watchlist => crate::watchlist::pages::WatchlistPage,
+        Plan => crate::plan::pages::PlanPage,
     }
 }

@@ -16,7 +16,7 @@ use crate::filings::FilingStatus;
 use crate::machines::{EmissionStage, FuelType};
 use crate::service_error::ServiceResult;
 use crate::state::AppState;
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::{BTreeMap, HashMap};
@@ -36,19 +36,11 @@ struct Window {
     today: NaiveDate,
 }
 
-fn midnight(day: NaiveDate) -> DateTime<Utc> {
-    crate::dates::china()
-        .from_local_datetime(&day.and_time(NaiveTime::MIN))
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|| day.and_time(NaiveTime::MIN).and_utc())
-}
-
 fn window(state: &AppState, q: &StatsQuery) -> ServiceResult<Window> {
     let today = crate::dates::china_date(state.clock.now());
     let (from, to) = resolve_range(q.from, q.to, today)?;
-    let end = to.succ_opt().map(midnight).unwrap_or(DateTime::<Utc>::MAX_UTC);
-    Ok(Window { from, to, start: midnight(from), end, today })
+    let end = to.succ_opt().map(crate::dates::midnight).unwrap_or(DateTime::<Utc>::MAX_UTC);
+    Ok(Window { from, to, start: crate::dates::midnight(from), end, today })
 }
 
 fn dto(m: division::Model) -> Option<Division> {

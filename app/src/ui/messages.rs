@@ -87,6 +87,7 @@ fn conflict_message(locale: Locale, code: ConflictCode, params: &std::collection
         C::AmendmentStale => td_string!(locale, errors.conflicts.amendment_stale).to_string(),
         C::RequestIdReused => td_string!(locale, errors.conflicts.request_id_reused).to_string(),
         // The import's own answers carry their sentence in `details.message`.
+        C::NoFilingInForce => td_string!(locale, errors.conflicts.no_filing_in_force).to_string(),
         C::ImportRejected | C::TooManyRows => td_string!(locale, errors.conflict).to_string(),
     }
 }
@@ -139,6 +140,7 @@ pub fn field_message(locale: Locale, e: &FieldError) -> String {
         F::UnknownSite => td_string!(locale, errors.field.unknown_site).to_string(),
         F::UnknownMachine => td_string!(locale, errors.field.unknown_machine).to_string(),
         F::DuplicateMachine => td_string!(locale, errors.field.duplicate_machine).to_string(),
+        F::DuplicateSite => td_string!(locale, errors.field.duplicate_site).to_string(),
         F::TooMany => td_string!(locale, errors.field.too_many, max = p("max")).to_string(),
         F::OutsideSiteDates => {
             td_string!(locale, errors.field.outside_site_dates, from = p("from"), to = p("to")).to_string()

@@ -325,6 +325,24 @@ impl Fixture {
         )
     }
 
+    /// A certificate of unit A's site, issued by unit A: its code.
+    async fn certificate(&self) -> String {
+        let path = format!("/api/v1/sites/{}/certificates", id_of(&self.site_a));
+        let c = expect_status(self.app.post_as(self.unit_a(), &path, &json!({})).await, 201).await;
+        c["code"].as_str().expect("a code").to_owned()
+    }
+
+    /// Taiyuan's weights of the inspection plan.
+    fn weights_body() -> Value {
+        json!({"division_code": "140100", "weights": {"old_or_no_dpf": 30, "watched": 25, "site_failures": 10,
+            "unit_failures": 2, "never_inspected": 8, "days_since": 5, "open_cases": 15}})
+    }
+
+    /// Today's route: unit A's site in 小店区.
+    fn route_body(&self) -> Value {
+        json!({"date": self.app.today(), "site_ids": [self.site_a["id"]]})
+    }
+
     fn amendment_body() -> Value {
         json!({"changes": {"engine_maker": "玉柴"}, "reason": "更换发动机"})
     }
@@ -531,6 +549,12 @@ pub async fn rest(fx: &Fixture, op: &str, _who: usize) -> Req {
         "GET /api/v1/watchlist" => (template.to_owned(), Body::None),
         "POST /api/v1/watchlist" => (template.to_owned(), Json(fx.watch_body())),
         "DELETE /api/v1/watchlist/{id}" => (format!("/api/v1/watchlist/{}", fx.watch_entry().await), Body::None),
+        "GET /api/v1/inspection-plan" => ("/api/v1/inspection-plan?division_code=140105".to_owned(), Body::None),
+        "GET /api/v1/inspection-plan/weights" | "GET /api/v1/inspection-plan/route" => {
+            (template.to_owned(), Body::None)
+        }
+        "PUT /api/v1/inspection-plan/weights" => (template.to_owned(), Json(Fixture::weights_body())),
+        "PUT /api/v1/inspection-plan/route" => (template.to_owned(), Json(fx.route_body())),
         "GET /api/v1/filings/{id}/watch" => (format!("/api/v1/filings/{filing}/watch"), Body::None),
         "DELETE /api/v1/auth/tokens/{id}" => (format!("/api/v1/auth/tokens/{}", fx.token().await), Body::None),
         "GET /api/v1/cases/{id}" => (format!("/api/v1/cases/{case}"), Body::None),
@@ -629,6 +653,12 @@ pub async fn rest(fx: &Fixture, op: &str, _who: usize) -> Req {
             Json(json!({"role": "contractor_admin"})),
         ),
         "GET /api/v1/public/machines/{code}" => (format!("/api/v1/public/machines/{}", fx.code()), Body::None),
+        "GET /api/v1/public/certificates/{code}" => {
+            (format!("/api/v1/public/certificates/{}", fx.certificate().await), Body::None)
+        }
+        "GET /api/v1/sites/{id}/certificates" | "POST /api/v1/sites/{id}/certificates" => {
+            (format!("/api/v1/sites/{site}/certificates"), Body::None)
+        }
         "POST /api/v1/sites" => (template.to_owned(), Json(fx.site_body())),
         "GET /api/v1/sites/{id}" => (format!("/api/v1/sites/{site}"), Body::None),
         "POST /api/v1/sites/{id}/zone" => {
@@ -738,6 +768,7 @@ pub async fn server_fn(fx: &Fixture, path: &str, _who: usize) -> Req {
         "/api/orgs/staff/role" => Json(json!({"user_id": fx.staff().await, "change": {"role": "contractor_admin"}})),
         "/api/sites/create" => Json(json!({"input": fx.site_body()})),
         "/api/sites/get" => id(&id_of(&fx.site_a)),
+        "/api/certificates/issue" | "/api/certificates/list" => url(&[("site_id", &id_of(&fx.site_a))]),
         "/api/sites/zone" => {
             Json(json!({"id": fx.site_a["id"], "input": {"in_zone": true, "reason": "位于城区建成区内"}}))
         }
@@ -769,6 +800,11 @@ pub async fn server_fn(fx: &Fixture, path: &str, _who: usize) -> Req {
         "/api/watchlist/add" => Json(json!({"input": fx.watch_body()})),
         "/api/watchlist/end" => id(&fx.watch_entry().await),
         "/api/watchlist/filing" => url(&[("filing_id", &id_of(&fx.filing))]),
+        "/api/plan/get" => Json(json!({"query": {"division_code": "140105"}})),
+        "/api/plan/weights" => Json(json!({"query": {}})),
+        "/api/plan/set-weights" => Json(json!({"input": Fixture::weights_body()})),
+        "/api/plan/route" => none(),
+        "/api/plan/set-route" => Json(json!({"input": fx.route_body()})),
         "/api/amendments/get" => id(&fx.amendment),
         "/api/amendments/history" => url(&[("machine_id", &id_of(&fx.amended))]),
         "/api/amendments/submit" => {

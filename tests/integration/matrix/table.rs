@@ -98,6 +98,9 @@ pub const REST: &[(&str, &str)] = &[
     ("GET /api/v1/sites", "UAAAAAAAAAA"),
     ("POST /api/v1/sites", "UAAAFFFFFFF"),
     ("GET /api/v1/sites/{id}", "UAAHAHAHAAA"),
+    ("GET /api/v1/sites/{id}/certificates", "UAAHAHAHAAA"),
+    ("POST /api/v1/sites/{id}/certificates", "UAAHFFFFFFF"),
+    ("GET /api/v1/public/certificates/{code}", "AAAAAAAAAAA"),
     ("POST /api/v1/sites/{id}/zone", "UFFFAHAHFFF"),
     ("GET /api/v1/stats", "UFFFAAAAAAA"),
     ("GET /api/v1/stats/ranking", "UFFFAAAAAAA"),
@@ -113,6 +116,11 @@ pub const REST: &[(&str, &str)] = &[
     ("GET /api/v1/watchlist", "UFFFAAAAAAA"),
     ("POST /api/v1/watchlist", "UFFFAAFFFFF"),
     ("DELETE /api/v1/watchlist/{id}", "UFFFAHFFFFF"),
+    ("GET /api/v1/inspection-plan", "UFFFAHAHAFF"),
+    ("GET /api/v1/inspection-plan/weights", "UFFFAAAAAFF"),
+    ("PUT /api/v1/inspection-plan/weights", "UFFFFFAHAFF"),
+    ("GET /api/v1/inspection-plan/route", "UFFFAAFFFFF"),
+    ("PUT /api/v1/inspection-plan/route", "UFFFAVFFFFF"),
     ("GET /api/v1/filings/{id}/watch", "UFFFAHAHAAA"),
 ];
 
@@ -186,6 +194,8 @@ pub const SERVER_FNS: &[(&str, &str)] = &[
     ("/api/sites/counties", "AAAAAAAAAAA"),
     ("/api/sites/create", "UAAAFFFFFFF"),
     ("/api/sites/get", "UAAHAHAHAAA"),
+    ("/api/certificates/list", "UAAHAHAHAAA"),
+    ("/api/certificates/issue", "UAAHFFFFFFF"),
     ("/api/sites/list", "UAAAAAAAAAA"),
     ("/api/sites/zone", "UFFFAHAHFFF"),
     ("/api/stats/dashboard", "UFFFAAAAAAA"),
@@ -203,6 +213,11 @@ pub const SERVER_FNS: &[(&str, &str)] = &[
     ("/api/watchlist/add", "UFFFAAFFFFF"),
     ("/api/watchlist/end", "UFFFAHFFFFF"),
     ("/api/watchlist/filing", "UFFFAHAHAAA"),
+    ("/api/plan/get", "UFFFAHAHAFF"),
+    ("/api/plan/weights", "UFFFAAAAAFF"),
+    ("/api/plan/set-weights", "UFFFFFAHAFF"),
+    ("/api/plan/route", "UFFFAAFFFFF"),
+    ("/api/plan/set-route", "UFFFAVFFFFF"),
 ];
 
 /// Operations anyone may call signed out.
@@ -211,6 +226,7 @@ pub const PUBLIC: &[&str] = &[
     "POST /api/v1/organizations/register",
     "POST /api/v1/compliance/evaluate",
     "GET /api/v1/public/machines/{code}",
+    "GET /api/v1/public/certificates/{code}",
     "GET /api/v1/machine-types",
     "GET /api/v1/divisions",
     "GET /api/v1/divisions/{code}/bounds",
@@ -233,7 +249,13 @@ pub const PUBLIC: &[&str] = &[
 
 /// Calls on a record of unit A (or of 小店区's officials' work on it).
 pub const UNIT_A_RECORD: &[&str] = &[
+    "GET /api/v1/sites/{id}/certificates",
+    "POST /api/v1/sites/{id}/certificates",
+    "/api/certificates/list",
+    "/api/certificates/issue",
     "GET /api/v1/filings/{id}/watch",
+    "GET /api/v1/inspection-plan",
+    "/api/plan/get",
     "/api/watchlist/filing",
     "POST /api/v1/admin/users/{id}/disable",
     "POST /api/v1/admin/users/{id}/enable",
@@ -323,6 +345,16 @@ pub const UNIT_A_RECORD: &[&str] = &[
 
 /// Calls only officials may make.
 pub const OFFICIALS_ONLY: &[&str] = &[
+    "GET /api/v1/inspection-plan",
+    "GET /api/v1/inspection-plan/weights",
+    "PUT /api/v1/inspection-plan/weights",
+    "GET /api/v1/inspection-plan/route",
+    "PUT /api/v1/inspection-plan/route",
+    "/api/plan/get",
+    "/api/plan/weights",
+    "/api/plan/set-weights",
+    "/api/plan/route",
+    "/api/plan/set-route",
     "GET /api/v1/watchlist",
     "POST /api/v1/watchlist",
     "DELETE /api/v1/watchlist/{id}",

@@ -105,8 +105,9 @@ pub fn SitePage() -> impl IntoView {
                                 {s.lat.zip(s.lng).map(|(a, b)| view! { <dt>{td_string!(locale, sites.position)}</dt><dd>{format!("{a}, {b}")}</dd> })}
                             </dl>
                             <h2>{td_string!(locale, sites.zone_heading)}</h2>
-                            <ZoneFacts site=s />
+                            <ZoneFacts site=s.clone() />
                         </section>
+                        <crate::certificates::pages::SiteCertificates site_id=s.id />
                     }),
                 })
             }}
