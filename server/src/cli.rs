@@ -133,7 +133,10 @@ pub async fn run() -> Result<()> {
         }
         Command::SeedDemo => {
             let application = crate::build_app(&config).await?;
+            let started = std::time::Instant::now();
             let accounts = crate::seed::demo(&application.state).await?;
+            crate::seed::taiyuan(&application.state).await?;
+            println!("demo data loaded in {:.1} s", started.elapsed().as_secs_f64());
             print_accounts(&config, &accounts);
             Ok(())
         }

@@ -17,6 +17,15 @@ use chrono::NaiveDate;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+mod taiyuan;
+
+/// The Taiyuan layer on top of [`demo`] (which must be loaded first): a dozen units, forty
+/// sites across Taiyuan's ten counties, two thousand machines and a year of history. `nrmm
+/// seed-demo` loads both; the tests' flows use [`demo`] alone.
+pub async fn taiyuan(state: &AppState) -> Result<()> {
+    taiyuan::load(state).await
+}
+
 /// The password of every demo account (demo data only; never use it for a real account).
 pub const DEMO_PASSWORD: &str = "nrmm-demo-2026";
 

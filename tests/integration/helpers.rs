@@ -291,10 +291,15 @@ impl TestApp {
 
     /// A fresh client (its own cookie jar) signed in as `username`; panics unless it worked.
     pub async fn signed_in(&self, username: &str) -> reqwest::Client {
+        self.signed_in_with(username, PASSWORD).await
+    }
+
+    /// A fresh client signed in as `username` with `password` (a demo account's, say).
+    pub async fn signed_in_with(&self, username: &str, password: &str) -> reqwest::Client {
         let client = Self::new_client();
         let resp = client
             .post(self.url("/api/v1/auth/login"))
-            .json(&serde_json::json!({"username": username, "password": PASSWORD}))
+            .json(&serde_json::json!({"username": username, "password": password}))
             .send()
             .await
             .expect("login request");

@@ -16,6 +16,7 @@ mod cases;
 mod certificates;
 mod config;
 mod contract;
+mod demo;
 mod evidence;
 mod exports;
 mod field_lookup;
