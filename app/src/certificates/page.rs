@@ -23,8 +23,9 @@ use std::fmt::Write as _;
 const STYLE: &str = "main{max-width:52rem}.cert-head{display:flex;gap:1rem;align-items:flex-start;justify-content:space-between;flex-wrap:wrap}\
 .cert-head .qr{width:34mm;height:34mm;flex:none}table{width:100%;border-collapse:collapse;margin:.5rem 0 1rem;font-size:.95rem}\
 th,td{text-align:left;padding:.35rem .4rem;border-bottom:1px solid #dfe4e1;vertical-align:top}th{color:#5a625e;font-weight:600;font-size:.85rem}\
+td.code{font:600 .9rem/1.3 'DejaVu Sans Mono',Consolas,monospace;letter-spacing:0;white-space:nowrap;margin:0}\
 h2{font-size:1rem;margin:1rem 0 .25rem}.muted{color:#5a625e;font-size:.875rem}.table-wrap{overflow-x:auto}\
-@page{size:A4;margin:14mm}@media print{body{background:#fff}header,footer,.no-print{display:none}main{max-width:none;padding:0}.card{box-shadow:none;padding:0}}";
+@page{size:A4;margin:14mm}@media print{body{background:#fff;font-size:12px}table{font-size:11px}header,footer,.no-print{display:none}main{max-width:none;padding:0}.card{box-shadow:none;padding:0}}";
 
 /// `GET /c/{code}`
 pub async fn page(
