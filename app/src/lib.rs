@@ -27,6 +27,8 @@ pub mod notifications;
 pub mod orgs;
 pub mod paging;
 pub mod plan;
+pub mod reference;
+pub mod reports;
 pub mod shell;
 pub mod sites;
 pub mod stats;

@@ -27,6 +27,7 @@ mod m20261206_000070_request_ids;
 mod m20261207_000080_create_watch_entries;
 mod m20261207_000090_create_inspection_plan;
 mod m20261207_000100_create_site_certificates;
+mod m20261207_000110_create_public_reports;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000080_create_watch_entries::Migration),
             Box::new(m20261207_000090_create_inspection_plan::Migration),
             Box::new(m20261207_000100_create_site_certificates::Migration),
+            Box::new(m20261207_000110_create_public_reports::Migration),
         ]
     }
 }

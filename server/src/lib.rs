@@ -217,7 +217,11 @@ fn label_routes(state: &AppState, assets: Arc<app::SiteAssets>) -> Router<AppSta
             }
         }
     };
-    Router::new().route("/v/{code}", get(page)).route("/c/{code}", get(app::certificates::page::page))
+    Router::new()
+        .route("/v/{code}", get(page))
+        .route("/c/{code}", get(app::certificates::page::page))
+        .route("/report", get(app::reports::page::form))
+        .route("/report/sent", get(app::reports::page::sent))
 }
 
 /// `/sw.js`: the service worker of this build, which keeps the field pages for use with no

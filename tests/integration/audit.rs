@@ -176,6 +176,7 @@ const SERVER_FN_TWINS: &[(&str, &str)] = &[
     ("/api/plan/set-weights", "PUT /api/v1/inspection-plan/weights"),
     ("/api/plan/set-route", "PUT /api/v1/inspection-plan/route"),
     ("/api/certificates/issue", "POST /api/v1/sites/{id}/certificates"),
+    ("/api/reports/close", "POST /api/v1/reports/{id}/close"),
 ];
 
 /// The state-changing operations (POST/PUT/PATCH/DELETE) of the served OpenAPI document.
@@ -413,6 +414,28 @@ async fn every_mutating_route_is_audited(app: TestApp) {
         row("create", "certificate", None, false, true)
     })
     .await;
+    // A member of the public reports a machine (no sign-in); the county closes the report.
+    let t = "/api/v1/public/reports";
+    let report = reqwest::multipart::Form::new()
+        .text("county_code", "140105")
+        .text("description", "工地南门装载机冒黑烟")
+        .text("phone", "13900139000");
+    s.call(&app, &TestApp::new_client(), Method::POST, t, t, Body::Form(report), |_| {
+        row("create", "public_report", None, false, true)
+    })
+    .await;
+    let queue = expect_status(app.get_as(&xiaodian, "/api/v1/reports").await, 200).await;
+    let rp = format!("/api/v1/reports/{}/close", id_of(&queue[0]));
+    s.call(
+        &app,
+        &xiaodian,
+        Method::POST,
+        "/api/v1/reports/{id}/close",
+        &rp,
+        Body::Json(json!({"reason": "重复举报"})),
+        |v| row("close", "public_report", id(v), true, true),
+    )
+    .await;
     // The inspector's route for today, and the province's weights of the plan (before: the
     // built-in ones).
     let t = "/api/v1/inspection-plan/route";
@@ -647,7 +670,8 @@ async fn every_mutating_route_is_audited(app: TestApp) {
                 );
                 assert_eq!(r.ip.as_deref(), Some("127.0.0.1"), "{}: address", d.op);
                 assert!(r.entity_id.is_some(), "{}: entity id", d.op);
-                let anonymous = d.op == "POST /api/v1/organizations/register";
+                let anonymous =
+                    matches!(d.op.as_str(), "POST /api/v1/organizations/register" | "POST /api/v1/public/reports");
                 assert_eq!(r.actor_id.is_some(), !anonymous, "{}: actor of {r:?}", d.op);
                 assert_eq!(r.actor_username.is_some(), !anonymous, "{}: actor name of {r:?}", d.op);
             }

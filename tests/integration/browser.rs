@@ -941,3 +941,50 @@ async fn inspector_on_a_phone_plans_a_route_from_the_ranked_sites() {
     b.assert_no_page_errors().await;
     b.close().await;
 }
+
+/// On a phone, signed out: a member of the public opens a machine's label page, follows
+/// "report this machine", fills the form with a photo, sends it once, and gets a reference;
+/// the report is in the county of the machine's filing (小店区), with its photo.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_reports_a_machine_from_its_label_page_on_a_phone() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = TestApp::sqlite().await;
+    server::seed::demo(&app.state).await.expect("demo data");
+    let code = app::db::entities::machine::Entity::find()
+        .filter(app::db::entities::machine::Column::Name.eq("1号挖掘机"))
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .and_then(|m| m.registration_code)
+        .expect("a registered demo machine");
+    let photo = tempfile::Builder::new().suffix(".png").tempfile().expect("temp file");
+    std::fs::write(photo.path(), crate::amendments::png()).expect("write photo");
+    let Some(b) = Browser::start_phone(360, 740).await else { return };
+    b.client.goto(&app.url(&format!("/v/{code}"))).await.expect("goto");
+    b.find("[data-testid=report-link]").await.click().await.expect("report link");
+    b.find("form[data-testid=report-form]").await;
+    assert_eq!(b.find("#registration_code").await.prop("value").await.expect("value"), Some(code.clone()));
+    b.find("input[name=kind][value=black_smoke]").await.click().await.expect("kind");
+    b.fill("#description", "龙城大街工地北门的挖掘机冒黑烟，今天上午九点左右").await;
+    b.find("#photo").await.send_keys(&photo.path().display().to_string()).await.expect("attach photo");
+    b.fill("#phone", "13800138000").await;
+    let widths = b.eval("return [document.documentElement.clientWidth, document.documentElement.scrollWidth]").await;
+    assert_eq!(widths, serde_json::json!([360, 360]), "nothing wider than the screen");
+    b.snap("report-form-360").await;
+    b.find("[data-testid=report-send]").await.click().await.expect("send");
+    b.wait_text("[data-testid=report-sent]", "小店区").await;
+    let reference = b.find("[data-testid=report-reference]").await.text().await.expect("reference");
+    assert_eq!(reference.len(), 8, "{reference}");
+    b.snap("report-sent-360").await;
+    let stored = app::db::entities::public_report::Entity::find()
+        .filter(app::db::entities::public_report::Column::Reference.eq(reference.as_str()))
+        .all(&app.state.db)
+        .await
+        .expect("reports");
+    assert_eq!(stored.len(), 1, "sent once");
+    assert_eq!(
+        (stored[0].county_code.as_str(), stored[0].photos, stored[0].kind.as_str()),
+        ("140105", 1, "black_smoke")
+    );
+    b.close().await;
+}

@@ -53,6 +53,7 @@ async fn the_taiyuan_demo_shows_the_product_and_loads_twice(app: TestApp) {
         inspection::Entity::find().filter(inspection::Column::Verdict.eq("fail")).count(db).await.expect("fails");
     assert!(failed * 20 < inspections * 5 && failed >= 10, "failures are a minority: {failed} of {inspections}");
     assert!(watch_entry::Entity::find().count(db).await.expect("entries") >= 5);
+    assert!(app::db::entities::public_report::Entity::find().count(db).await.expect("reports") >= 10);
 
     // What an inspector and the city see.
     let yingze = app.signed_in_with("yingze.inspector", server::seed::DEMO_PASSWORD).await;

@@ -35,6 +35,7 @@ mod photos;
 mod plan;
 mod platform;
 mod public;
+mod reports;
 mod request_ids;
 mod scope;
 mod signin;

@@ -181,11 +181,13 @@ pub enum EntityKind {
     InspectionRoute,
     /// A site's compliance certificate.
     Certificate,
+    /// A report from the public.
+    PublicReport,
 }
 
 impl EntityKind {
     /// Every kind.
-    pub const ALL: [EntityKind; 25] = [
+    pub const ALL: [EntityKind; 26] = [
         EntityKind::Account,
         EntityKind::ApiToken,
         EntityKind::Organization,
@@ -211,6 +213,7 @@ impl EntityKind {
         EntityKind::PlanWeights,
         EntityKind::InspectionRoute,
         EntityKind::Certificate,
+        EntityKind::PublicReport,
     ];
 
     /// The wire and database value.
@@ -241,6 +244,7 @@ impl EntityKind {
             EntityKind::PlanWeights => "plan_weights",
             EntityKind::InspectionRoute => "inspection_route",
             EntityKind::Certificate => "certificate",
+            EntityKind::PublicReport => "public_report",
         }
     }
 
@@ -303,6 +307,7 @@ pub const READ_ONLY_POSTS: &[&str] = &[
     "/api/plan/weights",
     "/api/plan/route",
     "/api/certificates/list",
+    "/api/reports/list",
     "/api/amendments/get",
     "/api/amendments/history",
 ];

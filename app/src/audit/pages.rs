@@ -65,6 +65,7 @@ pub fn entity_label(locale: Locale, k: EntityKind) -> &'static str {
         EntityKind::PlanWeights => td_string!(locale, audit.entity_plan_weights),
         EntityKind::InspectionRoute => td_string!(locale, audit.entity_inspection_route),
         EntityKind::Certificate => td_string!(locale, audit.entity_certificate),
+        EntityKind::PublicReport => td_string!(locale, audit.entity_public_report),
     }
 }
 

@@ -57,6 +57,10 @@ pub const PLANNERS: [Role; 3] = [Role::CountyInspector, Role::CityOfficer, Role:
 /// officers (not the inspectors the plan sends out).
 pub const WEIGHT_SETTERS: [Role; 2] = [Role::CityOfficer, Role::ProvinceOfficer];
 
+/// Read the public's reports of their counties: the county's inspectors and the officers above
+/// them (a reporter's phone number only the county's inspectors).
+pub const REPORT_READERS: [Role; 3] = PLANNERS;
+
 /// Whether `role` (none when signed out) is one of `set`.
 pub fn allows(set: &[Role], role: Option<Role>) -> bool {
     role.is_some_and(|r| set.contains(&r))

@@ -24,8 +24,6 @@ use uuid::Uuid;
 
 /// The length of a certificate's code.
 pub const CODE_LEN: usize = 10;
-/// The letters of a code: digits and capitals without look-alikes (no I, L, O, U).
-pub const CODE_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /// A machine on a filing in force, as printed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,8 +104,7 @@ pub fn limit_key(ip: &str) -> String {
 
 /// Whether `code` has the shape of a certificate code (after trimming and upper-casing).
 pub fn normalize_code(code: &str) -> Option<String> {
-    let c = code.trim().to_ascii_uppercase();
-    (c.len() == CODE_LEN && c.bytes().all(|b| CODE_ALPHABET.contains(&b))).then_some(c)
+    crate::reference::normalize(code, CODE_LEN)
 }
 
 #[cfg(test)]

@@ -2,8 +2,8 @@
 //! certificate issued and for every later check of it.
 
 use super::{
-    CODE_ALPHABET, CODE_LEN, Certificate, CertificateCase, CertificateFacts, CertificateFiling, CertificateMachine,
-    CertificateStatus, normalize_code,
+    CODE_LEN, Certificate, CertificateCase, CertificateFacts, CertificateFiling, CertificateMachine, CertificateStatus,
+    normalize_code,
 };
 use crate::audit::{self, Action, EntityKind};
 use crate::auth::permissions::CONTRACTORS;
@@ -120,12 +120,6 @@ pub async fn facts(db: &impl ConnectionTrait, s: &site::Model, today: NaiveDate)
     })
 }
 
-fn new_code() -> String {
-    use rand::Rng;
-    let mut rng = rand::rng();
-    (0..CODE_LEN).map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char).collect()
-}
-
 /// Where anyone checks a certificate.
 pub fn verify_url(public_url: &str, code: &str) -> String {
     format!("{}/c/{}", public_url.trim_end_matches('/'), code)
@@ -159,7 +153,7 @@ pub async fn issue(state: &AppState, principal: &Principal, site_id: Uuid) -> Se
     }
     let row = site_certificate::Model {
         id: Uuid::now_v7(),
-        code: new_code(),
+        code: crate::reference::new(CODE_LEN),
         site_id: s.id,
         county_code: s.county_code.clone(),
         organization_id: s.organization_id,

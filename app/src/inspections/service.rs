@@ -365,6 +365,8 @@ pub async fn create(state: &AppState, principal: &Principal, mut input: Inspecti
         notices.extend(crate::notifications::service::case_changed(&txn, &c, now).await?);
     }
     let row = inspection::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    // The public's reports about this machine in this county are answered by it.
+    crate::reports::service::answered_by(&txn, principal, &row, now).await?;
     let mut dto = to_dtos(&txn, vec![row]).await?.pop().ok_or(AppError::NotFound)?;
     dto.reinspection = reinspection;
     let e = audit::entry(Action::Create, EntityKind::Inspection).by(principal).id(id).county(Some(&site.county_code));

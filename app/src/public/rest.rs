@@ -187,7 +187,12 @@ fn machine_body(locale: Locale, m: &PublicMachine) -> String {
         xml_escape(td_string!(locale, public.last_inspection)),
         xml_escape(&inspection)
     );
-    out.push_str("</dl></section>");
+    let _ = write!(
+        out,
+        "</dl><p><a href=\"/report?code={}\" data-testid=\"report-link\">{}</a></p></section>",
+        xml_escape(&m.registration_code),
+        xml_escape(td_string!(locale, reports.report_this))
+    );
     out
 }
 

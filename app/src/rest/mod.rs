@@ -31,5 +31,6 @@ pub fn router() -> axum::Router<crate::state::AppState> {
         .merge(crate::watchlist::rest::router())
         .merge(crate::plan::rest::router())
         .merge(crate::certificates::rest::router())
+        .merge(crate::reports::rest::router())
         .merge(openapi::router())
 }

@@ -128,6 +128,10 @@ use utoipa::{Modify, OpenApi};
         crate::certificates::rest::issue,
         crate::certificates::rest::list,
         crate::certificates::rest::check,
+        crate::reports::rest::submit,
+        crate::reports::rest::list,
+        crate::reports::rest::close,
+        crate::reports::rest::photo,
     ),
     components(schemas(super::extract::ErrorBody, super::extract::ErrorDetail, crate::auth::Me, crate::auth::Role, crate::auth::LoginInput, crate::auth::tokens::TokenRequest, crate::auth::tokens::IssuedToken, crate::auth::tokens::ApiTokenInfo, crate::auth::tokens::TokenStatus, crate::machines::photos::PhotoSize, crate::transfers::Direction)),
     modifiers(&Security, &ErrorResponses),
@@ -148,6 +152,7 @@ use utoipa::{Modify, OpenApi};
         (name = "stats", description = "Figures of a county, a city or the province, and the county ranking"),
         (name = "transfers", description = "Ownership transfers of registered machines between construction units"),
         (name = "watchlist", description = "Machines the counties follow from site to site: a failure not passed since, an unresolved case, found unregistered, or an inspector's entry"),
+        (name = "reports", description = "Reports from the public about a machine, in each county's queue"),
         (name = "inspection-plan", description = "A county's active sites ranked by an explainable risk score whose weights officers set, and each inspector's route for a day"),
         (name = "amendments", description = "Amendments of a registered machine's facts: asked by the unit, decided by the county that issued the code"),
     )

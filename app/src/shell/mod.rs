@@ -105,6 +105,7 @@ fn Frame() -> impl IntoView {
                     <Route path=path!("/cases") view={Lazy::<routes::Cases>::new()} />
                     <Route path=path!("/watchlist") view={Lazy::<routes::Watchlist>::new()} />
                     <Route path=path!("/plan") view={Lazy::<routes::Plan>::new()} />
+                    <Route path=path!("/reports") view={Lazy::<routes::Reports>::new()} />
                     <Route path=path!("/cases/:id") view={Lazy::<routes::Case>::new()} />
                     <Route path=path!("/limits") view={Lazy::<routes::Limits>::new()} />
                     <Route path=path!("/admin") view={Lazy::<routes::Admin>::new()} />
@@ -155,6 +156,7 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             items.push(item("/dashboard", |l| td_string!(l, nav.dashboard).to_string()));
             items.push(item("/field", |l| td_string!(l, nav.field).to_string()));
             items.push(item("/plan", |l| td_string!(l, nav.plan).to_string()));
+            items.push(item("/reports", |l| td_string!(l, nav.reports).to_string()));
             items.push(item("/filings?status=submitted", |l| td_string!(l, nav.review).to_string()));
             items.push(item("/inspections", |l| td_string!(l, nav.inspections).to_string()));
             items.push(item("/cases", |l| td_string!(l, nav.cases).to_string()));
@@ -176,6 +178,9 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             }
             if crate::auth::permissions::PLANNERS.contains(&r) {
                 items.push(item("/plan", |l| td_string!(l, nav.plan).to_string()));
+            }
+            if crate::auth::permissions::REPORT_READERS.contains(&r) {
+                items.push(item("/reports", |l| td_string!(l, nav.reports).to_string()));
             }
             if r == Role::CityOfficer {
                 items.push(item("/sites", |l| td_string!(l, nav.sites).to_string()));

@@ -99,5 +99,6 @@ page_groups! {
         Divisions => crate::admin::pages::DivisionsPage,
         Watchlist => crate::watchlist::pages::WatchlistPage,
         Plan => crate::plan::pages::PlanPage,
+        Reports => crate::reports::pages::ReportsPage,
     }
 }

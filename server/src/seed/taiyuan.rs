@@ -3,8 +3,9 @@
 //! months of history replayed through the services with the clock set to each event (so every
 //! rule applies and every record is what the portal itself would have written): filings each
 //! quarter (most accepted, some returned, some of the current quarter still waiting), field
-//! inspections with passes and failures, the cases they opened in every state, and watch-list
-//! entries. Choices come from a fixed-seed generator, so the demo is the same on every machine.
+//! inspections with passes and failures, the cases they opened in every state, watch-list
+//! entries and reports from the public. Choices come from a fixed-seed generator, so the demo
+//! is the same on every machine.
 //! Skipped when its first unit exists, so loading it twice changes nothing.
 
 use super::{DEMO_PASSWORD, demo_machine, ensure_org, principal_of};
@@ -449,6 +450,43 @@ pub async fn load(state: &AppState) -> Result<()> {
             }
             continue 'sites;
         }
+    }
+    // Reports from the public this week: about machines by the code on their label (routed to
+    // the county of their filing), and a few by county alone; some already closed.
+    let texts = [
+        ("black_smoke", "工地北门的挖掘机早上启动时冒黑烟，持续十几分钟。"),
+        ("no_label", "一台黄色装载机没有挂登记标牌，在路边作业。"),
+        ("black_smoke", "夜间施工的压路机排气很黑，气味很大。"),
+        ("in_zone", "城区工地里有一台老旧的推土机在作业。"),
+    ];
+    for (reported, (i, (_, k, _, fleet))) in sites.iter().enumerate().step_by(3).enumerate() {
+        let (kind, text) = texts[i % texts.len()];
+        let code = match fleet.get(i % fleet.len()) {
+            Some((id, _)) => app::db::entities::machine::Entity::find_by_id(*id)
+                .one(&state.db)
+                .await?
+                .and_then(|m| m.registration_code),
+            None => None,
+        };
+        let input = app::reports::ReportInput {
+            registration_code: if i % 2 == 0 { code } else { None },
+            county_code: Some(COUNTIES[*k].0.to_owned()),
+            kind: Some(kind.to_owned()),
+            description: text.to_owned(),
+            lat: None,
+            lng: None,
+            phone: (i % 3 == 0).then(|| format!("1390351{:04}", 1000 + i)),
+        };
+        let when = at(state, now - Duration::hours(6 * (reported as i64 + 1)));
+        app::reports::service::submit(&when, input, Vec::new()).await.map_err(err)?;
+    }
+    let waiting =
+        app::reports::service::list(state, &inspectors[0], &app::reports::ReportQuery::default()).await.map_err(err)?;
+    if let Some(r) = waiting.iter().find(|r| r.status == app::reports::ReportStatus::New) {
+        let close = app::reports::ReportClosing {
+            reason: "现场核查时该机械已离场，已提醒施工单位。".to_owned()
+        };
+        app::reports::service::close(state, &inspectors[0], r.id, close).await.map_err(err)?;
     }
     Ok(())
 }

@@ -21,6 +21,8 @@ pub enum Body {
     Bytes(&'static str, Vec<u8>),
     /// `application/x-www-form-urlencoded` (server functions' default encoding).
     Url(String),
+    /// A public report (multipart) about a machine seen in 小店区, with one photo.
+    Report,
 }
 
 /// One call: method, path, body, and whether it needs a session of its own (signing in and out
@@ -60,6 +62,16 @@ fn url_encode(pairs: &[(&str, &str)]) -> String {
         })
         .collect::<Vec<_>>()
         .join("&")
+}
+
+/// A public report about a machine seen in 小店区, with one photo.
+fn report_form() -> reqwest::multipart::Form {
+    let part = reqwest::multipart::Part::bytes(png()).file_name("p.png").mime_str("image/png").expect("mime");
+    reqwest::multipart::Form::new()
+        .text("county_code", "140105")
+        .text("kind", "black_smoke")
+        .text("description", "矩阵举报：挖掘机冒黑烟")
+        .part("photo", part)
 }
 
 /// Two units, eleven callers and the records of unit A the rows call against.
@@ -217,6 +229,7 @@ impl Fixture {
             }
             Body::Bytes(ct, bytes) => b.header("content-type", ct).body(bytes),
             Body::Url(s) => b.header("content-type", "application/x-www-form-urlencoded").body(s),
+            Body::Report => b.multipart(report_form()),
         };
         let resp = b.send().await.expect("request");
         let status = resp.status().as_u16();
@@ -323,6 +336,19 @@ impl Fixture {
             &expect_status(self.app.post_as(self.inspector_a(), "/api/v1/watchlist", &self.watch_body()).await, 201)
                 .await,
         )
+    }
+
+    /// A new public report of 小店区 (with one photo): its id.
+    async fn report(&self) -> String {
+        // Through the service: the address's report budget is for the rows that post reports.
+        let input = app::reports::ReportInput {
+            county_code: Some("140105".into()),
+            description: "矩阵举报：挖掘机冒黑烟".into(),
+            ..Default::default()
+        };
+        app::reports::service::submit(&self.app.state, input, vec![png()]).await.expect("a report");
+        let list = expect_status(self.app.get_as(self.inspector_a(), "/api/v1/reports").await, 200).await;
+        id_of(&list[0])
     }
 
     /// A certificate of unit A's site, issued by unit A: its code.
@@ -653,6 +679,14 @@ pub async fn rest(fx: &Fixture, op: &str, _who: usize) -> Req {
             Json(json!({"role": "contractor_admin"})),
         ),
         "GET /api/v1/public/machines/{code}" => (format!("/api/v1/public/machines/{}", fx.code()), Body::None),
+        "POST /api/v1/public/reports" => (template.to_owned(), Body::Report),
+        "GET /api/v1/reports" => (template.to_owned(), Body::None),
+        "POST /api/v1/reports/{id}/close" => {
+            (format!("/api/v1/reports/{}/close", fx.report().await), Json(json!({"reason": "矩阵关闭"})))
+        }
+        "GET /api/v1/reports/{id}/photos/{n}" => {
+            (format!("/api/v1/reports/{}/photos/1", fx.report().await), Body::None)
+        }
         "GET /api/v1/public/certificates/{code}" => {
             (format!("/api/v1/public/certificates/{}", fx.certificate().await), Body::None)
         }
@@ -769,6 +803,8 @@ pub async fn server_fn(fx: &Fixture, path: &str, _who: usize) -> Req {
         "/api/sites/create" => Json(json!({"input": fx.site_body()})),
         "/api/sites/get" => id(&id_of(&fx.site_a)),
         "/api/certificates/issue" | "/api/certificates/list" => url(&[("site_id", &id_of(&fx.site_a))]),
+        "/api/reports/list" => Json(json!({"query": {}})),
+        "/api/reports/close" => Json(json!({"id": fx.report().await, "input": {"reason": "矩阵关闭"}})),
         "/api/sites/zone" => {
             Json(json!({"id": fx.site_a["id"], "input": {"in_zone": true, "reason": "位于城区建成区内"}}))
         }
