@@ -51,7 +51,7 @@ fn report_view(locale: Locale, r: Report, close: Option<ServerAction<CloseReport
             })}
             <div class="report-photos">{photos.collect_view()}</div>
             {r.lat.zip(r.lng).map(|(a, b)| view! { <p class="muted">{format!("{a:.5}, {b:.5}")}</p> })}
-            {r.phone.clone().map(|p| view! { <p data-testid="report-phone">{td_string!(locale, reports.phone)} ": " <a href=format!("tel:{p}")>{p.clone()}</a></p> })}
+            {r.phone.clone().map(|p| view! { <p data-testid="report-phone">{td_string!(locale, reports.reporter_phone)} ": " <a href=format!("tel:{p}")>{p.clone()}</a></p> })}
             {r.inspection_id.map(|i| view! { <p><a href=format!("/inspections/{i}")>{td_string!(locale, reports.see_inspection)}</a></p> })}
             {r.closed_reason.clone().map(|c| view! { <p class="muted">{td_string!(locale, reports.closed_because)} " " {c}</p> })}
             {close.filter(|_| r.status == ReportStatus::New).map(|close| view! {
