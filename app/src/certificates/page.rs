@@ -11,11 +11,11 @@ use crate::inspections::compliance::Verdict;
 use crate::inspections::names::verdict_label;
 use crate::machines::labels::{qr_svg, xml_escape};
 use crate::machines::names::stage_label;
-use crate::public::rest::{admit_key, document, locale_of};
+use crate::public::rest::{admit_key, document, locale_of, rate_limited};
 use crate::rest::extract::ClientIp;
 use crate::state::AppState;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use std::fmt::Write as _;
 
@@ -42,17 +42,7 @@ pub async fn page(
         None => format!("?lang={other}"),
     };
     if let Err(secs) = admit_key(&state, &super::limit_key(&ip.0)) {
-        let title = td_string!(locale, public.rate_limited_title).to_string();
-        let body = format!(
-            "<section class=\"card\"><h1>{}</h1><p>{}</p></section>",
-            xml_escape(&title),
-            xml_escape(&td_string!(locale, public.rate_limited_body, seconds = secs).to_string())
-        );
-        let mut resp = document(StatusCode::TOO_MANY_REQUESTS, locale, &title, &href, &body, STYLE);
-        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-            resp.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return resp;
+        return rate_limited(locale, secs, &href, STYLE);
     }
     match service::check(&state, &code).await.map_err(AppError::from) {
         Ok(c) => {

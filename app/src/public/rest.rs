@@ -97,17 +97,7 @@ pub async fn page(
 ) -> Response {
     let locale = locale_of(query.as_deref(), &headers);
     if let Err(secs) = admit(&state, &ip) {
-        let title = td_string!(locale, public.rate_limited_title).to_string();
-        let body = format!(
-            "<section class=\"card\"><h1>{}</h1><p>{}</p></section>",
-            xml_escape(&title),
-            xml_escape(&td_string!(locale, public.rate_limited_body, seconds = secs).to_string())
-        );
-        let mut resp = html(StatusCode::TOO_MANY_REQUESTS, locale, &title, &code, &body);
-        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-            resp.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return resp;
+        return rate_limited(locale, secs, &lang_href(locale, &code), "");
     }
     match service::check(&state.db, &code, state.clock.now()).await {
         Ok(m) => {
@@ -220,19 +210,38 @@ pub fn not_found_page(headers: &HeaderMap) -> Response {
     html(StatusCode::NOT_FOUND, locale, td_string!(locale, not_found.title), "", &body)
 }
 
-/// The whole document around `body`, for the label page at `/v/{code}`.
-fn html(status: StatusCode, locale: Locale, title: &str, code: &str, body: &str) -> Response {
+/// The label page's link to itself in the other language.
+fn lang_href(locale: Locale, code: &str) -> String {
     let other = match locale {
         Locale::zh => "en",
         Locale::en => "zh",
     };
     // The code goes back into a link only when it is plain (a valid code is digits and X).
-    let href = if code.chars().all(|c| c.is_ascii_alphanumeric()) && code.len() <= 40 {
+    if code.chars().all(|c| c.is_ascii_alphanumeric()) && code.len() <= 40 {
         format!("/v/{code}?lang={other}")
     } else {
         format!("?lang={other}")
-    };
-    document(status, locale, title, &href, body, "")
+    }
+}
+
+/// The whole document around `body`, for the label page at `/v/{code}`.
+fn html(status: StatusCode, locale: Locale, title: &str, code: &str, body: &str) -> Response {
+    document(status, locale, title, &lang_href(locale, code), body, "")
+}
+
+/// The page of a caller over the public pages' limit: 429 with `Retry-After`.
+pub(crate) fn rate_limited(locale: Locale, secs: u64, lang_href: &str, style: &str) -> Response {
+    let title = td_string!(locale, public.rate_limited_title).to_string();
+    let body = format!(
+        "<section class=\"card\"><h1>{}</h1><p>{}</p></section>",
+        xml_escape(&title),
+        xml_escape(&td_string!(locale, public.rate_limited_body, seconds = secs).to_string())
+    );
+    let mut resp = document(StatusCode::TOO_MANY_REQUESTS, locale, &title, lang_href, &body, style);
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
 }
 
 /// A plain page of the register (no WASM, readable from 360 px up): `body` under the
