@@ -115,6 +115,14 @@ async fn a_public_report_reaches_its_county_and_no_other(app: TestApp) {
         log["items"].as_array().expect("items").iter().filter_map(|r| r["action"].as_str()).collect();
     assert_eq!(actions, ["update", "create"]);
     assert!(!log.to_string().contains("13800138000"), "no phone in the audit log");
+    // Nor in any export a unit may take (now that the machine has an inspection too).
+    for file in ["machines.csv", "filings.csv", "inspections.csv", "cases.csv"] {
+        let resp = app.get_as(&w.builder, &format!("/api/v1/exports/{file}")).await;
+        let status = resp.status().as_u16();
+        assert!(status == 200 || status == 403, "{file}: {status}");
+        let text = resp.text().await.expect("export");
+        assert!(!text.contains("13800138000"), "{file} holds no reporter's phone");
+    }
 }
 
 /// A refused report: its fields, how many photos, the field named and what it says.
