@@ -9,7 +9,7 @@ use crate::audit::{self, Action, EntityKind};
 use crate::auth::permissions::CONTRACTORS;
 use crate::auth::service::Principal;
 use crate::cases::CaseState;
-use crate::db::entities::{case, filing, filing_machine, inspection, machine, organization, site, site_certificate};
+use crate::db::entities::{case, filing, filing_machine, machine, organization, site, site_certificate};
 use crate::error::{AppError, ConflictCode};
 use crate::machines::EmissionStage;
 use crate::service_error::{ServiceError, ServiceResult};
@@ -52,21 +52,9 @@ pub async fn facts(db: &impl ConnectionTrait, s: &site::Model, today: NaiveDate)
         .map(|m| (m.id, m))
         .collect();
     // The last inspection of each machine, whatever its verdict (as the label's page shows).
-    let mut last: HashMap<Uuid, inspection::Model> = HashMap::new();
-    let inspections = inspection::Entity::find()
-        .filter(inspection::Column::MachineId.is_in(links.iter().map(|l| l.machine_id)))
-        .filter(
-            inspection::Column::InspectedAt
-                .lt(today.succ_opt().map(crate::dates::midnight).unwrap_or(DateTime::<Utc>::MAX_UTC)),
-        )
-        .all(db)
-        .await?;
-    for i in inspections {
-        let Some(m) = i.machine_id else { continue };
-        if last.get(&m).is_none_or(|l| (i.inspected_at, i.id) > (l.inspected_at, l.id)) {
-            last.insert(m, i);
-        }
-    }
+    let day_ends = today.succ_opt().map(crate::dates::midnight).unwrap_or(DateTime::<Utc>::MAX_UTC);
+    let last =
+        crate::inspections::read::last_per_machine(db, links.iter().map(|l| l.machine_id), &[], Some(day_ends)).await?;
     let mut by_filing: HashMap<Uuid, Vec<CertificateMachine>> = HashMap::new();
     for l in &links {
         let Some(m) = machines.get(&l.machine_id) else { continue };

@@ -83,19 +83,8 @@ pub async fn reasons_for(
         .flatten()
         .collect();
     if !ever_failed.is_empty() {
-        let verdicts = inspection::Entity::find()
-            .filter(inspection::Column::MachineId.is_in(ever_failed))
-            .filter(inspection::Column::Verdict.is_in([Verdict::Fail, Verdict::Pass]))
-            .all(db)
-            .await?;
-        let mut last: HashMap<Uuid, inspection::Model> = HashMap::new();
-        for i in verdicts {
-            let Some(m) = i.machine_id else { continue };
-            let later = last.get(&m).is_none_or(|l| (i.inspected_at, i.id) > (l.inspected_at, l.id));
-            if later {
-                last.insert(m, i);
-            }
-        }
+        let last =
+            crate::inspections::read::last_per_machine(db, ever_failed, &[Verdict::Fail, Verdict::Pass], None).await?;
         for (m, i) in last.into_iter().filter(|(_, i)| i.verdict == Verdict::Fail) {
             out.entry(m).or_default().push(WatchReason {
                 kind: WatchKind::FailedInspection,
