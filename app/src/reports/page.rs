@@ -3,11 +3,13 @@
 //! The form posts to `POST /api/v1/public/reports`, which answers a browser with a redirect to
 //! the receipt.
 
+use super::pages::kind_label;
 use super::{DESCRIPTION_MAX, ReportKind};
 use crate::db::entities::division;
 use crate::i18n::*;
 use crate::machines::labels::xml_escape;
 use crate::public::rest::{document, locale_of};
+use crate::service_error::ServiceError;
 use crate::state::AppState;
 use axum::extract::{Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -22,16 +24,6 @@ textarea{min-height:7rem}.hint{color:#5a625e;font-size:.85rem;margin:.2rem 0 0}.
 button{font:inherit;font-weight:700;padding:.75rem 1rem;border:0;border-radius:8px;background:#0b5d3b;color:#fff}\
 .kinds{display:grid;gap:.35rem}.kinds label{font-weight:400;display:flex;gap:.5rem;align-items:center}.kinds input{width:auto}";
 
-/// The name of a report's kind.
-pub fn kind_label(locale: Locale, k: ReportKind) -> &'static str {
-    match k {
-        ReportKind::BlackSmoke => td_string!(locale, reports.kind_black_smoke),
-        ReportKind::NoLabel => td_string!(locale, reports.kind_no_label),
-        ReportKind::InZone => td_string!(locale, reports.kind_in_zone),
-        ReportKind::Other => td_string!(locale, reports.kind_other),
-    }
-}
-
 #[derive(Debug, Deserialize)]
 pub struct FormQuery {
     #[serde(default)]
@@ -39,8 +31,14 @@ pub struct FormQuery {
 }
 
 /// The counties to choose from, under their cities.
-async fn county_options(state: &AppState) -> String {
-    let all = division::Entity::find().order_by_asc(division::Column::Code).all(&state.db).await.unwrap_or_default();
+/// The province's counties under their cities, as `<select>` options. One query of the two
+/// levels the form offers.
+async fn county_options(state: &AppState) -> Result<String, sea_orm::DbErr> {
+    let all = division::Entity::find()
+        .filter(division::Column::Level.is_in(["city", "county"]))
+        .order_by_asc(division::Column::Code)
+        .all(&state.db)
+        .await?;
     let mut out = String::new();
     for city in all.iter().filter(|d| d.level == "city") {
         let _ = write!(out, "<optgroup label=\"{}\">", xml_escape(&city.name));
@@ -49,7 +47,7 @@ async fn county_options(state: &AppState) -> String {
         }
         out.push_str("</optgroup>");
     }
-    out
+    Ok(out)
 }
 
 /// `GET /report`
@@ -64,6 +62,18 @@ pub async fn form(
     let other = if locale == Locale::zh { "en" } else { "zh" };
     let href =
         if code.is_empty() { format!("/report?lang={other}") } else { format!("/report?code={code}&lang={other}") };
+    let counties = match county_options(&state).await {
+        Ok(options) => options,
+        Err(e) => {
+            // Logged by the conversion; the caller reads only that the server failed.
+            let error = crate::error::AppError::from(ServiceError::from(e));
+            let message = crate::ui::messages::error_message(locale, &error);
+            let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let body =
+                format!("<section class=\"card\"><p class=\"status bad\">{}</p></section>", xml_escape(&message));
+            return document(status, locale, &message, &href, &body, STYLE);
+        }
+    };
     let mut body = String::with_capacity(16_384);
     let _ = write!(
         body,
@@ -79,7 +89,7 @@ pub async fn form(
         county_label = xml_escape(td_string!(locale, reports.county)),
         county_none = xml_escape(td_string!(locale, reports.county_none)),
         county_hint = xml_escape(td_string!(locale, reports.county_hint)),
-        counties = county_options(&state).await,
+        counties = counties,
         kind_label = xml_escape(td_string!(locale, reports.kind)),
     );
     for (i, k) in ReportKind::ALL.into_iter().enumerate() {

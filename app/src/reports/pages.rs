@@ -11,7 +11,8 @@ use crate::ui::{ErrorBanner, PageTitle};
 use leptos::either::Either;
 use leptos::prelude::*;
 
-fn kind_label(locale: Locale, k: ReportKind) -> &'static str {
+/// The name of a report's kind (this page and the public form).
+pub fn kind_label(locale: Locale, k: ReportKind) -> &'static str {
     match k {
         ReportKind::BlackSmoke => td_string!(locale, reports.kind_black_smoke),
         ReportKind::NoLabel => td_string!(locale, reports.kind_no_label),
