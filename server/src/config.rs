@@ -27,9 +27,10 @@ pub struct Config {
     /// `NRMM_TRUST_PROXY`: the reverse proxies (addresses, CIDR ranges) whose `X-Forwarded-For`
     /// entries are believed; none by default (the peer is the client).
     pub trust_proxy: app::rest::proxy::TrustedProxies,
-    /// `NRMM_PUBLIC_RATE`: public label checks per minute per client address, default 30.
+    /// `NRMM_PUBLIC_RATE`: public requests per minute per client address, default 30; label checks,
+    /// certificate checks and public reports are counted apart.
     pub public_rate_per_minute: u32,
-    /// `NRMM_PUBLIC_BURST`: public label checks one address may make at once, default 20.
+    /// `NRMM_PUBLIC_BURST`: public requests of each kind one address may make at once, default 20.
     pub public_burst: u32,
     /// `NRMM_DEADLINE_NEAR_DAYS`: a case deadline this close is "near", default 3.
     pub deadline_near_days: i64,
