@@ -13,8 +13,7 @@ use crate::error::{AppError, FieldCode, FieldError, FieldErrors};
 use crate::service_error::ServiceResult;
 use crate::state::AppState;
 use chrono::NaiveDate;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -62,23 +61,18 @@ pub async fn filed_for(
         return Ok(vec![]);
     }
     let statuses = [FilingStatus::Submitted, FilingStatus::Accepted];
+    // Driven from these machines' links (indexed by machine), joined to their filings; a filing
+    // with several of them comes once per machine, and the map below keeps it once.
     let mut q = filtered(&scope, &FilingFilter::default())
+        .join(JoinType::InnerJoin, filing_machine::Relation::Filing.def().rev())
+        .filter(filing_machine::Column::MachineId.is_in(machine_ids.iter().copied()))
+        // A machine that left the filing (handed over) before the days asked about, or before
+        // the filing began, is not on it then: the rule acceptance applies.
+        .filter(super::in_force::not_left_by(from))
+        .filter(super::in_force::left_after_entry())
         .filter(filing::Column::Status.is_in(statuses))
         .filter(filing::Column::PlannedEntryOn.lte(to))
-        .filter(filing::Column::PlannedExitOn.gte(from))
-        .filter(
-            filing::Column::Id.in_subquery(
-                Query::select()
-                    .column(filing_machine::Column::FilingId)
-                    .from(filing_machine::Entity)
-                    .and_where(Expr::col(filing_machine::Column::MachineId).is_in(machine_ids.iter().copied()))
-                    // A machine that left the filing (handed over) before the days asked about,
-                    // or before the filing began, is not on it then: the rule acceptance applies.
-                    .and_where(super::in_force::not_left_by(from))
-                    .and_where(super::in_force::left_after_entry())
-                    .to_owned(),
-            ),
-        );
+        .filter(filing::Column::PlannedExitOn.gte(from));
     if let Some(id) = exclude {
         q = q.filter(filing::Column::Id.ne(id));
     }

@@ -15,10 +15,10 @@ use crate::request_ids::Begun;
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::state::AppState;
 use chrono::NaiveDate;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, RelationTrait, TransactionTrait,
 };
 use std::collections::{BTreeMap, HashSet};
 use uuid::Uuid;
@@ -92,30 +92,17 @@ pub(super) async fn check_overlap(
     unit: Option<Uuid>,
 ) -> ServiceResult<()> {
     // The machine was on the other filing on some day of this one: it had not left it by this
-    // filing's first day, nor by the other's.
-    let on_it = || {
-        Condition::all()
-            .add(
-                Expr::col((filing_machine::Entity, filing_machine::Column::MachineId))
-                    .is_in(machine_ids.iter().copied()),
-            )
-            .add(super::in_force::not_left_by(entry))
-            .add(super::in_force::left_after_entry())
-    };
+    // filing's first day, nor by the other's. Driven from these machines' links (indexed by
+    // machine), joined to their filings: a few rows whatever the size of the register.
     let mut q = filing::Entity::find()
+        .join(JoinType::InnerJoin, filing_machine::Relation::Filing.def().rev())
+        .filter(filing_machine::Column::MachineId.is_in(machine_ids.iter().copied()))
+        .filter(super::in_force::not_left_by(entry))
+        .filter(super::in_force::left_after_entry())
         .filter(filing::Column::Status.eq(FilingStatus::Accepted))
         .filter(filing::Column::SiteId.ne(site_id))
         .filter(filing::Column::PlannedEntryOn.lte(exit))
-        .filter(filing::Column::PlannedExitOn.gte(entry))
-        .filter(
-            filing::Column::Id.in_subquery(
-                Query::select()
-                    .column((filing_machine::Entity, filing_machine::Column::FilingId))
-                    .from(filing_machine::Entity)
-                    .cond_where(on_it())
-                    .to_owned(),
-            ),
-        );
+        .filter(filing::Column::PlannedExitOn.gte(entry));
     if let Some(id) = filing_id {
         q = q.filter(filing::Column::Id.ne(id));
     }
