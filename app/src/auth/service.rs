@@ -257,9 +257,40 @@ pub async fn create_user_in(
     db: &impl sea_orm::ConnectionTrait,
     hashing: &std::sync::Arc<tokio::sync::Semaphore>,
     now: DateTime<Utc>,
-    new: NewUser,
+    mut new: NewUser,
 ) -> ServiceResult<Uuid> {
     let mut errors = FieldErrors::new();
+    if let Err(e) = super::validate_new_password(&new.password) {
+        errors.add("password", e);
+    }
+    let username = checked_username(db, &new, &mut errors).await?;
+    errors.into_result()?;
+    let hash = passwords::hash(hashing, std::mem::take(&mut new.password)).await?;
+    insert_user(db, now, username, new, hash).await
+}
+
+/// [`create_user_in`] for an account whose password hash is already made (the demo's accounts
+/// share one, so that loading the demo hashes no password twice): the same rules for the user
+/// name and where the account sits; `new.password` is not read.
+pub async fn create_user_with_hash(
+    db: &impl sea_orm::ConnectionTrait,
+    now: DateTime<Utc>,
+    new: NewUser,
+    password_hash: String,
+) -> ServiceResult<Uuid> {
+    let mut errors = FieldErrors::new();
+    let username = checked_username(db, &new, &mut errors).await?;
+    errors.into_result()?;
+    insert_user(db, now, username, new, password_hash).await
+}
+
+/// The user name's shape, where the account sits, and that the name is free: the name to store
+/// (empty when its shape is wrong; `errors` says why).
+async fn checked_username(
+    db: &impl sea_orm::ConnectionTrait,
+    new: &NewUser,
+    errors: &mut FieldErrors,
+) -> ServiceResult<String> {
     let username = match super::validate_username(&new.username) {
         Ok(u) => u,
         Err(e) => {
@@ -267,18 +298,22 @@ pub async fn create_user_in(
             String::new()
         }
     };
-    if let Err(e) = super::validate_new_password(&new.password) {
-        errors.add("password", e);
-    }
-    check_assignment(db, new.role, new.organization_id, new.division_code.as_deref(), &mut errors).await?;
+    check_assignment(db, new.role, new.organization_id, new.division_code.as_deref(), errors).await?;
     if !username.is_empty()
         && user::Entity::find().filter(user::Column::Username.eq(username.clone())).count(db).await? > 0
     {
         errors.add("username", FieldError::new(FieldCode::UsernameTaken));
     }
-    errors.into_result()?;
+    Ok(username)
+}
 
-    let hash = passwords::hash(hashing, new.password).await?;
+async fn insert_user(
+    db: &impl sea_orm::ConnectionTrait,
+    now: DateTime<Utc>,
+    username: String,
+    new: NewUser,
+    hash: String,
+) -> ServiceResult<Uuid> {
     let id = Uuid::now_v7();
     let result = user::ActiveModel {
         id: Set(id),
