@@ -63,6 +63,19 @@ pub async fn connect_and_migrate(config: &Config) -> Result<DatabaseConnection> 
     Ok(db)
 }
 
+/// [`connect_and_migrate`] for a bulk load of data nobody relies on yet (`nrmm seed-demo`):
+/// commits are not waited onto the disk ([`app::db::connect_for_load`]).
+pub async fn connect_for_load(config: &Config) -> Result<DatabaseConnection> {
+    if config.is_sqlite() {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
+    }
+    let db = app::db::connect_for_load(config.database_url.expose_secret(), config.db_pool)
+        .await
+        .context("connecting to the database")?;
+    migrate(config, &db).await?;
+    Ok(db)
+}
+
 /// The PostgreSQL advisory lock that lets one server at a time apply migrations.
 const MIGRATION_LOCK: i64 = 0x006e_726d_6d6d_6967; // "nrmmmig"
 

@@ -9,7 +9,7 @@ use app::db::entities::{case, filing, inspection, machine, organization, site, w
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 use std::collections::BTreeSet;
 
-db_tests!(the_taiyuan_demo_shows_the_product_and_loads_twice);
+db_tests!(the_taiyuan_demo_shows_the_product_and_loads_twice, the_demo_load_does_not_wait_for_each_commit);
 
 async fn the_taiyuan_demo_shows_the_product_and_loads_twice(app: TestApp) {
     server::seed::demo(&app.state).await.expect("demo");
@@ -70,4 +70,36 @@ async fn the_taiyuan_demo_shows_the_product_and_loads_twice(app: TestApp) {
     server::seed::demo(&app.state).await.expect("demo again");
     server::seed::taiyuan(&app.state).await.expect("Taiyuan again");
     assert_eq!(counts().await, first, "loading twice changes nothing");
+}
+
+/// `nrmm seed-demo` opens its pool without a disk flush per commit (SQLite `synchronous=NORMAL`
+/// in WAL mode, PostgreSQL `synchronous_commit = off`) on every pooled connection; the server's
+/// own pool still waits for each (SQLite `FULL`, PostgreSQL `on`).
+async fn the_demo_load_does_not_wait_for_each_commit(app: TestApp) {
+    use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+    let sqlite = matches!(app.backend, crate::helpers::Backend::Sqlite);
+    let settings = |db: DatabaseConnection| async move {
+        // More queries than connections, at once, so every pooled connection answers.
+        let all = (0..12).map(|_| {
+            let db = db.clone();
+            async move {
+                let sql = if sqlite { "PRAGMA synchronous" } else { "SHOW synchronous_commit" };
+                let row = db
+                    .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+                    .await
+                    .expect("setting")
+                    .expect("a row");
+                if sqlite {
+                    row.try_get_by_index::<i32>(0).expect("number").to_string()
+                } else {
+                    row.try_get_by_index::<String>(0).expect("text")
+                }
+            }
+        });
+        futures::future::join_all(all).await.into_iter().collect::<BTreeSet<String>>()
+    };
+    let load = server::connect_for_load(&app.config).await.expect("the load's pool");
+    let (lazy, durable) = if sqlite { ("1", "2") } else { ("off", "on") };
+    assert_eq!(settings(load).await, BTreeSet::from([lazy.to_owned()]), "the demo load's pool");
+    assert_eq!(settings(app.state.db.clone()).await, BTreeSet::from([durable.to_owned()]), "the server's pool");
 }

@@ -38,6 +38,23 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
 /// Opens a pool. SQLite runs in WAL mode with a busy timeout, foreign keys on and `sync`; its
 /// pool is small because SQLite has one writer. PostgreSQL gets `max_connections` connections.
 pub async fn connect_with(url: &str, max_connections: u32, sync: SqliteSync) -> Result<DatabaseConnection, DbErr> {
+    open(url, max_connections, sync, false).await
+}
+
+/// Opens a pool for a bulk load of data nobody relies on yet (the demo): commits are not waited
+/// onto the disk — SQLite `synchronous=NORMAL` in WAL mode, PostgreSQL `synchronous_commit =
+/// off`. Either database stays consistent after a crash; only the last commits before it may be
+/// missing. Thousands of small transactions no longer wait for one disk flush each.
+pub async fn connect_for_load(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    open(url, max_connections, SqliteSync::Normal, true).await
+}
+
+async fn open(
+    url: &str,
+    max_connections: u32,
+    sync: SqliteSync,
+    lazy_pg_commits: bool,
+) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(max_connections)
         .min_connections(1)
@@ -64,6 +81,9 @@ pub async fn connect_with(url: &str, max_connections: u32, sync: SqliteSync) -> 
         });
     } else {
         opts.test_before_acquire_if_idle_for(Duration::from_secs(30));
+        if lazy_pg_commits {
+            opts.map_sqlx_postgres_opts(|o| o.options([("synchronous_commit", "off")]));
+        }
     }
     Database::connect(opts).await
 }

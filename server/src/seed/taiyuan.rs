@@ -11,16 +11,16 @@
 use super::{DEMO_PASSWORD, demo_machine, ensure_org, principal_of};
 use anyhow::{Result, anyhow};
 use app::auth::Role;
-use app::auth::service::Principal;
+use app::auth::service::{NewUser, Principal};
 use app::cases::{CaseState, TransitionInput};
-use app::db::entities::{organization, user};
+use app::db::entities::{machine, organization, user};
 use app::filings::{Decision, FilingInput, ReviewInput};
 use app::inspections::InspectionInput;
-use app::machines::{EmissionStage, FuelType};
+use app::machines::{EmissionStage, FuelType, MachineInput};
 use app::sites::SiteInput;
 use app::state::{AppState, Clock, Shared};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 /// The units: name, USCC without its check character, contact, phone, administrator's account.
@@ -59,6 +59,9 @@ const PROJECTS: [&str; 8] =
 const SITES_PER_COUNTY: usize = 4;
 const MACHINES_PER_SITE: usize = 50;
 const QUARTERS: i64 = 4;
+
+/// The generators' seed.
+const SEED: u64 = 0x5EED_2026_1401_0000;
 
 /// A small fixed-seed generator (xorshift64*): the same demo everywhere, no dependency.
 struct Dice(u64);
@@ -114,7 +117,7 @@ type Kind = (&'static str, &'static str, f64, f64);
 
 /// A machine of the demo fleet: type, stage, fuel, power and year by the mix seen on sites.
 /// A site in a low-emission zone gets no machine below stage III (its unit would not file one).
-fn fleet_machine(dice: &mut Dice, n: u32, in_zone: bool) -> app::machines::MachineInput {
+fn fleet_machine(dice: &mut Dice, n: u32, in_zone: bool) -> MachineInput {
     let kinds: [(Kind, u64); 13] = [
         (("excavator", "挖掘机", 60.0, 260.0), 30),
         (("loader", "装载机", 90.0, 180.0), 18),
@@ -154,8 +157,56 @@ fn fleet_machine(dice: &mut Dice, n: u32, in_zone: bool) -> app::machines::Machi
     demo_machine(n, kind, &format!("{label}{n}"), stage, fuel, kw, year)
 }
 
-/// Inserts a demo account (the base demo's password hash, so every demo account signs in with
-/// the same password and none is hashed again) unless it exists; returns its id.
+/// Imports `machines` into `unit`'s fleet through the spreadsheet import (a CSV of the
+/// template's columns, every row or none); their ids and stages in the same order.
+async fn import_fleet(
+    state: &AppState,
+    unit: &Principal,
+    machines: &[MachineInput],
+) -> Result<Vec<(Uuid, EmissionStage)>> {
+    use app::machines::import::{COLUMNS, ImportMode};
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    csv.write_record(COLUMNS.iter().map(|c| c.header))?;
+    for m in machines {
+        let fields = serde_json::to_value(m)?;
+        csv.write_record(COLUMNS.iter().map(|c| match &fields[c.field] {
+            serde_json::Value::Null => String::new(),
+            serde_json::Value::String(text) => text.clone(),
+            other => other.to_string(),
+        }))?;
+    }
+    let bytes = csv.into_inner().map_err(|e| anyhow!("demo fleet CSV: {e}"))?;
+    let report =
+        app::machines::import::service::import(state, unit, bytes, ImportMode::AllOrNothing, app::i18n::Locale::en)
+            .await
+            .map_err(|e| anyhow!("demo fleet import: {e:?}"))?;
+    if report.imported as usize != machines.len() {
+        return Err(anyhow!("demo fleet import: {} of {} rows: {:?}", report.imported, machines.len(), report.errors));
+    }
+    let org = unit.contractor_org().map_err(|e| anyhow!("demo fleet: {e}"))?;
+    let stored: std::collections::HashMap<String, Uuid> = machine::Entity::find()
+        .filter(machine::Column::OrganizationId.eq(org))
+        .filter(machine::Column::Pin.is_in(machines.iter().filter_map(|m| m.pin.clone())))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .filter_map(|m| Some((m.pin?, m.id)))
+        .collect();
+    machines
+        .iter()
+        .map(|m| {
+            let id = m
+                .pin
+                .as_ref()
+                .and_then(|pin| stored.get(pin))
+                .ok_or_else(|| anyhow!("demo fleet: a machine missing"))?;
+            Ok((*id, m.emission_stage))
+        })
+        .collect()
+}
+
+/// Creates a demo account with the base demo's password hash (so every demo account signs in
+/// with the same password and none is hashed again) unless it exists.
 async fn account(
     state: &AppState,
     hash: &str,
@@ -164,32 +215,23 @@ async fn account(
     division: Option<&str>,
     org: Option<Uuid>,
     display: &str,
-) -> Result<Uuid> {
-    if let Some(u) = user::Entity::find().filter(user::Column::Username.eq(username)).one(&state.db).await? {
-        return Ok(u.id);
+) -> Result<()> {
+    if user::Entity::find().filter(user::Column::Username.eq(username)).one(&state.db).await?.is_some() {
+        return Ok(());
     }
-    let now = state.clock.now();
-    let id = Uuid::now_v7();
-    user::ActiveModel {
-        id: Set(id),
-        username: Set(username.to_owned()),
-        password_hash: Set(hash.to_owned()),
-        role: Set(role),
-        organization_id: Set(org),
-        division_code: Set(division.map(str::to_owned)),
-        display_name: Set(display.to_owned()),
-        phone: Set(None),
-        is_active: Set(true),
-        session_epoch: Set(0),
-        disabled_by: Set(None),
-        disabled_by_role: Set(None),
-        disabled_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&state.db)
-    .await?;
-    Ok(id)
+    let new = NewUser {
+        username: username.to_owned(),
+        password: String::new(),
+        role,
+        display_name: Some(display.to_owned()),
+        organization_id: org,
+        division_code: division.map(str::to_owned),
+        phone: None,
+    };
+    app::auth::service::create_user_with_hash(&state.db, state.clock.now(), new, hash.to_owned())
+        .await
+        .map_err(|e| anyhow!("demo account {username}: {e}"))?;
+    Ok(())
 }
 
 /// What becomes of a case a failure at `opened` opened: by its age today, ordered to correct
@@ -259,6 +301,112 @@ async fn follow_case(
     Ok(())
 }
 
+/// A site, its unit and its fleet (each machine's id and stage).
+type SiteFleet = (Uuid, Principal, Vec<(Uuid, EmissionStage)>);
+
+/// One county's year at its sites: a filing each quarter (the current quarter's runs on into
+/// the future), most accepted and some returned, two field visits to each accepted filing and
+/// what became of the cases they opened.
+async fn replay_county(
+    state: &AppState,
+    inspector: &Principal,
+    sites: &[SiteFleet],
+    mut dice: Dice,
+    today: NaiveDate,
+) -> Result<()> {
+    let err = |e: app::service_error::ServiceError| anyhow!("Taiyuan demo: {e}");
+    for (site_id, unit, fleet) in sites {
+        for q in 0..QUARTERS {
+            let current = q == QUARTERS - 1;
+            let entry = today - Duration::days(310 - 90 * q);
+            let exit = if current { today + Duration::days(80) } else { entry + Duration::days(84) };
+            let size = 10 + dice.below(16) as usize;
+            let start = dice.below((fleet.len() - size) as u64) as usize;
+            let chosen: Vec<(Uuid, EmissionStage)> = fleet[start..start + size].to_vec();
+            let input = FilingInput {
+                site_id: *site_id,
+                machine_ids: chosen.iter().map(|(id, _)| *id).collect(),
+                planned_entry_on: entry,
+                planned_exit_on: exit,
+                request_id: None,
+            };
+            let filed = app::filings::service::create(&at(state, morning(entry - Duration::days(3), 0)), unit, input)
+                .await
+                .map_err(err)?;
+            if current && dice.chance(10) {
+                continue; // still waiting for the county
+            }
+            let review = if dice.chance(8) {
+                let reason = "请补充机械铭牌照片和环保信息公开编号后重新报备。".to_owned();
+                ReviewInput { decision: Decision::Return, reason: Some(reason) }
+            } else {
+                ReviewInput { decision: Decision::Accept, reason: None }
+            };
+            let accepted = review.decision == Decision::Accept;
+            let when = at(state, morning(entry - Duration::days(2), 30));
+            app::filings::review::review(&when, inspector, filed.id, review).await.map_err(err)?;
+            if !accepted {
+                continue;
+            }
+            // Field checks: two visits, a few machines each (electric machines make no smoke).
+            let last_day = exit.min(today - Duration::days(1));
+            let days = (last_day - entry).num_days();
+            if days < 1 {
+                continue;
+            }
+            for visit in 0..2 {
+                let day = entry + Duration::days(dice.below(days as u64) as i64);
+                let smoky: Vec<&(Uuid, EmissionStage)> =
+                    chosen.iter().filter(|(_, s)| *s != EmissionStage::Electric).collect();
+                for i in 0..(1 + dice.below(3)) {
+                    let Some((machine_id, stage)) = smoky.get(dice.below(smoky.len() as u64) as usize) else { break };
+                    let fails = match stage {
+                        EmissionStage::PreStandard | EmissionStage::Stage1 => dice.chance(45),
+                        EmissionStage::Stage2 => dice.chance(30),
+                        EmissionStage::Stage3 => dice.chance(12),
+                        _ => dice.chance(4),
+                    };
+                    let t = morning(day, 20 * (visit * 5 + i as i64));
+                    let readings = if fails { vec![2.4, 2.6, 2.5] } else { vec![0.2, 0.3, 0.25] };
+                    let input = InspectionInput {
+                        machine_id: Some(*machine_id),
+                        registration_code: None,
+                        site_id: *site_id,
+                        inspected_at: t,
+                        lat: None,
+                        lng: None,
+                        opacity_readings: Some(readings),
+                        ringelmann_level: Some(if fails { 2 } else { 0 }),
+                        label_present: Some(!dice.chance(3)),
+                        unregistered_description: None,
+                        emission_stage: None,
+                        fuel_type: None,
+                        rated_power_kw: None,
+                        notes: None,
+                        case_id: None,
+                        zone_exemption: None,
+                        request_id: None,
+                    };
+                    let pass_again = InspectionInput {
+                        opacity_readings: Some(vec![0.2, 0.3, 0.25]),
+                        ringelmann_level: Some(0),
+                        label_present: Some(true),
+                        ..input.clone()
+                    };
+                    let done =
+                        app::inspections::service::create(&at(state, t + Duration::minutes(1)), inspector, input)
+                            .await
+                            .map_err(err)?;
+                    for c in done.opened_cases.iter().filter(|c| c.kind == app::cases::CaseKind::FailedInspection) {
+                        follow_case(state, &mut dice, inspector, t, c.id, pass_again.clone()).await?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Loads the Taiyuan layer (see the module's documentation).
 pub async fn load(state: &AppState) -> Result<()> {
     let err = |e: app::service_error::ServiceError| anyhow!("Taiyuan demo: {e}");
@@ -278,7 +426,7 @@ pub async fn load(state: &AppState) -> Result<()> {
         .map(|u| u.password_hash)
         .ok_or_else(|| anyhow!("the base demo comes first"))?;
     debug_assert!(!DEMO_PASSWORD.is_empty());
-    let mut dice = Dice(0x5EED_2026_1401_0000);
+    let mut dice = Dice(SEED);
     let now = state.clock.now();
     let today = app::dates::china_date(now);
 
@@ -325,107 +473,35 @@ pub async fn load(state: &AppState) -> Result<()> {
                 site =
                     app::sites::zone_decision::decide(&opened, &inspectors[k], site.id, decision).await.map_err(err)?;
             }
-            let mut fleet = Vec::with_capacity(MACHINES_PER_SITE);
-            for _ in 0..MACHINES_PER_SITE {
-                let m = fleet_machine(&mut dice, n, site.low_emission_zone);
-                n += 1;
-                let created = app::machines::service::create(&opened, unit, m.into()).await.map_err(err)?;
-                fleet.push((created.id, created.data.emission_stage));
-            }
+            // The unit imports the site's fleet from a spreadsheet, as units do.
+            let machines: Vec<MachineInput> = (0..MACHINES_PER_SITE)
+                .map(|i| fleet_machine(&mut dice, n + i as u32, site.low_emission_zone))
+                .collect();
+            n += MACHINES_PER_SITE as u32;
+            let fleet = import_fleet(&opened, unit, &machines).await?;
             sites.push((site.id, k, unit.clone(), fleet));
         }
     }
 
-    // A filing each quarter; the current quarter's runs on into the future.
+    // The year, county by county: each county's filings, reviews, field checks and cases in
+    // the order they happened, the ten counties at once (no record of one touches another's:
+    // fleets, sites, registration codes and cases are each county's). Each county has its own
+    // fixed-seed generator, so the demo stays the same on every machine.
+    let mut by_county: Vec<Vec<SiteFleet>> = vec![Vec::new(); COUNTIES.len()];
     for (site_id, k, unit, fleet) in &sites {
-        let inspector = &inspectors[*k];
-        for q in 0..QUARTERS {
-            let current = q == QUARTERS - 1;
-            let entry = today - Duration::days(310 - 90 * q);
-            let exit = if current { today + Duration::days(80) } else { entry + Duration::days(84) };
-            let size = 10 + dice.below(16) as usize;
-            let start = dice.below((fleet.len() - size) as u64) as usize;
-            let chosen: Vec<(Uuid, EmissionStage)> = fleet[start..start + size].to_vec();
-            let input = FilingInput {
-                site_id: *site_id,
-                machine_ids: chosen.iter().map(|(id, _)| *id).collect(),
-                planned_entry_on: entry,
-                planned_exit_on: exit,
-                request_id: None,
-            };
-            let filed = app::filings::service::create(&at(state, morning(entry - Duration::days(3), 0)), unit, input)
-                .await
-                .map_err(err)?;
-            if current && dice.chance(10) {
-                continue; // still waiting for the county
-            }
-            let review = if dice.chance(8) {
-                let reason = "请补充机械铭牌照片和环保信息公开编号后重新报备。".to_owned();
-                ReviewInput { decision: Decision::Return, reason: Some(reason) }
-            } else {
-                ReviewInput { decision: Decision::Accept, reason: None }
-            };
-            let accepted = review.decision == Decision::Accept;
-            let when = at(state, morning(entry - Duration::days(2), 30));
-            app::filings::review::review(&when, inspector, filed.id, review).await.map_err(err)?;
-            if !accepted {
-                continue;
-            }
-            // Field checks: two visits, a few machines each (electric machines make no smoke).
-            let last_day = exit.min(today - Duration::days(1));
-            let days = (last_day - entry).num_days();
-            if days < 1 {
-                continue;
-            }
-            for visit in 0..2 {
-                let day = entry + Duration::days(dice.below(days as u64) as i64);
-                let smoky: Vec<&(Uuid, EmissionStage)> =
-                    chosen.iter().filter(|(_, s)| *s != EmissionStage::Electric).collect();
-                for i in 0..(2 + dice.below(3)) {
-                    let Some((machine_id, stage)) = smoky.get(dice.below(smoky.len() as u64) as usize) else { break };
-                    let fails = match stage {
-                        EmissionStage::PreStandard | EmissionStage::Stage1 => dice.chance(45),
-                        EmissionStage::Stage2 => dice.chance(30),
-                        EmissionStage::Stage3 => dice.chance(12),
-                        _ => dice.chance(4),
-                    };
-                    let t = morning(day, 20 * (visit * 5 + i as i64));
-                    let readings = if fails { vec![2.4, 2.6, 2.5] } else { vec![0.2, 0.3, 0.25] };
-                    let input = InspectionInput {
-                        machine_id: Some(*machine_id),
-                        registration_code: None,
-                        site_id: *site_id,
-                        inspected_at: t,
-                        lat: None,
-                        lng: None,
-                        opacity_readings: Some(readings),
-                        ringelmann_level: Some(if fails { 2 } else { 0 }),
-                        label_present: Some(!dice.chance(3)),
-                        unregistered_description: None,
-                        emission_stage: None,
-                        fuel_type: None,
-                        rated_power_kw: None,
-                        notes: None,
-                        case_id: None,
-                        zone_exemption: None,
-                        request_id: None,
-                    };
-                    let pass_again = InspectionInput {
-                        opacity_readings: Some(vec![0.2, 0.3, 0.25]),
-                        ringelmann_level: Some(0),
-                        label_present: Some(true),
-                        ..input.clone()
-                    };
-                    let done =
-                        app::inspections::service::create(&at(state, t + Duration::minutes(1)), inspector, input)
-                            .await
-                            .map_err(err)?;
-                    for c in done.opened_cases.iter().filter(|c| c.kind == app::cases::CaseKind::FailedInspection) {
-                        follow_case(state, &mut dice, inspector, t, c.id, pass_again.clone()).await?;
-                    }
-                }
-            }
-        }
+        by_county[*k].push((*site_id, unit.clone(), fleet.clone()));
+    }
+    let replays: Vec<_> = by_county
+        .into_iter()
+        .enumerate()
+        .map(|(k, county_sites)| {
+            let (state, inspector) = (state.clone(), inspectors[k].clone());
+            let dice = Dice(SEED ^ (k as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            tokio::spawn(async move { replay_county(&state, &inspector, &county_sites, dice, today).await })
+        })
+        .collect();
+    for replay in replays {
+        replay.await.map_err(|e| anyhow!("Taiyuan demo: a county's year stopped: {e}"))??;
     }
 
     // Machines the counties watch by hand: old diesel machines their neighbours reported, one
@@ -436,7 +512,7 @@ pub async fn load(state: &AppState) -> Result<()> {
             if !matches!(stage, EmissionStage::Stage2 | EmissionStage::Stage1 | EmissionStage::PreStandard) {
                 continue;
             }
-            let m = app::db::entities::machine::Entity::find_by_id(*id).one(&state.db).await?;
+            let m = machine::Entity::find_by_id(*id).one(&state.db).await?;
             let Some(registration_code) = m.and_then(|m| m.registration_code) else { continue };
             let entry = app::watchlist::WatchEntryInput {
                 registration_code,
@@ -462,10 +538,7 @@ pub async fn load(state: &AppState) -> Result<()> {
     for (reported, (i, (_, k, _, fleet))) in sites.iter().enumerate().step_by(3).enumerate() {
         let (kind, text) = texts[i % texts.len()];
         let code = match fleet.get(i % fleet.len()) {
-            Some((id, _)) => app::db::entities::machine::Entity::find_by_id(*id)
-                .one(&state.db)
-                .await?
-                .and_then(|m| m.registration_code),
+            Some((id, _)) => machine::Entity::find_by_id(*id).one(&state.db).await?.and_then(|m| m.registration_code),
             None => None,
         };
         let input = app::reports::ReportInput {
