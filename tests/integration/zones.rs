@@ -195,23 +195,26 @@ async fn membership_follows_the_zone_data_day_by_day(app: TestApp) {
 /// zone, city zone, none; in force, not yet, ended; decided in, out or not at all — both agree.
 async fn the_lookups_sql_agrees_with_the_membership_rule(app: TestApp) {
     use app::db::entities::{low_emission_zone, site};
-    use app::sites::zone_service::{in_zone_sql, membership};
+    use app::sites::zone_service::{in_zone_sql, membership, rule_column_sql, zones_on};
+    use sea_orm::sea_query::Expr;
     use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
     let db = &app.state.db;
     let today = app.today();
     let now = app.clock.now();
     // 清徐县: a county zone for twenty days around today; 大同市: a city zone from in five days;
-    // 小店区 keeps whatever the reference data gives it.
-    for (division, from, to) in [
-        ("140121", today - Duration::days(10), Some(today + Duration::days(10))),
-        ("140200", today + Duration::days(5), None),
+    // 太原市: a stricter city zone, newer than its counties' own zones of the reference data,
+    // which still win for those counties (a county's own zone before its city's).
+    for (division, from, to, stage, class) in [
+        ("140121", today - Duration::days(10), Some(today + Duration::days(10)), "stage_3", "III"),
+        ("140200", today + Duration::days(5), None, "stage_3", "III"),
+        ("140100", today - Duration::days(15), None, "stage_4", "II"),
     ] {
         low_emission_zone::Entity::insert(low_emission_zone::ActiveModel {
             id: Set(uuid::Uuid::now_v7()),
             division_code: Set(division.to_owned()),
             name: Set(format!("{division} 禁用区")),
-            min_diesel_stage: Set("stage_3".to_owned()),
-            required_class: Set("III".to_owned()),
+            min_diesel_stage: Set(stage.to_owned()),
+            required_class: Set(class.to_owned()),
             exemptions: Set("[]".to_owned()),
             effective_from: Set(from),
             effective_to: Set(to),
@@ -240,6 +243,7 @@ async fn the_lookups_sql_agrees_with_the_membership_rule(app: TestApp) {
         }
     }
     let mut seen = std::collections::BTreeSet::new();
+    let mut rules = std::collections::BTreeSet::new();
     for day in [-20, 0, 7, 20].map(|d| today + Duration::days(d)) {
         for s in &sites {
             let by_sql: Option<bool> = site::Entity::find_by_id(s.id)
@@ -249,13 +253,37 @@ async fn the_lookups_sql_agrees_with_the_membership_rule(app: TestApp) {
                 .one(db)
                 .await
                 .expect("sql");
-            let by_rule = membership(db, s, day).await.expect("rule").in_zone;
+            let member = membership(db, s, day).await.expect("rule");
+            let by_rule = member.in_zone;
             assert_eq!(by_sql, Some(by_rule), "{} on {day}", s.name);
             seen.insert((s.zone_decision, by_rule));
+            // The rule of the zone in force, as the look-up's statement reads it, as `zone_for`
+            // reads it for one county, and as `zones_on` picks it from a batch.
+            let county = || Expr::col((site::Entity, site::Column::CountyCode));
+            let by_sql: Option<(Option<String>, Option<String>)> = site::Entity::find_by_id(s.id)
+                .select_only()
+                .expr_as(rule_column_sql(county(), day, low_emission_zone::Column::MinDieselStage), "stage")
+                .expr_as(rule_column_sql(county(), day, low_emission_zone::Column::RequiredClass), "class")
+                .into_tuple()
+                .one(db)
+                .await
+                .expect("rule sql");
+            let of = |z: &low_emission_zone::Model| (Some(z.min_diesel_stage.clone()), Some(z.required_class.clone()));
+            let one = member.zone.as_ref().map(of).unwrap_or_default();
+            assert_eq!(by_sql, Some(one.clone()), "{} on {day}", s.name);
+            let batch = zones_on(db, &[(s.county_code.clone(), day)]).await.expect("batch");
+            assert_eq!(batch.values().next().map(of).unwrap_or_default(), one, "{} on {day}", s.name);
+            rules.insert((s.county_code.clone(), one.0));
         }
     }
     // Every kind of case was met: undecided sites both in and out, decisions both ways.
     for case in [(None, true), (None, false), (Some(true), true), (Some(false), false)] {
         assert!(seen.contains(&case), "{case:?} in {seen:?}");
     }
+    // 小店区's own zone won over 太原市's newer, stricter one; 大同市's applied once in force.
+    let stage = |county: &str, stage: Option<&str>| (county.to_owned(), stage.map(str::to_owned));
+    for rule in [stage("140105", Some("stage_3")), stage("140213", None), stage("140213", Some("stage_3"))] {
+        assert!(rules.contains(&rule), "{rule:?} in {rules:?}");
+    }
+    assert!(!rules.contains(&stage("140105", Some("stage_4"))), "{rules:?}");
 }

@@ -49,6 +49,9 @@ pub async fn connect_for_load(url: &str, max_connections: u32) -> Result<Databas
     open(url, max_connections, SqliteSync::Normal, true).await
 }
 
+/// How much of an SQLite database file is read through a memory map.
+const MMAP_BYTES: u64 = 256 << 20;
+
 async fn open(
     url: &str,
     max_connections: u32,
@@ -75,6 +78,10 @@ async fn open(
             };
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(synchronous)
+                // Pages are read through a memory map (up to 256 MiB of the file) instead of a
+                // `pread` into each connection's cache: a look-up reads a few pages of several
+                // indexes, and each read was a system call and a copy. Writes are unchanged.
+                .pragma("mmap_size", MMAP_BYTES.to_string())
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
                 .create_if_missing(true)

@@ -15,7 +15,8 @@
 //! machine (over the four unique identifier indexes), its owner, its filings covering today, its
 //! latest inspection and its count of unresolved cases come together, with whether the site of a
 //! current filing is in a zone today (`sites::zone_service::in_zone_sql`: the site's decision,
-//! else an `EXISTS` over the zones of its county and city); its index look-ups are
+//! else an `EXISTS` over the zones of its county and city) and that zone's rule
+//! (`sites::zone_service::rule_column_sql`); its index look-ups are
 //! filing_machines.machine_id, inspections(machine_id, inspected_at), cases(machine_id, state)
 //! and low_emission_zones(division_code, effective_from).
 
@@ -26,7 +27,9 @@ use super::{
 use crate::auth::Scope;
 use crate::auth::service::Principal;
 use crate::cases::is_overdue;
-use crate::db::entities::{case, filing, filing_machine, inspection, machine, organization, site, watch_entry};
+use crate::db::entities::{
+    case, filing, filing_machine, inspection, low_emission_zone, machine, organization, site, watch_entry,
+};
 use crate::db::reusable::Reusable;
 use crate::error::{AppError, FieldCode, FieldError, FieldErrors};
 use crate::inspections::compliance::Verdict;
@@ -102,6 +105,9 @@ struct LookupRow {
     filing_exit_on: Option<NaiveDate>,
     site_name: Option<String>,
     site_low_emission_zone: Option<bool>,
+    /// The rule of the zone in force for the filing's county today (none without zone data).
+    zone_min_diesel_stage: Option<String>,
+    zone_required_class: Option<String>,
 }
 
 impl LookupRow {
@@ -155,6 +161,10 @@ impl LookupRow {
                 planned_exit_on: self.filing_exit_on?,
             },
             low_emission_zone: self.site_low_emission_zone?,
+            zone_rule: match (&self.zone_min_diesel_stage, &self.zone_required_class) {
+                (Some(stage), Some(class)) => crate::sites::zone_service::zone_rule_of(stage, class),
+                _ => ZoneRule::DEFAULT,
+            },
         })
     }
 }
@@ -217,6 +227,7 @@ fn lookup_statement(code: &str, today: NaiveDate) -> SelectStatement {
         )
         .to_owned();
     let f = |c: filing::Column| Expr::col((filing::Entity, c));
+    let zone_rule = |c| crate::sites::zone_service::rule_column_sql(f(filing::Column::CountyCode), today, c);
     Query::select()
         .columns(
             [
@@ -252,6 +263,8 @@ fn lookup_statement(code: &str, today: NaiveDate) -> SelectStatement {
         .expr_as(f(filing::Column::PlannedExitOn), "filing_exit_on")
         .expr_as(Expr::col((site::Entity, site::Column::Name)), "site_name")
         .expr_as(crate::sites::zone_service::in_zone_sql(today), "site_low_emission_zone")
+        .expr_as(zone_rule(low_emission_zone::Column::MinDieselStage), "zone_min_diesel_stage")
+        .expr_as(zone_rule(low_emission_zone::Column::RequiredClass), "zone_required_class")
         .from(machine::Entity)
         .left_join(
             organization::Entity,
@@ -318,11 +331,13 @@ async fn find_machine(db: &impl ConnectionTrait, code: &str, today: NaiveDate) -
     Ok(rows.into_iter().filter(|r| r.id == best).collect())
 }
 
-/// An accepted filing covering today, with its site's name and whether the site is in a zone
-/// today (`sites::zone`, computed in the statement).
+/// An accepted filing covering today, with its site's name, whether the site is in a zone today
+/// (`sites::zone`, computed in the statement) and the rule of the zone in force for its county
+/// (the default rule without zone data), which applies when the site is in a zone.
 struct CurrentFiling {
     filing: LookupFiling,
     low_emission_zone: bool,
+    zone_rule: ZoneRule,
 }
 
 /// The machine's unresolved cases, in any county.
@@ -500,11 +515,7 @@ pub async fn lookup(state: &AppState, principal: &Principal, q: &LookupQuery) ->
     let zone_allows = match (&here_site, chosen) {
         (Some(_), _) => Some(here_rule.is_none_or(|r| r.allows(dto.fuel_type, dto.emission_stage))),
         (None, Some(f)) if !f.low_emission_zone => Some(true),
-        (None, Some(f)) => Some(
-            crate::inspections::limits::zones::zone_rule_for(db, &f.filing.county_code, today)
-                .await?
-                .allows(dto.fuel_type, dto.emission_stage),
-        ),
+        (None, Some(f)) => Some(f.zone_rule.allows(dto.fuel_type, dto.emission_stage)),
         (None, None) => None,
     };
 

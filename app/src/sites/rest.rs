@@ -94,7 +94,7 @@ pub struct DivisionBounds {
 }
 
 /// The rough bounds a site's position in this division must lie in (public reference data).
-#[utoipa::path(get, path = "/api/v1/divisions/{code}/bounds", tag = "sites", params(("code" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/divisions/{code}/bounds", tag = "sites", params(("code" = String, Path, pattern = r"^[0-9]{6}$", description = "A six-digit statistical division code")),
     responses((status = 200, body = DivisionBounds), (status = 404, description = "Unknown division", body = ErrorBody)))]
 pub async fn bounds(
     State(state): State<AppState>,
@@ -136,7 +136,7 @@ pub struct ZoneInfo {
 }
 
 /// The low-emission zone of a county today (used to prefill the site form).
-#[utoipa::path(get, path = "/api/v1/divisions/{code}/zone", tag = "sites", params(("code" = String, Path)), responses((status = 200, body = ZoneInfo)))]
+#[utoipa::path(get, path = "/api/v1/divisions/{code}/zone", tag = "sites", params(("code" = String, Path, pattern = r"^[0-9]{6}$", description = "A six-digit statistical division code")), responses((status = 200, body = ZoneInfo)))]
 pub async fn zone(State(state): State<AppState>, ApiPath(code): ApiPath<String>) -> ApiResult<axum::Json<ZoneInfo>> {
     let today = crate::dates::china_date(state.clock.now());
     let z = service::zone_for(&state.db, &code, today).await?;

@@ -7,8 +7,10 @@ use crate::db::entities::{division, low_emission_zone, site};
 use crate::inspections::compliance::ZoneRule;
 use crate::service_error::ServiceResult;
 use chrono::NaiveDate;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Iterable, QueryFilter, QuerySelect,
+};
 use std::collections::HashMap;
 
 use low_emission_zone::Entity as Zone;
@@ -42,21 +44,48 @@ fn candidates(county: Expr, day: NaiveDate) -> Condition {
         .add(in_force(day))
 }
 
-/// Of a county's candidate zones (latest effective date first), the one in force: its own,
-/// else its city's.
-fn pick(county: &str, mut zones: Vec<low_emission_zone::Model>) -> Option<low_emission_zone::Model> {
-    let own = zones.iter().position(|z| z.division_code == county).unwrap_or(0);
-    (own < zones.len()).then(|| zones.swap_remove(own))
+/// Of a county's candidate zones (its own and its city's, in force), the one that applies: in
+/// [`in_force_for`]'s order, the county's own, the latest effective first, else its city's.
+fn pick(zones: Vec<low_emission_zone::Model>) -> Option<low_emission_zone::Model> {
+    zones
+        .into_iter()
+        .max_by(|a, b| (&a.division_code, a.effective_from, a.id).cmp(&(&b.division_code, b.effective_from, b.id)))
 }
 
 /// The zone rule of a zone row (a row with values we do not know gets the default rule).
 pub fn zone_rule(z: &low_emission_zone::Model) -> ZoneRule {
+    zone_rule_of(&z.min_diesel_stage, &z.required_class)
+}
+
+/// The zone rule of a zone's two rule columns (values we do not know get the default rule's).
+pub fn zone_rule_of(min_diesel_stage: &str, required_class: &str) -> ZoneRule {
     use crate::inspections::compliance::LimitClass;
     use crate::machines::EmissionStage;
     ZoneRule {
-        min_diesel_stage: EmissionStage::parse(&z.min_diesel_stage).unwrap_or(ZoneRule::DEFAULT.min_diesel_stage),
-        required_class: LimitClass::parse(&z.required_class).unwrap_or(ZoneRule::DEFAULT.required_class),
+        min_diesel_stage: EmissionStage::parse(min_diesel_stage).unwrap_or(ZoneRule::DEFAULT.min_diesel_stage),
+        required_class: LimitClass::parse(required_class).unwrap_or(ZoneRule::DEFAULT.required_class),
     }
+}
+
+/// The zone in force for `county` (a value or a column) on `day`, as one ordered row at most:
+/// the county's own (the latest effective first), else its city's. [`zone_for`] asks it for one
+/// county; the field look-up reads the rule of each current filing's zone through
+/// [`rule_column_sql`] inside its one statement. [`pick`] is the same order for rows already read.
+///
+/// Own before the city's is the code's order, descending: a division's code is its parent's
+/// with digits filled in where the parent's are zero (`divisions::parent_fits`), so it is the
+/// greater (140105 > 140100). SQLite does not let a sub-query's ORDER BY name a column of the
+/// statement around it, so the order cannot compare with the county itself.
+fn in_force_for(county: Expr, day: NaiveDate) -> SelectStatement {
+    use low_emission_zone::Column as C;
+    Query::select()
+        .from(Zone)
+        .cond_where(candidates(county, day))
+        .order_by((Zone, C::DivisionCode), Order::Desc)
+        .order_by((Zone, C::EffectiveFrom), Order::Desc)
+        .order_by((Zone, C::Id), Order::Desc)
+        .limit(1)
+        .to_owned()
 }
 
 /// The zone in force for a county on a day, if there is one (one query).
@@ -65,12 +94,18 @@ pub async fn zone_for(
     county_code: &str,
     on: NaiveDate,
 ) -> ServiceResult<Option<low_emission_zone::Model>> {
-    let zones = Zone::find()
-        .filter(candidates(Expr::val(county_code), on))
-        .order_by_desc(low_emission_zone::Column::EffectiveFrom)
-        .all(db)
-        .await?;
-    Ok(pick(county_code, zones))
+    let mut q = in_force_for(Expr::val(county_code), on);
+    q.columns(low_emission_zone::Column::iter().map(|c| (Zone, c)));
+    let stmt = db.get_database_backend().build(&q);
+    Ok(low_emission_zone::Model::find_by_statement(stmt).one(db).await?)
+}
+
+/// One rule column (`min_diesel_stage` or `required_class`) of the zone in force for `county`
+/// (a column of a larger statement) on `day`; NULL without one. Read back with [`zone_rule_of`].
+pub fn rule_column_sql(county: Expr, day: NaiveDate, column: low_emission_zone::Column) -> Expr {
+    let mut q = in_force_for(county, day);
+    q.column((Zone, column));
+    Expr::SubQuery(None, Box::new(q.into()))
 }
 
 /// The zone in force on `day` for each of `counties` that has one (two queries).
@@ -112,7 +147,6 @@ pub async fn zones_on(
         .filter(C::DivisionCode.is_in(codes))
         .filter(z(C::EffectiveFrom).lte(last))
         .filter(Condition::any().add(z(C::EffectiveTo).is_null()).add(z(C::EffectiveTo).gte(first)))
-        .order_by_desc(C::EffectiveFrom)
         .all(db)
         .await?;
     let mut out = HashMap::new();
@@ -124,7 +158,7 @@ pub async fn zones_on(
             .filter(|z| z.effective_from <= *day && z.effective_to.is_none_or(|to| to >= *day))
             .cloned()
             .collect();
-        if let Some(zone) = pick(county, mine) {
+        if let Some(zone) = pick(mine) {
             out.insert((county.clone(), *day), zone);
         }
     }

@@ -5,7 +5,7 @@ use crate::audit::{self, Action, EntityKind};
 use crate::auth::service::Principal;
 use crate::db::entities::{division, low_emission_zone};
 use crate::error::{AppError, FieldCode};
-use crate::inspections::compliance::{self, LimitClass, ZoneRule};
+use crate::inspections::compliance::{self, LimitClass};
 use crate::inspections::limits::tables::table_in_force;
 use crate::inspections::limits::{Zone, ZoneFilter, ZoneInput, validate_zone};
 use crate::machines::EmissionStage;
@@ -13,18 +13,11 @@ use crate::paging::{Page, PageQuery, page_from};
 use crate::service_error::{ServiceError, ServiceResult};
 use crate::sites::zone_service::zone_rule;
 use crate::state::AppState;
-use chrono::NaiveDate;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
-
-/// The zone rule for a site in a low-emission zone, in `county` on `on`: the county's zone data
-/// in force then, else the default rule.
-pub async fn zone_rule_for(db: &impl ConnectionTrait, county: &str, on: NaiveDate) -> ServiceResult<ZoneRule> {
-    Ok(crate::sites::zone_service::zone_for(db, county, on).await?.map(|z| zone_rule(&z)).unwrap_or(ZoneRule::DEFAULT))
-}
 
 /// `POST /compliance/evaluate`: the rule against the table in force today for `county_code`
 /// (the one its inspections are judged with; the national table without it, or for a code that
