@@ -28,6 +28,7 @@ mod m20261207_000080_create_watch_entries;
 mod m20261207_000090_create_inspection_plan;
 mod m20261207_000100_create_site_certificates;
 mod m20261207_000110_create_public_reports;
+mod m20261207_000120_drop_duplicate_filing_machine_index;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000090_create_inspection_plan::Migration),
             Box::new(m20261207_000100_create_site_certificates::Migration),
             Box::new(m20261207_000110_create_public_reports::Migration),
+            Box::new(m20261207_000120_drop_duplicate_filing_machine_index::Migration),
         ]
     }
 }

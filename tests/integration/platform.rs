@@ -10,7 +10,8 @@ db_tests!(
     request_ids_are_returned,
     pages_render_in_chinese_by_default_and_english_on_request,
     who_decided_is_always_an_account,
-    planner_statistics_keep_no_value_samples_on_sqlite
+    planner_statistics_keep_no_value_samples_on_sqlite,
+    no_two_indexes_of_a_table_cover_the_same_columns
 );
 
 async fn health_and_readiness(app: TestApp) {
@@ -493,4 +494,41 @@ async fn planner_statistics_keep_no_value_samples_on_sqlite(app: TestApp) {
     };
     assert!(count("sqlite_stat1").await > 0, "per-index statistics are kept");
     assert_eq!(count("sqlite_stat4").await, 0, "no value samples");
+}
+
+/// Every index costs every insert and update of its table: no table has two indexes on the same
+/// columns in the same order (with the same condition, for a partial index). The migrations
+/// once made `filing_machines(machine_id)` twice under two names.
+async fn no_two_indexes_of_a_table_cover_the_same_columns(app: TestApp) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = &app.state.db;
+    let backend = db.get_database_backend();
+    let sql = if app::db::is_sqlite(db) {
+        // The key columns in order; a partial index adds its condition (the text after WHERE).
+        "SELECT m.name AS tbl, il.name AS idx, \
+           (SELECT group_concat(name, ',') FROM (SELECT ii.name FROM pragma_index_info(il.name) ii ORDER BY ii.seqno)) \
+           || CASE WHEN il.partial THEN ' WHERE ' || substr(s.sql, instr(upper(s.sql), ' WHERE ') + 7) ELSE '' END AS cols \
+         FROM sqlite_schema m JOIN pragma_index_list(m.name) il \
+         LEFT JOIN sqlite_schema s ON s.type = 'index' AND s.name = il.name \
+         WHERE m.type = 'table'"
+    } else {
+        "SELECT t.relname AS tbl, i.relname AS idx, \
+           (SELECT string_agg(pg_get_indexdef(ix.indexrelid, k, true), ',' ORDER BY k) \
+              FROM generate_series(1, ix.indnkeyatts) k) \
+           || coalesce(' WHERE ' || pg_get_expr(ix.indpred, ix.indrelid), '') AS cols \
+         FROM pg_index ix JOIN pg_class t ON t.oid = ix.indrelid JOIN pg_class i ON i.oid = ix.indexrelid \
+         JOIN pg_namespace ns ON ns.oid = t.relnamespace WHERE ns.nspname = current_schema()"
+    };
+    let rows = db.query_all_raw(Statement::from_string(backend, sql)).await.expect("indexes");
+    assert!(rows.len() > 20, "the schema's indexes are read ({})", rows.len());
+    let mut seen: std::collections::HashMap<(String, String), String> = Default::default();
+    let mut twice = Vec::new();
+    for row in rows {
+        let get = |c: &str| row.try_get::<String>("", c).unwrap_or_else(|e| panic!("{c}: {e}"));
+        let (table, index, cols) = (get("tbl"), get("idx"), get("cols"));
+        if let Some(first) = seen.insert((table.clone(), cols.clone()), index.clone()) {
+            twice.push(format!("{table}({cols}): {first} and {index}"));
+        }
+    }
+    assert!(twice.is_empty(), "indexes made twice: {twice:#?}");
 }
