@@ -75,6 +75,8 @@ async fn each_filing_standing_is_named(app: TestApp) {
     );
     assert_eq!(got["other_filing"]["planned_entry_on"], json!(today + Duration::days(3)));
     assert_eq!(got["other_filing_on"], json!(today + Duration::days(3)));
+    assert_eq!(filing_label(&app, &w.xiaodian, &code_of(&later)).await, "下次报备工地");
+    assert_eq!(filing_label(&app, &w.xiaodian, &code_of(&here)).await, "当前报备工地");
     // Another county's inspector learns the day it starts, not where (only today's filing is
     // the look-up's exception to scope).
     let far = look(&app, &w.qingxu, &code_of(&later), None).await;
@@ -109,7 +111,19 @@ async fn each_filing_standing_is_named(app: TestApp) {
     assert_eq!(got["standing"], "filing_ended");
     assert_eq!(got["ended_on"], json!(today + Duration::days(2)));
     assert_eq!(got["other_filing"]["planned_exit_on"], json!(today + Duration::days(2)));
+    // The page names an ended filing as such, never as today's.
+    assert_eq!(filing_label(&app, &inspector, &code_of(&short)).await, "上次报备工地");
     assert_eq!(look(&app, &inspector, &code_of(&later), None).await["standing"], "filed_here");
+}
+
+/// How the look-up page (rendered on the server, in Chinese) names the filing it shows.
+async fn filing_label(app: &TestApp, client: &reqwest::Client, code: &str) -> String {
+    let html = crate::helpers::page_html(app, client, &format!("/v/{code}")).await;
+    let at = html.find(r#"data-testid="lookup-filing""#).unwrap_or_else(|| panic!("no filing line: {html}"));
+    let strong = &html[at..];
+    let start = strong.find("<strong>").expect("label") + "<strong>".len();
+    let end = strong[start..].find(':').expect("colon") + start;
+    strong[start..end].replace("<!>", "").trim().to_owned()
 }
 
 async fn codes_are_found_as_people_type_them(app: TestApp) {

@@ -268,7 +268,12 @@ fn LookupAnswer(res: LookupResult, site: String, code: String) -> impl IntoView 
             })}
             {res.owner.clone().map(|o| view! { <p><strong>{td_string!(locale, field.owner)} ": "</strong>{o.name} " (" {o.uscc} ")"</p> })}
             <p data-testid="lookup-filing">
-                <strong>{td_string!(locale, field.current_site)} ": "</strong>
+                // Today's filing, else the one shown beside it: ended or still to come.
+                <strong>{match (&res.current_filing, res.standing) {
+                    (None, FilingStanding::FilingEnded) => td_string!(locale, field.ended_site),
+                    (None, FilingStanding::FilingUpcoming) => td_string!(locale, field.upcoming_site),
+                    _ => td_string!(locale, field.current_site),
+                }} ": "</strong>
                 {match res.current_filing.as_ref().or(res.other_filing.as_ref()) {
                     Some(f) => Either::Left(view! { <span>{filing_line(f)}</span> }),
                     None => Either::Right(view! { <span class="muted">{td_string!(locale, field.no_filing)}</span> }),
