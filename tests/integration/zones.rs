@@ -190,14 +190,14 @@ async fn membership_follows_the_zone_data_day_by_day(app: TestApp) {
     assert_eq!((then["verdict"].as_str(), then["low_emission_zone"].as_bool()), (Some("fail"), Some(true)));
 }
 
-/// The field look-up states the membership rule in SQL (`in_zone_sql`, inside its one
-/// statement); every other reader uses the rule in Rust (`membership`). Case by case — county
+/// The field look-up states the membership rule in SQL (`join_site_zone` and `in_zone_sql`,
+/// inside its one statement); every other reader uses the rule in Rust (`membership`). Case by case — county
 /// zone, city zone, none; in force, not yet, ended; decided in, out or not at all — both agree.
 async fn the_lookups_sql_agrees_with_the_membership_rule(app: TestApp) {
     use app::db::entities::{low_emission_zone, site};
-    use app::sites::zone_service::{in_zone_sql, membership, rule_column_sql, zones_on};
-    use sea_orm::sea_query::Expr;
-    use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    use app::sites::zone_service::{in_zone_sql, join_site_zone, membership, site_zone_column, zones_on};
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
     let db = &app.state.db;
     let today = app.today();
     let now = app.clock.now();
@@ -246,31 +246,27 @@ async fn the_lookups_sql_agrees_with_the_membership_rule(app: TestApp) {
     let mut rules = std::collections::BTreeSet::new();
     for day in [-20, 0, 7, 20].map(|d| today + Duration::days(d)) {
         for s in &sites {
-            let by_sql: Option<bool> = site::Entity::find_by_id(s.id)
-                .select_only()
-                .expr_as(in_zone_sql(day), "in_zone")
-                .into_tuple()
-                .one(db)
-                .await
-                .expect("sql");
+            // The site with its zone, as the look-up's statement joins them.
+            let mut q = Query::select();
+            q.from(site::Entity)
+                .and_where(Expr::col((site::Entity, site::Column::Id)).eq(s.id))
+                .expr_as(in_zone_sql(), "in_zone")
+                .expr_as(site_zone_column(low_emission_zone::Column::MinDieselStage), "stage")
+                .expr_as(site_zone_column(low_emission_zone::Column::RequiredClass), "class");
+            join_site_zone(&mut q, day);
+            let row = db.query_one(&q).await.expect("sql").expect("the site");
+            let by_sql: bool = row.try_get("", "in_zone").expect("in_zone");
             let member = membership(db, s, day).await.expect("rule");
             let by_rule = member.in_zone;
-            assert_eq!(by_sql, Some(by_rule), "{} on {day}", s.name);
+            assert_eq!(by_sql, by_rule, "{} on {day}", s.name);
             seen.insert((s.zone_decision, by_rule));
             // The rule of the zone in force, as the look-up's statement reads it, as `zone_for`
             // reads it for one county, and as `zones_on` picks it from a batch.
-            let county = || Expr::col((site::Entity, site::Column::CountyCode));
-            let by_sql: Option<(Option<String>, Option<String>)> = site::Entity::find_by_id(s.id)
-                .select_only()
-                .expr_as(rule_column_sql(county(), day, low_emission_zone::Column::MinDieselStage), "stage")
-                .expr_as(rule_column_sql(county(), day, low_emission_zone::Column::RequiredClass), "class")
-                .into_tuple()
-                .one(db)
-                .await
-                .expect("rule sql");
+            let by_sql: (Option<String>, Option<String>) =
+                (row.try_get("", "stage").expect("stage"), row.try_get("", "class").expect("class"));
             let of = |z: &low_emission_zone::Model| (Some(z.min_diesel_stage.clone()), Some(z.required_class.clone()));
             let one = member.zone.as_ref().map(of).unwrap_or_default();
-            assert_eq!(by_sql, Some(one.clone()), "{} on {day}", s.name);
+            assert_eq!(by_sql, one, "{} on {day}", s.name);
             let batch = zones_on(db, &[(s.county_code.clone(), day)]).await.expect("batch");
             assert_eq!(batch.values().next().map(of).unwrap_or_default(), one, "{} on {day}", s.name);
             rules.insert((s.county_code.clone(), one.0));

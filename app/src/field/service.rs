@@ -14,9 +14,9 @@
 //! case, after the caller's account (one more; a session's record is one more again): the
 //! machine (over the four unique identifier indexes), its owner, its filings covering today, its
 //! latest inspection and its count of unresolved cases come together, with whether the site of a
-//! current filing is in a zone today (`sites::zone_service::in_zone_sql`: the site's decision,
-//! else an `EXISTS` over the zones of its county and city) and that zone's rule
-//! (`sites::zone_service::rule_column_sql`); its index look-ups are
+//! current filing is in a zone today and that zone's rule (the site joined once to the zone in
+//! force for its county, `sites::zone_service::join_site_zone`; in a zone is the site's decision,
+//! else whether a zone was found: `in_zone_sql`); its index look-ups are
 //! filing_machines.machine_id, inspections(machine_id, inspected_at), cases(machine_id, state)
 //! and low_emission_zones(division_code, effective_from).
 
@@ -37,6 +37,7 @@ use crate::inspections::compliance::ZoneRule;
 use crate::machines::regcode::{self, RegCodeError, RegistrationCode};
 use crate::machines::{EmissionStage, FuelType};
 use crate::service_error::{ServiceError, ServiceResult};
+use crate::sites::zone_service::{in_zone_sql, join_site_zone, site_zone_column};
 use crate::state::AppState;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Order, Query, SelectStatement};
@@ -105,7 +106,7 @@ struct LookupRow {
     filing_exit_on: Option<NaiveDate>,
     site_name: Option<String>,
     site_low_emission_zone: Option<bool>,
-    /// The rule of the zone in force for the filing's county today (none without zone data).
+    /// The rule of the zone in force for the site's county today (none without zone data).
     zone_min_diesel_stage: Option<String>,
     zone_required_class: Option<String>,
 }
@@ -161,10 +162,9 @@ impl LookupRow {
                 planned_exit_on: self.filing_exit_on?,
             },
             low_emission_zone: self.site_low_emission_zone?,
-            zone_rule: match (&self.zone_min_diesel_stage, &self.zone_required_class) {
-                (Some(stage), Some(class)) => crate::sites::zone_service::zone_rule_of(stage, class),
-                _ => ZoneRule::DEFAULT,
-            },
+            zone_rule: crate::sites::zone_service::rule_or_default(
+                self.zone_min_diesel_stage.as_deref().zip(self.zone_required_class.as_deref()),
+            ),
         })
     }
 }
@@ -227,8 +227,7 @@ fn lookup_statement(code: &str, today: NaiveDate) -> SelectStatement {
         )
         .to_owned();
     let f = |c: filing::Column| Expr::col((filing::Entity, c));
-    let zone_rule = |c| crate::sites::zone_service::rule_column_sql(f(filing::Column::CountyCode), today, c);
-    Query::select()
+    let mut q = Query::select()
         .columns(
             [
                 machine::Column::Id,
@@ -262,9 +261,9 @@ fn lookup_statement(code: &str, today: NaiveDate) -> SelectStatement {
         .expr_as(f(filing::Column::PlannedEntryOn), "filing_entry_on")
         .expr_as(f(filing::Column::PlannedExitOn), "filing_exit_on")
         .expr_as(Expr::col((site::Entity, site::Column::Name)), "site_name")
-        .expr_as(crate::sites::zone_service::in_zone_sql(today), "site_low_emission_zone")
-        .expr_as(zone_rule(low_emission_zone::Column::MinDieselStage), "zone_min_diesel_stage")
-        .expr_as(zone_rule(low_emission_zone::Column::RequiredClass), "zone_required_class")
+        .expr_as(in_zone_sql(), "site_low_emission_zone")
+        .expr_as(site_zone_column(low_emission_zone::Column::MinDieselStage), "zone_min_diesel_stage")
+        .expr_as(site_zone_column(low_emission_zone::Column::RequiredClass), "zone_required_class")
         .from(machine::Entity)
         .left_join(
             organization::Entity,
@@ -297,7 +296,9 @@ fn lookup_statement(code: &str, today: NaiveDate) -> SelectStatement {
                 .add(m(machine::Column::EnvCode).eq(code))
                 .add(m(machine::Column::EngineSerial).eq(code)),
         )
-        .to_owned()
+        .to_owned();
+    join_site_zone(&mut q, today);
+    q
 }
 
 /// The look-up statement's text for `backend`, written once per process (its values are bound

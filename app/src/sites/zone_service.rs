@@ -7,7 +7,7 @@ use crate::db::entities::{division, low_emission_zone, site};
 use crate::inspections::compliance::ZoneRule;
 use crate::service_error::ServiceResult;
 use chrono::NaiveDate;
-use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Iterable, QueryFilter, QuerySelect,
 };
@@ -57,8 +57,14 @@ pub fn zone_rule(z: &low_emission_zone::Model) -> ZoneRule {
     zone_rule_of(&z.min_diesel_stage, &z.required_class)
 }
 
+/// The rule a site in a zone is judged with: that of the zone in force, given as its two rule
+/// columns; [`ZoneRule::DEFAULT`] without zone data (an official put the site in a zone).
+pub fn rule_or_default(zone: Option<(&str, &str)>) -> ZoneRule {
+    zone.map_or(ZoneRule::DEFAULT, |(stage, class)| zone_rule_of(stage, class))
+}
+
 /// The zone rule of a zone's two rule columns (values we do not know get the default rule's).
-pub fn zone_rule_of(min_diesel_stage: &str, required_class: &str) -> ZoneRule {
+fn zone_rule_of(min_diesel_stage: &str, required_class: &str) -> ZoneRule {
     use crate::inspections::compliance::LimitClass;
     use crate::machines::EmissionStage;
     ZoneRule {
@@ -69,8 +75,8 @@ pub fn zone_rule_of(min_diesel_stage: &str, required_class: &str) -> ZoneRule {
 
 /// The zone in force for `county` (a value or a column) on `day`, as one ordered row at most:
 /// the county's own (the latest effective first), else its city's. [`zone_for`] asks it for one
-/// county; the field look-up reads the rule of each current filing's zone through
-/// [`rule_column_sql`] inside its one statement. [`pick`] is the same order for rows already read.
+/// county; the field look-up joins each current filing's site to its zone through
+/// [`join_site_zone`] inside its one statement. [`pick`] is the same order for rows already read.
 ///
 /// Own before the city's is the code's order, descending: a division's code is its parent's
 /// with digits filled in where the parent's are zero (`divisions::parent_fits`), so it is the
@@ -100,12 +106,28 @@ pub async fn zone_for(
     Ok(low_emission_zone::Model::find_by_statement(stmt).one(db).await?)
 }
 
-/// One rule column (`min_diesel_stage` or `required_class`) of the zone in force for `county`
-/// (a column of a larger statement) on `day`; NULL without one. Read back with [`zone_rule_of`].
-pub fn rule_column_sql(county: Expr, day: NaiveDate, column: low_emission_zone::Column) -> Expr {
-    let mut q = in_force_for(county, day);
-    q.column((Zone, column));
-    Expr::SubQuery(None, Box::new(q.into()))
+/// The name under which [`join_site_zone`] joins the zone of a statement's site.
+const SITE_ZONE: &str = "site_zone";
+
+/// Joins the `sites` row of a larger statement (the field look-up) to the zone in force for its
+/// county on `day`, as `site_zone` (no row without one), for [`in_zone_sql`] and
+/// [`site_zone_column`]. The zone is picked once per site, by [`in_force_for`]'s order.
+pub fn join_site_zone(q: &mut SelectStatement, day: NaiveDate) {
+    use low_emission_zone::Column as C;
+    let mut picked = in_force_for(Expr::col((site::Entity, site::Column::CountyCode)), day);
+    picked.column((Zone, C::Id));
+    q.join_as(
+        sea_orm::JoinType::LeftJoin,
+        Zone,
+        Alias::new(SITE_ZONE),
+        Expr::col((Alias::new(SITE_ZONE), C::Id)).eq(Expr::SubQuery(None, Box::new(picked.into()))),
+    );
+}
+
+/// A column of the zone [`join_site_zone`] joined (NULL without one): its rule columns are read
+/// back with [`rule_or_default`].
+pub fn site_zone_column(column: low_emission_zone::Column) -> Expr {
+    Expr::col((Alias::new(SITE_ZONE), column))
 }
 
 /// The zone in force on `day` for each of `counties` that has one (two queries).
@@ -165,12 +187,11 @@ pub async fn zones_on(
     Ok(out)
 }
 
-/// [`in_zone`] as SQL, for a site row of a larger statement (the field look-up): the site's
-/// decision, else whether a zone is in force for its county on `day`.
-pub fn in_zone_sql(day: NaiveDate) -> Expr {
-    let county = Expr::col((site::Entity, site::Column::CountyCode));
-    let any_zone = Query::select().expr(Expr::val(1)).from(Zone).cond_where(candidates(county, day)).to_owned();
-    Expr::col((site::Entity, site::Column::ZoneDecision)).if_null(Expr::exists(any_zone))
+/// [`in_zone`] as SQL, for a site row of a larger statement joined to its zone by
+/// [`join_site_zone`]: the site's decision, else whether a zone is in force for its county.
+pub fn in_zone_sql() -> Expr {
+    let zone_in_force = site_zone_column(low_emission_zone::Column::Id).is_not_null();
+    Expr::col((site::Entity, site::Column::ZoneDecision)).if_null(zone_in_force)
 }
 
 /// A site's membership on a day, with the zone in force then.
@@ -189,7 +210,8 @@ impl Membership {
     /// The rule the site is judged with: the zone's, the default rule in a zone without zone
     /// data, none outside a zone.
     pub fn rule(&self) -> Option<ZoneRule> {
-        self.in_zone.then(|| self.zone.as_ref().map(zone_rule).unwrap_or(ZoneRule::DEFAULT))
+        let zone = self.zone.as_ref().map(|z| (z.min_diesel_stage.as_str(), z.required_class.as_str()));
+        self.in_zone.then(|| rule_or_default(zone))
     }
 
     /// The exemptions the zone in force lists (none without zone data).
