@@ -82,6 +82,8 @@ async fn each_filing_standing_is_named(app: TestApp) {
     let far = look(&app, &w.qingxu, &code_of(&later), None).await;
     assert_eq!((far["standing"].as_str(), &far["other_filing"]), (Some("filing_upcoming"), &Value::Null));
     assert_eq!(far["other_filing_on"], json!(today + Duration::days(3)));
+    // So its page does not name a next site it cannot show: the line stays today's (none).
+    assert_eq!(filing_label(&app, &w.qingxu, &code_of(&later)).await, "当前报备工地");
     assert_eq!((&got["current_filing"], &got["ended_on"]), (&Value::Null, &Value::Null));
 
     // Registered, never filed (a code given outside a filing, e.g. by an earlier register).

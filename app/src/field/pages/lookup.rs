@@ -246,6 +246,14 @@ fn LookupAnswer(res: LookupResult, site: String, code: String) -> impl IntoView 
         }
         None => format!("/field/inspect?site={site}"),
     };
+    // Today's filing, else the one shown beside it (ended or still to come) when the answer
+    // names it; another county's inspector learns only the day, so the line stays today's.
+    let (label, shown) = match (&res.current_filing, &res.other_filing, res.standing) {
+        (Some(f), _, _) => (td_string!(locale, field.current_site), Some(f.clone())),
+        (None, Some(f), FilingStanding::FilingEnded) => (td_string!(locale, field.ended_site), Some(f.clone())),
+        (None, Some(f), FilingStanding::FilingUpcoming) => (td_string!(locale, field.upcoming_site), Some(f.clone())),
+        _ => (td_string!(locale, field.current_site), None),
+    };
     view! {
         <section class="card">
             <div class=status_class(&res) data-testid="lookup-status">
@@ -268,14 +276,9 @@ fn LookupAnswer(res: LookupResult, site: String, code: String) -> impl IntoView 
             })}
             {res.owner.clone().map(|o| view! { <p><strong>{td_string!(locale, field.owner)} ": "</strong>{o.name} " (" {o.uscc} ")"</p> })}
             <p data-testid="lookup-filing">
-                // Today's filing, else the one shown beside it: ended or still to come.
-                <strong>{match (&res.current_filing, res.standing) {
-                    (None, FilingStanding::FilingEnded) => td_string!(locale, field.ended_site),
-                    (None, FilingStanding::FilingUpcoming) => td_string!(locale, field.upcoming_site),
-                    _ => td_string!(locale, field.current_site),
-                }} ": "</strong>
-                {match res.current_filing.as_ref().or(res.other_filing.as_ref()) {
-                    Some(f) => Either::Left(view! { <span>{filing_line(f)}</span> }),
+                <strong>{label} ": "</strong>
+                {match shown {
+                    Some(f) => Either::Left(view! { <span>{filing_line(&f)}</span> }),
                     None => Either::Right(view! { <span class="muted">{td_string!(locale, field.no_filing)}</span> }),
                 }}
             </p>
