@@ -51,7 +51,9 @@ pub fn CasesPage() -> impl IntoView {
                         dataset=Dataset::Cases
                         filters=Signal::derive(move || vec![("overdue", if overdue() { "true".to_owned() } else { String::new() })])
                     />
-                    <A href="/cases?overdue=true" attr:class="button">{t!(i18n, cases.only_overdue)}</A>
+                    // A plain link: the router's `<A>` compares the path only, so it marked itself current on
+                    // every list of cases.
+                    <a href="/cases?overdue=true" class="button">{t!(i18n, cases.only_overdue)}</a>
                 </div>
             </div>
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.loading)}</p> }>

@@ -132,6 +132,13 @@ struct NavItem {
     label: fn(Locale) -> String,
 }
 
+/// Whether the navigation entry `href` names the page at `path` or one under it (its query,
+/// e.g. the review entry's `?status=submitted`, is not compared).
+fn is_current(href: &str, path: &str) -> bool {
+    let href = href.split_once('?').map_or(href, |(p, _)| p);
+    path == href || (href != "/" && path.strip_prefix(href).is_some_and(|rest| rest.starts_with('/')))
+}
+
 /// The navigation a role sees, in order. Capabilities add their pages here.
 fn nav_for(role: Option<Role>) -> Vec<NavItem> {
     let item = |href, label: fn(Locale) -> String| NavItem { href, label };
@@ -206,6 +213,10 @@ fn Header() -> impl IntoView {
     let auth = use_auth();
     let me = move || auth.user.get().and_then(|r| r.ok()).flatten();
     let unread = crate::notifications::pages::unread_count();
+    // One reading of the path marks the current entry (the stylesheet's `aria-current`) on plain
+    // links, which the router still intercepts; a router `<A>` each resolved its own route and
+    // activity on every page the server renders.
+    let path = leptos_router::hooks::use_location().pathname;
 
     view! {
         <a class="skip" href="#main">{t!(i18n, skip_to_content)}</a>
@@ -230,8 +241,9 @@ fn Header() -> impl IntoView {
                             {items
                                 .into_iter()
                                 .map(|item| {
-                                    let label = item.label;
-                                    view! { <li><A href=item.href>{move || label(i18n.get_locale())}</A></li> }
+                                    let (href, label) = (item.href, item.label);
+                                    let current = move || path.with(|p| is_current(href, p)).then_some("page");
+                                    view! { <li><a href=href aria-current=current>{move || label(i18n.get_locale())}</a></li> }
                                 })
                                 .collect_view()}
                         </ul>
@@ -242,9 +254,9 @@ fn Header() -> impl IntoView {
                                     <NotificationBell unread />
                                     // The service worker keeps a field page for offline use only when
                                     // it carries this mark of a signed-in user (`field/sw.js`).
-                                    <A href="/account" attr:class="nav-user-name" attr:data-testid="current-user" attr:title=move || td_string!(i18n.get_locale(), account.title).to_string()>{m.display_name.clone()}</A>
+                                    <a href="/account" class="nav-user-name" data-testid="current-user" aria-current=move || path.with(|p| is_current("/account", p)).then_some("page") title=move || td_string!(i18n.get_locale(), account.title).to_string()>{m.display_name.clone()}</a>
                                     <span class="nav-user-role">{move || role_label(i18n.get_locale(), role)}</span>
-                                    <A href="/logout" attr:class="nav-signout">{move || td_string!(i18n.get_locale(), nav.sign_out).to_string()}</A>
+                                    <a href="/logout" class="nav-signout">{move || td_string!(i18n.get_locale(), nav.sign_out).to_string()}</a>
                                 </div>
                             }
                         })}
@@ -343,6 +355,18 @@ mod tests {
     use super::*;
 
     /// The navigation offers a page to exactly the roles its permission set names.
+    #[test]
+    fn a_navigation_entry_is_current_on_its_page_and_below() {
+        assert!(is_current("/", "/"));
+        assert!(!is_current("/", "/field"), "home is not every page");
+        assert!(is_current("/machines", "/machines"));
+        assert!(is_current("/machines", "/machines/0d1c/edit"));
+        assert!(!is_current("/machines", "/machinesx"), "a whole segment, not a prefix");
+        assert!(!is_current("/field", "/fields"));
+        assert!(is_current("/filings?status=submitted", "/filings"));
+        assert!(!is_current("/org/users", "/org"));
+    }
+
     #[test]
     fn the_navigation_follows_the_permission_sets() {
         use crate::auth::permissions::{AUDIT_READERS, LOOKUP, TABLE_PUBLISHERS};
