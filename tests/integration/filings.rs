@@ -25,6 +25,7 @@ db_tests!(
     movements_are_logged_for_accepted_filings,
     the_review_works_as_a_plain_form,
     filing_statements_do_not_grow_with_the_list,
+    lists_larger_than_a_statement_binds_are_read,
 );
 
 /// A construction unit with a site in 小店区 (a low-emission zone) and the two inspectors.
@@ -725,4 +726,43 @@ async fn filing_statements_do_not_grow_with_the_list(app: TestApp) {
     println!("statements: filing create {creates:?}; list page of 2: {two}, of 12: {twelve}");
     assert_eq!(two, twelve, "a longer page must not read more statements");
     assert!(creates.iter().all(|n| *n <= 20), "create: {creates:?}");
+}
+
+/// Lists that grow with the data can hold more values than one statement may bind (SQLite
+/// refuses more than 32,766): a page of filings (500 filings of 500 machines name 250,000), a
+/// county's plan (every machine filed there, and whether each is watched) and a site's
+/// certificate (every machine on the site). They are read by the filings' ids or in parts,
+/// never as one list of every machine. Each filing's machines come in name order.
+async fn lists_larger_than_a_statement_binds_are_read(app: TestApp) {
+    const N: usize = 33_000;
+    let generated = server::generate::generate_with(&app.state, N, "140105", true).await.expect("generate");
+    assert_eq!(generated.filings, N / 500);
+    let client = inspector(&app, "xiaodian.big", "140105").await;
+    let page = expect_status(app.get_as(&client, "/api/v1/filings?limit=500").await, 200).await;
+    let items = page["items"].as_array().expect("items");
+    assert_eq!(items.len(), N / 500);
+    let mut seen = HashSet::new();
+    for f in items {
+        let machines = f["machines"].as_array().expect("machines");
+        let names: Vec<&str> = machines.iter().map(|m| m["name"].as_str().expect("name")).collect();
+        assert_eq!(names.len(), 500);
+        assert!(names.windows(2).all(|w| w[0] <= w[1]), "name order");
+        seen.extend(machines.iter().map(|m| m["id"].to_string()));
+    }
+    assert_eq!(seen.len(), N, "every machine once, under its own filing");
+
+    let plan = expect_status(app.get_as(&client, "/api/v1/inspection-plan").await, 200).await;
+    let sites = plan["sites"].as_array().expect("sites");
+    assert_eq!(sites.len(), 1);
+    assert_eq!(sites[0]["facts"]["machines"], N);
+    assert_eq!(sites[0]["facts"]["never_inspected"], N / 500, "every filing, none inspected yet");
+
+    app.user("big.unit", app::auth::Role::ContractorAdmin, None, Some(generated.organization_id)).await;
+    let unit = app.signed_in("big.unit").await;
+    let path = format!("/api/v1/sites/{}/certificates", generated.site_id);
+    let certificate = expect_status(app.post_as(&unit, &path, &json!({})).await, 201).await;
+    let filings = certificate["facts"]["filings"].as_array().expect("filings");
+    assert_eq!(filings.len(), N / 500);
+    let certified: usize = filings.iter().map(|f| f["machines"].as_array().expect("machines").len()).sum();
+    assert_eq!(certified, N);
 }

@@ -30,11 +30,14 @@ pub async fn facts(db: &impl ConnectionTrait, s: &site::Model, today: NaiveDate)
         .order_by_asc(filing::Column::Id)
         .all(db)
         .await?;
-    let links = filing_machine::Entity::find()
-        .filter(filing_machine::Column::FilingId.is_in(filings.iter().map(|f| f.id)))
-        .filter(crate::filings::in_force::not_left_by(today))
-        .all(db)
-        .await?;
+    let filing_ids: Vec<Uuid> = filings.iter().map(|f| f.id).collect();
+    let links = crate::db::in_chunks(&filing_ids, |ids| {
+        filing_machine::Entity::find()
+            .filter(filing_machine::Column::FilingId.is_in(ids))
+            .filter(crate::filings::in_force::not_left_by(today))
+            .all(db)
+    })
+    .await?;
     let cases = case::Entity::find()
         .filter(case::Column::SiteId.eq(s.id))
         .filter(case::Column::State.is_in(CaseState::UNRESOLVED))
@@ -42,15 +45,21 @@ pub async fn facts(db: &impl ConnectionTrait, s: &site::Model, today: NaiveDate)
         .order_by_asc(case::Column::Id)
         .all(db)
         .await?;
-    let machine_ids: Vec<Uuid> =
-        links.iter().map(|l| l.machine_id).chain(cases.iter().filter_map(|c| c.machine_id)).collect();
-    let machines: HashMap<Uuid, machine::Model> = machine::Entity::find()
-        .filter(machine::Column::Id.is_in(machine_ids.iter().copied()))
-        .all(db)
-        .await?
+    // A site may hold any number of filings of up to 500 machines: read in parts.
+    let machine_ids: Vec<Uuid> = links
+        .iter()
+        .map(|l| l.machine_id)
+        .chain(cases.iter().filter_map(|c| c.machine_id))
+        .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
-        .map(|m| (m.id, m))
         .collect();
+    let machines: HashMap<Uuid, machine::Model> = crate::db::in_chunks(&machine_ids, |ids| {
+        machine::Entity::find().filter(machine::Column::Id.is_in(ids)).all(db)
+    })
+    .await?
+    .into_iter()
+    .map(|m| (m.id, m))
+    .collect();
     // The last inspection of each machine, whatever its verdict (as the label's page shows).
     let day_ends = today.succ_opt().map(crate::dates::midnight).unwrap_or(DateTime::<Utc>::MAX_UTC);
     let last =

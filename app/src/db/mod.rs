@@ -49,6 +49,28 @@ pub async fn connect_for_load(url: &str, max_connections: u32) -> Result<Databas
     open(url, max_connections, SqliteSync::Normal, true).await
 }
 
+/// Values bound in one statement's `IN` list, at most, where a list grows with the data (every
+/// machine of a county, of a page of filings…): SQLite refuses more than 32,766 bound values in a
+/// statement, PostgreSQL more than 65,535. Such lists are read in chunks of this many; a
+/// statement that binds one list several times takes a third of it.
+pub const IN_CHUNK: usize = 10_000;
+
+/// The rows `read` returns for each [`IN_CHUNK`] of `ids`, gathered: for a statement whose `IN`
+/// list grows with the data. The rows must belong to their ids (e.g. per machine), so that the
+/// parts simply add up.
+pub async fn in_chunks<T, R, F, Fut>(ids: &[T], mut read: F) -> Result<Vec<R>, DbErr>
+where
+    T: Clone,
+    F: FnMut(Vec<T>) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<R>, DbErr>>,
+{
+    let mut out = Vec::new();
+    for chunk in ids.chunks(IN_CHUNK) {
+        out.extend(read(chunk.to_vec()).await?);
+    }
+    Ok(out)
+}
+
 /// How much of an SQLite database file is read through a memory map.
 const MMAP_BYTES: u64 = 256 << 20;
 
@@ -157,19 +179,19 @@ pub async fn names<E: sea_orm::EntityTrait>(
     name: E::Column,
     ids: impl IntoIterator<Item = uuid::Uuid>,
 ) -> crate::service_error::ServiceResult<std::collections::HashMap<uuid::Uuid, String>> {
-    let ids: std::collections::HashSet<uuid::Uuid> = ids.into_iter().collect();
-    if ids.is_empty() {
-        return Ok(Default::default());
-    }
     use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
-    Ok(E::find()
-        .select_only()
-        .column(id)
-        .column(name)
-        .filter(id.is_in(ids))
-        .into_tuple::<(uuid::Uuid, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect())
+    let ids: Vec<uuid::Uuid> = ids.into_iter().collect::<std::collections::HashSet<_>>().into_iter().collect();
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(IN_CHUNK) {
+        let rows = E::find()
+            .select_only()
+            .column(id)
+            .column(name)
+            .filter(id.is_in(chunk.iter().copied()))
+            .into_tuple::<(uuid::Uuid, String)>()
+            .all(db)
+            .await?;
+        out.extend(rows);
+    }
+    Ok(out)
 }

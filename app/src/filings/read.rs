@@ -97,8 +97,56 @@ pub(super) async fn zone_min_stages(
         .collect())
 }
 
+/// The columns of a machine that a filing shows and pre-checks: a page of filings reads tens of
+/// thousands of machines, and the other eighteen columns were most of its time.
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub(super) struct FiledRow {
+    id: Uuid,
+    name: String,
+    machine_type: String,
+    emission_stage: String,
+    fuel_type: String,
+    rated_power_kw: f64,
+    registration_code: Option<String>,
+    env_code: Option<String>,
+    engine_serial: Option<String>,
+    manufactured_on: Option<NaiveDate>,
+}
+
+impl FiledRow {
+    const COLUMNS: [machine::Column; 10] = [
+        machine::Column::Id,
+        machine::Column::Name,
+        machine::Column::MachineType,
+        machine::Column::EmissionStage,
+        machine::Column::FuelType,
+        machine::Column::RatedPowerKw,
+        machine::Column::RegistrationCode,
+        machine::Column::EnvCode,
+        machine::Column::EngineSerial,
+        machine::Column::ManufacturedOn,
+    ];
+}
+
+impl From<&machine::Model> for FiledRow {
+    fn from(m: &machine::Model) -> Self {
+        Self {
+            id: m.id,
+            name: m.name.clone(),
+            machine_type: m.machine_type.clone(),
+            emission_stage: m.emission_stage.clone(),
+            fuel_type: m.fuel_type.clone(),
+            rated_power_kw: m.rated_power_kw,
+            registration_code: m.registration_code.clone(),
+            env_code: m.env_code.clone(),
+            engine_serial: m.engine_serial.clone(),
+            manufactured_on: m.manufactured_on,
+        }
+    }
+}
+
 /// What a filing's pre-check and page need of a machine.
-pub(super) fn machine_facts(m: &machine::Model, photos: &HashMap<Uuid, Vec<PhotoKind>>) -> ServiceResult<MachineFacts> {
+pub(super) fn machine_facts(m: &FiledRow, photos: &HashMap<Uuid, Vec<PhotoKind>>) -> ServiceResult<MachineFacts> {
     let stage = EmissionStage::parse(&m.emission_stage).ok_or_else(|| ServiceError::internal("stored stage"))?;
     Ok(MachineFacts {
         fuel_is_diesel: m.fuel_type == FuelType::Diesel.as_str(),
@@ -136,7 +184,7 @@ pub(super) async fn judged(
 ) -> ServiceResult<(Vec<MachineFacts>, Option<EmissionStage>)> {
     let min_stage = zone_min_stages(db, &[(site, day)]).await?.get(&(site.id, day)).copied();
     let photos = photo_kinds(db, &machines.iter().map(|m| m.id).collect::<Vec<_>>()).await?;
-    let facts = machines.iter().map(|m| machine_facts(m, &photos)).collect::<ServiceResult<Vec<_>>>()?;
+    let facts = machines.iter().map(|m| machine_facts(&m.into(), &photos)).collect::<ServiceResult<Vec<_>>>()?;
     Ok((facts, min_stage))
 }
 
@@ -188,7 +236,8 @@ pub(super) fn assemble(f: filing::Model, around: Around<'_>) -> Filing {
     }
 }
 
-/// Filings as shown, in the order given: eight queries for any number of them.
+/// Filings as shown, in the order given: eight queries for a page of them (the photos' one more
+/// per [`IN_CHUNK`](crate::db::IN_CHUNK) machines).
 pub async fn to_dtos(state: &AppState, rows: Vec<filing::Model>) -> ServiceResult<Vec<Filing>> {
     if rows.is_empty() {
         return Ok(vec![]);
@@ -215,32 +264,44 @@ pub async fn to_dtos(state: &AppState, rows: Vec<filing::Model>) -> ServiceResul
         .filter(filing_machine::Column::FilingId.is_in(rows.iter().map(|f| f.id)))
         .all(db)
         .await?;
-    let machine_ids: HashSet<Uuid> = links.iter().map(|l| l.machine_id).collect();
+    // By the filings' ids, not the machines': a page of 500 filings names tens of thousands of
+    // machines, more than a statement may bind.
+    let filed = sea_orm::sea_query::Query::select()
+        .column(filing_machine::Column::MachineId)
+        .from(filing_machine::Entity)
+        .and_where(filing_machine::Column::FilingId.is_in(rows.iter().map(|f| f.id)))
+        .to_owned();
     let machines = machine::Entity::find()
-        .filter(machine::Column::Id.is_in(machine_ids.iter().copied()))
+        .select_only()
+        .columns(FiledRow::COLUMNS)
+        .filter(machine::Column::Id.in_subquery(filed))
         .order_by_asc(machine::Column::Name)
         .order_by_asc(machine::Column::Id)
+        .into_model::<FiledRow>()
         .all(db)
         .await?;
-    let photos = photo_kinds(db, &machine_ids.into_iter().collect::<Vec<_>>()).await?;
+    let photos = photo_kinds(db, &machines.iter().map(|m| m.id).collect::<Vec<_>>()).await?;
     let mut asked = Vec::new();
     for f in &rows {
         let site = sites.get(&f.site_id).ok_or_else(|| ServiceError::internal("filing without site"))?;
         asked.push((site, precheck_day(f.planned_entry_on, today)));
     }
     let stages = zone_min_stages(db, &asked).await?;
-    let mut on: HashMap<Uuid, HashMap<Uuid, Option<Left>>> = HashMap::new();
+    // Each filing's machines in name order: the machines are walked once (not once per filing).
+    let mut links_of: HashMap<Uuid, Vec<(Uuid, Option<Left>)>> = HashMap::new();
     for l in &links {
-        on.entry(l.filing_id).or_default().insert(l.machine_id, l.left_on.map(|d| (d, l.left_at)));
+        links_of.entry(l.machine_id).or_default().push((l.filing_id, l.left_on.map(|d| (d, l.left_at))));
+    }
+    let mut on: HashMap<Uuid, Vec<(MachineFacts, Option<Left>)>> = HashMap::new();
+    for m in &machines {
+        for (filing_id, left) in links_of.get(&m.id).into_iter().flatten() {
+            on.entry(*filing_id).or_default().push((machine_facts(m, &photos)?, *left));
+        }
     }
     let mut out = Vec::with_capacity(rows.len());
     for f in rows {
         let site = sites.get(&f.site_id).ok_or_else(|| ServiceError::internal("filing without site"))?;
-        let mine = on.remove(&f.id).unwrap_or_default();
-        let mut list = Vec::with_capacity(mine.len());
-        for m in machines.iter().filter(|m| mine.contains_key(&m.id)) {
-            list.push((machine_facts(m, &photos)?, mine.get(&m.id).copied().flatten()));
-        }
+        let list = on.remove(&f.id).unwrap_or_default();
         let around = Around {
             site,
             organization_name: orgs.get(&f.organization_id).cloned().unwrap_or_default(),

@@ -194,26 +194,31 @@ pub async fn list(
 
 /// The last inspection of each of `machine_ids` (latest `inspected_at`, then the larger id)
 /// among those with one of `verdicts` (any verdict when empty) recorded before `until` (no bound
-/// when `None`). Machines never inspected are absent. One query; the one rule of "last" for the
-/// certificate and the watch list.
+/// when `None`). Machines never inspected are absent. One query per [`IN_CHUNK`] machines; the
+/// one rule of "last" for the certificate and the watch list.
+///
+/// [`IN_CHUNK`]: crate::db::IN_CHUNK
 pub async fn last_per_machine(
     db: &impl ConnectionTrait,
     machine_ids: impl IntoIterator<Item = Uuid>,
     verdicts: &[super::compliance::Verdict],
     until: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<HashMap<Uuid, inspection::Model>, sea_orm::DbErr> {
-    let mut query = inspection::Entity::find().filter(inspection::Column::MachineId.is_in(machine_ids));
-    if !verdicts.is_empty() {
-        query = query.filter(inspection::Column::Verdict.is_in(verdicts.iter().copied()));
-    }
-    if let Some(until) = until {
-        query = query.filter(inspection::Column::InspectedAt.lt(until));
-    }
+    let machine_ids: Vec<Uuid> = machine_ids.into_iter().collect();
     let mut last: HashMap<Uuid, inspection::Model> = HashMap::new();
-    for i in query.all(db).await? {
-        let Some(m) = i.machine_id else { continue };
-        if last.get(&m).is_none_or(|l| (i.inspected_at, i.id) > (l.inspected_at, l.id)) {
-            last.insert(m, i);
+    for chunk in machine_ids.chunks(crate::db::IN_CHUNK) {
+        let mut query = inspection::Entity::find().filter(inspection::Column::MachineId.is_in(chunk.iter().copied()));
+        if !verdicts.is_empty() {
+            query = query.filter(inspection::Column::Verdict.is_in(verdicts.iter().copied()));
+        }
+        if let Some(until) = until {
+            query = query.filter(inspection::Column::InspectedAt.lt(until));
+        }
+        for i in query.all(db).await? {
+            let Some(m) = i.machine_id else { continue };
+            if last.get(&m).is_none_or(|l| (i.inspected_at, i.id) > (l.inspected_at, l.id)) {
+                last.insert(m, i);
+            }
         }
     }
     Ok(last)

@@ -73,23 +73,25 @@ pub fn to_dto(m: machine::Model, photos: Vec<PhotoKind>) -> ServiceResult<Machin
     })
 }
 
-/// The photo kinds on file for each machine.
+/// The photo kinds on file for each machine (one statement per [`IN_CHUNK`](crate::db::IN_CHUNK) machines).
 pub async fn photo_kinds(db: &impl ConnectionTrait, ids: &[Uuid]) -> ServiceResult<HashMap<Uuid, Vec<PhotoKind>>> {
     let mut out: HashMap<Uuid, Vec<PhotoKind>> = HashMap::new();
     if ids.is_empty() {
         return Ok(out);
     }
-    let rows = machine_photo::Entity::find()
-        .select_only()
-        .column(machine_photo::Column::MachineId)
-        .column(machine_photo::Column::Kind)
-        .filter(machine_photo::Column::MachineId.is_in(ids.iter().copied()))
-        .into_tuple::<(Uuid, String)>()
-        .all(db)
-        .await?;
-    for (id, kind) in rows {
-        if let Some(k) = PhotoKind::parse(&kind) {
-            out.entry(id).or_default().push(k);
+    for chunk in ids.chunks(crate::db::IN_CHUNK) {
+        let rows = machine_photo::Entity::find()
+            .select_only()
+            .column(machine_photo::Column::MachineId)
+            .column(machine_photo::Column::Kind)
+            .filter(machine_photo::Column::MachineId.is_in(chunk.iter().copied()))
+            .into_tuple::<(Uuid, String)>()
+            .all(db)
+            .await?;
+        for (id, kind) in rows {
+            if let Some(k) = PhotoKind::parse(&kind) {
+                out.entry(id).or_default().push(k);
+            }
         }
     }
     for kinds in out.values_mut() {

@@ -205,7 +205,9 @@ pub async fn plan(state: &AppState, principal: &Principal, q: &PlanQuery) -> Ser
     let date = q.date.unwrap_or_else(|| crate::dates::china_date(state.clock.now()));
     let weights = weights_in_force(db, &county).await?;
     let facts = site_facts(db, &county, date).await?;
-    let sites = site::Entity::find().filter(site::Column::Id.is_in(facts.keys().copied())).all(db).await?;
+    let site_ids: Vec<Uuid> = facts.keys().copied().collect();
+    let sites =
+        crate::db::in_chunks(&site_ids, |ids| site::Entity::find().filter(site::Column::Id.is_in(ids)).all(db)).await?;
     let orgs = crate::db::names::<organization::Entity>(
         db,
         organization::Column::Id,
@@ -261,72 +263,86 @@ async fn site_facts(
     if filings.is_empty() {
         return Ok(out);
     }
-    let links: Vec<(Uuid, Uuid)> = filing_machine::Entity::find()
-        .select_only()
-        .columns([filing_machine::Column::FilingId, filing_machine::Column::MachineId])
-        .filter(filing_machine::Column::FilingId.is_in(filings.iter().map(|f| f.0)))
-        .filter(crate::filings::in_force::not_left_by(date))
-        .into_tuple()
-        .all(db)
-        .await?;
+    // A county's filings in force can name more machines (and be more) than one statement may
+    // bind: the lists grown from them are read in parts (`db::in_chunks`).
+    let filing_ids: Vec<Uuid> = filings.iter().map(|f| f.0).collect();
+    let links: Vec<(Uuid, Uuid)> = crate::db::in_chunks(&filing_ids, |ids| {
+        filing_machine::Entity::find()
+            .select_only()
+            .columns([filing_machine::Column::FilingId, filing_machine::Column::MachineId])
+            .filter(filing_machine::Column::FilingId.is_in(ids))
+            .filter(crate::filings::in_force::not_left_by(date))
+            .into_tuple()
+            .all(db)
+    })
+    .await?;
     let machine_ids: Vec<Uuid> = links.iter().map(|l| l.1).collect::<BTreeSet<_>>().into_iter().collect();
-    let machines: HashMap<Uuid, (String, bool)> = machine::Entity::find()
-        .select_only()
-        .columns([machine::Column::Id, machine::Column::EmissionStage, machine::Column::DpfFitted])
-        .filter(machine::Column::Id.is_in(machine_ids.iter().copied()))
-        .into_tuple::<(Uuid, String, bool)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|(id, stage, dpf)| (id, (stage, dpf)))
-        .collect();
+    let machines: HashMap<Uuid, (String, bool)> = crate::db::in_chunks(&machine_ids, |ids| {
+        machine::Entity::find()
+            .select_only()
+            .columns([machine::Column::Id, machine::Column::EmissionStage, machine::Column::DpfFitted])
+            .filter(machine::Column::Id.is_in(ids))
+            .into_tuple::<(Uuid, String, bool)>()
+            .all(db)
+    })
+    .await?
+    .into_iter()
+    .map(|(id, stage, dpf)| (id, (stage, dpf)))
+    .collect();
     let watched: HashSet<Uuid> = reasons_for(db, Machines::Only(&machine_ids), date).await?.into_keys().collect();
-    let site_ids: BTreeSet<Uuid> = filings.iter().map(|f| f.1).collect();
-    let orgs: BTreeSet<Uuid> = filings.iter().map(|f| f.2).collect();
+    let site_ids: Vec<Uuid> = filings.iter().map(|f| f.1).collect::<BTreeSet<_>>().into_iter().collect();
+    let orgs: Vec<Uuid> = filings.iter().map(|f| f.2).collect::<BTreeSet<_>>().into_iter().collect();
     let end = date.succ_opt().map(crate::dates::midnight).unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
     let window_start =
         crate::dates::midnight(date.checked_sub_signed(Duration::days(FAILURE_WINDOW_DAYS)).unwrap_or(NaiveDate::MIN));
     // Every inspection at these sites up to the day: the last visit, the failures, and which
     // filings were inspected since their entry.
-    let visits: Vec<(Uuid, Option<Uuid>, Verdict, chrono::DateTime<chrono::Utc>)> = inspection::Entity::find()
-        .select_only()
-        .columns([
-            inspection::Column::SiteId,
-            inspection::Column::MachineId,
-            inspection::Column::Verdict,
-            inspection::Column::InspectedAt,
-        ])
-        .filter(inspection::Column::SiteId.is_in(site_ids.iter().copied()))
-        .filter(inspection::Column::InspectedAt.lt(end))
-        .into_tuple()
-        .all(db)
+    let visits: Vec<(Uuid, Option<Uuid>, Verdict, chrono::DateTime<chrono::Utc>)> =
+        crate::db::in_chunks(&site_ids, |ids| {
+            inspection::Entity::find()
+                .select_only()
+                .columns([
+                    inspection::Column::SiteId,
+                    inspection::Column::MachineId,
+                    inspection::Column::Verdict,
+                    inspection::Column::InspectedAt,
+                ])
+                .filter(inspection::Column::SiteId.is_in(ids))
+                .filter(inspection::Column::InspectedAt.lt(end))
+                .into_tuple()
+                .all(db)
+        })
         .await?;
-    let unit_failures: HashMap<Uuid, i64> = inspection::Entity::find()
-        .select_only()
-        .column(inspection::Column::SiteOrganizationId)
-        .column_as(inspection::Column::Id.count(), "n")
-        .filter(inspection::Column::SiteOrganizationId.is_in(orgs.iter().copied()))
-        .filter(inspection::Column::Verdict.eq(Verdict::Fail))
-        .filter(inspection::Column::InspectedAt.gte(window_start))
-        .filter(inspection::Column::InspectedAt.lt(end))
-        .group_by(inspection::Column::SiteOrganizationId)
-        .into_tuple::<(Uuid, i64)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
-    let open_cases: HashMap<Uuid, i64> = case::Entity::find()
-        .select_only()
-        .column(case::Column::SiteId)
-        .column_as(case::Column::Id.count(), "n")
-        .filter(case::Column::SiteId.is_in(site_ids.iter().copied()))
-        .filter(case::Column::State.is_in(CaseState::UNRESOLVED))
-        .group_by(case::Column::SiteId)
-        .into_tuple::<(Uuid, i64)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
+    let unit_failures: HashMap<Uuid, i64> = crate::db::in_chunks(&orgs, |ids| {
+        inspection::Entity::find()
+            .select_only()
+            .column(inspection::Column::SiteOrganizationId)
+            .column_as(inspection::Column::Id.count(), "n")
+            .filter(inspection::Column::SiteOrganizationId.is_in(ids))
+            .filter(inspection::Column::Verdict.eq(Verdict::Fail))
+            .filter(inspection::Column::InspectedAt.gte(window_start))
+            .filter(inspection::Column::InspectedAt.lt(end))
+            .group_by(inspection::Column::SiteOrganizationId)
+            .into_tuple::<(Uuid, i64)>()
+            .all(db)
+    })
+    .await?
+    .into_iter()
+    .collect();
+    let open_cases: HashMap<Uuid, i64> = crate::db::in_chunks(&site_ids, |ids| {
+        case::Entity::find()
+            .select_only()
+            .column(case::Column::SiteId)
+            .column_as(case::Column::Id.count(), "n")
+            .filter(case::Column::SiteId.is_in(ids))
+            .filter(case::Column::State.is_in(CaseState::UNRESOLVED))
+            .group_by(case::Column::SiteId)
+            .into_tuple::<(Uuid, i64)>()
+            .all(db)
+    })
+    .await?
+    .into_iter()
+    .collect();
 
     let mut by_filing: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     for (f, m) in &links {

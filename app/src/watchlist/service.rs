@@ -44,7 +44,7 @@ impl Machines<'_> {
 }
 
 /// Why each watched machine (of `which`) is watched on `today`, oldest reason first; a machine
-/// that is not watched is absent. Four queries.
+/// that is not watched is absent. Four queries (more for very many machines: see [`IN_CHUNK`](crate::db::IN_CHUNK)).
 #[tracing::instrument(skip(db))]
 pub async fn reasons_for(
     db: &impl ConnectionTrait,
@@ -53,6 +53,16 @@ pub async fn reasons_for(
 ) -> ServiceResult<BTreeMap<Uuid, Vec<WatchReason>>> {
     let mut out: BTreeMap<Uuid, Vec<WatchReason>> = BTreeMap::new();
     if which.is_empty() {
+        return Ok(out);
+    }
+    // Many machines (every machine filed in a county): in parts, each a list a statement may
+    // bind three times (`candidates`). A machine's reasons are its own, so the parts just add up.
+    if let Machines::Only(ids) = which
+        && ids.len() > crate::db::IN_CHUNK / 3
+    {
+        for part in ids.chunks(crate::db::IN_CHUNK / 3) {
+            out.extend(Box::pin(reasons_for(db, Machines::Only(part), today)).await?);
+        }
         return Ok(out);
     }
     // A few machines (a filing's, a look-up's): one statement first says which of them may be
@@ -109,20 +119,19 @@ pub async fn reasons_for(
         .await?;
     let found: BTreeSet<Uuid> =
         cases.iter().filter(|c| c.kind == CaseKind::UnregisteredMachine).filter_map(|c| c.machine_id).collect();
-    let unregistered: BTreeSet<Uuid> = if found.is_empty() {
-        BTreeSet::new()
-    } else {
-        machine::Entity::find()
+    let found: Vec<Uuid> = found.into_iter().collect();
+    let mut unregistered = BTreeSet::new();
+    for chunk in found.chunks(crate::db::IN_CHUNK) {
+        let still = machine::Entity::find()
             .select_only()
             .column(machine::Column::Id)
-            .filter(machine::Column::Id.is_in(found))
+            .filter(machine::Column::Id.is_in(chunk.iter().copied()))
             .filter(machine::Column::RegistrationCode.is_null())
             .into_tuple::<Uuid>()
             .all(db)
-            .await?
-            .into_iter()
-            .collect()
-    };
+            .await?;
+        unregistered.extend(still);
+    }
     for c in cases {
         let Some(m) = c.machine_id else { continue };
         let reason = |kind| WatchReason {
@@ -211,7 +220,7 @@ async fn candidates(db: &impl ConnectionTrait, ids: &[Uuid], today: NaiveDate) -
     Ok(found)
 }
 
-/// The watched machines as shown: names, codes and owners beside their reasons (two queries).
+/// The watched machines as shown: names, codes and owners beside their reasons (two queries per [`IN_CHUNK`](crate::db::IN_CHUNK) machines).
 async fn shown(
     db: &impl ConnectionTrait,
     mut reasons: BTreeMap<Uuid, Vec<WatchReason>>,
@@ -219,7 +228,12 @@ async fn shown(
     if reasons.is_empty() {
         return Ok(vec![]);
     }
-    let machines = machine::Entity::find().filter(machine::Column::Id.is_in(reasons.keys().copied())).all(db).await?;
+    let ids: Vec<Uuid> = reasons.keys().copied().collect();
+    let mut machines = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(crate::db::IN_CHUNK) {
+        machines
+            .extend(machine::Entity::find().filter(machine::Column::Id.is_in(chunk.iter().copied())).all(db).await?);
+    }
     let orgs = crate::db::names::<organization::Entity>(
         db,
         organization::Column::Id,
@@ -248,7 +262,7 @@ async fn shown(
     Ok(out)
 }
 
-/// The machines now filed at a site of `counties` (one query): on a filing submitted or
+/// The machines now filed at a site of `counties` (one query per [`IN_CHUNK`](crate::db::IN_CHUNK) machines): on a filing submitted or
 /// accepted that has not ended by `today`, and not gone from it (a transfer).
 async fn filed_in(
     db: &impl ConnectionTrait,
@@ -266,17 +280,20 @@ async fn filed_in(
         .filter(filing::Column::PlannedExitOn.gte(today))
         .filter(filing::Column::CountyCode.is_in(counties.iter().cloned()))
         .into_query();
-    Ok(filing_machine::Entity::find()
-        .select_only()
-        .column(filing_machine::Column::MachineId)
-        .filter(filing_machine::Column::MachineId.is_in(machines))
-        .filter(filing_machine::Column::FilingId.in_subquery(in_force_there))
-        .filter(crate::filings::in_force::not_left_by(today))
-        .into_tuple::<Uuid>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect())
+    let mut filed = BTreeSet::new();
+    for chunk in machines.chunks(crate::db::IN_CHUNK) {
+        let rows = filing_machine::Entity::find()
+            .select_only()
+            .column(filing_machine::Column::MachineId)
+            .filter(filing_machine::Column::MachineId.is_in(chunk.iter().copied()))
+            .filter(filing_machine::Column::FilingId.in_subquery(in_force_there.clone()))
+            .filter(crate::filings::in_force::not_left_by(today))
+            .into_tuple::<Uuid>()
+            .all(db)
+            .await?;
+        filed.extend(rows);
+    }
+    Ok(filed)
 }
 
 /// `GET /api/v1/watchlist`: the watched machines an official may see: those watched for a
