@@ -83,23 +83,31 @@ pub async fn generate_with(state: &AppState, machines: usize, county: &str, regi
     let now = state.clock.now();
     let run = Uuid::new_v4().simple().to_string()[..8].to_uppercase();
     let org_id = Uuid::now_v7();
-    let digits: String = Uuid::new_v4().as_u128().to_string().chars().take(9).collect();
-    let uscc = app::orgs::Uscc::with_check_char(&format!("91140100{digits:0>9}"))
-        .map_err(|e| anyhow!("credit code: {e:?}"))?;
     let today = app::dates::china_date(now);
-    organization::Entity::insert(organization::ActiveModel {
-        id: Set(org_id),
-        name: Set(format!("压测施工单位 {run}")),
-        uscc: Set(uscc.to_string()),
-        contact_name: Set("压测".into()),
-        contact_phone: Set("13800000000".into()),
-        is_active: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
-    .exec(db)
-    .await
-    .context("inserting the organisation")?;
+    // A random credit code: thousands of units can draw the same one (a birthday collision in
+    // a billion codes), so a code already taken is drawn again.
+    for attempt in 1.. {
+        let digits = Uuid::new_v4().as_u128() % 1_000_000_000;
+        let uscc = app::orgs::Uscc::with_check_char(&format!("91140100{digits:0>9}"))
+            .map_err(|e| anyhow!("credit code: {e:?}"))?;
+        let inserted = organization::Entity::insert(organization::ActiveModel {
+            id: Set(org_id),
+            name: Set(format!("压测施工单位 {run}")),
+            uscc: Set(uscc.to_string()),
+            contact_name: Set("压测".into()),
+            contact_phone: Set("13800000000".into()),
+            is_active: Set(true),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec(db)
+        .await;
+        match inserted {
+            Ok(_) => break,
+            Err(e) if app::db::is_unique_violation(&e) && attempt < 5 => continue,
+            Err(e) => return Err(e).context("inserting the organisation"),
+        }
+    }
     // The unit's administrator files the filings; nobody knows the password.
     let created_by = create_user(
         state,
