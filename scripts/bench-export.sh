@@ -13,6 +13,7 @@
 #
 # Builds target/release/nrmm when it is missing (or with BUILD=1). Linux only (/proc).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$(dirname "$0")/.."
 
 N="${N:-1000000}"
@@ -21,17 +22,7 @@ AS="${AS:-county_inspector}"
 BIN="${BIN:-target/release/nrmm}"
 PASSWORD="bench-export-$$-pass"
 
-if [[ ! -x "$BIN" || "${BUILD:-0}" == 1 ]]; then
-    cargo build --release -p server --bin nrmm
-fi
-
-WORK="$(mktemp -d)"
-SERVER_PID=""
-cleanup() {
-    if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+bench_prepare
 
 export NRMM_DATA_DIR="$WORK/data"
 export NRMM_LISTEN="127.0.0.1:$PORT"
@@ -53,12 +44,7 @@ case "$AS" in
               USER=bench.inspector ;;
 esac
 
-"$BIN" serve &
-SERVER_PID=$!
-for _ in $(seq 1 100); do
-    curl -fsS "$BASE/readyz" >/dev/null 2>&1 && break
-    sleep 0.2
-done
+bench_serve
 curl -fsS -c "$WORK/cookies" -H 'content-type: application/json' \
     -d "{\"username\":\"$USER\",\"password\":\"$PASSWORD\"}" "$BASE/api/v1/auth/login" >/dev/null
 

@@ -30,35 +30,13 @@ DURATION="${DURATION:-30}"
 CONNECTIONS="${CONNECTIONS:-32}"
 SAMPLE="${SAMPLE:-20000}"
 BIN="${BIN:-target/release/nrmm}"
-PASSWORD="bench-lookup-$$-pass"
 
 command -v wrk >/dev/null 2>&1 || apt_install wrk
-if [[ ! -x "$BIN" || "${BUILD:-0}" == 1 ]]; then
-    cargo build --release -p server --bin nrmm
-fi
+bench_prepare
 
-WORK="$(mktemp -d)"
-SERVER_PID=""
-cleanup() {
-    if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+start_bench_portal "$N" "$UNITS" "$COUNTIES" "$PORT"
 
-export NRMM_DATA_DIR="$WORK/data"
-export NRMM_LISTEN="127.0.0.1:$PORT"
-export NRMM_LOG="${NRMM_LOG:-warn}"
-export DATABASE_URL="${BENCH_DATABASE_URL:-sqlite://$WORK/data/nrmm.sqlite?mode=rwc}"
-mkdir -p "$NRMM_DATA_DIR"
-BASE="http://$NRMM_LISTEN"
-
-say "database: ${DATABASE_URL%%\?*}"
-"$BIN" migrate >/dev/null
-"$BIN" generate --machines "$N" --units "$UNITS" --county "$COUNTIES" --registered
-printf '%s\n' "$PASSWORD" | "$BIN" create-user --username bench.inspector --role county_inspector \
-    --division 140105 --password-stdin >/dev/null
-
-# A random sample of the issued codes, read straight from the database.
+# A random sample of the issued codes, read straight from the database (the server is up).
 case "$DATABASE_URL" in
     postgres*) psql "$DATABASE_URL" -qAtc \
         "select registration_code from machines where registration_code is not null order by random() limit $SAMPLE" \
@@ -73,18 +51,6 @@ PY
 esac
 say "sampled $(wc -l <"$WORK/codes") registered codes"
 
-"$BIN" serve &
-SERVER_PID=$!
-for _ in $(seq 1 100); do
-    curl -fsS "$BASE/readyz" >/dev/null 2>&1 && break
-    sleep 0.2
-done
-curl -fsS -c "$WORK/cookies" -H 'content-type: application/json' \
-    -d "{\"username\":\"bench.inspector\",\"password\":\"$PASSWORD\"}" "$BASE/api/v1/auth/login" >/dev/null
-TOKEN=$(curl -fsS -b "$WORK/cookies" -H 'content-type: application/json' -H "origin: $BASE" \
-    -d '{"name":"bench"}' "$BASE/api/v1/auth/tokens" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-
-# One check by hand: a sampled code is found.
 first=$(head -n1 "$WORK/codes")
 curl -fsS -H "authorization: Bearer $TOKEN" "$BASE/api/v1/machines/lookup?code=$first" \
     | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["machine"]["registration_code"]=="'"$first"'", d; print("   look-up of", "'"$first"'", "->", d["status"])'
@@ -140,50 +106,6 @@ SERVER_PID=""
 # The reference (../shared/tools/ref-lookup, a bare axum + sqlx server answering the same
 # look-up from one indexed table), on as many rows and the same kind of database, measured
 # right after with the same load; the ratio of requests/s is what travels between machines.
-REF_DIR="${REF_DIR:-$ROOT/../shared/tools/ref-lookup}"
-if [[ ! -f "$REF_DIR/Cargo.toml" ]]; then
-    warn "no reference at $REF_DIR: portal figures only"
-    exit 0
-fi
-cargo build --release --manifest-path "$REF_DIR/Cargo.toml" --target-dir "$ROOT/target/ref-lookup"
-REF="$ROOT/target/ref-lookup/release/ref-lookup"
-REF_PORT="${REF_PORT:-3919}"
-case "$DATABASE_URL" in
-    postgres*)
-        REF_URL="${REF_DATABASE_URL:-${DATABASE_URL%/*}/nrmm_ref_bench}"
-        ADMIN_URL="${DATABASE_URL%/*}/postgres"
-        psql "$ADMIN_URL" -qc "drop database if exists ${REF_URL##*/}" -c "create database ${REF_URL##*/}" >/dev/null
-        REF_SERVE_URL="$REF_URL" ;;
-    *)
-        REF_URL="sqlite://$WORK/ref.sqlite?mode=rwc"
-        REF_SERVE_URL="sqlite://$WORK/ref.sqlite" ;;
-esac
-say "reference: filling $N rows into ${REF_URL%%\?*}"
-start=$SECONDS
-"$REF" fill "$REF_URL" "$N"
-say "reference: filled in $((SECONDS - start)) s"
-"$REF" serve "$REF_SERVE_URL" "127.0.0.1:$REF_PORT" &
-SERVER_PID=$!
-for _ in $(seq 1 100); do
-    curl -fsS -o /dev/null "http://127.0.0.1:$REF_PORT/lookup?code=$("$REF" code "$REF_SERVE_URL" 0)" 2>/dev/null && break
-    sleep 0.2
-done
-say "reference: wrk, $CONNECTIONS connections, 2 threads, ${DURATION}s"
-N="$N" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$REF_DIR/lookup.lua" "http://127.0.0.1:$REF_PORT" \
-    | tee "$WORK/ref.wrk"
-python3 - "$WORK/portal.wrk" "$WORK/ref.wrk" "$WORK/page.wrk" <<'PY'
-import re, sys
-def read(path):
-    text = open(path).read()
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-    value, unit = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", text, re.M).groups()
-    p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-    return rps, p99
-(p_rps, p_p99), (r_rps, r_p99) = read(sys.argv[1]), read(sys.argv[2])
-print(f"portal    {p_rps:10.0f} requests/s  p99 {p_p99:6.2f} ms")
-print(f"reference {r_rps:10.0f} requests/s  p99 {r_p99:6.2f} ms")
-print(f"ratio (portal / reference requests/s): {p_rps / r_rps:.3f}")
-g_rps, g_p99 = read(sys.argv[3])
-print(f"label page {g_rps:9.0f} requests/s  p99 {g_p99:6.2f} ms")
-print(f"ratio (label page / JSON look-up requests/s): {g_rps / p_rps:.3f}")
-PY
+run_reference "$N" "$DATABASE_URL" "$CONNECTIONS" "$DURATION" "$WORK/ref.wrk" || exit 0
+python3 scripts/wrk_summary.py portal="$WORK/portal.wrk" reference="$WORK/ref.wrk" "label page=$WORK/page.wrk" \
+    --ratio portal/reference --ratio "label page/portal"

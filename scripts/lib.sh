@@ -1,5 +1,5 @@
-# Shared by scripts/run.sh and scripts/test.sh: install what is missing, build the browser
-# bundle and the server. Sourced, not run.
+# Shared by scripts/run.sh, scripts/test.sh and the benchmark scripts: install what is missing,
+# build the browser bundle and the server, start a benchmark. Sourced, not run.
 # Tools land in cargo's bin directory and ${NRMM_TOOLS_DIR:-~/.cache/nrmm-tools}, so a second
 # checkout (or CI in a fresh clone) reuses them.
 
@@ -131,4 +131,99 @@ build_site() {
   main="$(sed -n 's/.*"wasm": "\([^"]*\)".*/\1/p' "$pkg/assets.json")"
   raw=$(stat -c %s "$pkg/$main"); gz=$(stat -c %s "$pkg/$main.gz")
   say "bundle: main module $((raw / 1024)) KiB raw, $((gz / 1024)) KiB gzip; $(ls "$pkg"/*.wasm | wc -l) WASM files in all"
+}
+
+# The bare reference of the benchmarks (../shared/tools/ref-lookup, or REF_DIR): built, filled
+# with $1 rows in the same kind of database as the portal's ($2, its URL; PostgreSQL gets a
+# database of its own beside it), served, and driven by wrk with the portal's settings ($3
+# connections, $4 seconds); wrk's output is written to $5 (whose folder also takes a SQLite
+# reference). The server's pid is kept in SERVER_PID while it runs, for the caller's clean-up.
+# Returns 1, saying so, when the reference is not there.
+run_reference() {
+    local n="$1" db_url="$2" connections="$3" duration="$4" out="$5"
+    local dir="${REF_DIR:-$ROOT/../shared/tools/ref-lookup}" port="${REF_PORT:-3919}"
+    if [[ ! -f "$dir/Cargo.toml" ]]; then
+        warn "no reference at $dir: portal figures only"
+        return 1
+    fi
+    cargo build --release --manifest-path "$dir/Cargo.toml" --target-dir "$ROOT/target/ref-lookup"
+    local ref="$ROOT/target/ref-lookup/release/ref-lookup" url serve
+    case "$db_url" in
+        postgres*)
+            url="${REF_DATABASE_URL:-${db_url%/*}/nrmm_ref_bench}"
+            psql "${db_url%/*}/postgres" -qc "drop database if exists ${url##*/}" -c "create database ${url##*/}" >/dev/null
+            serve="$url" ;;
+        *)
+            url="sqlite://$(dirname "$out")/ref.sqlite?mode=rwc"
+            serve="${url%%\?*}" ;;
+    esac
+    say "reference: filling $n rows into ${url%%\?*}"
+    local start=$SECONDS
+    "$ref" fill "$url" "$n"
+    say "reference: filled in $((SECONDS - start)) s"
+    "$ref" serve "$serve" "127.0.0.1:$port" &
+    SERVER_PID=$!
+    local code
+    code="$("$ref" code "$serve" 0)"
+    for _ in $(seq 1 100); do
+        curl -fsS -o /dev/null "http://127.0.0.1:$port/lookup?code=$code" 2>/dev/null && break
+        sleep 0.2
+    done
+    say "reference: wrk, $connections connections, 2 threads, ${duration}s"
+    N="$n" wrk -t2 -c"$connections" -d"${duration}s" --latency -s "$dir/lookup.lua" "http://127.0.0.1:$port" | tee "$out"
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+}
+
+# The portal of a benchmark, up: a fresh database (BENCH_DATABASE_URL, an empty PostgreSQL
+# database, else SQLite in $WORK/data) migrated and filled by `nrmm generate --registered`
+# with $1 machines shared by $2 units in counties $3, an inspector of 140105
+# (`bench.inspector`), and $BIN serving it on 127.0.0.1:$4. Sets DATABASE_URL, BASE,
+# SERVER_PID (for the caller's clean-up) and TOKEN (the inspector's API token); WORK and BIN
+# are the caller's.
+start_bench_portal() {
+    local n="$1" units="$2" counties="$3" port="$4" password="bench-$$-pass"
+    export NRMM_DATA_DIR="$WORK/data"
+    export NRMM_LISTEN="127.0.0.1:$port"
+    export NRMM_LOG="${NRMM_LOG:-warn}"
+    export DATABASE_URL="${BENCH_DATABASE_URL:-sqlite://$WORK/data/nrmm.sqlite?mode=rwc}"
+    mkdir -p "$NRMM_DATA_DIR"
+    BASE="http://$NRMM_LISTEN"
+    say "database: ${DATABASE_URL%%\?*}"
+    "$BIN" migrate >/dev/null
+    "$BIN" generate --machines "$n" --units "$units" --county "$counties" --registered
+    printf '%s\n' "$password" | "$BIN" create-user --username bench.inspector --role county_inspector \
+        --division 140105 --password-stdin >/dev/null
+    bench_serve
+    curl -fsS -c "$WORK/cookies" -H 'content-type: application/json' \
+        -d "{\"username\":\"bench.inspector\",\"password\":\"$password\"}" "$BASE/api/v1/auth/login" >/dev/null
+    TOKEN=$(curl -fsS -b "$WORK/cookies" -H 'content-type: application/json' -H "origin: $BASE" \
+        -d '{"name":"bench"}' "$BASE/api/v1/auth/tokens" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+}
+
+# The start of every benchmark: the release server ($BIN) built when it is missing (or with
+# BUILD=1), a temporary folder WORK, and on exit a clean-up that stops SERVER_PID and removes it.
+bench_prepare() {
+    if [[ ! -x "$BIN" || "${BUILD:-0}" == 1 ]]; then
+        cargo build --release -p server --bin nrmm
+    fi
+    WORK="$(mktemp -d)"
+    SERVER_PID=""
+    trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+    if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+    rm -rf "$WORK"
+}
+
+# $BIN serving the benchmark's database at $BASE, once it answers; its pid in SERVER_PID.
+bench_serve() {
+    "$BIN" serve &
+    SERVER_PID=$!
+    for _ in $(seq 1 100); do
+        curl -fsS "$BASE/readyz" >/dev/null 2>&1 && break
+        sleep 0.2
+    done
 }
