@@ -181,17 +181,15 @@ pub async fn names<E: sea_orm::EntityTrait>(
 ) -> crate::service_error::ServiceResult<std::collections::HashMap<uuid::Uuid, String>> {
     use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
     let ids: Vec<uuid::Uuid> = ids.into_iter().collect::<std::collections::HashSet<_>>().into_iter().collect();
-    let mut out = std::collections::HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(IN_CHUNK) {
-        let rows = E::find()
+    let rows = in_chunks(&ids, |chunk| {
+        E::find()
             .select_only()
             .column(id)
             .column(name)
-            .filter(id.is_in(chunk.iter().copied()))
+            .filter(id.is_in(chunk))
             .into_tuple::<(uuid::Uuid, String)>()
             .all(db)
-            .await?;
-        out.extend(rows);
-    }
-    Ok(out)
+    })
+    .await?;
+    Ok(rows.into_iter().collect())
 }

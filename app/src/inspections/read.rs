@@ -205,20 +205,22 @@ pub async fn last_per_machine(
     until: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<HashMap<Uuid, inspection::Model>, sea_orm::DbErr> {
     let machine_ids: Vec<Uuid> = machine_ids.into_iter().collect();
-    let mut last: HashMap<Uuid, inspection::Model> = HashMap::new();
-    for chunk in machine_ids.chunks(crate::db::IN_CHUNK) {
-        let mut query = inspection::Entity::find().filter(inspection::Column::MachineId.is_in(chunk.iter().copied()));
+    let rows = crate::db::in_chunks(&machine_ids, |ids| {
+        let mut query = inspection::Entity::find().filter(inspection::Column::MachineId.is_in(ids));
         if !verdicts.is_empty() {
             query = query.filter(inspection::Column::Verdict.is_in(verdicts.iter().copied()));
         }
         if let Some(until) = until {
             query = query.filter(inspection::Column::InspectedAt.lt(until));
         }
-        for i in query.all(db).await? {
-            let Some(m) = i.machine_id else { continue };
-            if last.get(&m).is_none_or(|l| (i.inspected_at, i.id) > (l.inspected_at, l.id)) {
-                last.insert(m, i);
-            }
+        query.all(db)
+    })
+    .await?;
+    let mut last: HashMap<Uuid, inspection::Model> = HashMap::new();
+    for i in rows {
+        let Some(m) = i.machine_id else { continue };
+        if last.get(&m).is_none_or(|l| (i.inspected_at, i.id) > (l.inspected_at, l.id)) {
+            last.insert(m, i);
         }
     }
     Ok(last)

@@ -79,19 +79,19 @@ pub async fn photo_kinds(db: &impl ConnectionTrait, ids: &[Uuid]) -> ServiceResu
     if ids.is_empty() {
         return Ok(out);
     }
-    for chunk in ids.chunks(crate::db::IN_CHUNK) {
-        let rows = machine_photo::Entity::find()
+    let rows = crate::db::in_chunks(ids, |chunk| {
+        machine_photo::Entity::find()
             .select_only()
             .column(machine_photo::Column::MachineId)
             .column(machine_photo::Column::Kind)
-            .filter(machine_photo::Column::MachineId.is_in(chunk.iter().copied()))
+            .filter(machine_photo::Column::MachineId.is_in(chunk))
             .into_tuple::<(Uuid, String)>()
             .all(db)
-            .await?;
-        for (id, kind) in rows {
-            if let Some(k) = PhotoKind::parse(&kind) {
-                out.entry(id).or_default().push(k);
-            }
+    })
+    .await?;
+    for (id, kind) in rows {
+        if let Some(k) = PhotoKind::parse(&kind) {
+            out.entry(id).or_default().push(k);
         }
     }
     for kinds in out.values_mut() {

@@ -120,18 +120,18 @@ pub async fn reasons_for(
     let found: BTreeSet<Uuid> =
         cases.iter().filter(|c| c.kind == CaseKind::UnregisteredMachine).filter_map(|c| c.machine_id).collect();
     let found: Vec<Uuid> = found.into_iter().collect();
-    let mut unregistered = BTreeSet::new();
-    for chunk in found.chunks(crate::db::IN_CHUNK) {
-        let still = machine::Entity::find()
+    let unregistered: BTreeSet<Uuid> = crate::db::in_chunks(&found, |ids| {
+        machine::Entity::find()
             .select_only()
             .column(machine::Column::Id)
-            .filter(machine::Column::Id.is_in(chunk.iter().copied()))
+            .filter(machine::Column::Id.is_in(ids))
             .filter(machine::Column::RegistrationCode.is_null())
             .into_tuple::<Uuid>()
             .all(db)
-            .await?;
-        unregistered.extend(still);
-    }
+    })
+    .await?
+    .into_iter()
+    .collect();
     for c in cases {
         let Some(m) = c.machine_id else { continue };
         let reason = |kind| WatchReason {
@@ -229,11 +229,9 @@ async fn shown(
         return Ok(vec![]);
     }
     let ids: Vec<Uuid> = reasons.keys().copied().collect();
-    let mut machines = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(crate::db::IN_CHUNK) {
-        machines
-            .extend(machine::Entity::find().filter(machine::Column::Id.is_in(chunk.iter().copied())).all(db).await?);
-    }
+    let machines =
+        crate::db::in_chunks(&ids, |ids| machine::Entity::find().filter(machine::Column::Id.is_in(ids)).all(db))
+            .await?;
     let orgs = crate::db::names::<organization::Entity>(
         db,
         organization::Column::Id,
@@ -280,20 +278,18 @@ async fn filed_in(
         .filter(filing::Column::PlannedExitOn.gte(today))
         .filter(filing::Column::CountyCode.is_in(counties.iter().cloned()))
         .into_query();
-    let mut filed = BTreeSet::new();
-    for chunk in machines.chunks(crate::db::IN_CHUNK) {
-        let rows = filing_machine::Entity::find()
+    let filed = crate::db::in_chunks(&machines, |ids| {
+        filing_machine::Entity::find()
             .select_only()
             .column(filing_machine::Column::MachineId)
-            .filter(filing_machine::Column::MachineId.is_in(chunk.iter().copied()))
+            .filter(filing_machine::Column::MachineId.is_in(ids))
             .filter(filing_machine::Column::FilingId.in_subquery(in_force_there.clone()))
             .filter(crate::filings::in_force::not_left_by(today))
             .into_tuple::<Uuid>()
             .all(db)
-            .await?;
-        filed.extend(rows);
-    }
-    Ok(filed)
+    })
+    .await?;
+    Ok(filed.into_iter().collect())
 }
 
 /// `GET /api/v1/watchlist`: the watched machines an official may see: those watched for a
